@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from '../../shared/config/config.js';
+import { buildLocalRegistry } from './wiring.js';
+
+/** `npm start`: the whole registry in one Node process, with embedded storage and database. */
+async function main() {
+  const env = process.env;
+  const configPath = env.BERTH_CONFIG ?? join(env.BERTH_DATA_DIR ?? './data', 'config.yaml');
+  const yaml = existsSync(configPath) ? readFileSync(configPath, 'utf8') : null;
+  const config = loadConfig(env, yaml);
+  const local = await buildLocalRegistry(config);
+
+  const server = serve({ fetch: local.app.fetch, hostname: config.host, port: config.port }, (info) => {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const database = local.databaseKind === 'embedded' ? `embedded Postgres in ${config.dataDir}` : 'Postgres at DATABASE_URL';
+    console.log(`Berth registry listening on http://${host}:${info.port} (data: ${config.dataDir}, metadata: ${database})`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Berth: ${signal} received, shutting down`);
+    server.close(() => {
+      local.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    // Long pulls must not hold the process forever.
+    setTimeout(() => void local.close().finally(() => process.exit(0)), 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `Berth: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
+import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
+import type { BerthConfig } from '../../shared/config/config.js';
+import { createHttpApp } from '../../shared/http/app.js';
+import type { HttpApp } from '../../shared/http/http-env.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
+import { createRegistry, type Registry } from '../../shared/registry/registry.js';
+import { StorageLocations } from '../../shared/registry/storage-locations.js';
+
+export interface LocalRegistry {
+  app: HttpApp;
+  registry: Registry;
+  db: Kysely<Database>;
+  /** Which database is in use, for the start-up banner. */
+  databaseKind: 'embedded' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** Chooses and builds the local adapters from configuration; the only place that does. */
+export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegistry> {
+  const databaseKind = config.databaseUrl ? 'postgres' : 'embedded';
+  const db = await openDatabase(
+    config.databaseUrl
+      ? { kind: 'postgres', url: config.databaseUrl }
+      : { kind: 'embedded', dataDir: join(config.dataDir, 'pgdata') },
+  );
+  const stores = new Map<string, BlobStore>(
+    config.storage.locations.map((l) => [l.name, new FsBlobStore(l.path)]),
+  );
+  const registry = createRegistry({
+    metadata: new SqlMetadataStore(db),
+    storage: new StorageLocations(stores, config.storage.preference),
+    clock: systemClock,
+    newId: randomUUID,
+    options: {
+      ...DEFAULT_REGISTRY_OPTIONS,
+      chunkMinLength: config.chunkMinLength,
+      deletionEnabled: config.deletionEnabled,
+    },
+  });
+  return {
+    app: createHttpApp({ registry }),
+    registry,
+    db,
+    databaseKind,
+    close: () => db.destroy(),
+  };
+}

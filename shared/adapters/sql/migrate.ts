@@ -1,0 +1,21 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as registryCore from './migrations/0001-registry-core.js';
+
+/**
+ * The one ordered list of migrations, for every Postgres we run on. Listed
+ * statically (not read from a folder) so bundlers see every migration.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-registry-core': registryCore,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Brings the schema up to date; safe to run from several processes at once. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
+}

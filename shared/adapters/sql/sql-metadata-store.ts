@@ -1,0 +1,413 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type {
+  BlobRecord,
+  ManifestRecord,
+  MetadataStore,
+  NewManifest,
+  Page,
+  PutManifestResult,
+  ReferrerRecord,
+  RepositoryRecord,
+  TagHistoryEntry,
+  UploadRecord,
+} from '../../ports/metadata-store.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const unique = (values: string[]) => [...new Set(values)];
+
+/** PGlite hands back `Uint8Array`, node-postgres a `Buffer`; callers see plain bytes either way. */
+const asBytes = (value: Uint8Array): Uint8Array =>
+  Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+
+/** The metadata store over any Postgres that Kysely reaches (PGlite, node-postgres, Data API). */
+export class SqlMetadataStore implements MetadataStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findRepository(name: string): Promise<RepositoryRecord | null> {
+    const row = await this.db
+      .selectFrom('repository')
+      .select(['id', 'name'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async ensureRepository(name: string, nowMs: number): Promise<RepositoryRecord> {
+    const existing = await this.findRepository(name);
+    if (existing) return existing;
+    // Racing creators both land on the one row: the loser's insert does
+    // nothing and the update-free select below finds the winner's.
+    await this.db
+      .insertInto('repository')
+      .values({ name, created_at_ms: nowMs })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const created = await this.findRepository(name);
+    if (!created) throw new Error(`repository ${name} vanished while being created`);
+    return created;
+  }
+
+  async listRepositories(page: Page): Promise<string[]> {
+    let query = this.db.selectFrom('repository').select('name').orderBy('name').limit(page.limit);
+    if (page.after !== undefined) query = query.where('name', '>', page.after);
+    return (await query.execute()).map((r) => r.name);
+  }
+
+  async findBlob(digest: string): Promise<BlobRecord | null> {
+    const row = await this.db
+      .selectFrom('blob')
+      .innerJoin('blob_placement', 'blob_placement.digest', 'blob.digest')
+      .select(['blob.digest', 'blob.size', sql<string[]>`array_agg(blob_placement.location order by blob_placement.location)`.as('locations')])
+      .where('blob.digest', '=', digest)
+      .groupBy(['blob.digest', 'blob.size'])
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async findRepositoryBlob(repositoryId: number, digest: string): Promise<BlobRecord | null> {
+    const linked = await this.db
+      .selectFrom('repository_blob')
+      .select('digest')
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    return linked ? this.findBlob(digest) : null;
+  }
+
+  async recordBlob(
+    repositoryId: number,
+    blob: { digest: string; size: number; location: string },
+    nowMs: number,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('blob')
+        .values({ digest: blob.digest, size: blob.size, created_at_ms: nowMs })
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .execute();
+      await trx
+        .insertInto('blob_placement')
+        .values({ digest: blob.digest, location: blob.location, created_at_ms: nowMs })
+        .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
+        .execute();
+      await this.link(trx, repositoryId, blob.digest, nowMs);
+    });
+  }
+
+  async linkBlob(repositoryId: number, digest: string, nowMs: number): Promise<boolean> {
+    const exists = await this.db
+      .selectFrom('blob')
+      .select('digest')
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    if (!exists) return false;
+    await this.link(this.db, repositoryId, digest, nowMs);
+    return true;
+  }
+
+  private async link(db: Db, repositoryId: number, digest: string, nowMs: number) {
+    await db
+      .insertInto('repository_blob')
+      .values({ repository_id: repositoryId, digest, created_at_ms: nowMs })
+      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+      .execute();
+  }
+
+  async unlinkBlob(repositoryId: number, digest: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('repository_blob')
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async createUpload(upload: UploadRecord): Promise<void> {
+    await this.db
+      .insertInto('blob_upload')
+      .values({
+        id: upload.id,
+        repository_id: upload.repositoryId,
+        location: upload.location,
+        size: upload.size,
+        created_at_ms: upload.createdAtMs,
+        updated_at_ms: upload.createdAtMs,
+      })
+      .execute();
+  }
+
+  async findUpload(repositoryId: number, id: string): Promise<UploadRecord | null> {
+    const row = await this.db
+      .selectFrom('blob_upload')
+      .select(['id', 'repository_id', 'location', 'size', 'created_at_ms'])
+      .where('id', '=', id)
+      .where('repository_id', '=', repositoryId)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      id: row.id,
+      repositoryId: row.repository_id,
+      location: row.location,
+      size: row.size,
+      createdAtMs: row.created_at_ms,
+    };
+  }
+
+  async setUploadSize(id: string, size: number, nowMs: number): Promise<void> {
+    await this.db
+      .updateTable('blob_upload')
+      .set({ size, updated_at_ms: nowMs })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.db.deleteFrom('blob_upload').where('id', '=', id).execute();
+  }
+
+  async putManifest(m: NewManifest): Promise<PutManifestResult> {
+    return this.db.transaction().execute(async (trx) => {
+      const blobDigests = unique(m.blobDigests);
+      // FOR SHARE: a blob unlink (or, later, garbage collection) racing this
+      // push waits for it, so a stored manifest never lacks a blob.
+      const presentBlobs =
+        blobDigests.length === 0
+          ? []
+          : await trx
+              .selectFrom('repository_blob')
+              .select('digest')
+              .where('repository_id', '=', m.repositoryId)
+              .where('digest', 'in', blobDigests)
+              .forShare()
+              .execute();
+      const childDigests = unique(m.childDigests);
+      const presentChildren =
+        childDigests.length === 0
+          ? []
+          : await trx
+              .selectFrom('manifest')
+              .select(['id', 'digest'])
+              .where('repository_id', '=', m.repositoryId)
+              .where('digest', 'in', childDigests)
+              .where('deleted_at_ms', 'is', null)
+              .forShare()
+              .execute();
+      const haveBlobs = new Set(presentBlobs.map((r) => r.digest));
+      const haveChildren = new Set(presentChildren.map((r) => r.digest));
+      const missingBlobs = blobDigests.filter((d) => !haveBlobs.has(d));
+      const missingManifests = childDigests.filter((d) => !haveChildren.has(d));
+      if (missingBlobs.length > 0 || missingManifests.length > 0) {
+        return { stored: false, missingBlobs, missingManifests };
+      }
+
+      const { id } = await trx
+        .insertInto('manifest')
+        .values({
+          repository_id: m.repositoryId,
+          digest: m.digest,
+          media_type: m.mediaType,
+          artifact_type: m.artifactType,
+          subject_digest: m.subjectDigest,
+          annotations: m.annotations ? JSON.stringify(m.annotations) as never : null,
+          size: m.content.byteLength,
+          content: m.content,
+          created_at_ms: m.nowMs,
+          deleted_at_ms: null,
+        })
+        .onConflict((oc) =>
+          oc.columns(['repository_id', 'digest']).doUpdateSet({ deleted_at_ms: null }),
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow();
+
+      if (blobDigests.length > 0) {
+        await trx
+          .insertInto('manifest_blob')
+          .values(blobDigests.map((digest) => ({ manifest_id: id, digest })))
+          .onConflict((oc) => oc.columns(['manifest_id', 'digest']).doNothing())
+          .execute();
+      }
+      if (presentChildren.length > 0) {
+        await trx
+          .insertInto('manifest_child')
+          .values(presentChildren.map((c) => ({ manifest_id: id, child_id: c.id })))
+          .onConflict((oc) => oc.columns(['manifest_id', 'child_id']).doNothing())
+          .execute();
+      }
+      if (m.tag !== null) await this.pointTag(trx, m.repositoryId, m.tag, id, m.nowMs);
+      return { stored: true };
+    });
+  }
+
+  /**
+   * Moves a tag by ending its live row and starting a new one. Pushes of one
+   * tag are serialized by a transaction-scoped advisory lock, so the
+   * "one live row per tag" index never sees two writers at once.
+   */
+  private async pointTag(
+    trx: Transaction<Database>,
+    repositoryId: number,
+    tag: string,
+    manifestId: number,
+    nowMs: number,
+  ) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`tag:${repositoryId}:${tag}`}, 0))`.execute(trx);
+    const live = await trx
+      .selectFrom('tag')
+      .select(['id', 'manifest_id'])
+      .where('repository_id', '=', repositoryId)
+      .where('name', '=', tag)
+      .where('lifetime_end_ms', 'is', null)
+      .executeTakeFirst();
+    if (live?.manifest_id === manifestId) return;
+    if (live) {
+      await trx.updateTable('tag').set({ lifetime_end_ms: nowMs }).where('id', '=', live.id).execute();
+    }
+    await trx
+      .insertInto('tag')
+      .values({
+        repository_id: repositoryId,
+        name: tag,
+        manifest_id: manifestId,
+        lifetime_start_ms: nowMs,
+        lifetime_end_ms: null,
+      })
+      .execute();
+  }
+
+  private manifestColumns = [
+    'manifest.id',
+    'manifest.digest',
+    'manifest.media_type',
+    'manifest.size',
+    'manifest.content',
+    'manifest.subject_digest',
+  ] as const;
+
+  private toManifest(row: {
+    id: number;
+    digest: string;
+    media_type: string;
+    size: number;
+    content: Uint8Array;
+    subject_digest: string | null;
+  }): ManifestRecord {
+    return {
+      id: row.id,
+      digest: row.digest,
+      mediaType: row.media_type,
+      size: row.size,
+      content: asBytes(row.content),
+      subjectDigest: row.subject_digest,
+    };
+  }
+
+  async findManifest(repositoryId: number, digest: string): Promise<ManifestRecord | null> {
+    const row = await this.db
+      .selectFrom('manifest')
+      .select(this.manifestColumns)
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', digest)
+      .where('deleted_at_ms', 'is', null)
+      .executeTakeFirst();
+    return row ? this.toManifest(row) : null;
+  }
+
+  async resolveTag(repositoryId: number, tag: string): Promise<ManifestRecord | null> {
+    const row = await this.db
+      .selectFrom('tag')
+      .innerJoin('manifest', 'manifest.id', 'tag.manifest_id')
+      .select(this.manifestColumns)
+      .where('tag.repository_id', '=', repositoryId)
+      .where('tag.name', '=', tag)
+      .where('tag.lifetime_end_ms', 'is', null)
+      .executeTakeFirst();
+    return row ? this.toManifest(row) : null;
+  }
+
+  async deleteManifest(repositoryId: number, digest: string, nowMs: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const deleted = await trx
+        .updateTable('manifest')
+        .set({ deleted_at_ms: nowMs })
+        .where('repository_id', '=', repositoryId)
+        .where('digest', '=', digest)
+        .where('deleted_at_ms', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (!deleted) return false;
+      await trx
+        .updateTable('tag')
+        .set({ lifetime_end_ms: nowMs })
+        .where('manifest_id', '=', deleted.id)
+        .where('lifetime_end_ms', 'is', null)
+        .execute();
+      return true;
+    });
+  }
+
+  async deleteTag(repositoryId: number, tag: string, nowMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tag')
+      .set({ lifetime_end_ms: nowMs })
+      .where('repository_id', '=', repositoryId)
+      .where('name', '=', tag)
+      .where('lifetime_end_ms', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async listTags(repositoryId: number, page: Page): Promise<string[]> {
+    let query = this.db
+      .selectFrom('tag')
+      .select('name')
+      .where('repository_id', '=', repositoryId)
+      .where('lifetime_end_ms', 'is', null)
+      .orderBy('name')
+      .limit(page.limit);
+    if (page.after !== undefined) query = query.where('name', '>', page.after);
+    return (await query.execute()).map((r) => r.name);
+  }
+
+  async tagHistory(repositoryId: number, tag: string): Promise<TagHistoryEntry[]> {
+    const rows = await this.db
+      .selectFrom('tag')
+      .innerJoin('manifest', 'manifest.id', 'tag.manifest_id')
+      .select(['tag.name', 'manifest.digest', 'tag.lifetime_start_ms', 'tag.lifetime_end_ms'])
+      .where('tag.repository_id', '=', repositoryId)
+      .where('tag.name', '=', tag)
+      .orderBy('tag.lifetime_start_ms', 'desc')
+      .orderBy('tag.id', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      name: r.name,
+      manifestDigest: r.digest,
+      startMs: r.lifetime_start_ms,
+      endMs: r.lifetime_end_ms,
+    }));
+  }
+
+  async listReferrers(
+    repositoryId: number,
+    subjectDigest: string,
+    artifactType?: string,
+  ): Promise<ReferrerRecord[]> {
+    let query = this.db
+      .selectFrom('manifest')
+      .select(['digest', 'media_type', 'size', 'artifact_type', 'annotations'])
+      .where('repository_id', '=', repositoryId)
+      .where('subject_digest', '=', subjectDigest)
+      .where('deleted_at_ms', 'is', null)
+      .orderBy('id');
+    if (artifactType !== undefined) query = query.where('artifact_type', '=', artifactType);
+    return (await query.execute()).map((r) => ({
+      digest: r.digest,
+      mediaType: r.media_type,
+      size: r.size,
+      artifactType: r.artifact_type,
+      annotations: r.annotations,
+    }));
+  }
+}

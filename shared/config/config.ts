@@ -1,0 +1,113 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Berth's configuration. Every key may be set in `config.yaml` or as an
+ * environment variable of the same name (JSON for structured values); the
+ * environment wins. Keys follow Quay's `config.yaml` where Quay has one.
+ */
+
+const localStorage = z.tuple([
+  z.literal('LocalStorage'),
+  z.object({ storage_path: z.string().min(1) }).strict(),
+]);
+
+const storageConfig = z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/), localStorage);
+
+const boolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+const schema = z
+  .object({
+    BERTH_HOST: z.string().default('0.0.0.0'),
+    BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+    BERTH_DATA_DIR: z.string().default('./data'),
+    DB_URI: z.string().url().optional(),
+    DISTRIBUTED_STORAGE_CONFIG: storageConfig.optional(),
+    DISTRIBUTED_STORAGE_PREFERENCE: z.array(z.string()).optional(),
+    BERTH_CHUNK_MIN_LENGTH: z.coerce.number().int().min(0).default(5 * 1024 * 1024),
+    BERTH_DELETION_ENABLED: boolean.default(true),
+  })
+  .strict();
+
+export type StorageLocationConfig = { name: string; driver: 'LocalStorage'; path: string };
+
+export interface BerthConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Postgres to use instead of the embedded one. */
+  databaseUrl: string | undefined;
+  storage: { locations: StorageLocationConfig[]; preference: string[] };
+  chunkMinLength: number;
+  deletionEnabled: boolean;
+}
+
+const STRUCTURED_KEYS = new Set(['DISTRIBUTED_STORAGE_CONFIG', 'DISTRIBUTED_STORAGE_PREFERENCE']);
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function fromEnvironment(env: Record<string, string | undefined>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const raw = key === 'DB_URI' ? (env.DB_URI ?? env.DATABASE_URL) : env[key];
+    if (raw === undefined || raw === '') continue;
+    if (!STRUCTURED_KEYS.has(key)) {
+      values[key] = raw;
+    } else if (key === 'DISTRIBUTED_STORAGE_PREFERENCE' && !raw.trim().startsWith('[')) {
+      values[key] = raw.split(',').map((s) => s.trim());
+    } else {
+      try {
+        values[key] = JSON.parse(raw);
+      } catch {
+        throw new ConfigError(`${key} must be JSON`);
+      }
+    }
+  }
+  return values;
+}
+
+/** Parses configuration from the environment and an optional `config.yaml` text. */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  configYaml?: string | null,
+): BerthConfig {
+  const fromFile = configYaml ? (parseYaml(configYaml) ?? {}) : {};
+  if (typeof fromFile !== 'object' || Array.isArray(fromFile)) {
+    throw new ConfigError('config.yaml must be a mapping of keys to values');
+  }
+  const result = schema.safeParse({ ...fromFile, ...fromEnvironment(env) });
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const c = result.data;
+  const storageConfig = c.DISTRIBUTED_STORAGE_CONFIG ?? {
+    local: ['LocalStorage', { storage_path: `${c.BERTH_DATA_DIR}/blobs` }],
+  };
+  const locations = Object.entries(storageConfig).map(([name, [driver, params]]) => ({
+    name,
+    driver,
+    path: params.storage_path,
+  }));
+  const preference = c.DISTRIBUTED_STORAGE_PREFERENCE ?? locations.map((l) => l.name);
+  for (const name of preference) {
+    if (!storageConfig[name]) {
+      throw new ConfigError(`DISTRIBUTED_STORAGE_PREFERENCE names ${name}, which DISTRIBUTED_STORAGE_CONFIG lacks`);
+    }
+  }
+  if (preference.length === 0) throw new ConfigError('DISTRIBUTED_STORAGE_PREFERENCE is empty');
+  return {
+    host: c.BERTH_HOST,
+    port: c.BERTH_PORT,
+    dataDir: c.BERTH_DATA_DIR,
+    databaseUrl: c.DB_URI,
+    storage: { locations, preference },
+    chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
+    deletionEnabled: c.BERTH_DELETION_ENABLED,
+  };
+}

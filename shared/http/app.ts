@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { ociError } from '../errors/registry-error.js';
+import type { Registry } from '../registry/registry.js';
+import type { HttpEnv, HttpApp } from './http-env.js';
+import { renderError, type UnknownErrorLogger } from './render-error.js';
+import { registerBaseRoutes } from './v2/base-routes.js';
+import { registerBlobRoutes } from './v2/blob-routes.js';
+import { registerListingRoutes } from './v2/listing-routes.js';
+import { registerManifestRoutes } from './v2/manifest-routes.js';
+import { registerUploadRoutes } from './v2/upload-routes.js';
+
+export interface HttpAppOptions {
+  registry: Registry;
+  logUnknownError?: UnknownErrorLogger;
+}
+
+const defaultLogger: UnknownErrorLogger = (error, requestId) =>
+  console.error(`[berth] request ${requestId} failed:`, error);
+
+/** The HTTP app both runtimes serve: Node's server locally, the Lambda adapter on AWS. */
+export function createHttpApp({ registry, logUnknownError = defaultLogger }: HttpAppOptions): HttpApp {
+  // Not strict: `/v2/<name>/blobs/uploads/` and `/v2/` are spelled with and without the slash.
+  const app: HttpApp = new Hono<HttpEnv>({ strict: false });
+
+  app.use('*', async (c, next) => {
+    c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    await next();
+    c.header('Docker-Distribution-API-Version', 'registry/2.0');
+  });
+
+  // Upload routes first: `/blobs/uploads/<id>` must not be read as a blob digest.
+  registerBaseRoutes(app, registry);
+  registerUploadRoutes(app, registry);
+  registerBlobRoutes(app, registry);
+  registerManifestRoutes(app, registry);
+  registerListingRoutes(app, registry);
+
+  app.notFound((c) =>
+    renderError(ociError('UNSUPPORTED', { status: 404, message: 'no such endpoint' }), c, logUnknownError),
+  );
+  app.onError((error, c) => {
+    const response = renderError(error, c, logUnknownError);
+    response.headers.set('Docker-Distribution-API-Version', 'registry/2.0');
+    return response;
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+import { ociError } from '../../errors/registry-error.js';
+import type { BlobRecord } from '../../ports/metadata-store.js';
+import { parseByteRange } from '../../registry/blobs.js';
+import type { Registry } from '../../registry/registry.js';
+import type { HttpApp } from '../http-env.js';
+
+function blobHeaders(blob: BlobRecord): Record<string, string> {
+  return {
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': blob.digest,
+    ETag: `"${blob.digest}"`,
+    'Accept-Ranges': 'bytes',
+    // A digest names its content forever.
+    'Cache-Control': 'max-age=31536000, immutable',
+  };
+}
+
+export function registerBlobRoutes(app: HttpApp, registry: Registry): void {
+  app.on('HEAD', '/v2/:name{.+}/blobs/:digest', async (c) => {
+    const blob = await registry.blobs.stat(c.req.param('name'), c.req.param('digest'));
+    return c.body(null, 200, { ...blobHeaders(blob), 'Content-Length': String(blob.size) });
+  });
+
+  app.get('/v2/:name{.+}/blobs/:digest', async (c) => {
+    const name = c.req.param('name');
+    const digest = c.req.param('digest');
+    const rangeHeader = c.req.header('range');
+    let range;
+    if (rangeHeader) {
+      const blob = await registry.blobs.stat(name, digest);
+      range = parseByteRange(rangeHeader, blob.size);
+      if (range === null) {
+        throw ociError('RANGE_INVALID', {
+          message: `range ${rangeHeader} is not satisfiable`,
+          headers: { 'Content-Range': `bytes */${blob.size}` },
+        });
+      }
+    }
+    const content = await registry.blobs.open(name, digest, range);
+    if (content.kind === 'redirect') {
+      return c.body(null, 307, { Location: content.url, 'Docker-Content-Digest': content.blob.digest });
+    }
+    const headers = blobHeaders(content.blob);
+    if (content.range) {
+      const { start, end } = content.range;
+      headers['Content-Range'] = `bytes ${start}-${end}/${content.blob.size}`;
+      headers['Content-Length'] = String(end - start + 1);
+      return c.body(content.stream, 206, headers);
+    }
+    headers['Content-Length'] = String(content.blob.size);
+    return c.body(content.stream, 200, headers);
+  });
+
+  app.delete('/v2/:name{.+}/blobs/:digest', async (c) => {
+    await registry.blobs.delete(c.req.param('name'), c.req.param('digest'));
+    return c.body(null, 202, { 'Content-Length': '0' });
+  });
+}

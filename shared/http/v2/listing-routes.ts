@@ -1,0 +1,26 @@
+import { MediaType } from '../../oci/media-types.js';
+import type { Registry } from '../../registry/registry.js';
+import type { HttpApp } from '../http-env.js';
+import { nextLink } from './paths.js';
+
+export function registerListingRoutes(app: HttpApp, registry: Registry): void {
+  app.get('/v2/:name{.+}/tags/list', async (c) => {
+    const name = c.req.param('name');
+    const page = await registry.listings.tags(name, { n: c.req.query('n'), last: c.req.query('last') });
+    const link = nextLink(`/v2/${name}/tags/list`, page.next);
+    if (link) c.header('Link', link);
+    return c.json({ name, tags: page.items });
+  });
+
+  app.get('/v2/:name{.+}/referrers/:digest', async (c) => {
+    const artifactType = c.req.query('artifactType') || undefined;
+    const manifests = await registry.listings.referrers(
+      c.req.param('name'),
+      c.req.param('digest'),
+      artifactType,
+    );
+    if (artifactType) c.header('OCI-Filters-Applied', 'artifactType');
+    c.header('Content-Type', MediaType.ociIndex);
+    return c.body(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * What the registry keeps about its content, apart from the bytes. Every
+ * adapter runs the contract suite in `test/contract/metadata-store.contract.ts`.
+ */
+
+export interface RepositoryRecord {
+  id: number;
+  name: string;
+}
+
+export interface BlobRecord {
+  digest: string;
+  size: number;
+  /** Names of the storage locations that hold the bytes. */
+  locations: string[];
+}
+
+export interface UploadRecord {
+  id: string;
+  repositoryId: number;
+  /** The storage location the bytes are staged in. */
+  location: string;
+  size: number;
+  createdAtMs: number;
+}
+
+export interface ManifestRecord {
+  id: number;
+  digest: string;
+  mediaType: string;
+  size: number;
+  content: Uint8Array;
+  subjectDigest: string | null;
+}
+
+export interface ReferrerRecord {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  annotations: Record<string, string> | null;
+}
+
+export interface NewManifest {
+  repositoryId: number;
+  digest: string;
+  mediaType: string;
+  content: Uint8Array;
+  artifactType: string | null;
+  subjectDigest: string | null;
+  annotations: Record<string, string> | null;
+  /** Blobs the manifest needs in the repository (config and layers). */
+  blobDigests: string[];
+  /** Manifests an index needs in the repository. */
+  childDigests: string[];
+  /** Tag to point at the manifest, if pushed by tag. */
+  tag: string | null;
+  nowMs: number;
+}
+
+export type PutManifestResult =
+  | { stored: true }
+  | { stored: false; missingBlobs: string[]; missingManifests: string[] };
+
+export interface TagHistoryEntry {
+  name: string;
+  manifestDigest: string;
+  startMs: number;
+  endMs: number | null;
+}
+
+export interface Page {
+  /** Only entries strictly after this one, in byte order. */
+  after?: string;
+  limit: number;
+}
+
+export interface MetadataStore {
+  findRepository(name: string): Promise<RepositoryRecord | null>;
+  /** Finds the repository, creating it first if it does not exist. */
+  ensureRepository(name: string, nowMs: number): Promise<RepositoryRecord>;
+  listRepositories(page: Page): Promise<string[]>;
+
+  /** The blob, wherever it is stored, if the registry has it at all. */
+  findBlob(digest: string): Promise<BlobRecord | null>;
+  /** The blob, only if it is linked into this repository. */
+  findRepositoryBlob(repositoryId: number, digest: string): Promise<BlobRecord | null>;
+  /**
+   * Records that `location` holds the verified blob and links it into the
+   * repository, in one transaction; repeating it is harmless.
+   */
+  recordBlob(
+    repositoryId: number,
+    blob: { digest: string; size: number; location: string },
+    nowMs: number,
+  ): Promise<void>;
+  /** Links an existing blob into another repository (a cross-repository mount). */
+  linkBlob(repositoryId: number, digest: string, nowMs: number): Promise<boolean>;
+  /** Unlinks the blob from the repository; `false` if it was not linked. */
+  unlinkBlob(repositoryId: number, digest: string): Promise<boolean>;
+
+  createUpload(upload: UploadRecord): Promise<void>;
+  findUpload(repositoryId: number, id: string): Promise<UploadRecord | null>;
+  setUploadSize(id: string, size: number, nowMs: number): Promise<void>;
+  deleteUpload(id: string): Promise<void>;
+
+  /**
+   * Stores the manifest and moves its tag, in one transaction, but only if
+   * every blob and child manifest it needs is present in the repository.
+   */
+  putManifest(manifest: NewManifest): Promise<PutManifestResult>;
+  findManifest(repositoryId: number, digest: string): Promise<ManifestRecord | null>;
+  resolveTag(repositoryId: number, tag: string): Promise<ManifestRecord | null>;
+  /** Deletes the manifest and ends every tag pointing at it; `false` if absent. */
+  deleteManifest(repositoryId: number, digest: string, nowMs: number): Promise<boolean>;
+  /** Ends the tag, keeping its history; `false` if the tag is not live. */
+  deleteTag(repositoryId: number, tag: string, nowMs: number): Promise<boolean>;
+  listTags(repositoryId: number, page: Page): Promise<string[]>;
+  tagHistory(repositoryId: number, tag: string): Promise<TagHistoryEntry[]>;
+  listReferrers(
+    repositoryId: number,
+    subjectDigest: string,
+    artifactType?: string,
+  ): Promise<ReferrerRecord[]>;
+}

@@ -1,0 +1,112 @@
+import { ociError } from '../errors/registry-error.js';
+import { digestOf, parseDigest } from '../oci/digest.js';
+import { isTag, looksLikeDigest } from '../oci/grammar.js';
+import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
+import type { ByteSource } from '../ports/blob-store.js';
+import type { ManifestRecord } from '../ports/metadata-store.js';
+import type { RegistryDeps } from './registry-deps.js';
+import { assertDeletionEnabled, existingRepository, repositoryForPush } from './repositories.js';
+
+export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string };
+
+export function parseReference(reference: string): Reference {
+  if (looksLikeDigest(reference)) {
+    if (!parseDigest(reference)) throw ociError('DIGEST_INVALID', { detail: { reference } });
+    return { kind: 'digest', digest: reference };
+  }
+  if (!isTag(reference)) {
+    throw ociError('MANIFEST_INVALID', {
+      message: 'reference is neither a valid tag nor a digest',
+      detail: { reference },
+    });
+  }
+  return { kind: 'tag', tag: reference };
+}
+
+/** Reads a manifest body, refusing (413) as soon as it passes the limit rather than buffering more. */
+async function readManifestBody(data: ByteSource): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of data) {
+    length += chunk.byteLength;
+    if (length > MAX_MANIFEST_BYTES) {
+      throw ociError('SIZE_INVALID', {
+        status: 413,
+        message: `manifest is larger than the ${MAX_MANIFEST_BYTES}-byte limit`,
+      });
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+export interface StoredManifest {
+  digest: string;
+  subjectDigest: string | null;
+}
+
+export class ManifestService {
+  constructor(private readonly deps: RegistryDeps) {}
+
+  async put(
+    name: string,
+    reference: string,
+    contentType: string,
+    data: ByteSource,
+  ): Promise<StoredManifest> {
+    const ref = parseReference(reference);
+    const content = await readManifestBody(data);
+    const manifest = parseManifest(content, contentType);
+    const algorithm = ref.kind === 'digest' ? parseDigest(ref.digest)!.algorithm : 'sha256';
+    const digest = digestOf(content, algorithm);
+    if (ref.kind === 'digest' && ref.digest !== digest) {
+      throw ociError('DIGEST_INVALID', { detail: { expected: ref.digest, actual: digest } });
+    }
+    const repository = await repositoryForPush(this.deps, name);
+    const result = await this.deps.metadata.putManifest({
+      repositoryId: repository.id,
+      digest,
+      mediaType: manifest.mediaType,
+      content,
+      artifactType: manifest.artifactType ?? null,
+      subjectDigest: manifest.subject?.digest ?? null,
+      annotations: manifest.annotations ?? null,
+      blobDigests: manifest.blobs.map((b) => b.digest),
+      childDigests: manifest.children.map((c) => c.digest),
+      tag: ref.kind === 'tag' ? ref.tag : null,
+      nowMs: this.deps.clock.now(),
+    });
+    if (!result.stored) {
+      const missing = [...result.missingManifests, ...result.missingBlobs];
+      throw ociError('MANIFEST_BLOB_UNKNOWN', {
+        message: `manifest references ${missing.length} blob(s) or manifest(s) not in the repository`,
+        detail: { missingBlobs: result.missingBlobs, missingManifests: result.missingManifests },
+      });
+    }
+    return { digest, subjectDigest: manifest.subject?.digest ?? null };
+  }
+
+  async get(name: string, reference: string): Promise<ManifestRecord> {
+    const repository = await existingRepository(this.deps, name);
+    const ref = parseReference(reference);
+    const manifest =
+      ref.kind === 'digest'
+        ? await this.deps.metadata.findManifest(repository.id, ref.digest)
+        : await this.deps.metadata.resolveTag(repository.id, ref.tag);
+    if (!manifest) throw ociError('MANIFEST_UNKNOWN', { detail: { reference } });
+    return manifest;
+  }
+
+  /** By digest: deletes the manifest and ends its tags. By tag: ends just that tag. */
+  async delete(name: string, reference: string): Promise<void> {
+    assertDeletionEnabled(this.deps);
+    const repository = await existingRepository(this.deps, name);
+    const ref = parseReference(reference);
+    const now = this.deps.clock.now();
+    const deleted =
+      ref.kind === 'digest'
+        ? await this.deps.metadata.deleteManifest(repository.id, ref.digest, now)
+        : await this.deps.metadata.deleteTag(repository.id, ref.tag, now);
+    if (!deleted) throw ociError('MANIFEST_UNKNOWN', { detail: { reference } });
+  }
+}

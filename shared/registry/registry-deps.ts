@@ -1,0 +1,26 @@
+import type { Clock } from '../ports/clock.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { StorageLocations } from './storage-locations.js';
+
+export interface RegistryOptions {
+  /** Advertised as `OCI-Chunk-Min-Length`; smaller chunks are still accepted. */
+  chunkMinLength: number;
+  /** Whether `DELETE` on blobs and manifests is allowed (Distribution's `delete.enabled`). */
+  deletionEnabled: boolean;
+  /** Lifetime of presigned blob URLs, for stores that redirect. */
+  redirectExpirySeconds: number;
+}
+
+export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
+  chunkMinLength: 5 * 1024 * 1024,
+  deletionEnabled: true,
+  redirectExpirySeconds: 300,
+};
+
+export interface RegistryDeps {
+  metadata: MetadataStore;
+  storage: StorageLocations;
+  clock: Clock;
+  newId: () => string;
+  options: RegistryOptions;
+}

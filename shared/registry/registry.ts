@@ -1,0 +1,24 @@
+import { BlobService } from './blobs.js';
+import { ListingService } from './listings.js';
+import { ManifestService } from './manifests.js';
+import type { RegistryDeps } from './registry-deps.js';
+import { UploadService } from './uploads.js';
+
+/** The registry core: what `/v2` does, with no knowledge of HTTP or storage technology. */
+export interface Registry {
+  readonly deps: RegistryDeps;
+  readonly uploads: UploadService;
+  readonly blobs: BlobService;
+  readonly manifests: ManifestService;
+  readonly listings: ListingService;
+}
+
+export function createRegistry(deps: RegistryDeps): Registry {
+  return {
+    deps,
+    uploads: new UploadService(deps),
+    blobs: new BlobService(deps),
+    manifests: new ManifestService(deps),
+    listings: new ListingService(deps),
+  };
+}
