@@ -1,0 +1,175 @@
+import { expect, it } from 'vitest';
+import { digestOf } from '../../shared/oci/digest.js';
+import type { MetadataStore, NewManifest } from '../../shared/ports/metadata-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const digest = (s: string) => digestOf(Buffer.from(s));
+
+/** The behaviour every `MetadataStore` backend must have. `fresh` gives an empty store each time. */
+export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void {
+  async function withBlobs(store: MetadataStore, name: string, ...blobs: string[]) {
+    const repo = await store.ensureRepository(name, T0);
+    for (const b of blobs) {
+      await store.recordBlob(repo.id, { digest: digest(b), size: b.length, location: 'local' }, T0);
+    }
+    return repo;
+  }
+
+  function manifest(repositoryId: number, content: string, extra: Partial<NewManifest> = {}): NewManifest {
+    return {
+      repositoryId,
+      digest: digest(content),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      content: Buffer.from(content),
+      artifactType: null,
+      subjectDigest: null,
+      annotations: null,
+      blobDigests: [],
+      childDigests: [],
+      tag: null,
+      nowMs: T0,
+      ...extra,
+    };
+  }
+
+  it('creates a repository once, however many callers race to create it', async () => {
+    const store = await fresh();
+    const created = await Promise.all(Array.from({ length: 8 }, () => store.ensureRepository('org/app', T0)));
+    expect(new Set(created.map((r) => r.id)).size).toBe(1);
+    expect(await store.findRepository('org/app')).toEqual(created[0]);
+    expect(await store.findRepository('org/other')).toBeNull();
+  });
+
+  it('lists repositories in byte order, page by page', async () => {
+    const store = await fresh();
+    for (const name of ['b', 'a/z', 'B', 'a', 'a-b']) await store.ensureRepository(name, T0);
+    expect(await store.listRepositories({ limit: 10 })).toEqual(['B', 'a', 'a-b', 'a/z', 'b']);
+    expect(await store.listRepositories({ limit: 2, after: 'a' })).toEqual(['a-b', 'a/z']);
+  });
+
+  it('links blobs into repositories and records every location that holds them', async () => {
+    const store = await fresh();
+    const a = await withBlobs(store, 'a', 'layer');
+    const b = await store.ensureRepository('b', T0);
+    expect(await store.findRepositoryBlob(b.id, digest('layer'))).toBeNull();
+    expect(await store.linkBlob(b.id, digest('layer'), T0)).toBe(true);
+    expect(await store.linkBlob(b.id, digest('never pushed'), T0)).toBe(false);
+    await store.recordBlob(a.id, { digest: digest('layer'), size: 5, location: 'eu' }, T0);
+    expect(await store.findRepositoryBlob(b.id, digest('layer'))).toEqual({
+      digest: digest('layer'),
+      size: 5,
+      locations: ['eu', 'local'],
+    });
+    expect(await store.unlinkBlob(b.id, digest('layer'))).toBe(true);
+    expect(await store.unlinkBlob(b.id, digest('layer'))).toBe(false);
+    expect(await store.findRepositoryBlob(b.id, digest('layer'))).toBeNull();
+    expect(await store.findBlob(digest('layer'))).not.toBeNull();
+  });
+
+  it('keeps upload sessions per repository', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    const other = await store.ensureRepository('s', T0);
+    await store.createUpload({ id: 'u1', repositoryId: repo.id, location: 'local', size: 0, createdAtMs: T0 });
+    await store.setUploadSize('u1', 42, T0 + 1);
+    expect(await store.findUpload(repo.id, 'u1')).toMatchObject({ size: 42, location: 'local' });
+    expect(await store.findUpload(other.id, 'u1')).toBeNull();
+    await store.deleteUpload('u1');
+    expect(await store.findUpload(repo.id, 'u1')).toBeNull();
+  });
+
+  it('stores nothing when a manifest needs blobs or manifests the repository lacks', async () => {
+    const store = await fresh();
+    const repo = await withBlobs(store, 'r', 'config');
+    const result = await store.putManifest(
+      manifest(repo.id, 'm', {
+        blobDigests: [digest('config'), digest('layer')],
+        childDigests: [digest('child')],
+        tag: 'latest',
+      }),
+    );
+    expect(result).toEqual({ stored: false, missingBlobs: [digest('layer')], missingManifests: [digest('child')] });
+    expect(await store.findManifest(repo.id, digest('m'))).toBeNull();
+    expect(await store.listTags(repo.id, { limit: 10 })).toEqual([]);
+  });
+
+  it('stores a manifest byte for byte and resolves its tag', async () => {
+    const store = await fresh();
+    const repo = await withBlobs(store, 'r', 'config');
+    const content = '{"schemaVersion":2, "odd spacing": true}';
+    await store.putManifest(manifest(repo.id, content, { blobDigests: [digest('config')], tag: 'v1' }));
+    const byTag = await store.resolveTag(repo.id, 'v1');
+    expect(Buffer.from(byTag!.content).toString()).toBe(content);
+    expect(byTag!.content).toBeInstanceOf(Uint8Array);
+    expect(byTag).toEqual(await store.findManifest(repo.id, digest(content)));
+  });
+
+  it('moves tags while keeping their history', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.putManifest(manifest(repo.id, 'one', { tag: 'latest', nowMs: T0 }));
+    await store.putManifest(manifest(repo.id, 'one', { tag: 'latest', nowMs: T0 + 1 }));
+    await store.putManifest(manifest(repo.id, 'two', { tag: 'latest', nowMs: T0 + 2 }));
+    expect((await store.resolveTag(repo.id, 'latest'))!.digest).toBe(digest('two'));
+    expect(await store.deleteTag(repo.id, 'latest', T0 + 3)).toBe(true);
+    expect(await store.deleteTag(repo.id, 'latest', T0 + 4)).toBe(false);
+    expect(await store.resolveTag(repo.id, 'latest')).toBeNull();
+    expect(await store.tagHistory(repo.id, 'latest')).toEqual([
+      { name: 'latest', manifestDigest: digest('two'), startMs: T0 + 2, endMs: T0 + 3 },
+      { name: 'latest', manifestDigest: digest('one'), startMs: T0, endMs: T0 + 2 },
+    ]);
+  });
+
+  it('keeps one live tag when many pushes move it at once', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => store.putManifest(manifest(repo.id, `m${i}`, { tag: 'hot', nowMs: T0 + i }))),
+    );
+    expect(await store.listTags(repo.id, { limit: 10 })).toEqual(['hot']);
+    const history = await store.tagHistory(repo.id, 'hot');
+    expect(history.filter((h) => h.endMs === null)).toHaveLength(1);
+  });
+
+  it('deletes a manifest by ending all its tags, and brings it back on re-push', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.putManifest(manifest(repo.id, 'm', { tag: 'a' }));
+    await store.putManifest(manifest(repo.id, 'm', { tag: 'b' }));
+    expect(await store.deleteManifest(repo.id, digest('m'), T0 + 5)).toBe(true);
+    expect(await store.deleteManifest(repo.id, digest('m'), T0 + 6)).toBe(false);
+    expect(await store.findManifest(repo.id, digest('m'))).toBeNull();
+    expect(await store.listTags(repo.id, { limit: 10 })).toEqual([]);
+    expect((await store.tagHistory(repo.id, 'a'))[0]!.endMs).toBe(T0 + 5);
+    await store.putManifest(manifest(repo.id, 'm'));
+    expect(await store.findManifest(repo.id, digest('m'))).not.toBeNull();
+  });
+
+  it('lists tags in byte order, page by page', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    for (const tag of ['v2', 'V1', 'latest', 'v10', '_x']) {
+      await store.putManifest(manifest(repo.id, tag, { tag }));
+    }
+    expect(await store.listTags(repo.id, { limit: 10 })).toEqual(['V1', '_x', 'latest', 'v10', 'v2']);
+    expect(await store.listTags(repo.id, { limit: 2, after: '_x' })).toEqual(['latest', 'v10']);
+  });
+
+  it('finds referrers of a subject, optionally by artifact type', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    const subject = digest('subject');
+    await store.putManifest(manifest(repo.id, 'sig', { subjectDigest: subject, artifactType: 'application/x.sig' }));
+    await store.putManifest(
+      manifest(repo.id, 'sbom', { subjectDigest: subject, artifactType: 'application/x.sbom', annotations: { k: 'v' } }),
+    );
+    await store.putManifest(manifest(repo.id, 'unrelated', { artifactType: 'application/x.sig' }));
+    const all = await store.listReferrers(repo.id, subject);
+    expect(all.map((r) => r.digest)).toEqual([digest('sig'), digest('sbom')]);
+    expect(all[1]).toMatchObject({ artifactType: 'application/x.sbom', annotations: { k: 'v' }, size: 4 });
+    const sboms = await store.listReferrers(repo.id, subject, 'application/x.sbom');
+    expect(sboms.map((r) => r.digest)).toEqual([digest('sbom')]);
+    await store.deleteManifest(repo.id, digest('sig'), T0 + 1);
+    expect((await store.listReferrers(repo.id, subject)).map((r) => r.digest)).toEqual([digest('sbom')]);
+  });
+}

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
+import { skipUnlessAvailable } from '../support/harness.js';
+import { createScratchDatabase } from '../support/postgres.js';
+import { metadataStoreContract } from './metadata-store.contract.js';
+
+/** Empties every table between tests; cheaper than a new database each time. */
+async function truncateAll(db: Kysely<Database>) {
+  await db.transaction().execute(async (trx) => {
+    for (const table of ['tag', 'manifest_child', 'manifest_blob', 'manifest', 'blob_upload', 'repository_blob', 'blob_placement', 'blob', 'repository'] as const) {
+      await trx.deleteFrom(table).execute();
+    }
+  });
+}
+
+describe('SqlMetadataStore on embedded Postgres (PGlite)', () => {
+  let db: Kysely<Database>;
+  beforeAll(async () => {
+    db = await openDatabase({ kind: 'embedded', dataDir: null });
+  });
+  afterAll(() => db.destroy());
+  metadataStoreContract(async () => {
+    await truncateAll(db);
+    return new SqlMetadataStore(db);
+  });
+});
+
+const databaseUrl = process.env.DATABASE_URL;
+
+describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
+  'SqlMetadataStore on PostgreSQL (node-postgres)',
+  () => {
+    let db: Kysely<Database>;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      const scratch = await createScratchDatabase(databaseUrl!);
+      drop = scratch.drop;
+      db = await openDatabase({ kind: 'postgres', url: scratch.url });
+    });
+    afterAll(async () => {
+      await db?.destroy();
+      await drop?.();
+    });
+    metadataStoreContract(async () => {
+      await truncateAll(db);
+      return new SqlMetadataStore(db);
+    });
+  },
+);

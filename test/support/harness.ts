@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
+import { MemoryBlobStore } from '../../shared/adapters/blob/memory-blob-store.js';
+import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
+import { createHttpApp } from '../../shared/http/app.js';
+import type { HttpApp } from '../../shared/http/http-env.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
+import type { Clock } from '../../shared/ports/clock.js';
+import { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from '../../shared/registry/registry-deps.js';
+import { createRegistry, type Registry } from '../../shared/registry/registry.js';
+import { StorageLocations } from '../../shared/registry/storage-locations.js';
+
+/** A clock tests move by hand. */
+export class FixedClock implements Clock {
+  constructor(public ms = Date.UTC(2026, 0, 1)) {}
+  now() {
+    return this.ms;
+  }
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+export interface TestRegistry {
+  app: HttpApp;
+  registry: Registry;
+  db: Kysely<Database>;
+  clock: FixedClock;
+  stores: Map<string, BlobStore>;
+  close(): Promise<void>;
+}
+
+export interface TestRegistryOptions {
+  storage?: 'memory' | 'fs';
+  options?: Partial<RegistryOptions>;
+  /** Extra storage locations beyond the preferred `local`. */
+  extraLocations?: string[];
+}
+
+/** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
+export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
+  const db = await openDatabase({ kind: 'embedded', dataDir: null });
+  const dir = opts.storage === 'fs' ? await mkdtemp(join(tmpdir(), 'berth-fs-')) : null;
+  const makeStore = (name: string): BlobStore =>
+    dir ? new FsBlobStore(join(dir, name)) : new MemoryBlobStore();
+  const names = ['local', ...(opts.extraLocations ?? [])];
+  const stores = new Map(names.map((n) => [n, makeStore(n)]));
+  const clock = new FixedClock();
+  const registry = createRegistry({
+    metadata: new SqlMetadataStore(db),
+    storage: new StorageLocations(stores, names),
+    clock,
+    newId: randomUUID,
+    options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
+  });
+  const silent = () => undefined;
+  return {
+    app: createHttpApp({ registry, logUnknownError: silent }),
+    registry,
+    db,
+    clock,
+    stores,
+    close: async () => {
+      await db.destroy();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fails loudly in CI, where no test tier may skip itself; elsewhere, says whether to skip. */
+export function skipUnlessAvailable(available: boolean, what: string): boolean {
+  if (available) return false;
+  if (process.env.CI === 'true') throw new Error(`${what} is required in CI but is not available`);
+  return true;
+}

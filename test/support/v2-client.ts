@@ -1,0 +1,69 @@
+import { digestOf } from '../../shared/oci/digest.js';
+import { MediaType } from '../../shared/oci/media-types.js';
+import type { Descriptor } from '../../shared/oci/manifest.js';
+import type { HttpApp } from '../../shared/http/http-env.js';
+
+/** Small helpers that speak `/v2` to an in-process app, for tests. */
+export class V2Client {
+  constructor(private readonly app: HttpApp) {}
+
+  request(path: string, init: RequestInit = {}): Promise<Response> {
+    return Promise.resolve(this.app.request(path, init));
+  }
+
+  async pushBlob(name: string, bytes: Uint8Array | string, mediaType = 'application/octet-stream'): Promise<Descriptor> {
+    const body = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    const digest = digestOf(body);
+    const response = await this.request(`/v2/${name}/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.byteLength) },
+    });
+    if (response.status !== 201) throw new Error(`push blob: ${response.status} ${await response.text()}`);
+    return { mediaType, digest, size: body.byteLength };
+  }
+
+  async putManifest(
+    name: string,
+    reference: string,
+    manifest: unknown,
+    mediaType: string = MediaType.ociManifest,
+  ): Promise<Response> {
+    return this.request(`/v2/${name}/manifests/${reference}`, {
+      method: 'PUT',
+      body: JSON.stringify(manifest),
+      headers: { 'Content-Type': mediaType },
+    });
+  }
+
+  /** Pushes a config and one layer, then the image manifest; returns the manifest's descriptor. */
+  async pushImage(
+    name: string,
+    tag: string,
+    extra: { layer?: string; manifest?: Record<string, unknown> } = {},
+  ): Promise<{ descriptor: Descriptor; manifest: Record<string, unknown> }> {
+    const config = await this.pushBlob(name, '{"architecture":"amd64","os":"linux"}', 'application/vnd.oci.image.config.v1+json');
+    const layer = await this.pushBlob(name, extra.layer ?? `layer of ${name}:${tag}`, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    const manifest = imageManifest(config, [layer], extra.manifest);
+    const response = await this.putManifest(name, tag, manifest);
+    if (response.status !== 201) throw new Error(`push manifest: ${response.status} ${await response.text()}`);
+    const body = Buffer.from(JSON.stringify(manifest));
+    return {
+      descriptor: { mediaType: MediaType.ociManifest, digest: digestOf(body), size: body.byteLength },
+      manifest,
+    };
+  }
+}
+
+export function imageManifest(
+  config: Descriptor,
+  layers: Descriptor[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { schemaVersion: 2, mediaType: MediaType.ociManifest, config, layers, ...extra };
+}
+
+export async function errorCode(response: Response): Promise<string | undefined> {
+  const body = (await response.json()) as { errors?: { code: string }[] };
+  return body.errors?.[0]?.code;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../shared/config/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to port 5000, ./data and one local storage location inside it', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(5000);
+    expect(config.dataDir).toBe('./data');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.storage).toEqual({
+      locations: [{ name: 'local', driver: 'LocalStorage', path: './data/blobs' }],
+      preference: ['local'],
+    });
+  });
+
+  it('reads Quay keys from config.yaml and lets the environment win', () => {
+    const yaml = [
+      'BERTH_PORT: 6000',
+      'DB_URI: postgres://file/db',
+      'DISTRIBUTED_STORAGE_CONFIG:',
+      '  east: [LocalStorage, {storage_path: /srv/east}]',
+      '  west: [LocalStorage, {storage_path: /srv/west}]',
+      'DISTRIBUTED_STORAGE_PREFERENCE: [west, east]',
+    ].join('\n');
+    const config = loadConfig({ BERTH_PORT: '7000', DATABASE_URL: 'postgres://env/db' }, yaml);
+    expect(config.port).toBe(7000);
+    expect(config.databaseUrl).toBe('postgres://env/db');
+    expect(config.storage.preference).toEqual(['west', 'east']);
+    expect(config.storage.locations.map((l) => l.path)).toEqual(['/srv/east', '/srv/west']);
+  });
+
+  it('takes a comma-separated storage preference from the environment', () => {
+    const config = loadConfig({
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({ a: ['LocalStorage', { storage_path: '/a' }], b: ['LocalStorage', { storage_path: '/b' }] }),
+      DISTRIBUTED_STORAGE_PREFERENCE: 'b, a',
+    });
+    expect(config.storage.preference).toEqual(['b', 'a']);
+  });
+
+  it.each([
+    [{ BERTH_PORT: 'eighty' }, 'BERTH_PORT'],
+    [{ BERTH_UNKNOWN_KEY: 'x' }, null],
+    [{ DISTRIBUTED_STORAGE_PREFERENCE: 'nowhere' }, 'nowhere'],
+    [{ DISTRIBUTED_STORAGE_CONFIG: '{not json' }, 'JSON'],
+    [{ DISTRIBUTED_STORAGE_CONFIG: '{"x":["S3Storage",{}]}' }, 'DISTRIBUTED_STORAGE_CONFIG'],
+  ])('refuses bad values with a message naming the key: %j', (env, mention) => {
+    if (mention === null) {
+      // Unknown environment variables are none of our business; only config.yaml keys are checked.
+      expect(() => loadConfig(env)).not.toThrow();
+      return;
+    }
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(mention);
+  });
+
+  it('refuses unknown keys in config.yaml', () => {
+    expect(() => loadConfig({}, 'NOT_A_KEY: 1')).toThrow(ConfigError);
+  });
+});
