@@ -5,7 +5,12 @@ import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import type { ByteSource } from '../ports/blob-store.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
 import type { RegistryDeps } from './registry-deps.js';
-import { assertDeletionEnabled, existingRepository, repositoryForPush } from './repositories.js';
+import {
+  assertDeletionEnabled,
+  assertRepositoryName,
+  existingRepository,
+  repositoryForPush,
+} from './repositories.js';
 
 export type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string };
 
@@ -54,6 +59,7 @@ export class ManifestService {
     contentType: string,
     data: ByteSource,
   ): Promise<StoredManifest> {
+    assertRepositoryName(name);
     const ref = parseReference(reference);
     const content = await readManifestBody(data);
     const manifest = parseManifest(content, contentType);
