@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  url: string;
+  /** `host:port`, as registry clients write it. */
+  host: string;
+  pid: number;
+  output(): string;
+  /** Resident memory of the server process, in bytes. */
+  rss(): Promise<number>;
+  /** Restarts the kernel's peak-RSS count (`VmHWM`) from the current RSS. */
+  resetPeakRss(): Promise<void>;
+  /** The highest RSS since the last reset, in bytes: exact, unlike sampling. */
+  peakRss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the local server as `npm start` does (same entry point, same
+ * loader), in its own process, and waits for the URL it prints.
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url,
+    host: new URL(url).host,
+    pid: child.pid!,
+    output: () => output,
+    rss: () => procStatus(child.pid!, 'VmRSS'),
+    resetPeakRss: () => writeFile(`/proc/${child.pid}/clear_refs`, '5'),
+    peakRss: () => procStatus(child.pid!, 'VmHWM'),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}

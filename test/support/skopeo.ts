@@ -1,0 +1,27 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export function skopeoAvailable(): boolean {
+  try {
+    execFileSync('skopeo', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs skopeo with TLS off for our plain-HTTP test registries; rejects with its stderr. */
+export async function skopeo(...args: string[]): Promise<string> {
+  const tlsOff = args[0] === 'copy' ? ['--src-tls-verify=false', '--dest-tls-verify=false'] : ['--tls-verify=false'];
+  try {
+    const { stdout } = await run('skopeo', [args[0]!, ...tlsOff, ...args.slice(1)], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`skopeo ${args.join(' ')} failed: ${stderr ?? String(error)}`);
+  }
+}
