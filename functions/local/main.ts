@@ -12,11 +12,19 @@ async function main() {
   const config = loadConfig(env, yaml);
   const local = await buildLocalRegistry(config);
 
-  const server = serve({ fetch: local.app.fetch, hostname: config.host, port: config.port }, (info) => {
-    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    const database = local.databaseKind === 'embedded' ? `embedded Postgres in ${config.dataDir}` : 'Postgres at DATABASE_URL';
-    console.log(`Berth registry listening on http://${host}:${info.port} (data: ${config.dataDir}, metadata: ${database})`);
-  });
+  const server = serve(
+    { fetch: local.app.fetch, hostname: config.host, port: config.port },
+    (info) => {
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      const database =
+        local.databaseKind === 'embedded'
+          ? `embedded Postgres in ${config.dataDir}`
+          : 'Postgres at DATABASE_URL';
+      console.log(
+        `Berth registry listening on http://${host}:${info.port} (data: ${config.dataDir}, metadata: ${database})`,
+      );
+    },
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -24,7 +24,11 @@ const schema = z
     DB_URI: z.string().url().optional(),
     DISTRIBUTED_STORAGE_CONFIG: storageConfig.optional(),
     DISTRIBUTED_STORAGE_PREFERENCE: z.array(z.string()).optional(),
-    BERTH_CHUNK_MIN_LENGTH: z.coerce.number().int().min(0).default(5 * 1024 * 1024),
+    BERTH_CHUNK_MIN_LENGTH: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(5 * 1024 * 1024),
     BERTH_DELETION_ENABLED: boolean.default(true),
   })
   .strict();
@@ -82,7 +86,9 @@ export function loadConfig(
   }
   const result = schema.safeParse({ ...fromFile, ...fromEnvironment(env) });
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = result.error.issues.map(
+      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
+    );
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = result.data;
@@ -97,7 +103,9 @@ export function loadConfig(
   const preference = c.DISTRIBUTED_STORAGE_PREFERENCE ?? locations.map((l) => l.name);
   for (const name of preference) {
     if (!storageConfig[name]) {
-      throw new ConfigError(`DISTRIBUTED_STORAGE_PREFERENCE names ${name}, which DISTRIBUTED_STORAGE_CONFIG lacks`);
+      throw new ConfigError(
+        `DISTRIBUTED_STORAGE_PREFERENCE names ${name}, which DISTRIBUTED_STORAGE_CONFIG lacks`,
+      );
     }
   }
   if (preference.length === 0) throw new ConfigError('DISTRIBUTED_STORAGE_PREFERENCE is empty');

@@ -19,7 +19,10 @@ const defaultLogger: UnknownErrorLogger = (error, requestId) =>
   console.error(`[berth] request ${requestId} failed:`, error);
 
 /** The HTTP app both runtimes serve: Node's server locally, the Lambda adapter on AWS. */
-export function createHttpApp({ registry, logUnknownError = defaultLogger }: HttpAppOptions): HttpApp {
+export function createHttpApp({
+  registry,
+  logUnknownError = defaultLogger,
+}: HttpAppOptions): HttpApp {
   // Not strict: `/v2/<name>/blobs/uploads/` and `/v2/` are spelled with and without the slash.
   const app: HttpApp = new Hono<HttpEnv>({ strict: false });
 
@@ -37,7 +40,11 @@ export function createHttpApp({ registry, logUnknownError = defaultLogger }: Htt
   registerListingRoutes(app, registry);
 
   app.notFound((c) =>
-    renderError(ociError('UNSUPPORTED', { status: 404, message: 'no such endpoint' }), c, logUnknownError),
+    renderError(
+      ociError('UNSUPPORTED', { status: 404, message: 'no such endpoint' }),
+      c,
+      logUnknownError,
+    ),
   );
   app.onError((error, c) => {
     const response = renderError(error, c, logUnknownError);

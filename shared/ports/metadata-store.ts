@@ -59,8 +59,7 @@ export interface NewManifest {
 }
 
 export type PutManifestResult =
-  | { stored: true }
-  | { stored: false; missingBlobs: string[]; missingManifests: string[] };
+  { stored: true } | { stored: false; missingBlobs: string[]; missingManifests: string[] };
 
 export interface TagHistoryEntry {
   name: string;

@@ -28,7 +28,8 @@ export class BlobService {
   async open(name: string, digest: string, range?: ByteRange): Promise<BlobContent> {
     const blob = await this.stat(name, digest);
     const location = this.deps.storage.choose(blob.locations);
-    if (!location) throw ociError('BLOB_UNKNOWN', { detail: { digest, reason: 'no storage holds it' } });
+    if (!location)
+      throw ociError('BLOB_UNKNOWN', { detail: { digest, reason: 'no storage holds it' } });
     if (!range) {
       const url = await location.store.redirectUrl(digest, this.deps.options.redirectExpirySeconds);
       if (url) return { kind: 'redirect', url, blob };
@@ -56,7 +57,10 @@ export class BlobService {
  * `undefined` means "no usable range header" (serve everything); `null`
  * means unsatisfiable (answer 416).
  */
-export function parseByteRange(header: string | undefined, size: number): ByteRange | undefined | null {
+export function parseByteRange(
+  header: string | undefined,
+  size: number,
+): ByteRange | undefined | null {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;

@@ -11,7 +11,10 @@ export class ListingService {
   async tags(name: string, page: PageRequest): Promise<PageOf<string>> {
     const repository = await existingRepository(this.deps, name);
     return paginate(page, (limit, after) =>
-      this.deps.metadata.listTags(repository.id, after === undefined ? { limit } : { limit, after }),
+      this.deps.metadata.listTags(
+        repository.id,
+        after === undefined ? { limit } : { limit, after },
+      ),
     );
   }
 
@@ -27,7 +30,11 @@ export class ListingService {
     if (!parseDigest(digest)) throw ociError('DIGEST_INVALID', { detail: { digest } });
     const rows = await this.deps.metadata.listReferrers(repository.id, digest, artifactType);
     return rows.map((row) => {
-      const descriptor: Descriptor = { mediaType: row.mediaType, digest: row.digest, size: row.size };
+      const descriptor: Descriptor = {
+        mediaType: row.mediaType,
+        digest: row.digest,
+        size: row.size,
+      };
       if (row.artifactType) descriptor.artifactType = row.artifactType;
       if (row.annotations && Object.keys(row.annotations).length > 0) {
         descriptor.annotations = row.annotations;

@@ -34,8 +34,7 @@ export interface ChunkRange {
 }
 
 export type UploadStart =
-  | { kind: 'session'; uploadId: string; offset: number }
-  | { kind: 'blob'; digest: string };
+  { kind: 'session'; uploadId: string; offset: number } | { kind: 'blob'; digest: string };
 
 export function rangeHeader(size: number): string {
   return `0-${Math.max(size - 1, 0)}`;

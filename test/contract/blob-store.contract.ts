@@ -1,7 +1,11 @@
 import { expect, it } from 'vitest';
 import { digestOf } from '../../shared/oci/digest.js';
 import type { BlobStore, ByteSource } from '../../shared/ports/blob-store.js';
-import { BlobNotFoundError, UploadNotFoundError, UploadOffsetError } from '../../shared/ports/errors.js';
+import {
+  BlobNotFoundError,
+  UploadNotFoundError,
+  UploadOffsetError,
+} from '../../shared/ports/errors.js';
 
 async function* source(...chunks: string[]): ByteSource {
   for (const chunk of chunks) yield Buffer.from(chunk);
@@ -69,18 +73,24 @@ export function blobStoreContract(makeStore: () => Promise<BlobStore>): void {
     const id = newUpload();
     await store.startUpload(id);
     await store.appendUpload(id, 0, source('keep'));
-    await expect(store.appendUpload(id, 4, failingAfter('lose'))).rejects.toThrow('client went away');
+    await expect(store.appendUpload(id, 4, failingAfter('lose'))).rejects.toThrow(
+      'client went away',
+    );
     expect(await store.uploadSize(id)).toBe(4);
     expect(await collect(store.readUpload(id))).toBe('keep');
   });
 
   it('reports unknown uploads and blobs with port errors', async () => {
     const store = await makeStore();
-    await expect(store.appendUpload('missing-upload', 0, source('x'))).rejects.toBeInstanceOf(UploadNotFoundError);
+    await expect(store.appendUpload('missing-upload', 0, source('x'))).rejects.toBeInstanceOf(
+      UploadNotFoundError,
+    );
     expect(await store.uploadSize('missing-upload')).toBeNull();
     const digest = digestOf(Buffer.from('never stored'));
     await expect(store.read(digest)).rejects.toBeInstanceOf(BlobNotFoundError);
-    await expect(store.commitUpload('missing-upload', digest)).rejects.toBeInstanceOf(UploadNotFoundError);
+    await expect(store.commitUpload('missing-upload', digest)).rejects.toBeInstanceOf(
+      UploadNotFoundError,
+    );
   });
 
   it('aborts uploads and deletes blobs idempotently', async () => {

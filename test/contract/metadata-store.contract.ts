@@ -15,7 +15,11 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     return repo;
   }
 
-  function manifest(repositoryId: number, content: string, extra: Partial<NewManifest> = {}): NewManifest {
+  function manifest(
+    repositoryId: number,
+    content: string,
+    extra: Partial<NewManifest> = {},
+  ): NewManifest {
     return {
       repositoryId,
       digest: digest(content),
@@ -34,7 +38,9 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
 
   it('creates a repository once, however many callers race to create it', async () => {
     const store = await fresh();
-    const created = await Promise.all(Array.from({ length: 8 }, () => store.ensureRepository('org/app', T0)));
+    const created = await Promise.all(
+      Array.from({ length: 8 }, () => store.ensureRepository('org/app', T0)),
+    );
     expect(new Set(created.map((r) => r.id)).size).toBe(1);
     expect(await store.findRepository('org/app')).toEqual(created[0]);
     expect(await store.findRepository('org/other')).toBeNull();
@@ -70,7 +76,13 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);
     const other = await store.ensureRepository('s', T0);
-    await store.createUpload({ id: 'u1', repositoryId: repo.id, location: 'local', size: 0, createdAtMs: T0 });
+    await store.createUpload({
+      id: 'u1',
+      repositoryId: repo.id,
+      location: 'local',
+      size: 0,
+      createdAtMs: T0,
+    });
     await store.setUploadSize('u1', 42, T0 + 1);
     expect(await store.findUpload(repo.id, 'u1')).toMatchObject({ size: 42, location: 'local' });
     expect(await store.findUpload(other.id, 'u1')).toBeNull();
@@ -88,7 +100,11 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
         tag: 'latest',
       }),
     );
-    expect(result).toEqual({ stored: false, missingBlobs: [digest('layer')], missingManifests: [digest('child')] });
+    expect(result).toEqual({
+      stored: false,
+      missingBlobs: [digest('layer')],
+      missingManifests: [digest('child')],
+    });
     expect(await store.findManifest(repo.id, digest('m'))).toBeNull();
     expect(await store.listTags(repo.id, { limit: 10 })).toEqual([]);
   });
@@ -97,7 +113,9 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     const store = await fresh();
     const repo = await withBlobs(store, 'r', 'config');
     const content = '{"schemaVersion":2, "odd spacing": true}';
-    await store.putManifest(manifest(repo.id, content, { blobDigests: [digest('config')], tag: 'v1' }));
+    await store.putManifest(
+      manifest(repo.id, content, { blobDigests: [digest('config')], tag: 'v1' }),
+    );
     const byTag = await store.resolveTag(repo.id, 'v1');
     expect(Buffer.from(byTag!.content).toString()).toBe(content);
     expect(byTag!.content).toBeInstanceOf(Uint8Array);
@@ -124,7 +142,9 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => store.putManifest(manifest(repo.id, `m${i}`, { tag: 'hot', nowMs: T0 + i }))),
+      Array.from({ length: 12 }, (_, i) =>
+        store.putManifest(manifest(repo.id, `m${i}`, { tag: 'hot', nowMs: T0 + i })),
+      ),
     );
     expect(await store.listTags(repo.id, { limit: 10 })).toEqual(['hot']);
     const history = await store.tagHistory(repo.id, 'hot');
@@ -151,7 +171,13 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     for (const tag of ['v2', 'V1', 'latest', 'v10', '_x']) {
       await store.putManifest(manifest(repo.id, tag, { tag }));
     }
-    expect(await store.listTags(repo.id, { limit: 10 })).toEqual(['V1', '_x', 'latest', 'v10', 'v2']);
+    expect(await store.listTags(repo.id, { limit: 10 })).toEqual([
+      'V1',
+      '_x',
+      'latest',
+      'v10',
+      'v2',
+    ]);
     expect(await store.listTags(repo.id, { limit: 2, after: '_x' })).toEqual(['latest', 'v10']);
   });
 
@@ -159,17 +185,29 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);
     const subject = digest('subject');
-    await store.putManifest(manifest(repo.id, 'sig', { subjectDigest: subject, artifactType: 'application/x.sig' }));
     await store.putManifest(
-      manifest(repo.id, 'sbom', { subjectDigest: subject, artifactType: 'application/x.sbom', annotations: { k: 'v' } }),
+      manifest(repo.id, 'sig', { subjectDigest: subject, artifactType: 'application/x.sig' }),
+    );
+    await store.putManifest(
+      manifest(repo.id, 'sbom', {
+        subjectDigest: subject,
+        artifactType: 'application/x.sbom',
+        annotations: { k: 'v' },
+      }),
     );
     await store.putManifest(manifest(repo.id, 'unrelated', { artifactType: 'application/x.sig' }));
     const all = await store.listReferrers(repo.id, subject);
     expect(all.map((r) => r.digest)).toEqual([digest('sig'), digest('sbom')]);
-    expect(all[1]).toMatchObject({ artifactType: 'application/x.sbom', annotations: { k: 'v' }, size: 4 });
+    expect(all[1]).toMatchObject({
+      artifactType: 'application/x.sbom',
+      annotations: { k: 'v' },
+      size: 4,
+    });
     const sboms = await store.listReferrers(repo.id, subject, 'application/x.sbom');
     expect(sboms.map((r) => r.digest)).toEqual([digest('sbom')]);
     await store.deleteManifest(repo.id, digest('sig'), T0 + 1);
-    expect((await store.listReferrers(repo.id, subject)).map((r) => r.digest)).toEqual([digest('sbom')]);
+    expect((await store.listReferrers(repo.id, subject)).map((r) => r.digest)).toEqual([
+      digest('sbom'),
+    ]);
   });
 }

@@ -10,7 +10,17 @@ import { metadataStoreContract } from './metadata-store.contract.js';
 /** Empties every table between tests; cheaper than a new database each time. */
 async function truncateAll(db: Kysely<Database>) {
   await db.transaction().execute(async (trx) => {
-    for (const table of ['tag', 'manifest_child', 'manifest_blob', 'manifest', 'blob_upload', 'repository_blob', 'blob_placement', 'blob', 'repository'] as const) {
+    for (const table of [
+      'tag',
+      'manifest_child',
+      'manifest_blob',
+      'manifest',
+      'blob_upload',
+      'repository_blob',
+      'blob_placement',
+      'blob',
+      'repository',
+    ] as const) {
       await trx.deleteFrom(table).execute();
     }
   });

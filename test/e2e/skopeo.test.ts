@@ -45,36 +45,79 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
 
   it('pushes a multi-layer image and pulls back identical bytes and digests', async () => {
     const source = await OciLayout.create(join(work, 'multi-layer'));
-    const layers = [await source.addLayer(1000), await source.addLayer(300 * 1024), await source.addLayer(2 * MiB)];
+    const layers = [
+      await source.addLayer(1000),
+      await source.addLayer(300 * 1024),
+      await source.addLayer(2 * MiB),
+    ];
     const image = await source.addImage(layers);
     await source.tag(image, 'v1');
 
-    await skopeo('copy', '--preserve-digests', `oci:${source.dir}:v1`, `docker://${server.host}/org/app:v1`);
-    const inspected = JSON.parse(await skopeo('inspect', '--raw', `docker://${server.host}/org/app:v1`));
-    expect(inspected.layers.map((l: { digest: string }) => l.digest)).toEqual(layers.map((l) => l.digest));
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      `oci:${source.dir}:v1`,
+      `docker://${server.host}/org/app:v1`,
+    );
+    const inspected = JSON.parse(
+      await skopeo('inspect', '--raw', `docker://${server.host}/org/app:v1`),
+    );
+    expect(inspected.layers.map((l: { digest: string }) => l.digest)).toEqual(
+      layers.map((l) => l.digest),
+    );
 
     const pulled = join(work, 'multi-layer-pulled');
-    await skopeo('copy', '--preserve-digests', `docker://${server.host}/org/app:v1`, `oci:${pulled}:v1`);
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      `docker://${server.host}/org/app:v1`,
+      `oci:${pulled}:v1`,
+    );
     expect((await readLayoutIndex(pulled)).manifests[0]!.digest).toBe(image.digest);
     expect(await layoutBlobs(pulled)).toEqual(await layoutBlobs(source.dir));
-    expect(JSON.parse(await skopeo('list-tags', `docker://${server.host}/org/app`)).Tags).toEqual(['v1']);
+    expect(JSON.parse(await skopeo('list-tags', `docker://${server.host}/org/app`)).Tags).toEqual([
+      'v1',
+    ]);
   });
 
   it('pushes and pulls a multi-architecture index with --all', async () => {
     const source = await OciLayout.create(join(work, 'index'));
-    const amd64 = await source.addImage([await source.addLayer(4096)], { architecture: 'amd64', os: 'linux' });
-    const arm64 = await source.addImage([await source.addLayer(8192)], { architecture: 'arm64', os: 'linux' });
+    const amd64 = await source.addImage([await source.addLayer(4096)], {
+      architecture: 'amd64',
+      os: 'linux',
+    });
+    const arm64 = await source.addImage([await source.addLayer(8192)], {
+      architecture: 'arm64',
+      os: 'linux',
+    });
     const index = await source.addIndex([amd64, arm64]);
     await source.tag(index, 'multi');
 
-    await skopeo('copy', '--all', '--preserve-digests', `oci:${source.dir}:multi`, `docker://${server.host}/org/team/multiarch:1.0`);
+    await skopeo(
+      'copy',
+      '--all',
+      '--preserve-digests',
+      `oci:${source.dir}:multi`,
+      `docker://${server.host}/org/team/multiarch:1.0`,
+    );
     const pulled = join(work, 'index-pulled');
-    await skopeo('copy', '--all', '--preserve-digests', `docker://${server.host}/org/team/multiarch:1.0`, `oci:${pulled}:multi`);
+    await skopeo(
+      'copy',
+      '--all',
+      '--preserve-digests',
+      `docker://${server.host}/org/team/multiarch:1.0`,
+      `oci:${pulled}:multi`,
+    );
     expect((await readLayoutIndex(pulled)).manifests[0]!.digest).toBe(index.digest);
     expect(await layoutBlobs(pulled)).toEqual(await layoutBlobs(source.dir));
 
-    const raw = JSON.parse(await skopeo('inspect', '--raw', `docker://${server.host}/org/team/multiarch:1.0`));
-    expect(raw.manifests.map((m: { digest: string }) => m.digest)).toEqual([amd64.digest, arm64.digest]);
+    const raw = JSON.parse(
+      await skopeo('inspect', '--raw', `docker://${server.host}/org/team/multiarch:1.0`),
+    );
+    expect(raw.manifests.map((m: { digest: string }) => m.digest)).toEqual([
+      amd64.digest,
+      arm64.digest,
+    ]);
   });
 
   it('moves a 256 MiB layer through the server with its memory staying flat', async () => {
@@ -91,13 +134,25 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     const baseline = await server.rss();
     await server.resetPeakRss();
 
-    await skopeo('copy', '--preserve-digests', `oci:${source.dir}:big`, `docker://${server.host}/org/big:big`);
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      `oci:${source.dir}:big`,
+      `docker://${server.host}/org/big:big`,
+    );
     const pulled = join(work, 'big-pulled');
-    await skopeo('copy', '--preserve-digests', `docker://${server.host}/org/big:big`, `oci:${pulled}:big`);
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      `docker://${server.host}/org/big:big`,
+      `oci:${pulled}:big`,
+    );
     expect(await sha256File(join(pulled, 'blobs', 'sha256', big.digest.slice(7)))).toBe(big.digest);
 
     const growth = (await server.peakRss()) - baseline;
-    console.log(`server RSS: baseline ${(baseline / MiB).toFixed(0)} MiB, peak growth ${(growth / MiB).toFixed(0)} MiB over a ${size / MiB} MiB push and pull`);
+    console.log(
+      `server RSS: baseline ${(baseline / MiB).toFixed(0)} MiB, peak growth ${(growth / MiB).toFixed(0)} MiB over a ${size / MiB} MiB push and pull`,
+    );
     // Streaming grows by buffers and allocator slack (about 50 MiB measured);
     // holding the layer would add its 256 MiB at least once.
     expect(growth).toBeLessThan(96 * MiB);
@@ -108,23 +163,39 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     await source.tag(await source.addImage([await source.addLayer(100)]), 'gone');
     await skopeo('copy', `oci:${source.dir}:gone`, `docker://${server.host}/org/deleting:gone`);
     await skopeo('delete', `docker://${server.host}/org/deleting:gone`);
-    await expect(skopeo('inspect', `docker://${server.host}/org/deleting:gone`)).rejects.toThrow(/manifest unknown/i);
+    await expect(skopeo('inspect', `docker://${server.host}/org/deleting:gone`)).rejects.toThrow(
+      /manifest unknown/i,
+    );
   });
 
   it('keeps all content across a restart', async () => {
     const source = await OciLayout.create(join(work, 'restart'));
     const image = await source.addImage([await source.addLayer(64 * 1024)]);
     await source.tag(image, 'persist');
-    await skopeo('copy', '--preserve-digests', `oci:${source.dir}:persist`, `docker://${server.host}/org/persist:1`);
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      `oci:${source.dir}:persist`,
+      `docker://${server.host}/org/persist:1`,
+    );
 
     await server.stop();
     server = await startServerProcess({ BERTH_DATA_DIR: join(work, 'data') });
 
     const pulled = join(work, 'restart-pulled');
-    await skopeo('copy', '--preserve-digests', `docker://${server.host}/org/persist:1`, `oci:${pulled}:persist`);
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      `docker://${server.host}/org/persist:1`,
+      `oci:${pulled}:persist`,
+    );
     expect((await readLayoutIndex(pulled)).manifests[0]!.digest).toBe(image.digest);
     expect(await layoutBlobs(pulled)).toEqual(await layoutBlobs(source.dir));
-    const catalog = (await (await fetch(`${server.url}/v2/_catalog`)).json()) as { repositories: string[] };
-    expect(catalog.repositories).toEqual(expect.arrayContaining(['org/app', 'org/team/multiarch', 'org/big', 'org/persist']));
+    const catalog = (await (await fetch(`${server.url}/v2/_catalog`)).json()) as {
+      repositories: string[];
+    };
+    expect(catalog.repositories).toEqual(
+      expect.arrayContaining(['org/app', 'org/team/multiarch', 'org/big', 'org/persist']),
+    );
   });
 });

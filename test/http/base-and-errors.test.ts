@@ -47,10 +47,15 @@ describe('errors', () => {
     ['GET', '/v2/a%00b/referrers/sha256:' + 'a'.repeat(64)],
     ['GET', `/v2/${'a'.repeat(256)}/tags/list`],
   ])('refuses the invalid name in %s %s with NAME_INVALID', async (method, path) => {
-    const response = await v2.request(path, { method, ...(method === 'PUT' ? { body: '{}' } : {}) });
+    const response = await v2.request(path, {
+      method,
+      ...(method === 'PUT' ? { body: '{}' } : {}),
+    });
     expect(response.status).toBe(400);
     if (method !== 'HEAD') {
-      expect(((await response.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('NAME_INVALID');
+      expect(((await response.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe(
+        'NAME_INVALID',
+      );
     }
   });
 
@@ -73,11 +78,15 @@ describe('errors', () => {
       logUnknownError: (_error, requestId) => logged.push(requestId),
     });
     try {
-      const response = await failing.request('/v2/_catalog', { headers: { 'X-Request-Id': 'req-42' } });
+      const response = await failing.request('/v2/_catalog', {
+        headers: { 'X-Request-Id': 'req-42' },
+      });
       expect(response.status).toBe(500);
       const body = await response.text();
       expect(body).not.toContain('fire');
-      expect(JSON.parse(body)).toEqual({ errors: [{ code: 'UNKNOWN', message: 'unknown error', detail: { requestId: 'req-42' } }] });
+      expect(JSON.parse(body)).toEqual({
+        errors: [{ code: 'UNKNOWN', message: 'unknown error', detail: { requestId: 'req-42' } }],
+      });
       expect(logged).toEqual(['req-42']);
     } finally {
       await broken.close();

@@ -40,7 +40,9 @@ describe('HEAD and GET on a blob', () => {
     ['bytes=-3', 'hij', 'bytes 17-19/20'],
     ['bytes=15-100', 'fghij', 'bytes 15-19/20'],
   ])('serves Range %s as 206', async (range, body, contentRange) => {
-    const response = await v2.request(`/v2/org/blobs/blobs/${blob.digest}`, { headers: { Range: range } });
+    const response = await v2.request(`/v2/org/blobs/blobs/${blob.digest}`, {
+      headers: { Range: range },
+    });
     expect(response.status).toBe(206);
     expect(await response.text()).toBe(body);
     expect(response.headers.get('content-range')).toBe(contentRange);
@@ -48,7 +50,9 @@ describe('HEAD and GET on a blob', () => {
   });
 
   it('answers 416 to a range past the end', async () => {
-    const response = await v2.request(`/v2/org/blobs/blobs/${blob.digest}`, { headers: { Range: 'bytes=20-30' } });
+    const response = await v2.request(`/v2/org/blobs/blobs/${blob.digest}`, {
+      headers: { Range: 'bytes=20-30' },
+    });
     expect(response.status).toBe(416);
     expect(response.headers.get('content-range')).toBe('bytes */20');
     expect(await errorCode(response)).toBe('RANGE_INVALID');
@@ -76,7 +80,9 @@ describe('HEAD and GET on a blob', () => {
   });
 
   it('answers HEAD errors with the status and no body', async () => {
-    const response = await v2.request(`/v2/org/blobs/blobs/${digestOf(Buffer.from('absent'))}`, { method: 'HEAD' });
+    const response = await v2.request(`/v2/org/blobs/blobs/${digestOf(Buffer.from('absent'))}`, {
+      method: 'HEAD',
+    });
     expect(response.status).toBe(404);
   });
 });
@@ -87,8 +93,12 @@ describe('DELETE on a blob', () => {
     await v2.pushBlob('del/b', 'shared between two');
     const response = await v2.request(`/v2/del/a/blobs/${shared.digest}`, { method: 'DELETE' });
     expect(response.status).toBe(202);
-    expect((await v2.request(`/v2/del/a/blobs/${shared.digest}`, { method: 'HEAD' })).status).toBe(404);
-    expect((await v2.request(`/v2/del/b/blobs/${shared.digest}`, { method: 'HEAD' })).status).toBe(200);
+    expect((await v2.request(`/v2/del/a/blobs/${shared.digest}`, { method: 'HEAD' })).status).toBe(
+      404,
+    );
+    expect((await v2.request(`/v2/del/b/blobs/${shared.digest}`, { method: 'HEAD' })).status).toBe(
+      200,
+    );
     const again = await v2.request(`/v2/del/a/blobs/${shared.digest}`, { method: 'DELETE' });
     expect(again.status).toBe(404);
     expect(await errorCode(again)).toBe('BLOB_UNKNOWN');
@@ -102,7 +112,9 @@ describe('DELETE on a blob', () => {
       const response = await client.request(`/v2/keep/blobs/${kept.digest}`, { method: 'DELETE' });
       expect(response.status).toBe(405);
       expect(await errorCode(response)).toBe('UNSUPPORTED');
-      expect((await client.request(`/v2/keep/blobs/${kept.digest}`, { method: 'HEAD' })).status).toBe(200);
+      expect(
+        (await client.request(`/v2/keep/blobs/${kept.digest}`, { method: 'HEAD' })).status,
+      ).toBe(200);
     } finally {
       await locked.close();
     }
@@ -121,7 +133,9 @@ describe('storage placement', () => {
         locations: ['local'],
       });
       expect(await multi.stores.get('eu')!.stat(pushed.digest)).toBeNull();
-      expect(await (await client.request(`/v2/geo/blobs/${pushed.digest}`)).text()).toBe('placed bytes');
+      expect(await (await client.request(`/v2/geo/blobs/${pushed.digest}`)).text()).toBe(
+        'placed bytes',
+      );
     } finally {
       await multi.close();
     }

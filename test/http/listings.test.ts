@@ -24,7 +24,10 @@ describe('GET /v2/<name>/tags/list', () => {
   it('lists every live tag in byte order', async () => {
     const response = await v2.request('/v2/list/app/tags/list');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ name: 'list/app', tags: ['V1', '_edge', 'latest', 'v10', 'v2'] });
+    expect(await response.json()).toEqual({
+      name: 'list/app',
+      tags: ['V1', '_edge', 'latest', 'v10', 'v2'],
+    });
     expect(response.headers.get('link')).toBeNull();
   });
 
@@ -41,13 +44,18 @@ describe('GET /v2/<name>/tags/list', () => {
   });
 
   it('answers n=0 with an empty list', async () => {
-    expect(await (await v2.request('/v2/list/app/tags/list?n=0')).json()).toEqual({ name: 'list/app', tags: [] });
+    expect(await (await v2.request('/v2/list/app/tags/list?n=0')).json()).toEqual({
+      name: 'list/app',
+      tags: [],
+    });
   });
 
   it('drops deleted tags', async () => {
     await tagAll('list/deleting', ['keep', 'drop']);
     await v2.request('/v2/list/deleting/manifests/drop', { method: 'DELETE' });
-    expect(((await (await v2.request('/v2/list/deleting/tags/list')).json()) as { tags: string[] }).tags).toEqual(['keep']);
+    expect(
+      ((await (await v2.request('/v2/list/deleting/tags/list')).json()) as { tags: string[] }).tags,
+    ).toEqual(['keep']);
   });
 
   it('refuses a bad n and an unknown repository', async () => {
@@ -67,11 +75,16 @@ describe('GET /v2/_catalog', () => {
     const catalog = await startTestRegistry();
     try {
       const client = new V2Client(catalog.app);
-      for (const name of ['zeta', 'alpha/one', 'alpha', 'mid/x/y']) await client.pushImage(name, 'latest');
+      for (const name of ['zeta', 'alpha/one', 'alpha', 'mid/x/y'])
+        await client.pushImage(name, 'latest');
       const all = await client.request('/v2/_catalog');
       expect(await all.json()).toEqual({ repositories: ['alpha', 'alpha/one', 'mid/x/y', 'zeta'] });
       const first = await client.request('/v2/_catalog?n=3');
-      expect(((await first.json()) as { repositories: string[] }).repositories).toEqual(['alpha', 'alpha/one', 'mid/x/y']);
+      expect(((await first.json()) as { repositories: string[] }).repositories).toEqual([
+        'alpha',
+        'alpha/one',
+        'mid/x/y',
+      ]);
       expect(first.headers.get('link')).toBe('</v2/_catalog?n=3&last=mid%2Fx%2Fy>; rel="next"');
       const rest = await client.request('/v2/_catalog?n=3&last=mid%2Fx%2Fy');
       expect(await rest.json()).toEqual({ repositories: ['zeta'] });
@@ -98,8 +111,12 @@ describe('GET /v2/<name>/referrers/<digest>', () => {
     });
     const sbomConfig = await v2.pushBlob(name, '{"sbom":true}', 'application/spdx+json');
     const sbom = imageManifest(sbomConfig, [payload], { subject });
-    signatureDigest = (await v2.putManifest(name, digestOf(Buffer.from(JSON.stringify(signature))), signature)).headers.get('docker-content-digest')!;
-    sbomDigest = (await v2.putManifest(name, digestOf(Buffer.from(JSON.stringify(sbom))), sbom)).headers.get('docker-content-digest')!;
+    signatureDigest = (
+      await v2.putManifest(name, digestOf(Buffer.from(JSON.stringify(signature))), signature)
+    ).headers.get('docker-content-digest')!;
+    sbomDigest = (
+      await v2.putManifest(name, digestOf(Buffer.from(JSON.stringify(sbom))), sbom)
+    ).headers.get('docker-content-digest')!;
   });
 
   it('returns an image index of every referrer, with artifact types and annotations', async () => {
@@ -107,7 +124,11 @@ describe('GET /v2/<name>/referrers/<digest>', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(MediaType.ociIndex);
     expect(response.headers.get('oci-filters-applied')).toBeNull();
-    const index = (await response.json()) as { schemaVersion: number; mediaType: string; manifests: Descriptor[] };
+    const index = (await response.json()) as {
+      schemaVersion: number;
+      mediaType: string;
+      manifests: Descriptor[];
+    };
     expect(index.schemaVersion).toBe(2);
     expect(index.mediaType).toBe(MediaType.ociIndex);
     expect(index.manifests).toEqual([
@@ -123,7 +144,9 @@ describe('GET /v2/<name>/referrers/<digest>', () => {
   });
 
   it('filters by artifactType and says so', async () => {
-    const response = await v2.request(`/v2/ref/app/referrers/${subject.digest}?artifactType=application/spdx%2Bjson`);
+    const response = await v2.request(
+      `/v2/ref/app/referrers/${subject.digest}?artifactType=application/spdx%2Bjson`,
+    );
     expect(response.headers.get('oci-filters-applied')).toBe('artifactType');
     const index = (await response.json()) as { manifests: Descriptor[] };
     expect(index.manifests.map((m) => m.digest)).toEqual([sbomDigest]);
@@ -136,7 +159,9 @@ describe('GET /v2/<name>/referrers/<digest>', () => {
   });
 
   it('refuses a malformed digest and an unknown repository', async () => {
-    expect(await errorCode(await v2.request('/v2/ref/app/referrers/sha256:nope'))).toBe('DIGEST_INVALID');
+    expect(await errorCode(await v2.request('/v2/ref/app/referrers/sha256:nope'))).toBe(
+      'DIGEST_INVALID',
+    );
     const unknown = await v2.request(`/v2/ref/none/referrers/${subject.digest}`);
     expect(unknown.status).toBe(404);
     expect(await errorCode(unknown)).toBe('NAME_UNKNOWN');

@@ -31,7 +31,9 @@ describe('PUT and GET a manifest', () => {
     expect(put.headers.get('docker-content-digest')).toBe(digest);
 
     for (const reference of ['v1', digest]) {
-      const get = await v2.request(`/v2/${repo}/manifests/${reference}`, { headers: { Accept: MediaType.ociManifest } });
+      const get = await v2.request(`/v2/${repo}/manifests/${reference}`, {
+        headers: { Accept: MediaType.ociManifest },
+      });
       expect(get.status).toBe(200);
       expect(get.headers.get('content-type')).toBe(MediaType.ociManifest);
       expect(get.headers.get('docker-content-digest')).toBe(digest);
@@ -46,7 +48,11 @@ describe('PUT and GET a manifest', () => {
 
   it('keeps the exact bytes, whitespace included', async () => {
     const raw = `{\n  "schemaVersion": 2,\n  "mediaType": "${MediaType.ociManifest}",\n  "config": ${JSON.stringify(config)},\n  "layers": []\n}\n`;
-    const put = await v2.request(`/v2/${repo}/manifests/pretty`, { method: 'PUT', body: raw, headers: { 'Content-Type': MediaType.ociManifest } });
+    const put = await v2.request(`/v2/${repo}/manifests/pretty`, {
+      method: 'PUT',
+      body: raw,
+      headers: { 'Content-Type': MediaType.ociManifest },
+    });
     expect(put.status).toBe(201);
     expect(put.headers.get('docker-content-digest')).toBe(digestOf(Buffer.from(raw)));
     expect(await (await v2.request(`/v2/${repo}/manifests/pretty`)).text()).toBe(raw);
@@ -79,20 +85,40 @@ describe('PUT and GET a manifest', () => {
     const list = {
       schemaVersion: 2,
       mediaType: MediaType.dockerManifestList,
-      manifests: [{ mediaType: MediaType.dockerManifest, digest: put.headers.get('docker-content-digest'), size: bytesOf(docker).length, platform: { architecture: 'amd64', os: 'linux' } }],
+      manifests: [
+        {
+          mediaType: MediaType.dockerManifest,
+          digest: put.headers.get('docker-content-digest'),
+          size: bytesOf(docker).length,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+      ],
     };
-    expect((await v2.putManifest(repo, 'docker-list', list, MediaType.dockerManifestList)).status).toBe(201);
+    expect(
+      (await v2.putManifest(repo, 'docker-list', list, MediaType.dockerManifestList)).status,
+    ).toBe(201);
     const get = await v2.request(`/v2/${repo}/manifests/docker-list`);
     expect(get.headers.get('content-type')).toBe(MediaType.dockerManifestList);
   });
 
   it('stores an index whose children are in the repository', async () => {
-    const child = await v2.putManifest(repo, 'child', imageManifest(config, [layer], { annotations: { arch: 'arm64' } }));
+    const child = await v2.putManifest(
+      repo,
+      'child',
+      imageManifest(config, [layer], { annotations: { arch: 'arm64' } }),
+    );
     const childDigest = child.headers.get('docker-content-digest')!;
     const index = {
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,
-      manifests: [{ mediaType: MediaType.ociManifest, digest: childDigest, size: 300, platform: { architecture: 'arm64', os: 'linux' } }],
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: childDigest,
+          size: 300,
+          platform: { architecture: 'arm64', os: 'linux' },
+        },
+      ],
     };
     expect((await v2.putManifest(repo, 'multi', index, MediaType.ociIndex)).status).toBe(201);
   });
@@ -113,10 +139,20 @@ describe('refused manifests change nothing', () => {
   }
 
   it('refuses blobs the repository lacks, naming them', async () => {
-    const missing = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(Buffer.from('never pushed')), size: 12 };
-    const response = await v2.putManifest(repo, 'missing-blob', imageManifest(config, [layer, missing]));
+    const missing = {
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: digestOf(Buffer.from('never pushed')),
+      size: 12,
+    };
+    const response = await v2.putManifest(
+      repo,
+      'missing-blob',
+      imageManifest(config, [layer, missing]),
+    );
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { errors: { code: string; detail: { missingBlobs: string[] } }[] };
+    const body = (await response.json()) as {
+      errors: { code: string; detail: { missingBlobs: string[] } }[];
+    };
     expect(body.errors[0]!.code).toBe('MANIFEST_BLOB_UNKNOWN');
     expect(body.errors[0]!.detail.missingBlobs).toEqual([missing.digest]);
     expect((await v2.request(`/v2/${repo}/manifests/missing-blob`)).status).toBe(404);
@@ -124,23 +160,54 @@ describe('refused manifests change nothing', () => {
 
   it('refuses a blob that lives only in another repository', async () => {
     const foreign = await v2.pushBlob('org/elsewhere', 'foreign layer');
-    await expectRefused(await v2.putManifest(repo, 'foreign', imageManifest(config, [foreign])), 400, 'MANIFEST_BLOB_UNKNOWN', 'foreign');
+    await expectRefused(
+      await v2.putManifest(repo, 'foreign', imageManifest(config, [foreign])),
+      400,
+      'MANIFEST_BLOB_UNKNOWN',
+      'foreign',
+    );
   });
 
   it('refuses an index whose child manifest is missing', async () => {
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: digestOf(Buffer.from('no such child')), size: 1 }] };
-    await expectRefused(await v2.putManifest(repo, 'orphan-index', index, MediaType.ociIndex), 400, 'MANIFEST_BLOB_UNKNOWN', 'orphan-index');
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: digestOf(Buffer.from('no such child')),
+          size: 1,
+        },
+      ],
+    };
+    await expectRefused(
+      await v2.putManifest(repo, 'orphan-index', index, MediaType.ociIndex),
+      400,
+      'MANIFEST_BLOB_UNKNOWN',
+      'orphan-index',
+    );
   });
 
   it('refuses invalid JSON and a mismatched Content-Type', async () => {
-    const bad = await v2.request(`/v2/${repo}/manifests/bad-json`, { method: 'PUT', body: '{"schemaVersion":', headers: { 'Content-Type': MediaType.ociManifest } });
+    const bad = await v2.request(`/v2/${repo}/manifests/bad-json`, {
+      method: 'PUT',
+      body: '{"schemaVersion":',
+      headers: { 'Content-Type': MediaType.ociManifest },
+    });
     await expectRefused(bad, 400, 'MANIFEST_INVALID', 'bad-json');
-    const mismatch = await v2.putManifest(repo, 'mismatch', imageManifest(config, [layer]), MediaType.dockerManifest);
+    const mismatch = await v2.putManifest(
+      repo,
+      'mismatch',
+      imageManifest(config, [layer]),
+      MediaType.dockerManifest,
+    );
     await expectRefused(mismatch, 400, 'MANIFEST_INVALID', 'mismatch');
   });
 
   it('refuses a manifest over 4 MiB with 413', async () => {
-    const huge = imageManifest(config, [layer], { annotations: { padding: 'x'.repeat(4 * 1024 * 1024) } });
+    const huge = imageManifest(config, [layer], {
+      annotations: { padding: 'x'.repeat(4 * 1024 * 1024) },
+    });
     await expectRefused(await v2.putManifest(repo, 'huge', huge), 413, 'SIZE_INVALID', 'huge');
   });
 
@@ -155,16 +222,27 @@ describe('subject', () => {
   it('answers a manifest with a subject with OCI-Subject', async () => {
     const subject = (await v2.pushImage(repo, 'signed')).descriptor;
     const empty = await v2.pushBlob(repo, '{}', MediaType.ociEmpty);
-    const signature = imageManifest(empty, [layer], { artifactType: 'application/vnd.example.signature', subject });
+    const signature = imageManifest(empty, [layer], {
+      artifactType: 'application/vnd.example.signature',
+      subject,
+    });
     const response = await v2.putManifest(repo, digestOf(bytesOf(signature)), signature);
     expect(response.status).toBe(201);
     expect(response.headers.get('oci-subject')).toBe(subject.digest);
   });
 
   it('accepts a subject that is not (yet) in the repository', async () => {
-    const ghost = { mediaType: MediaType.ociManifest, digest: digestOf(Buffer.from('ghost')), size: 5 };
+    const ghost = {
+      mediaType: MediaType.ociManifest,
+      digest: digestOf(Buffer.from('ghost')),
+      size: 5,
+    };
     const empty = await v2.pushBlob(repo, '{}', MediaType.ociEmpty);
-    const response = await v2.putManifest(repo, 'ref-to-ghost', imageManifest(empty, [], { subject: ghost }));
+    const response = await v2.putManifest(
+      repo,
+      'ref-to-ghost',
+      imageManifest(empty, [], { subject: ghost }),
+    );
     expect(response.status).toBe(201);
   });
 });
@@ -172,7 +250,9 @@ describe('subject', () => {
 describe('DELETE a manifest', () => {
   it('by tag removes only the tag and keeps its history', async () => {
     const { descriptor } = await v2.pushImage(repo, 'short-lived');
-    expect((await v2.request(`/v2/${repo}/manifests/short-lived`, { method: 'DELETE' })).status).toBe(202);
+    expect(
+      (await v2.request(`/v2/${repo}/manifests/short-lived`, { method: 'DELETE' })).status,
+    ).toBe(202);
     const gone = await v2.request(`/v2/${repo}/manifests/short-lived`);
     expect(gone.status).toBe(404);
     expect(await errorCode(gone)).toBe('MANIFEST_UNKNOWN');
@@ -186,8 +266,14 @@ describe('DELETE a manifest', () => {
   it('by digest removes the manifest and every tag on it', async () => {
     const { descriptor } = await v2.pushImage(repo, 'doomed-a', { layer: 'doomed' });
     const manifest = await (await v2.request(`/v2/${repo}/manifests/doomed-a`)).text();
-    await v2.request(`/v2/${repo}/manifests/doomed-b`, { method: 'PUT', body: manifest, headers: { 'Content-Type': MediaType.ociManifest } });
-    expect((await v2.request(`/v2/${repo}/manifests/${descriptor.digest}`, { method: 'DELETE' })).status).toBe(202);
+    await v2.request(`/v2/${repo}/manifests/doomed-b`, {
+      method: 'PUT',
+      body: manifest,
+      headers: { 'Content-Type': MediaType.ociManifest },
+    });
+    expect(
+      (await v2.request(`/v2/${repo}/manifests/${descriptor.digest}`, { method: 'DELETE' })).status,
+    ).toBe(202);
     for (const reference of [descriptor.digest, 'doomed-a', 'doomed-b']) {
       expect((await v2.request(`/v2/${repo}/manifests/${reference}`)).status, reference).toBe(404);
     }
@@ -215,8 +301,14 @@ describe('DELETE a manifest', () => {
 
 describe('GET errors', () => {
   it('answers unknown repository, tag and digest with the right codes', async () => {
-    expect(await errorCode(await v2.request('/v2/no/such/repo/manifests/latest'))).toBe('NAME_UNKNOWN');
-    expect(await errorCode(await v2.request(`/v2/${repo}/manifests/no-such-tag`))).toBe('MANIFEST_UNKNOWN');
-    expect(await errorCode(await v2.request(`/v2/${repo}/manifests/sha256:bad`))).toBe('DIGEST_INVALID');
+    expect(await errorCode(await v2.request('/v2/no/such/repo/manifests/latest'))).toBe(
+      'NAME_UNKNOWN',
+    );
+    expect(await errorCode(await v2.request(`/v2/${repo}/manifests/no-such-tag`))).toBe(
+      'MANIFEST_UNKNOWN',
+    );
+    expect(await errorCode(await v2.request(`/v2/${repo}/manifests/sha256:bad`))).toBe(
+      'DIGEST_INVALID',
+    );
   });
 });

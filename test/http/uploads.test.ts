@@ -63,7 +63,11 @@ describe('monolithic upload (POST ?digest=)', () => {
   it('stores the blob in one request', async () => {
     const body = 'monolithic bytes';
     const digest = digestOf(Buffer.from(body));
-    const response = await v2.request(`/v2/mono/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: octets });
+    const response = await v2.request(`/v2/mono/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body,
+      headers: octets,
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toBe(`/v2/mono/blobs/${digest}`);
     expect(response.headers.get('docker-content-digest')).toBe(digest);
@@ -82,12 +86,18 @@ describe('monolithic upload (POST ?digest=)', () => {
     expect(await errorCode(response)).toBe('DIGEST_INVALID');
     expect((await v2.request(`/v2/mono/blobs/${digest}`, { method: 'HEAD' })).status).toBe(404);
     expect(await t.db.selectFrom('blob_upload').select('id').execute()).toEqual(sessionsBefore);
-    expect(await t.db.selectFrom('blob').select('digest').where('digest', '=', digest).execute()).toEqual([]);
+    expect(
+      await t.db.selectFrom('blob').select('digest').where('digest', '=', digest).execute(),
+    ).toEqual([]);
     expect(await t.stores.get('local')!.stat(digestOf(Buffer.from('something else')))).toBeNull();
   });
 
   it('refuses a malformed digest', async () => {
-    const response = await v2.request('/v2/mono/blobs/uploads/?digest=sha256:nothex', { method: 'POST', body: 'x', headers: octets });
+    const response = await v2.request('/v2/mono/blobs/uploads/?digest=sha256:nothex', {
+      method: 'POST',
+      body: 'x',
+      headers: octets,
+    });
     expect(response.status).toBe(400);
     expect(await errorCode(response)).toBe('DIGEST_INVALID');
   });
@@ -123,7 +133,12 @@ describe('streamed upload (PATCH without Content-Range)', () => {
         controller.error(new Error('connection reset'));
       },
     });
-    const response = await v2.request(location, { method: 'PATCH', body: broken, headers: octets, duplex: 'half' } as RequestInit);
+    const response = await v2.request(location, {
+      method: 'PATCH',
+      body: broken,
+      headers: octets,
+      duplex: 'half',
+    } as RequestInit);
     expect(response.status).toBe(500);
     const status = await v2.request(location);
     expect(status.headers.get('range')).toBe('0-3');
@@ -186,7 +201,11 @@ describe('finishing an upload', () => {
     const digest = digestOf(Buffer.from('five hundred and twelve'), 'sha512');
     const done = await v2.request(`${location}?digest=${digest}`, { method: 'PUT' });
     expect(done.status).toBe(201);
-    expect((await v2.request(`/v2/sha512/blobs/${digest}`, { method: 'HEAD' })).headers.get('content-length')).toBe('23');
+    expect(
+      (await v2.request(`/v2/sha512/blobs/${digest}`, { method: 'HEAD' })).headers.get(
+        'content-length',
+      ),
+    ).toBe('23');
   });
 
   it('refuses a PUT without digest and keeps the session', async () => {
@@ -213,7 +232,9 @@ describe('finishing an upload', () => {
     const first = await v2.pushBlob('dedupe/a', 'same bytes');
     const second = await v2.pushBlob('dedupe/b', 'same bytes');
     expect(second.digest).toBe(first.digest);
-    expect(await (await v2.request(`/v2/dedupe/b/blobs/${first.digest}`)).text()).toBe('same bytes');
+    expect(await (await v2.request(`/v2/dedupe/b/blobs/${first.digest}`)).text()).toBe(
+      'same bytes',
+    );
   });
 });
 
@@ -232,7 +253,10 @@ describe('upload sessions', () => {
     const location = await startUpload('owner');
     const foreign = location.replace('/v2/owner/', '/v2/thief/');
     for (const method of ['GET', 'PATCH', 'PUT', 'DELETE']) {
-      const response = await v2.request(foreign, { method, ...(method === 'PATCH' ? { body: 'x' } : {}) });
+      const response = await v2.request(foreign, {
+        method,
+        ...(method === 'PATCH' ? { body: 'x' } : {}),
+      });
       expect(response.status, method).toBe(404);
       expect(await errorCode(response), method).toBe('BLOB_UPLOAD_UNKNOWN');
     }
@@ -240,7 +264,9 @@ describe('upload sessions', () => {
 
   it('reports an unknown session id', async () => {
     await startUpload('owner');
-    const response = await v2.request('/v2/owner/blobs/uploads/00000000-0000-0000-0000-000000000000');
+    const response = await v2.request(
+      '/v2/owner/blobs/uploads/00000000-0000-0000-0000-000000000000',
+    );
     expect(await errorCode(response)).toBe('BLOB_UPLOAD_UNKNOWN');
   });
 });
@@ -248,11 +274,16 @@ describe('upload sessions', () => {
 describe('cross-repository mount', () => {
   it('links a blob from a repository that has it', async () => {
     const blob = await v2.pushBlob('mount/source', 'shared layer');
-    const response = await v2.request(`/v2/mount/target/blobs/uploads/?mount=${blob.digest}&from=mount/source`, { method: 'POST' });
+    const response = await v2.request(
+      `/v2/mount/target/blobs/uploads/?mount=${blob.digest}&from=mount/source`,
+      { method: 'POST' },
+    );
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toBe(`/v2/mount/target/blobs/${blob.digest}`);
     expect(response.headers.get('docker-content-digest')).toBe(blob.digest);
-    expect(await (await v2.request(`/v2/mount/target/blobs/${blob.digest}`)).text()).toBe('shared layer');
+    expect(await (await v2.request(`/v2/mount/target/blobs/${blob.digest}`)).text()).toBe(
+      'shared layer',
+    );
   });
 
   it.each([
@@ -263,9 +294,13 @@ describe('cross-repository mount', () => {
     await v2.request('/v2/mount/empty/blobs/uploads/', { method: 'POST' });
     const blob = await v2.pushBlob('mount/elsewhere', `only elsewhere ${String(from)}`);
     const query = from ? `mount=${blob.digest}&from=${from}` : `mount=${blob.digest}`;
-    const response = await v2.request(`/v2/mount/target2/blobs/uploads/?${query}`, { method: 'POST' });
+    const response = await v2.request(`/v2/mount/target2/blobs/uploads/?${query}`, {
+      method: 'POST',
+    });
     expect(response.status).toBe(202);
     expect(response.headers.get('location')).toMatch(/^\/v2\/mount\/target2\/blobs\/uploads\//);
-    expect((await v2.request(`/v2/mount/target2/blobs/${blob.digest}`, { method: 'HEAD' })).status).toBe(404);
+    expect(
+      (await v2.request(`/v2/mount/target2/blobs/${blob.digest}`, { method: 'HEAD' })).status,
+    ).toBe(404);
   });
 });

@@ -12,7 +12,10 @@ import { createHttpApp } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Clock } from '../../shared/ports/clock.js';
-import { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from '../../shared/registry/registry-deps.js';
+import {
+  DEFAULT_REGISTRY_OPTIONS,
+  type RegistryOptions,
+} from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
 

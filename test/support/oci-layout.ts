@@ -21,7 +21,6 @@ export interface Layer extends Descriptor {
 export class OciLayout {
   private readonly index: Descriptor[] = [];
 
-
   private constructor(readonly dir: string) {}
 
   static async create(dir: string): Promise<OciLayout> {
@@ -68,7 +67,7 @@ export class OciLayout {
       if (!gzip.write(chunk)) await once(gzip, 'drain');
     };
     await write(tarHeader(fileName, size));
-    for (let left = size; left > 0; ) {
+    for (let left = size; left > 0;) {
       const piece = Math.min(left, 1024 * 1024);
       await write(randomBytes(piece));
       left -= piece;
@@ -86,7 +85,10 @@ export class OciLayout {
     };
   }
 
-  async addImage(layers: Layer[], platform = { architecture: 'amd64', os: 'linux' }): Promise<Descriptor> {
+  async addImage(
+    layers: Layer[],
+    platform = { architecture: 'amd64', os: 'linux' },
+  ): Promise<Descriptor> {
     const config = await this.addJson(
       {
         ...platform,
@@ -118,7 +120,12 @@ export class OciLayout {
   /** Names `descriptor` as `tag` in the layout's `index.json` (what `oci:<dir>:<tag>` reads). */
   async tag(descriptor: Descriptor, tag: string): Promise<void> {
     const { mediaType, digest, size } = descriptor;
-    this.index.push({ mediaType, digest, size, annotations: { 'org.opencontainers.image.ref.name': tag } });
+    this.index.push({
+      mediaType,
+      digest,
+      size,
+      annotations: { 'org.opencontainers.image.ref.name': tag },
+    });
     await this.writeIndex();
   }
 
@@ -138,7 +145,8 @@ function tarHeader(name: string, size: number): Buffer {
   const header = Buffer.alloc(512);
   const field = (offset: number, length: number, value: string) =>
     header.write(value.slice(0, length), offset, length, 'ascii');
-  const octal = (value: number, length: number) => value.toString(8).padStart(length - 1, '0') + '\0';
+  const octal = (value: number, length: number) =>
+    value.toString(8).padStart(length - 1, '0') + '\0';
   field(0, 100, name);
   field(100, 8, octal(0o644, 8));
   field(108, 8, octal(0, 8));

@@ -24,11 +24,15 @@ export interface ServerProcess {
  * loader), in its own process, and waits for the URL it prints.
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'functions/local/main.ts'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -14,7 +14,10 @@ export function skopeoAvailable(): boolean {
 
 /** Runs skopeo with TLS off for our plain-HTTP test registries; rejects with its stderr. */
 export async function skopeo(...args: string[]): Promise<string> {
-  const tlsOff = args[0] === 'copy' ? ['--src-tls-verify=false', '--dest-tls-verify=false'] : ['--tls-verify=false'];
+  const tlsOff =
+    args[0] === 'copy'
+      ? ['--src-tls-verify=false', '--dest-tls-verify=false']
+      : ['--tls-verify=false'];
   try {
     const { stdout } = await run('skopeo', [args[0]!, ...tlsOff, ...args.slice(1)], {
       maxBuffer: 16 * 1024 * 1024,

@@ -11,15 +11,23 @@ export class V2Client {
     return Promise.resolve(this.app.request(path, init));
   }
 
-  async pushBlob(name: string, bytes: Uint8Array | string, mediaType = 'application/octet-stream'): Promise<Descriptor> {
+  async pushBlob(
+    name: string,
+    bytes: Uint8Array | string,
+    mediaType = 'application/octet-stream',
+  ): Promise<Descriptor> {
     const body = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
     const digest = digestOf(body);
     const response = await this.request(`/v2/${name}/blobs/uploads/?digest=${digest}`, {
       method: 'POST',
       body,
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.byteLength) },
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(body.byteLength),
+      },
     });
-    if (response.status !== 201) throw new Error(`push blob: ${response.status} ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`push blob: ${response.status} ${await response.text()}`);
     return { mediaType, digest, size: body.byteLength };
   }
 
@@ -42,14 +50,27 @@ export class V2Client {
     tag: string,
     extra: { layer?: string; manifest?: Record<string, unknown> } = {},
   ): Promise<{ descriptor: Descriptor; manifest: Record<string, unknown> }> {
-    const config = await this.pushBlob(name, '{"architecture":"amd64","os":"linux"}', 'application/vnd.oci.image.config.v1+json');
-    const layer = await this.pushBlob(name, extra.layer ?? `layer of ${name}:${tag}`, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    const config = await this.pushBlob(
+      name,
+      '{"architecture":"amd64","os":"linux"}',
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const layer = await this.pushBlob(
+      name,
+      extra.layer ?? `layer of ${name}:${tag}`,
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+    );
     const manifest = imageManifest(config, [layer], extra.manifest);
     const response = await this.putManifest(name, tag, manifest);
-    if (response.status !== 201) throw new Error(`push manifest: ${response.status} ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`push manifest: ${response.status} ${await response.text()}`);
     const body = Buffer.from(JSON.stringify(manifest));
     return {
-      descriptor: { mediaType: MediaType.ociManifest, digest: digestOf(body), size: body.byteLength },
+      descriptor: {
+        mediaType: MediaType.ociManifest,
+        digest: digestOf(body),
+        size: body.byteLength,
+      },
       manifest,
     };
   }

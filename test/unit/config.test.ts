@@ -31,7 +31,10 @@ describe('loadConfig', () => {
 
   it('takes a comma-separated storage preference from the environment', () => {
     const config = loadConfig({
-      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({ a: ['LocalStorage', { storage_path: '/a' }], b: ['LocalStorage', { storage_path: '/b' }] }),
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+        a: ['LocalStorage', { storage_path: '/a' }],
+        b: ['LocalStorage', { storage_path: '/b' }],
+      }),
       DISTRIBUTED_STORAGE_PREFERENCE: 'b, a',
     });
     expect(config.storage.preference).toEqual(['b', 'a']);

@@ -7,12 +7,22 @@ describe('repository names', () => {
     expect(isRepositoryName(name)).toBe(true);
   });
 
-  it.each(['', 'Upper', 'a//b', '/a', 'a/', 'a/../b', '..', 'a_', '-a', 'a b', 'a%2Fb', 'a'.repeat(256)])(
-    'refuses %j',
-    (name) => {
-      expect(isRepositoryName(name)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'Upper',
+    'a//b',
+    '/a',
+    'a/',
+    'a/../b',
+    '..',
+    'a_',
+    '-a',
+    'a b',
+    'a%2Fb',
+    'a'.repeat(256),
+  ])('refuses %j', (name) => {
+    expect(isRepositoryName(name)).toBe(false);
+  });
 });
 
 describe('tags', () => {

@@ -4,7 +4,11 @@ import { digestOf } from '../../shared/oci/digest.js';
 import { parseManifest } from '../../shared/oci/manifest.js';
 import { MediaType } from '../../shared/oci/media-types.js';
 
-const d = (s: string) => ({ mediaType: 'application/octet-stream', digest: digestOf(Buffer.from(s)), size: s.length });
+const d = (s: string) => ({
+  mediaType: 'application/octet-stream',
+  digest: digestOf(Buffer.from(s)),
+  size: s.length,
+});
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 const image = (extra: Record<string, unknown> = {}) => ({
   schemaVersion: 2,

@@ -38,7 +38,10 @@ export class FsBlobStore implements BlobStore {
     if (size === null) throw new UploadNotFoundError(uploadId);
     if (size !== offset) throw new UploadOffsetError(uploadId, offset, size);
     try {
-      await pipeline(Readable.from(data, { objectMode: false }), createWriteStream(path, { flags: 'a' }));
+      await pipeline(
+        Readable.from(data, { objectMode: false }),
+        createWriteStream(path, { flags: 'a' }),
+      );
     } catch (error) {
       // All or nothing: an interrupted append leaves the upload as it was.
       await truncate(path, offset).catch(() => undefined);

@@ -59,7 +59,13 @@ export class SqlMetadataStore implements MetadataStore {
     const row = await this.db
       .selectFrom('blob')
       .innerJoin('blob_placement', 'blob_placement.digest', 'blob.digest')
-      .select(['blob.digest', 'blob.size', sql<string[]>`array_agg(blob_placement.location order by blob_placement.location)`.as('locations')])
+      .select([
+        'blob.digest',
+        'blob.size',
+        sql<string[]>`array_agg(blob_placement.location order by blob_placement.location)`.as(
+          'locations',
+        ),
+      ])
       .where('blob.digest', '=', digest)
       .groupBy(['blob.digest', 'blob.size'])
       .executeTakeFirst();
@@ -210,7 +216,7 @@ export class SqlMetadataStore implements MetadataStore {
           media_type: m.mediaType,
           artifact_type: m.artifactType,
           subject_digest: m.subjectDigest,
-          annotations: m.annotations ? JSON.stringify(m.annotations) as never : null,
+          annotations: m.annotations ? (JSON.stringify(m.annotations) as never) : null,
           size: m.content.byteLength,
           content: m.content,
           created_at_ms: m.nowMs,
@@ -253,7 +259,9 @@ export class SqlMetadataStore implements MetadataStore {
     manifestId: number,
     nowMs: number,
   ) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`tag:${repositoryId}:${tag}`}, 0))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`tag:${repositoryId}:${tag}`}, 0))`.execute(
+      trx,
+    );
     const live = await trx
       .selectFrom('tag')
       .select(['id', 'manifest_id'])
@@ -263,7 +271,11 @@ export class SqlMetadataStore implements MetadataStore {
       .executeTakeFirst();
     if (live?.manifest_id === manifestId) return;
     if (live) {
-      await trx.updateTable('tag').set({ lifetime_end_ms: nowMs }).where('id', '=', live.id).execute();
+      await trx
+        .updateTable('tag')
+        .set({ lifetime_end_ms: nowMs })
+        .where('id', '=', live.id)
+        .execute();
     }
     await trx
       .insertInto('tag')

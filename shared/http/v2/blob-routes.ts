@@ -38,7 +38,10 @@ export function registerBlobRoutes(app: HttpApp, registry: Registry): void {
     }
     const content = await registry.blobs.open(name, digest, range);
     if (content.kind === 'redirect') {
-      return c.body(null, 307, { Location: content.url, 'Docker-Content-Digest': content.blob.digest });
+      return c.body(null, 307, {
+        Location: content.url,
+        'Docker-Content-Digest': content.blob.digest,
+      });
     }
     const headers = blobHeaders(content.blob);
     if (content.range) {

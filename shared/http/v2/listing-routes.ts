@@ -6,7 +6,10 @@ import { nextLink } from './paths.js';
 export function registerListingRoutes(app: HttpApp, registry: Registry): void {
   app.get('/v2/:name{.+}/tags/list', async (c) => {
     const name = c.req.param('name');
-    const page = await registry.listings.tags(name, { n: c.req.query('n'), last: c.req.query('last') });
+    const page = await registry.listings.tags(name, {
+      n: c.req.query('n'),
+      last: c.req.query('last'),
+    });
     const link = nextLink(`/v2/${name}/tags/list`, page.next);
     if (link) c.header('Link', link);
     return c.json({ name, tags: page.items });

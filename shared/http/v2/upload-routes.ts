@@ -15,7 +15,11 @@ function sessionHeaders(name: string, uploadId: string, size: number): Record<st
 }
 
 function createdHeaders(name: string, digest: string): Record<string, string> {
-  return { Location: blobPath(name, digest), 'Docker-Content-Digest': digest, 'Content-Length': '0' };
+  return {
+    Location: blobPath(name, digest),
+    'Docker-Content-Digest': digest,
+    'Content-Length': '0',
+  };
 }
 
 export function registerUploadRoutes(app: HttpApp, registry: Registry): void {

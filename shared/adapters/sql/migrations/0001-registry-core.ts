@@ -36,7 +36,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('repository_blob_pk', ['repository_id', 'digest'])
     .execute();
-  await db.schema.createIndex('repository_blob_digest').on('repository_blob').column('digest').execute();
+  await db.schema
+    .createIndex('repository_blob_digest')
+    .on('repository_blob')
+    .column('digest')
+    .execute();
 
   await db.schema
     .createTable('blob_upload')
@@ -82,7 +86,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('digest', 'text', (c) => c.notNull().references('blob.digest'))
     .addPrimaryKeyConstraint('manifest_blob_pk', ['manifest_id', 'digest'])
     .execute();
-  await db.schema.createIndex('manifest_blob_digest').on('manifest_blob').column('digest').execute();
+  await db.schema
+    .createIndex('manifest_blob_digest')
+    .on('manifest_blob')
+    .column('digest')
+    .execute();
 
   await db.schema
     .createTable('manifest_child')
@@ -92,7 +100,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('child_id', 'bigint', (c) => c.notNull().references('manifest.id'))
     .addPrimaryKeyConstraint('manifest_child_pk', ['manifest_id', 'child_id'])
     .execute();
-  await db.schema.createIndex('manifest_child_child').on('manifest_child').column('child_id').execute();
+  await db.schema
+    .createIndex('manifest_child_child')
+    .on('manifest_child')
+    .column('child_id')
+    .execute();
 
   await db.schema
     .createTable('tag')
