@@ -13,6 +13,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { nodeBodyReader } from './node-body-reader.js';
 
 export interface LocalRegistry {
   app: HttpApp;
@@ -46,7 +47,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     },
   });
   return {
-    app: createHttpApp({ registry }),
+    app: createHttpApp({ registry, readBody: nodeBodyReader }),
     registry,
     db,
     databaseKind,

@@ -4,6 +4,7 @@ import { ociError } from '../errors/registry-error.js';
 import type { Registry } from '../registry/registry.js';
 import type { HttpEnv, HttpApp } from './http-env.js';
 import { renderError, type UnknownErrorLogger } from './render-error.js';
+import type { BodyReader } from './request-body.js';
 import { registerBaseRoutes } from './v2/base-routes.js';
 import { registerBlobRoutes } from './v2/blob-routes.js';
 import { registerListingRoutes } from './v2/listing-routes.js';
@@ -13,6 +14,8 @@ import { registerUploadRoutes } from './v2/upload-routes.js';
 export interface HttpAppOptions {
   registry: Registry;
   logUnknownError?: UnknownErrorLogger;
+  /** A runtime's faster request-body reader; the Fetch API body otherwise. */
+  readBody?: BodyReader;
 }
 
 const defaultLogger: UnknownErrorLogger = (error, requestId) =>
@@ -22,12 +25,14 @@ const defaultLogger: UnknownErrorLogger = (error, requestId) =>
 export function createHttpApp({
   registry,
   logUnknownError = defaultLogger,
+  readBody,
 }: HttpAppOptions): HttpApp {
   // Not strict: `/v2/<name>/blobs/uploads/` and `/v2/` are spelled with and without the slash.
   const app: HttpApp = new Hono<HttpEnv>({ strict: false });
 
   app.use('*', async (c, next) => {
     c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    if (readBody) c.set('readBody', readBody);
     await next();
     c.header('Docker-Distribution-API-Version', 'registry/2.0');
   });

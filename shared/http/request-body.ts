@@ -1,10 +1,16 @@
+import type { Context } from 'hono';
 import type { ByteSource } from '../ports/blob-store.js';
+import type { HttpEnv } from './http-env.js';
 
 /**
- * The request body as a byte source, read as it arrives. If the consumer
- * stops early (an oversized manifest), the rest of the body is cancelled.
+ * Reads a request body as bytes arrive. Runtimes may supply a faster reader
+ * than the portable one (Node's server hands over its socket stream); it
+ * returns `undefined` when it cannot serve the request.
  */
-export async function* requestBody(request: Request): ByteSource {
+export type BodyReader = (c: Context<HttpEnv>) => ByteSource | undefined;
+
+/** The portable reader: the Fetch API body. Cancels the rest if the consumer stops early. */
+export async function* webRequestBody(request: Request): ByteSource {
   if (!request.body) return;
   const reader = request.body.getReader();
   let finished = false;
@@ -23,10 +29,14 @@ export async function* requestBody(request: Request): ByteSource {
   }
 }
 
+export function requestBody(c: Context<HttpEnv>): ByteSource {
+  return c.get('readBody')?.(c) ?? webRequestBody(c.req.raw);
+}
+
 /** `null` when the request carries no body at all (no `Content-Length`, or zero). */
-export function optionalRequestBody(request: Request): ByteSource | null {
-  const length = request.headers.get('content-length');
-  const chunked = request.headers.get('transfer-encoding');
-  if (!request.body || (!chunked && (length === null || length === '0'))) return null;
-  return requestBody(request);
+export function optionalRequestBody(c: Context<HttpEnv>): ByteSource | null {
+  const length = c.req.header('content-length');
+  const chunked = c.req.header('transfer-encoding');
+  if (!chunked && (length === undefined || length === '0')) return null;
+  return requestBody(c);
 }

@@ -5,7 +5,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, ByteRange, ByteSource } from '../../ports/blob-store.js';
 import { BlobNotFoundError, UploadNotFoundError, UploadOffsetError } from '../../ports/errors.js';
+import { fileReadStream } from './file-read-stream.js';
 import { blobKey, uploadKey } from './storage-layout.js';
+
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -38,9 +41,11 @@ export class FsBlobStore implements BlobStore {
     if (size === null) throw new UploadNotFoundError(uploadId);
     if (size !== offset) throw new UploadOffsetError(uploadId, offset, size);
     try {
+      // A deep write buffer lets the socket keep reading while the disk
+      // writes, and lets Node coalesce queued chunks into one writev().
       await pipeline(
         Readable.from(data, { objectMode: false }),
-        createWriteStream(path, { flags: 'a' }),
+        createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER_BYTES }),
       );
     } catch (error) {
       // All or nothing: an interrupted append leaves the upload as it was.
@@ -88,9 +93,9 @@ export class FsBlobStore implements BlobStore {
 
   async read(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     const path = this.path(blobKey(digest));
-    if ((await this.sizeOf(path)) === null) throw new BlobNotFoundError(digest);
-    const stream = createReadStream(path, range ? { start: range.start, end: range.end } : {});
-    return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+    const size = await this.sizeOf(path);
+    if (size === null) throw new BlobNotFoundError(digest);
+    return fileReadStream(path, size, range);
   }
 
   async delete(digest: string): Promise<void> {

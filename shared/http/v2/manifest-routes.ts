@@ -31,7 +31,7 @@ export function registerManifestRoutes(app: HttpApp, registry: Registry): void {
       name,
       c.req.param('reference'),
       c.req.header('content-type') ?? '',
-      requestBody(c.req.raw),
+      requestBody(c),
     );
     const headers: Record<string, string> = {
       Location: manifestPath(name, stored.digest),

@@ -28,7 +28,7 @@ export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
     const mount = c.req.query('mount');
     const digest = c.req.query('digest');
     if (!mount && digest) {
-      const stored = await registry.uploads.uploadMonolithic(name, digest, requestBody(c.req.raw));
+      const stored = await registry.uploads.uploadMonolithic(name, digest, requestBody(c));
       return c.body(null, 201, createdHeaders(name, stored));
     }
     const from = c.req.query('from');
@@ -54,7 +54,7 @@ export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
     const size = await registry.uploads.append(
       name,
       uploadId,
-      requestBody(c.req.raw),
+      requestBody(c),
       c.req.header('content-range'),
     );
     return c.body(null, 202, sessionHeaders(name, uploadId, size));
@@ -66,7 +66,7 @@ export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
       name,
       uploadId,
       c.req.query('digest'),
-      optionalRequestBody(c.req.raw),
+      optionalRequestBody(c),
       c.req.header('content-range'),
     );
     return c.body(null, 201, createdHeaders(name, digest));
