@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessAvailable } from '../support/harness.js';
+import { createScratchDatabase } from '../support/postgres.js';
 import { OciLayout, readLayoutIndex } from '../support/oci-layout.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { skopeo, skopeoAvailable } from '../support/skopeo.js';
@@ -44,6 +45,7 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
   });
 
   it('pushes a multi-layer image and pulls back identical bytes and digests', async () => {
+    expect(server.output()).toContain('metadata: embedded Postgres');
     const source = await OciLayout.create(join(work, 'multi-layer'));
     const layers = [
       await source.addLayer(1000),
@@ -199,3 +201,63 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     );
   });
 });
+
+const databaseUrl = process.env.DATABASE_URL;
+
+describe.skipIf(skip || skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
+  'skopeo against the server on PostgreSQL (DATABASE_URL)',
+  () => {
+    let work: string;
+    let scratch: { url: string; drop: () => Promise<void> };
+    let server: ServerProcess;
+    const start = () =>
+      startServerProcess({ BERTH_DATA_DIR: join(work, 'data'), DATABASE_URL: scratch.url });
+
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), 'berth-e2e-pg-'));
+      scratch = await createScratchDatabase(databaseUrl!);
+      server = await start();
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await scratch?.drop();
+      await rm(work, { recursive: true, force: true });
+    });
+
+    it('round-trips a multi-architecture index, also after a restart', async () => {
+      expect(server.output()).toContain('metadata: Postgres at DATABASE_URL');
+      const source = await OciLayout.create(join(work, 'index'));
+      const amd64 = await source.addImage([
+        await source.addLayer(4096),
+        await source.addLayer(70_000),
+      ]);
+      const arm64 = await source.addImage([await source.addLayer(8192)], {
+        architecture: 'arm64',
+        os: 'linux',
+      });
+      const index = await source.addIndex([amd64, arm64]);
+      await source.tag(index, 'multi');
+      await skopeo(
+        'copy',
+        '--all',
+        '--preserve-digests',
+        `oci:${source.dir}:multi`,
+        `docker://${server.host}/pg/multiarch:1`,
+      );
+
+      await server.stop();
+      server = await start();
+
+      const pulled = join(work, 'index-pulled');
+      await skopeo(
+        'copy',
+        '--all',
+        '--preserve-digests',
+        `docker://${server.host}/pg/multiarch:1`,
+        `oci:${pulled}:multi`,
+      );
+      expect((await readLayoutIndex(pulled)).manifests[0]!.digest).toBe(index.digest);
+      expect(await layoutBlobs(pulled)).toEqual(await layoutBlobs(source.dir));
+    });
+  },
+);

@@ -24,12 +24,15 @@ export interface ServerProcess {
  * loader), in its own process, and waits for the URL it prints.
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  // Like `npm start` on a fresh machine: embedded Postgres unless the caller names a database.
+  const { DATABASE_URL: _url, DB_URI: _uri, ...inherited } = process.env;
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', 'functions/local/main.ts'],
     {
       cwd: repoRoot,
-      env: { ...process.env, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
+      env: { ...inherited, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
+
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
