@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../../shared/http/app.js';
 import { digestOf } from '../../shared/oci/digest.js';
+import { createRegistry } from '../../shared/registry/registry.js';
+
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
 
@@ -208,7 +211,31 @@ describe('finishing an upload', () => {
     ).toBe('23');
   });
 
+  it('finishes an upload whose earlier chunks another process received, by re-hashing them', async () => {
+    const location = await startUpload('handover');
+    await patch(location, 'received by the first process, ');
+    // A second registry over the same database and storage: a restarted
+    // server, or another data-plane task behind the load balancer.
+    const other = new V2Client(createHttpApp({ registry: createRegistry(t.registry.deps) }));
+    await other.request(location, { method: 'PATCH', body: 'then the second', headers: octets });
+    const digest = digestOf(Buffer.from('received by the first process, then the second'));
+    const wrong = digestOf(Buffer.from('then the second'));
+    expect(await errorCode(await other.request(`${location}?digest=${wrong}`, { method: 'PUT' }))).toBe(
+      'DIGEST_INVALID',
+    );
+
+    const again = await startUpload('handover');
+    await patch(again, 'received by the first process, ');
+    await other.request(again, { method: 'PATCH', body: 'then the second', headers: octets });
+    const done = await other.request(`${again}?digest=${digest}`, { method: 'PUT' });
+    expect(done.status).toBe(201);
+    expect(await (await v2.request(`/v2/handover/blobs/${digest}`)).text()).toBe(
+      'received by the first process, then the second',
+    );
+  });
+
   it('refuses a PUT without digest and keeps the session', async () => {
+
     const location = await startUpload('finish');
     await patch(location, 'abc');
     const response = await v2.request(location, { method: 'PUT' });
