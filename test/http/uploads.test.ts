@@ -220,9 +220,9 @@ describe('finishing an upload', () => {
     await other.request(location, { method: 'PATCH', body: 'then the second', headers: octets });
     const digest = digestOf(Buffer.from('received by the first process, then the second'));
     const wrong = digestOf(Buffer.from('then the second'));
-    expect(await errorCode(await other.request(`${location}?digest=${wrong}`, { method: 'PUT' }))).toBe(
-      'DIGEST_INVALID',
-    );
+    expect(
+      await errorCode(await other.request(`${location}?digest=${wrong}`, { method: 'PUT' })),
+    ).toBe('DIGEST_INVALID');
 
     const again = await startUpload('handover');
     await patch(again, 'received by the first process, ');
@@ -235,7 +235,6 @@ describe('finishing an upload', () => {
   });
 
   it('refuses a PUT without digest and keeps the session', async () => {
-
     const location = await startUpload('finish');
     await patch(location, 'abc');
     const response = await v2.request(location, { method: 'PUT' });
