@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openDatabase } from '../../shared/adapters/sql/open-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
@@ -7,23 +7,16 @@ import { skipUnlessAvailable } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
 
-/** Empties every table between tests; cheaper than a new database each time. */
+/**
+ * Empties every table the migrations created (read from the catalog, so new
+ * tables are included without a list to keep up) between tests.
+ */
 async function truncateAll(db: Kysely<Database>) {
-  await db.transaction().execute(async (trx) => {
-    for (const table of [
-      'tag',
-      'manifest_child',
-      'manifest_blob',
-      'manifest',
-      'blob_upload',
-      'repository_blob',
-      'blob_placement',
-      'blob',
-      'repository',
-    ] as const) {
-      await trx.deleteFrom(table).execute();
-    }
-  });
+  const { rows } = await sql<{ tablename: string }>`
+    select tablename from pg_tables
+    where schemaname = current_schema() and tablename not like 'kysely_migration%'`.execute(db);
+  const tables = rows.map((r) => sql.id(r.tablename));
+  await sql`truncate ${sql.join(tables)} restart identity cascade`.execute(db);
 }
 
 describe('SqlMetadataStore on embedded Postgres (PGlite)', () => {
