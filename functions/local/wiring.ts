@@ -13,6 +13,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from './node-body-reader.js';
 
 export interface LocalRegistry {
@@ -27,6 +28,7 @@ export interface LocalRegistry {
 /** Chooses and builds the local adapters from configuration; the only place that does. */
 export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegistry> {
   const databaseKind = config.databaseUrl ? 'postgres' : 'embedded';
+  const unlock = databaseKind === 'embedded' ? await lockDataDir(config.dataDir) : async () => {};
   const db = await openDatabase(
     config.databaseUrl
       ? { kind: 'postgres', url: config.databaseUrl }
@@ -51,6 +53,9 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     registry,
     db,
     databaseKind,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await unlock();
+    },
   };
 }

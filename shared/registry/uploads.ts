@@ -6,7 +6,8 @@ import { UploadNotFoundError, UploadOffsetError } from '../ports/errors.js';
 import type { UploadRecord } from '../ports/metadata-store.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { RegistryDeps } from './registry-deps.js';
-import { existingRepository, repositoryForPush } from './repositories.js';
+import { assertRepositoryName, repositoryForPush } from './repositories.js';
+
 import { RunningDigests } from './running-digests.js';
 
 /**
@@ -121,10 +122,11 @@ export class UploadService {
   }
 
   private async session(name: string, uploadId: string): Promise<UploadRecord> {
-    const repository = await existingRepository(this.deps, name).catch(() => {
-      throw ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId } });
-    });
-    const upload = await this.deps.metadata.findUpload(repository.id, uploadId);
+    assertRepositoryName(name);
+    // An unknown repository cannot hold the session: the session is what is unknown.
+    const repository = await this.deps.metadata.findRepository(name);
+    const upload = repository && (await this.deps.metadata.findUpload(repository.id, uploadId));
+
     if (!upload) throw ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId } });
     return upload;
   }

@@ -149,7 +149,6 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     // (37 to 63 MiB measured); holding the layer adds its 256 MiB at least
     // once (570 MiB measured with a buffering store).
     expect(growth).toBeLessThan(size / 2);
-
   });
 
   it('deletes an image by tag through skopeo', async () => {
@@ -158,6 +157,12 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     await skopeo('delete', `docker://${server.host}/org/deleting:gone`);
     await expect(skopeo('inspect', `docker://${server.host}/org/deleting:gone`)).rejects.toThrow(
       /manifest unknown/i,
+    );
+  });
+
+  it('refuses a second server on the same data directory', async () => {
+    await expect(startServerProcess({ BERTH_DATA_DIR: join(work, 'data') })).rejects.toThrow(
+      `in use by another Berth server (pid ${server.pid})`,
     );
   });
 

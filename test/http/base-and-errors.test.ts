@@ -44,6 +44,9 @@ describe('errors', () => {
     ['PUT', '/v2/trailing-/manifests/latest'],
     ['HEAD', '/v2/x//y/blobs/sha256:' + 'a'.repeat(64)],
     ['POST', '/v2/has space/blobs/uploads/'],
+    ['PATCH', '/v2/Upper/blobs/uploads/00000000-0000-0000-0000-000000000000'],
+    ['GET', '/v2/a__-b/blobs/uploads/00000000-0000-0000-0000-000000000000'],
+
     ['GET', '/v2/a%00b/referrers/sha256:' + 'a'.repeat(64)],
     ['GET', `/v2/${'a'.repeat(256)}/tags/list`],
   ])('refuses the invalid name in %s %s with NAME_INVALID', async (method, path) => {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,7 +32,7 @@ export class FsBlobStore implements BlobStore {
   async startUpload(uploadId: string): Promise<void> {
     const path = this.path(uploadKey(uploadId));
     await mkdir(dirname(path), { recursive: true });
-    await writeEmpty(path);
+    await writeFile(path, new Uint8Array());
   }
 
   async appendUpload(uploadId: string, offset: number, data: ByteSource): Promise<number> {
@@ -105,8 +105,4 @@ export class FsBlobStore implements BlobStore {
   async redirectUrl(): Promise<string | null> {
     return null;
   }
-}
-
-async function writeEmpty(path: string) {
-  await pipeline(Readable.from([]), createWriteStream(path, { flags: 'w' }));
 }
