@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
 import { openDatabase } from '../../shared/adapters/sql/open-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
@@ -13,6 +12,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { blobStoreFor } from './blob-stores.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from './node-body-reader.js';
 
@@ -35,7 +35,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       : { kind: 'embedded', dataDir: join(config.dataDir, 'pgdata') },
   );
   const stores = new Map<string, BlobStore>(
-    config.storage.locations.map((l) => [l.name, new FsBlobStore(l.path)]),
+    config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]),
   );
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db),

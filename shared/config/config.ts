@@ -1,18 +1,19 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  storageConfigSchema,
+  storageLocations,
+  type StorageConfigInput,
+  type StorageLocationConfig,
+} from './storage-config.js';
+
+export type { StorageLocationConfig };
 
 /**
  * Berth's configuration. Every key may be set in `config.yaml` or as an
  * environment variable of the same name (JSON for structured values); the
  * environment wins. Keys follow Quay's `config.yaml` where Quay has one.
  */
-
-const localStorage = z.tuple([
-  z.literal('LocalStorage'),
-  z.object({ storage_path: z.string().min(1) }).strict(),
-]);
-
-const storageConfig = z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/), localStorage);
 
 const boolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
@@ -22,7 +23,7 @@ const schema = z
     BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     BERTH_DATA_DIR: z.string().default('./data'),
     DB_URI: z.string().url().optional(),
-    DISTRIBUTED_STORAGE_CONFIG: storageConfig.optional(),
+    DISTRIBUTED_STORAGE_CONFIG: storageConfigSchema.optional(),
     DISTRIBUTED_STORAGE_PREFERENCE: z.array(z.string()).optional(),
     BERTH_CHUNK_MIN_LENGTH: z.coerce
       .number()
@@ -30,10 +31,9 @@ const schema = z
       .min(0)
       .default(5 * 1024 * 1024),
     BERTH_DELETION_ENABLED: boolean.default(true),
+    FEATURE_PROXY_STORAGE: boolean.default(false),
   })
   .strict();
-
-export type StorageLocationConfig = { name: string; driver: 'LocalStorage'; path: string };
 
 export interface BerthConfig {
   host: string;
@@ -44,6 +44,8 @@ export interface BerthConfig {
   storage: { locations: StorageLocationConfig[]; preference: string[] };
   chunkMinLength: number;
   deletionEnabled: boolean;
+  /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
+  proxyStorage: boolean;
 }
 
 const STRUCTURED_KEYS = new Set(['DISTRIBUTED_STORAGE_CONFIG', 'DISTRIBUTED_STORAGE_PREFERENCE']);
@@ -92,14 +94,10 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = result.data;
-  const storageConfig = c.DISTRIBUTED_STORAGE_CONFIG ?? {
+  const storageConfig: StorageConfigInput = c.DISTRIBUTED_STORAGE_CONFIG ?? {
     local: ['LocalStorage', { storage_path: `${c.BERTH_DATA_DIR}/blobs` }],
   };
-  const locations = Object.entries(storageConfig).map(([name, [driver, params]]) => ({
-    name,
-    driver,
-    path: params.storage_path,
-  }));
+  const locations = storageLocations(storageConfig);
   const preference = c.DISTRIBUTED_STORAGE_PREFERENCE ?? locations.map((l) => l.name);
   for (const name of preference) {
     if (!storageConfig[name]) {
@@ -117,5 +115,6 @@ export function loadConfig(
     storage: { locations, preference },
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
+    proxyStorage: c.FEATURE_PROXY_STORAGE,
   };
 }

@@ -8,6 +8,8 @@ import type { Descriptor } from '../../shared/oci/manifest.js';
 import { skipUnlessAvailable } from '../support/harness.js';
 import { OciLayout, readLayoutIndex } from '../support/oci-layout.js';
 import { createScratchDatabase } from '../support/postgres.js';
+import { startTestS3, type TestS3 } from '../support/s3.js';
+import { verifyPresignedGet } from '../support/sigv4.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { skopeo, skopeoAvailable } from '../support/skopeo.js';
 
@@ -223,3 +225,55 @@ describe.skipIf(skip || skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL 
     });
   },
 );
+
+describe.skipIf(skip)('skopeo against the server with S3 storage (s3rver)', () => {
+  let work: string;
+  let s3: TestS3;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'berth-e2e-s3-'));
+    s3 = await startTestS3();
+    await s3.createBucket('berth-e2e');
+    server = await startServerProcess({
+      BERTH_DATA_DIR: join(work, 'data'),
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+        'us-east-1': [
+          'S3Storage',
+          {
+            s3_bucket: 'berth-e2e',
+            storage_path: 'registry',
+            endpoint_url: s3.endpoint,
+            s3_access_key: s3.accessKeyId,
+            s3_secret_key: s3.secretAccessKey,
+          },
+        ],
+      }),
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await s3?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('pushes through multipart uploads and pulls through presigned redirects, byte for byte', async () => {
+    const { layout, image, layers } = await imageLayout(join(work, 's3'), 'v1', [1000, 20 * MiB]);
+    const reference = `docker://${server.host}/org/on-s3:v1`;
+    await copy(`oci:${layout.dir}:v1`, reference);
+
+    const big = layers[1]!;
+    const response = await fetch(`${server.url}/v2/org/on-s3/blobs/${big.digest}`, {
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(307);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.origin).toBe(s3.endpoint);
+    expect(location.pathname).toBe(
+      `/berth-e2e/registry/blobs/sha256/${big.digest.slice(7, 9)}/${big.digest.slice(7)}`,
+    );
+    expect(verifyPresignedGet(location, s3.secretAccessKey)).toEqual({ valid: true });
+
+    await expectPulledIdentical(reference, layout, image, join(work, 's3-pulled'));
+  });
+});

@@ -44,6 +44,8 @@ export interface TestRegistryOptions {
   options?: Partial<RegistryOptions>;
   /** Extra storage locations beyond the preferred `local`. */
   extraLocations?: string[];
+  /** A store of the test's own for the `local` location (an S3 store, say). */
+  localStore?: BlobStore;
 }
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
@@ -53,7 +55,9 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const makeStore = (name: string): BlobStore =>
     dir ? new FsBlobStore(join(dir, name)) : new MemoryBlobStore();
   const names = ['local', ...(opts.extraLocations ?? [])];
-  const stores = new Map(names.map((n) => [n, makeStore(n)]));
+  const stores = new Map(
+    names.map((n) => [n, n === 'local' && opts.localStore ? opts.localStore : makeStore(n)]),
+  );
   const clock = new FixedClock();
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db),

@@ -26,7 +26,60 @@ describe('loadConfig', () => {
     expect(config.port).toBe(7000);
     expect(config.databaseUrl).toBe('postgres://env/db');
     expect(config.storage.preference).toEqual(['west', 'east']);
-    expect(config.storage.locations.map((l) => l.path)).toEqual(['/srv/east', '/srv/west']);
+    expect(config.storage.locations).toEqual([
+      { name: 'east', driver: 'LocalStorage', path: '/srv/east' },
+      { name: 'west', driver: 'LocalStorage', path: '/srv/west' },
+    ]);
+  });
+
+  it('reads S3Storage locations with Quay parameter names', () => {
+    const yaml = [
+      'DISTRIBUTED_STORAGE_CONFIG:',
+      '  us-east-1:',
+      '    - S3Storage',
+      '    - s3_bucket: berth-blobs-use1',
+      '      storage_path: /registry',
+      '      s3_region: us-east-1',
+      '  minio:',
+      '    - S3Storage',
+      '    - s3_bucket: berth',
+      '      host: minio.internal',
+      '      port: 9000',
+      '      s3_access_key: AKIA',
+      '      s3_secret_key: secret',
+      'FEATURE_PROXY_STORAGE: true',
+    ].join('\n');
+    const config = loadConfig({}, yaml);
+    expect(config.proxyStorage).toBe(true);
+    expect(config.storage.locations).toEqual([
+      {
+        name: 'us-east-1',
+        driver: 'S3Storage',
+        bucket: 'berth-blobs-use1',
+        prefix: '/registry',
+        region: 'us-east-1',
+        endpoint: undefined,
+        credentials: undefined,
+      },
+      {
+        name: 'minio',
+        driver: 'S3Storage',
+        bucket: 'berth',
+        prefix: '',
+        region: 'us-east-1',
+        endpoint: 'https://minio.internal:9000',
+        credentials: { accessKeyId: 'AKIA', secretAccessKey: 'secret' },
+      },
+    ]);
+  });
+
+  it('refuses an S3 access key without its secret', () => {
+    const env = {
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+        s3: ['S3Storage', { s3_bucket: 'bucket', s3_access_key: 'AKIA' }],
+      }),
+    };
+    expect(() => loadConfig(env)).toThrow('s3_access_key and s3_secret_key go together');
   });
 
   it('takes a comma-separated storage preference from the environment', () => {

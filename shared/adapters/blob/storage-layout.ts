@@ -7,8 +7,14 @@
  *     blobs/
  *       <algorithm>/<first two hex digits>/<hex>   a verified blob, immutable
  *     uploads/
- *       <upload id>                                bytes staged by an upload session
+ *       <upload id>                                bytes staged by an upload session (filesystem)
+ *       <upload id>/state.json                     S3: the session's parts and tail, its commit point
+ *       <upload id>/tail-<generation>              S3: bytes that do not yet fill a part
+ *       <upload id>/data                           S3: the completed multipart upload
  *
+ * Stores with a key prefix (S3 `storage_path`) put the whole tree under it.
+ *
+
  * A blob key is written only by committing a finished upload whose digest was
  * verified, so nothing under `blobs/` is ever partial.
  */

@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+
+export interface TestS3 {
+  endpoint: string;
+  client: S3Client;
+  accessKeyId: string;
+  secretAccessKey: string;
+  createBucket(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An S3-compatible server (s3rver) on a free local port, with its own directory. */
+export async function startTestS3(): Promise<TestS3> {
+  const directory = await mkdtemp(join(tmpdir(), 'berth-s3rver-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  const { port } = (await server.run()) as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  const accessKeyId = 'S3RVER';
+  const secretAccessKey = 'S3RVER';
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+  });
+  return {
+    endpoint,
+    client,
+    accessKeyId,
+    secretAccessKey,
+    createBucket: async (name) => {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    close: async () => {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
