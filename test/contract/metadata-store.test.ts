@@ -5,6 +5,7 @@ import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import { skipUnlessAvailable } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
+import { dataApiEmulator } from '../support/data-api-emulator.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
 
 /**
@@ -45,6 +46,37 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
     });
     afterAll(async () => {
       await db?.destroy();
+      await drop?.();
+    });
+    metadataStoreContract(async () => {
+      await truncateAll(db);
+      return new SqlMetadataStore(db);
+    });
+  },
+);
+
+describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
+  'SqlMetadataStore over the RDS Data API (DataApiDialect, emulated on PostgreSQL)',
+  () => {
+    let db: Kysely<Database>;
+    let drop: () => Promise<void>;
+    let closeEmulator: () => Promise<void>;
+    beforeAll(async () => {
+      const scratch = await createScratchDatabase(databaseUrl!);
+      drop = scratch.drop;
+      const emulator = dataApiEmulator(scratch.url);
+      closeEmulator = emulator.close;
+      db = await openDatabase({
+        kind: 'data-api',
+        client: emulator.client,
+        resourceArn: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
+        secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',
+        database: 'berth',
+      });
+    });
+    afterAll(async () => {
+      await db?.destroy();
+      await closeEmulator?.();
       await drop?.();
     });
     metadataStoreContract(async () => {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DataApiDialect, type DataApiTarget } from './data-api-dialect.js';
 import { migrateToLatest } from './migrate.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
@@ -18,12 +19,15 @@ const pgTypes = {
 
 export type DatabaseTarget =
   | { kind: 'embedded'; dataDir: string | null }
-  | { kind: 'postgres'; url: string; poolSize?: number };
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | ({ kind: 'data-api' } & DataApiTarget);
 
 /** Opens the metadata database and migrates it to the latest schema. */
 export async function openDatabase(target: DatabaseTarget): Promise<Kysely<Database>> {
   let dialect;
-  if (target.kind === 'postgres') {
+  if (target.kind === 'data-api') {
+    dialect = new DataApiDialect(target);
+  } else if (target.kind === 'postgres') {
     dialect = new PostgresDialect({
       pool: new pg.Pool({
         connectionString: target.url,

@@ -216,7 +216,9 @@ export class SqlMetadataStore implements MetadataStore {
           media_type: m.mediaType,
           artifact_type: m.artifactType,
           subject_digest: m.subjectDigest,
-          annotations: m.annotations ? (JSON.stringify(m.annotations) as never) : null,
+          // An object, not a JSON string: each driver sends it typed as JSON.
+          annotations: m.annotations,
+
           size: m.content.byteLength,
           content: m.content,
           created_at_ms: m.nowMs,
