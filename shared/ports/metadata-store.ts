@@ -29,7 +29,8 @@ export interface ManifestRecord {
   digest: string;
   mediaType: string;
   size: number;
-  content: Uint8Array;
+  /** The bytes, or null when they are in blob storage under the manifest's digest. */
+  content: Uint8Array | null;
   subjectDigest: string | null;
 }
 
@@ -45,7 +46,9 @@ export interface NewManifest {
   repositoryId: number;
   digest: string;
   mediaType: string;
-  content: Uint8Array;
+  size: number;
+  /** The bytes, or null when they were stored as a blob (listed in `blobDigests`). */
+  content: Uint8Array | null;
   artifactType: string | null;
   subjectDigest: string | null;
   annotations: Record<string, string> | null;

@@ -4,6 +4,7 @@ import { isTag, looksLikeDigest } from '../oci/grammar.js';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import type { ByteSource } from '../ports/blob-store.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
+import { INLINE_MANIFEST_BYTES, loadManifestBytes, storeManifestBytes } from './manifest-bytes.js';
 import type { RegistryDeps } from './registry-deps.js';
 import {
   assertDeletionEnabled,
@@ -69,15 +70,20 @@ export class ManifestService {
       throw ociError('DIGEST_INVALID', { detail: { expected: ref.digest, actual: digest } });
     }
     const repository = await repositoryForPush(this.deps, name);
+    const inline = content.byteLength <= INLINE_MANIFEST_BYTES;
+    // Written before the row, so a stored manifest never lacks its bytes.
+    if (!inline) await storeManifestBytes(this.deps, repository.id, digest, content);
+    const blobDigests = manifest.blobs.map((b) => b.digest);
     const result = await this.deps.metadata.putManifest({
       repositoryId: repository.id,
       digest,
       mediaType: manifest.mediaType,
-      content,
+      size: content.byteLength,
+      content: inline ? content : null,
       artifactType: manifest.artifactType ?? null,
       subjectDigest: manifest.subject?.digest ?? null,
       annotations: manifest.annotations ?? null,
-      blobDigests: manifest.blobs.map((b) => b.digest),
+      blobDigests: inline ? blobDigests : [...blobDigests, digest],
       childDigests: manifest.children.map((c) => c.digest),
       tag: ref.kind === 'tag' ? ref.tag : null,
       nowMs: this.deps.clock.now(),
@@ -90,6 +96,15 @@ export class ManifestService {
       });
     }
     return { digest, subjectDigest: manifest.subject?.digest ?? null };
+  }
+
+  /** The manifest with its bytes, wherever they are kept. */
+  async getWithContent(
+    name: string,
+    reference: string,
+  ): Promise<ManifestRecord & { content: Uint8Array }> {
+    const manifest = await this.get(name, reference);
+    return { ...manifest, content: await loadManifestBytes(this.deps, manifest) };
   }
 
   async get(name: string, reference: string): Promise<ManifestRecord> {

@@ -24,6 +24,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
       repositoryId,
       digest: digest(content),
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: Buffer.byteLength(content),
       content: Buffer.from(content),
       artifactType: null,
       subjectDigest: null,
@@ -117,9 +118,27 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
       manifest(repo.id, content, { blobDigests: [digest('config')], tag: 'v1' }),
     );
     const byTag = await store.resolveTag(repo.id, 'v1');
-    expect(Buffer.from(byTag!.content).toString()).toBe(content);
+    expect(Buffer.from(byTag!.content!).toString()).toBe(content);
     expect(byTag!.content).toBeInstanceOf(Uint8Array);
     expect(byTag).toEqual(await store.findManifest(repo.id, digest(content)));
+  });
+
+  it('keeps a manifest whose bytes are in blob storage, with its size', async () => {
+    const store = await fresh();
+    const repo = await withBlobs(store, 'r', 'large manifest bytes');
+    await store.putManifest(
+      manifest(repo.id, 'large manifest bytes', {
+        content: null,
+        size: 70_000,
+        blobDigests: [digest('large manifest bytes')],
+        tag: 'big',
+      }),
+    );
+    expect(await store.resolveTag(repo.id, 'big')).toMatchObject({
+      digest: digest('large manifest bytes'),
+      size: 70_000,
+      content: null,
+    });
   });
 
   it('moves tags while keeping their history', async () => {

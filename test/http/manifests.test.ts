@@ -123,6 +123,29 @@ describe('PUT and GET a manifest', () => {
     expect((await v2.putManifest(repo, 'multi', index, MediaType.ociIndex)).status).toBe(201);
   });
 
+  it('keeps a manifest larger than 32 KiB in blob storage and serves the same bytes', async () => {
+    const large = imageManifest(config, [layer], {
+      annotations: { padding: 'p'.repeat(100 * 1024) },
+    });
+    const bytes = bytesOf(large);
+    const digest = digestOf(bytes);
+    expect((await v2.putManifest(repo, 'large', large)).status).toBe(201);
+
+    const row = await t.db
+      .selectFrom('manifest')
+      .select(['content', 'size'])
+      .where('digest', '=', digest)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ content: null, size: bytes.byteLength });
+    expect(await t.stores.get('local')!.stat(digest)).toEqual({ size: bytes.byteLength });
+
+    const get = await v2.request(`/v2/${repo}/manifests/large`);
+    expect(get.headers.get('docker-content-digest')).toBe(digest);
+    expect(Buffer.from(await get.arrayBuffer()).equals(bytes)).toBe(true);
+    const head = await v2.request(`/v2/${repo}/manifests/${digest}`, { method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe(String(bytes.byteLength));
+  });
+
   it('creates the repository on first push', async () => {
     const fresh = 'brand/new/repo';
     const c = await v2.pushBlob(fresh, '{}');

@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as registryCore from './migrations/0001-registry-core.js';
+import * as manifestContentInStorage from './migrations/0002-manifest-content-in-storage.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -7,6 +8,7 @@ import * as registryCore from './migrations/0001-registry-core.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-registry-core': registryCore,
+  '0002-manifest-content-in-storage': manifestContentInStorage,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -57,7 +57,8 @@ export interface ManifestTable {
   subject_digest: string | null;
   annotations: Record<string, string> | null;
   size: number;
-  content: Uint8Array;
+  /** The manifest's bytes, or null when they are kept in blob storage (large manifests). */
+  content: Uint8Array | null;
   created_at_ms: number;
   /** Set when deleted; the row stays for tag history until garbage collection. */
   deleted_at_ms: number | null;

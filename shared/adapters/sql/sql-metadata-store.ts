@@ -219,7 +219,7 @@ export class SqlMetadataStore implements MetadataStore {
           // An object, not a JSON string: each driver sends it typed as JSON.
           annotations: m.annotations,
 
-          size: m.content.byteLength,
+          size: m.size,
           content: m.content,
           created_at_ms: m.nowMs,
           deleted_at_ms: null,
@@ -305,7 +305,7 @@ export class SqlMetadataStore implements MetadataStore {
     digest: string;
     media_type: string;
     size: number;
-    content: Uint8Array;
+    content: Uint8Array | null;
     subject_digest: string | null;
   }): ManifestRecord {
     return {
@@ -313,7 +313,7 @@ export class SqlMetadataStore implements MetadataStore {
       digest: row.digest,
       mediaType: row.media_type,
       size: row.size,
-      content: asBytes(row.content),
+      content: row.content && asBytes(row.content),
       subjectDigest: row.subject_digest,
     };
   }

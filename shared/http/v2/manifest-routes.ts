@@ -20,7 +20,10 @@ export function registerManifestRoutes(app: HttpApp, registry: Registry): void {
   });
 
   app.get('/v2/:name{.+}/manifests/:reference', async (c) => {
-    const manifest = await registry.manifests.get(c.req.param('name'), c.req.param('reference'));
+    const manifest = await registry.manifests.getWithContent(
+      c.req.param('name'),
+      c.req.param('reference'),
+    );
     // slice(): a private ArrayBuffer, not a view into a pooled Buffer.
     return c.body(manifest.content.slice(), 200, manifestHeaders(manifest));
   });

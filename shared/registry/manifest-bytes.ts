@@ -1,0 +1,55 @@
+import type { ManifestRecord } from '../ports/metadata-store.js';
+import type { RegistryDeps } from './registry-deps.js';
+
+/**
+ * Manifests up to this size keep their bytes in the metadata row; larger ones
+ * are stored as a blob under their own digest. The RDS Data API returns at
+ * most 64 KB per row, and a manifest may be 4 MiB.
+ */
+export const INLINE_MANIFEST_BYTES = 32 * 1024;
+
+async function* only(bytes: Uint8Array) {
+  yield bytes;
+}
+
+/** Writes a large manifest's bytes to the preferred storage location as the blob `digest`. */
+export async function storeManifestBytes(
+  deps: RegistryDeps,
+  repositoryId: number,
+  digest: string,
+  content: Uint8Array,
+): Promise<void> {
+  const location = deps.storage.preferred;
+  const store = deps.storage.get(location);
+  if (!(await store.stat(digest))) {
+    const uploadId = deps.newId();
+    await store.startUpload(uploadId);
+    try {
+      await store.appendUpload(uploadId, 0, only(content));
+      await store.commitUpload(uploadId, digest);
+    } catch (error) {
+      await store.abortUpload(uploadId);
+      throw error;
+    }
+  }
+  await deps.metadata.recordBlob(
+    repositoryId,
+    { digest, size: content.byteLength, location },
+    deps.clock.now(),
+  );
+}
+
+/** The manifest's bytes, from its row or from blob storage. */
+export async function loadManifestBytes(
+  deps: RegistryDeps,
+  manifest: ManifestRecord,
+): Promise<Uint8Array> {
+  if (manifest.content) return manifest.content;
+  const blob = await deps.metadata.findBlob(manifest.digest);
+  const location = blob && deps.storage.choose(blob.locations);
+  if (!location) throw new Error(`manifest ${manifest.digest} has no bytes in any storage`);
+  // Bounded by the 4 MiB manifest limit, so reading it whole is fine.
+  return new Uint8Array(
+    await new Response(await location.store.read(manifest.digest)).arrayBuffer(),
+  );
+}
