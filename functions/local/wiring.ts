@@ -12,7 +12,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
-import { blobStoreFor } from './blob-stores.js';
+import { blobStoreFor } from '../common/blob-stores.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from './node-body-reader.js';
 

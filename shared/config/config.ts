@@ -23,6 +23,9 @@ const schema = z
     BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     BERTH_DATA_DIR: z.string().default('./data'),
     DB_URI: z.string().url().optional(),
+    BERTH_DB_CLUSTER_ARN: z.string().startsWith('arn:').optional(),
+    BERTH_DB_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    BERTH_DB_NAME: z.string().default('berth'),
     DISTRIBUTED_STORAGE_CONFIG: storageConfigSchema.optional(),
     DISTRIBUTED_STORAGE_PREFERENCE: z.array(z.string()).optional(),
     BERTH_CHUNK_MIN_LENGTH: z.coerce
@@ -41,6 +44,8 @@ export interface BerthConfig {
   dataDir: string;
   /** Postgres to use instead of the embedded one. */
   databaseUrl: string | undefined;
+  /** Aurora through the RDS Data API, when deployed on AWS. */
+  dataApi: { resourceArn: string; secretArn: string; database: string } | undefined;
   storage: { locations: StorageLocationConfig[]; preference: string[] };
   chunkMinLength: number;
   deletionEnabled: boolean;
@@ -107,11 +112,22 @@ export function loadConfig(
     }
   }
   if (preference.length === 0) throw new ConfigError('DISTRIBUTED_STORAGE_PREFERENCE is empty');
+  if (Boolean(c.BERTH_DB_CLUSTER_ARN) !== Boolean(c.BERTH_DB_SECRET_ARN)) {
+    throw new ConfigError('BERTH_DB_CLUSTER_ARN and BERTH_DB_SECRET_ARN go together');
+  }
   return {
     host: c.BERTH_HOST,
     port: c.BERTH_PORT,
     dataDir: c.BERTH_DATA_DIR,
     databaseUrl: c.DB_URI,
+    dataApi:
+      c.BERTH_DB_CLUSTER_ARN && c.BERTH_DB_SECRET_ARN
+        ? {
+            resourceArn: c.BERTH_DB_CLUSTER_ARN,
+            secretArn: c.BERTH_DB_SECRET_ARN,
+            database: c.BERTH_DB_NAME,
+          }
+        : undefined,
     storage: { locations, preference },
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,

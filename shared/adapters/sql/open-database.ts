@@ -22,8 +22,14 @@ export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
   | ({ kind: 'data-api' } & DataApiTarget);
 
-/** Opens the metadata database and migrates it to the latest schema. */
-export async function openDatabase(target: DatabaseTarget): Promise<Kysely<Database>> {
+/**
+ * Opens the metadata database and, unless told not to (on AWS a deploy-time
+ * function migrates once), brings its schema up to date.
+ */
+export async function openDatabase(
+  target: DatabaseTarget,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<Kysely<Database>> {
   let dialect;
   if (target.kind === 'data-api') {
     dialect = new DataApiDialect(target);
@@ -41,6 +47,6 @@ export async function openDatabase(target: DatabaseTarget): Promise<Kysely<Datab
     dialect = new PGliteDialect(pglite);
   }
   const db = new Kysely<Database>({ dialect });
-  await migrateToLatest(db as Kysely<unknown>);
+  if (migrate) await migrateToLatest(db as Kysely<unknown>);
   return db;
 }

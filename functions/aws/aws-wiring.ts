@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { Kysely } from 'kysely';
+import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
+import type { BerthConfig } from '../../shared/config/config.js';
+import { createHttpApp } from '../../shared/http/app.js';
+import type { HttpApp } from '../../shared/http/http-env.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
+import { createRegistry } from '../../shared/registry/registry.js';
+import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { blobStoreFor } from '../common/blob-stores.js';
+
+/** Clients a test may hand in instead of the real AWS ones. */
+export interface AwsClients {
+  rdsData?: RDSDataClient;
+  blobStores?: Map<string, BlobStore>;
+}
+
+/** The database the AWS functions use: Aurora through the Data API, never migrated at cold start. */
+export async function openAwsDatabase(
+  config: BerthConfig,
+  clients: AwsClients = {},
+  migrate = false,
+): Promise<Kysely<Database>> {
+  if (!config.dataApi)
+    throw new Error('BERTH_DB_CLUSTER_ARN and BERTH_DB_SECRET_ARN are required on AWS');
+  return openDatabase(
+    { kind: 'data-api', client: clients.rdsData ?? new RDSDataClient({}), ...config.dataApi },
+    { migrate },
+  );
+}
+
+/** Wires the registry for the AWS runtimes: Data API metadata, S3 storage per location. */
+export async function buildAwsApp(config: BerthConfig, clients: AwsClients = {}): Promise<HttpApp> {
+  const db = await openAwsDatabase(config, clients);
+  const stores =
+    clients.blobStores ??
+    new Map(config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]));
+  const registry = createRegistry({
+    metadata: new SqlMetadataStore(db),
+    storage: new StorageLocations(stores, config.storage.preference),
+    clock: systemClock,
+    newId: randomUUID,
+    options: {
+      ...DEFAULT_REGISTRY_OPTIONS,
+      chunkMinLength: config.chunkMinLength,
+      deletionEnabled: config.deletionEnabled,
+    },
+  });
+  return createHttpApp({ registry });
+}

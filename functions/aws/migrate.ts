@@ -1,0 +1,35 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { migrateToLatest } from '../../shared/adapters/sql/migrate.js';
+import type { Kysely } from 'kysely';
+import { loadConfig, type BerthConfig } from '../../shared/config/config.js';
+import { openAwsDatabase, type AwsClients } from './aws-wiring.js';
+
+export interface MigrationResult {
+  PhysicalResourceId: string;
+  Data: { migratedAt: string };
+}
+
+/**
+ * Brings the metadata schema up to date once per deploy, as a CloudFormation
+ * custom resource (behind the CDK provider framework, which answers
+ * CloudFormation). Deleting the resource leaves the data alone.
+ */
+export async function onMigrationEvent(
+  event: CloudFormationCustomResourceEvent,
+  config: BerthConfig,
+  clients: AwsClients = {},
+): Promise<MigrationResult> {
+  const physicalId = 'berth-metadata-schema';
+  if (event.RequestType !== 'Delete') {
+    const db = await openAwsDatabase(config, clients, false);
+    try {
+      await migrateToLatest(db as Kysely<unknown>);
+    } finally {
+      await db.destroy();
+    }
+  }
+  return { PhysicalResourceId: physicalId, Data: { migratedAt: new Date().toISOString() } };
+}
+
+export const handler = (event: CloudFormationCustomResourceEvent) =>
+  onMigrationEvent(event, loadConfig(process.env));

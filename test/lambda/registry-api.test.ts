@@ -1,0 +1,216 @@
+import type { CloudFormationCustomResourceCreateEvent, Context } from 'aws-lambda';
+import type { LambdaEvent } from 'hono/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
+import { onMigrationEvent } from '../../functions/aws/migrate.js';
+import { lambdaHttpHandler } from '../../functions/aws/registry-api.js';
+import { S3BlobStore } from '../../shared/adapters/blob/s3-blob-store.js';
+import { loadConfig, type BerthConfig } from '../../shared/config/config.js';
+import { digestOf } from '../../shared/oci/digest.js';
+import { MediaType } from '../../shared/oci/media-types.js';
+import { dataApiEmulator } from '../support/data-api-emulator.js';
+import { skipUnlessAvailable } from '../support/harness.js';
+import { createScratchDatabase } from '../support/postgres.js';
+import { startTestS3, type TestS3 } from '../support/s3.js';
+import { verifyPresignedGet } from '../support/sigv4.js';
+
+const databaseUrl = process.env.DATABASE_URL;
+const context = { awsRequestId: 'req-1', functionName: 'berth-registry-api' } as Context;
+
+// The events below are shaped as AWS sends them; hono's types ask for fields
+// (an authorizer, for one) that AWS leaves out when none is configured.
+
+/** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
+
+function httpApiEvent(
+  method: string,
+  path: string,
+  init: { query?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): LambdaEvent {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: init.query ?? '',
+    headers: { host: 'registry.example.com', 'x-forwarded-proto': 'https', ...init.headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'registry.example.com',
+      domainPrefix: 'registry',
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.7',
+        userAgent: 'containers/5.0',
+      },
+      requestId: 'id-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '24/Nov/2026:22:12:00 +0000',
+      timeEpoch: 1795990320000,
+    },
+    body: init.body ? init.body.toString('base64') : null,
+    isBase64Encoded: Boolean(init.body),
+  } as unknown as LambdaEvent;
+}
+
+/** An Application Load Balancer event, as Lambda receives it. */
+function albEvent(method: string, path: string): LambdaEvent {
+  return {
+    requestContext: {
+      elb: {
+        targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/berth/abc',
+      },
+    },
+    httpMethod: method,
+    path,
+    queryStringParameters: {},
+    headers: { host: 'registry.example.com' },
+    body: '',
+    isBase64Encoded: false,
+  } as unknown as LambdaEvent;
+}
+
+describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
+  'the registry Lambda, in-process, on the Data API and S3',
+  () => {
+    let s3: TestS3;
+    let scratch: { url: string; drop: () => Promise<void> };
+    let emulator: ReturnType<typeof dataApiEmulator>;
+    let config: BerthConfig;
+    let clients: AwsClients;
+    let handler: ReturnType<typeof lambdaHttpHandler>;
+
+    beforeAll(async () => {
+      s3 = await startTestS3();
+      await s3.createBucket('berth-us-east-1');
+      scratch = await createScratchDatabase(databaseUrl!);
+      emulator = dataApiEmulator(scratch.url);
+      config = loadConfig({
+        BERTH_DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
+        BERTH_DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',
+        DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+          'us-east-1': ['S3Storage', { s3_bucket: 'berth-us-east-1' }],
+        }),
+      });
+      clients = {
+        rdsData: emulator.client,
+        blobStores: new Map([
+          [
+            'us-east-1',
+            new S3BlobStore({ client: s3.client, bucket: 'berth-us-east-1', redirects: true }),
+          ],
+        ]),
+      };
+    });
+    afterAll(async () => {
+      await emulator?.close();
+      await scratch?.drop();
+      await s3?.close();
+    });
+
+    it('migrates the schema from a CloudFormation custom resource event, repeatably', async () => {
+      const event = {
+        RequestType: 'Create',
+        ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
+        ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
+        StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/berth/1',
+        RequestId: 'r-1',
+        LogicalResourceId: 'MetadataSchema',
+        ResourceType: 'Custom::BerthMigration',
+        ResourceProperties: {
+          ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
+        },
+      } satisfies CloudFormationCustomResourceCreateEvent;
+      expect((await onMigrationEvent(event, config, clients)).PhysicalResourceId).toBe(
+        'berth-metadata-schema',
+      );
+      await onMigrationEvent(
+        {
+          ...event,
+          RequestType: 'Update',
+          PhysicalResourceId: 'berth-metadata-schema',
+          OldResourceProperties: event.ResourceProperties,
+        },
+        config,
+        clients,
+      );
+      handler = lambdaHttpHandler(await buildAwsApp(config, clients));
+    });
+
+    it('serves pushes and pulls through API Gateway events, byte for byte', async () => {
+      const layer = Buffer.from('layer through lambda');
+      const config_ = Buffer.from('{"os":"linux"}');
+      for (const blob of [layer, config_]) {
+        const pushed = await handler(
+          httpApiEvent('POST', '/v2/org/app/blobs/uploads/', {
+            query: `digest=${digestOf(blob)}`,
+            headers: { 'content-type': 'application/octet-stream' },
+            body: blob,
+          }),
+          context,
+        );
+        expect(pushed.statusCode).toBe(201);
+      }
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociManifest,
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: digestOf(config_),
+            size: config_.length,
+          },
+          layers: [
+            {
+              mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+              digest: digestOf(layer),
+              size: layer.length,
+            },
+          ],
+        }),
+      );
+      const put = await handler(
+        httpApiEvent('PUT', '/v2/org/app/manifests/v1', {
+          headers: { 'content-type': MediaType.ociManifest },
+          body: manifest,
+        }),
+        context,
+      );
+      expect(put.statusCode).toBe(201);
+      expect(put.headers?.['docker-content-digest']).toBe(digestOf(manifest));
+
+      const get = await handler(httpApiEvent('GET', '/v2/org/app/manifests/v1'), context);
+      expect(get.statusCode).toBe(200);
+      expect(get.isBase64Encoded).toBe(true);
+      expect(Buffer.from(get.body!, 'base64').equals(manifest)).toBe(true);
+      expect(get.headers?.['content-type']).toBe(MediaType.ociManifest);
+
+      const blob = await handler(
+        httpApiEvent('GET', `/v2/org/app/blobs/${digestOf(layer)}`),
+        context,
+      );
+      expect(blob.statusCode).toBe(307);
+      const location = new URL(blob.headers!.location as string);
+      expect(verifyPresignedGet(location, s3.secretAccessKey)).toEqual({ valid: true });
+      expect(await (await fetch(location)).text()).toBe('layer through lambda');
+    });
+
+    it('answers ALB events too, errors in the OCI form', async () => {
+      const tags = await handler(albEvent('GET', '/v2/org/app/tags/list'), context);
+      expect(tags.statusCode).toBe(200);
+      expect(JSON.parse(Buffer.from(tags.body!, 'base64').toString())).toEqual({
+        name: 'org/app',
+        tags: ['v1'],
+      });
+
+      const missing = await handler(albEvent('GET', '/v2/org/app/manifests/nope'), context);
+      expect(missing.statusCode).toBe(404);
+      expect(JSON.parse(Buffer.from(missing.body!, 'base64').toString()).errors[0].code).toBe(
+        'MANIFEST_UNKNOWN',
+      );
+    });
+  },
+);
