@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Kysely } from 'kysely';
-import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
@@ -28,8 +28,8 @@ export async function openAwsDatabase(
 ): Promise<Kysely<Database>> {
   if (!config.dataApi)
     throw new Error('BERTH_DB_CLUSTER_ARN and BERTH_DB_SECRET_ARN are required on AWS');
-  return openDatabase(
-    { kind: 'data-api', client: clients.rdsData ?? new RDSDataClient({}), ...config.dataApi },
+  return openDataApiDatabase(
+    { client: clients.rdsData ?? new RDSDataClient({}), ...config.dataApi },
     { migrate },
   );
 }

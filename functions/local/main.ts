@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { parseConfigYaml } from '../../shared/config/config-file.js';
 import { ConfigError, loadConfig } from '../../shared/config/config.js';
 import { buildLocalRegistry } from './wiring.js';
 
@@ -8,8 +9,8 @@ import { buildLocalRegistry } from './wiring.js';
 async function main() {
   const env = process.env;
   const configPath = env.BERTH_CONFIG ?? join(env.BERTH_DATA_DIR ?? './data', 'config.yaml');
-  const yaml = existsSync(configPath) ? readFileSync(configPath, 'utf8') : null;
-  const config = loadConfig(env, yaml);
+  const fromFile = existsSync(configPath) ? parseConfigYaml(readFileSync(configPath, 'utf8')) : {};
+  const config = loadConfig(env, fromFile);
   const local = await buildLocalRegistry(config);
 
   const server = serve(

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
+import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
@@ -29,11 +30,9 @@ export interface LocalRegistry {
 export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegistry> {
   const databaseKind = config.databaseUrl ? 'postgres' : 'embedded';
   const unlock = databaseKind === 'embedded' ? await lockDataDir(config.dataDir) : async () => {};
-  const db = await openDatabase(
-    config.databaseUrl
-      ? { kind: 'postgres', url: config.databaseUrl }
-      : { kind: 'embedded', dataDir: join(config.dataDir, 'pgdata') },
-  );
+  const db = config.databaseUrl
+    ? await openPostgresDatabase(config.databaseUrl)
+    : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
   const stores = new Map<string, BlobStore>(
     config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]),
   );

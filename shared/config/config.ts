@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   storageConfigSchema,
@@ -82,15 +81,11 @@ function fromEnvironment(env: Record<string, string | undefined>): Record<string
   return values;
 }
 
-/** Parses configuration from the environment and an optional `config.yaml` text. */
+/** Parses configuration from the environment and the keys of an optional `config.yaml`. */
 export function loadConfig(
   env: Record<string, string | undefined>,
-  configYaml?: string | null,
+  fromFile: Record<string, unknown> = {},
 ): BerthConfig {
-  const fromFile = configYaml ? (parseYaml(configYaml) ?? {}) : {};
-  if (typeof fromFile !== 'object' || Array.isArray(fromFile)) {
-    throw new ConfigError('config.yaml must be a mapping of keys to values');
-  }
   const result = schema.safeParse({ ...fromFile, ...fromEnvironment(env) });
   if (!result.success) {
     const problems = result.error.issues.map(

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
+import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
+import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import { skipUnlessAvailable } from '../support/harness.js';
@@ -23,7 +25,7 @@ async function truncateAll(db: Kysely<Database>) {
 describe('SqlMetadataStore on embedded Postgres (PGlite)', () => {
   let db: Kysely<Database>;
   beforeAll(async () => {
-    db = await openDatabase({ kind: 'embedded', dataDir: null });
+    db = await openEmbeddedDatabase(null);
   });
   afterAll(() => db.destroy());
   metadataStoreContract(async () => {
@@ -42,7 +44,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
     beforeAll(async () => {
       const scratch = await createScratchDatabase(databaseUrl!);
       drop = scratch.drop;
-      db = await openDatabase({ kind: 'postgres', url: scratch.url });
+      db = await openPostgresDatabase(scratch.url);
     });
     afterAll(async () => {
       await db?.destroy();
@@ -66,8 +68,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       drop = scratch.drop;
       const emulator = dataApiEmulator(scratch.url);
       closeEmulator = emulator.close;
-      db = await openDatabase({
-        kind: 'data-api',
+      db = await openDataApiDatabase({
         client: emulator.client,
         resourceArn: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
         secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',

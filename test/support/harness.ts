@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
 import { MemoryBlobStore } from '../../shared/adapters/blob/memory-blob-store.js';
-import { openDatabase } from '../../shared/adapters/sql/open-database.js';
+import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import { createHttpApp } from '../../shared/http/app.js';
@@ -50,7 +50,7 @@ export interface TestRegistryOptions {
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
-  const db = await openDatabase({ kind: 'embedded', dataDir: null });
+  const db = await openEmbeddedDatabase(null);
   const dir = opts.storage === 'fs' ? await mkdtemp(join(tmpdir(), 'berth-fs-')) : null;
   const makeStore = (name: string): BlobStore =>
     dir ? new FsBlobStore(join(dir, name)) : new MemoryBlobStore();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfigYaml } from '../../shared/config/config-file.js';
 import { ConfigError, loadConfig } from '../../shared/config/config.js';
 
 describe('loadConfig', () => {
@@ -22,7 +23,10 @@ describe('loadConfig', () => {
       '  west: [LocalStorage, {storage_path: /srv/west}]',
       'DISTRIBUTED_STORAGE_PREFERENCE: [west, east]',
     ].join('\n');
-    const config = loadConfig({ BERTH_PORT: '7000', DATABASE_URL: 'postgres://env/db' }, yaml);
+    const config = loadConfig(
+      { BERTH_PORT: '7000', DATABASE_URL: 'postgres://env/db' },
+      parseConfigYaml(yaml),
+    );
     expect(config.port).toBe(7000);
     expect(config.databaseUrl).toBe('postgres://env/db');
     expect(config.storage.preference).toEqual(['west', 'east']);
@@ -49,7 +53,7 @@ describe('loadConfig', () => {
       '      s3_secret_key: secret',
       'FEATURE_PROXY_STORAGE: true',
     ].join('\n');
-    const config = loadConfig({}, yaml);
+    const config = loadConfig({}, parseConfigYaml(yaml));
     expect(config.proxyStorage).toBe(true);
     expect(config.storage.locations).toEqual([
       {
@@ -110,6 +114,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses unknown keys in config.yaml', () => {
-    expect(() => loadConfig({}, 'NOT_A_KEY: 1')).toThrow(ConfigError);
+    expect(() => loadConfig({}, parseConfigYaml('NOT_A_KEY: 1'))).toThrow(ConfigError);
+    expect(() => parseConfigYaml('- a list')).toThrow('mapping');
+    expect(() => parseConfigYaml('key: [unclosed')).toThrow('not valid YAML');
   });
 });
