@@ -1,21 +1,35 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Every Lambda the stacks deploy, by bundle name. */
-export const LAMBDA_ENTRIES = {
-  'registry-api': 'functions/aws/registry-api.ts',
-  migrate: 'functions/aws/migrate.ts',
+/** Everything the stacks deploy, by bundle name: Lambda code, and the data plane's container. */
+export const BUNDLES = {
+  'registry-api': { entry: 'functions/aws/registry-api.ts', kind: 'lambda' },
+  migrate: { entry: 'functions/aws/migrate.ts', kind: 'lambda' },
+  'data-plane': { entry: 'functions/aws/data-plane.ts', kind: 'container' },
 } as const;
 
-export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+export type BundleName = keyof typeof BUNDLES;
+
+export const DEFAULT_BUNDLE_DIR = join(root, 'dist', 'bundles');
+
+/** The data plane image: the bundle on Node 20, nothing else (built by `cdk deploy`). */
+const DOCKERFILE = [
+  'FROM public.ecr.aws/docker/library/node:20-slim',
+  'WORKDIR /app',
+  'COPY index.mjs .',
+  'USER node',
+  'ENV NODE_ENV=production',
+  'CMD ["node", "index.mjs"]',
+  '',
+].join('\n');
 
 export interface BundleReport {
-  name: LambdaName;
-  /** Directory holding `index.mjs`, ready for `Code.fromAsset`. */
+  name: BundleName;
+  /** Directory holding `index.mjs` (and a Dockerfile for a container), ready to be an asset. */
   dir: string;
   bytes: number;
   /** Source files and packages that went in, for checking what a bundle carries. */
@@ -23,14 +37,13 @@ export interface BundleReport {
 }
 
 /**
- * Bundles each Lambda into `<outDir>/<name>/index.mjs`: ESM for Node 20,
+ * Bundles each entry into `<outDir>/<name>/index.mjs`: ESM for Node 20,
  * minified and tree-shaken, the AWS SDK included so its version is ours.
  */
-export async function bundleLambdas(
-  outDir = join(root, 'dist', 'lambda'),
-): Promise<BundleReport[]> {
+export async function bundleAll(outDir = DEFAULT_BUNDLE_DIR): Promise<BundleReport[]> {
   const reports: BundleReport[] = [];
-  for (const [name, entry] of Object.entries(LAMBDA_ENTRIES) as [LambdaName, string][]) {
+  for (const name of Object.keys(BUNDLES) as BundleName[]) {
+    const { entry, kind } = BUNDLES[name];
     const dir = join(outDir, name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
@@ -52,6 +65,7 @@ export async function bundleLambdas(
       },
       logLevel: 'silent',
     });
+    if (kind === 'container') await writeFile(join(dir, 'Dockerfile'), DOCKERFILE);
     const output = Object.values((result.metafile as Metafile).outputs)[0]!;
     reports.push({
       name,
@@ -64,11 +78,12 @@ export async function bundleLambdas(
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const reports = await bundleLambdas();
-  console.log('Lambda bundles (minified ESM, dist/lambda/<name>/index.mjs):');
+  const reports = await bundleAll();
+  console.log('Bundles (minified ESM, dist/bundles/<name>/index.mjs):');
   for (const r of reports) {
+    const size = `${(r.bytes / 1024).toFixed(0)} KiB`.padStart(9);
     console.log(
-      `  ${r.name.padEnd(14)} ${(r.bytes / 1024).toFixed(0).padStart(6)} KiB  ${r.inputs.length} inputs`,
+      `  ${r.name.padEnd(14)} ${size}  ${BUNDLES[r.name].kind}, ${r.inputs.length} inputs`,
     );
   }
 }

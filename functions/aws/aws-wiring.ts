@@ -7,6 +7,7 @@ import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.j
 import type { BerthConfig } from '../../shared/config/config.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
+import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
@@ -35,7 +36,11 @@ export async function openAwsDatabase(
 }
 
 /** Wires the registry for the AWS runtimes: Data API metadata, S3 storage per location. */
-export async function buildAwsApp(config: BerthConfig, clients: AwsClients = {}): Promise<HttpApp> {
+export async function buildAwsApp(
+  config: BerthConfig,
+  clients: AwsClients = {},
+  http: { readBody?: BodyReader } = {},
+): Promise<HttpApp> {
   const db = await openAwsDatabase(config, clients);
   const stores =
     clients.blobStores ??
@@ -51,5 +56,5 @@ export async function buildAwsApp(config: BerthConfig, clients: AwsClients = {})
       deletionEnabled: config.deletionEnabled,
     },
   });
-  return createHttpApp({ registry });
+  return createHttpApp({ registry, ...http });
 }

@@ -1,25 +1,29 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleLambdas, LAMBDA_ENTRIES, type BundleReport } from '../../infra/bundle.js';
+import { BUNDLES, bundleAll, type BundleReport } from '../../infra/bundle.js';
 
-describe('Lambda bundles', () => {
+describe('deployment bundles', () => {
   let out: string;
   let reports: BundleReport[];
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'berth-bundles-'));
-    reports = await bundleLambdas(out);
+    reports = await bundleAll(out);
   });
   afterAll(() => rm(out, { recursive: true, force: true }));
 
-  it('builds every Lambda entry point', () => {
-    expect(reports.map((r) => r.name).sort()).toEqual(Object.keys(LAMBDA_ENTRIES).sort());
+  it('builds every entry point the stacks deploy, with a Dockerfile for the container', async () => {
+    expect(reports.map((r) => r.name).sort()).toEqual(Object.keys(BUNDLES).sort());
+    const dataPlane = reports.find((r) => r.name === 'data-plane')!;
+    expect(await readFile(join(dataPlane.dir, 'Dockerfile'), 'utf8')).toContain(
+      'CMD ["node", "index.mjs"]',
+    );
   });
 
-  it('loads each bundle on its own in a fresh Node process and exports its handler', () => {
-    for (const report of reports) {
+  it('loads each Lambda bundle on its own in a fresh Node process and exports its handler', () => {
+    for (const report of reports.filter((r) => BUNDLES[r.name].kind === 'lambda')) {
       const type = execFileSync(
         process.execPath,
         [
