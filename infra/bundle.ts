@@ -16,9 +16,9 @@ export type BundleName = keyof typeof BUNDLES;
 
 export const DEFAULT_BUNDLE_DIR = join(root, 'dist', 'bundles');
 
-/** The data plane image: the bundle on Node 20, nothing else (built by `cdk deploy`). */
+/** The data plane image: the bundle on Node 24, nothing else (built by `cdk deploy`). */
 const DOCKERFILE = [
-  'FROM public.ecr.aws/docker/library/node:20-slim',
+  'FROM public.ecr.aws/docker/library/node:24-slim',
   'WORKDIR /app',
   'COPY index.mjs .',
   'USER node',

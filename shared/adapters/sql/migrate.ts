@@ -11,6 +11,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-manifest-content-in-storage': manifestContentInStorage,
 };
 
+/** The migrations' names, in order; the deploy re-runs migrations when this list changes. */
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; safe to run from several processes at once. */

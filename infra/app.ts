@@ -1,0 +1,42 @@
+import { App, Tags } from 'aws-cdk-lib';
+import { bundleAll, DEFAULT_BUNDLE_DIR } from './bundle.js';
+import { parseDeployConfig, type DeployConfig } from './deploy-config.js';
+import { PrimaryStack } from './stacks/primary-stack.js';
+import { RegionalStack } from './stacks/regional-stack.js';
+
+/**
+ * The stacks of one deployment: the stateful primary stack in the first
+ * region, and a regional stack in every region (the first included).
+ */
+export function buildStacks(app: App, config: DeployConfig, bundleDir: string, account?: string) {
+  const [primaryRegion] = config.regions as [string, ...string[]];
+  const primary = new PrimaryStack(app, 'BerthPrimary', {
+    env: { account, region: primaryRegion },
+    config,
+    bundleDir,
+    crossRegionReferences: true,
+  });
+  const regional = config.regions.map(
+    (region) =>
+      new RegionalStack(app, `BerthRegion-${region}`, {
+        env: { account, region },
+        config,
+        bundleDir,
+        database: primary.database,
+        servesDomain: region === primaryRegion,
+        crossRegionReferences: true,
+      }),
+  );
+  Tags.of(app).add('application', 'berth');
+  return { primary, regional };
+}
+
+async function main() {
+  await bundleAll(DEFAULT_BUNDLE_DIR);
+  const app = new App();
+  const config = parseDeployConfig(app.node.tryGetContext('berth'));
+  buildStacks(app, config, DEFAULT_BUNDLE_DIR, process.env.CDK_DEFAULT_ACCOUNT);
+  app.synth();
+}
+
+if (process.argv[1]?.endsWith('infra/app.ts')) await main();

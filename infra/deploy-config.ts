@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * What `cdk deploy` builds, from CDK context (`cdk.json`'s `berth` key, or
+ * `-c berth='{"regions":[...]}'`). Regions are listed in preference order;
+ * the first one also holds the database and the cache.
+ */
+const schema = z
+  .object({
+    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/)).min(1),
+    /** Registry host name, with an ACM certificate for it in us-east-1 (CloudFront's region). */
+    domainName: z.string().optional(),
+    certificateArn: z.string().startsWith('arn:aws:acm:us-east-1:').optional(),
+    /** Aurora Serverless v2 capacity in ACUs; 0 lets the database pause when idle. */
+    auroraMinCapacity: z.number().min(0).max(256).default(0),
+    auroraMaxCapacity: z.number().min(1).max(256).default(4),
+    cacheNodeType: z.string().default('cache.t4g.micro'),
+    dataPlane: z
+      .object({
+        cpu: z.number().int().default(512),
+        memoryMiB: z.number().int().default(1024),
+        minTasks: z.number().int().min(1).default(1),
+        maxTasks: z.number().int().min(1).default(4),
+      })
+      .default({ cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4 }),
+    /** Quay's FEATURE_PROXY_STORAGE: serve blob bytes through the registry instead of redirecting. */
+    proxyStorage: z.boolean().default(false),
+  })
+  .strict()
+  .refine((c) => (c.domainName === undefined) === (c.certificateArn === undefined), {
+    message: 'domainName and certificateArn go together',
+  });
+
+export type DeployConfig = z.infer<typeof schema>;
+
+export function parseDeployConfig(context: unknown): DeployConfig {
+  const parsed = schema.safeParse(typeof context === 'string' ? JSON.parse(context) : context);
+  if (!parsed.success) {
+    throw new Error(
+      `invalid berth context: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The blob bucket of a region; derived, so every region can name every other's bucket. */
+export function blobBucketName(account: string, region: string): string {
+  return `berth-blobs-${account}-${region}`;
+}

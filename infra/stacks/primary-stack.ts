@@ -1,0 +1,103 @@
+import { CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
+import { BerthFunction } from '../constructs/berth-function.js';
+import { MetadataDatabase } from '../constructs/bindings.js';
+import type { DeployConfig } from '../deploy-config.js';
+
+export interface PrimaryStackProps extends StackProps {
+  config: DeployConfig;
+  bundleDir: string;
+}
+
+const DATABASE_NAME = 'berth';
+
+/**
+ * The stateful part, once, in the primary region: the metadata database
+ * (Aurora PostgreSQL Serverless v2 with the Data API, so Lambdas need no VPC
+ * and no connection pool), the cache, the KMS key for secrets, and the
+ * deploy-time schema migration.
+ */
+export class PrimaryStack extends Stack {
+  readonly database: MetadataDatabase;
+  readonly secretsKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: PrimaryStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // No NAT gateway: nothing in this VPC calls out, and NAT is the largest idle cost.
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'Berth: database encryption and secrets kept in the database',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const cluster = new rds.DatabaseCluster(this, 'Metadata', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({
+        version: rds.AuroraPostgresEngineVersion.VER_16_6,
+      }),
+      writer: rds.ClusterInstance.serverlessV2('writer'),
+      serverlessV2MinCapacity: config.auroraMinCapacity,
+      serverlessV2MaxCapacity: config.auroraMaxCapacity,
+      enableDataApi: true,
+      defaultDatabaseName: DATABASE_NAME,
+      credentials: rds.Credentials.fromGeneratedSecret('berth', { encryptionKey: this.secretsKey }),
+      storageEncrypted: true,
+      storageEncryptionKey: this.secretsKey,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      backup: { retention: Duration.days(7) },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+    });
+    this.database = new MetadataDatabase(cluster, DATABASE_NAME, this.secretsKey);
+
+    const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
+      vpc,
+      description: 'Berth cache: reachable only from inside the VPC',
+      allowAllOutbound: false,
+    });
+    cacheSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(6379));
+    const cacheSubnets = new elasticache.CfnSubnetGroup(this, 'CacheSubnets', {
+      description: 'Berth cache subnets',
+      subnetIds: vpc.isolatedSubnets.map((s) => s.subnetId),
+    });
+    new elasticache.CfnReplicationGroup(this, 'Cache', {
+      replicationGroupDescription: 'Berth cache and ephemeral events',
+      engine: 'redis',
+      cacheNodeType: config.cacheNodeType,
+      numCacheClusters: 1,
+      cacheSubnetGroupName: cacheSubnets.ref,
+      securityGroupIds: [cacheSecurityGroup.securityGroupId],
+      atRestEncryptionEnabled: true,
+      kmsKeyId: this.secretsKey.keyId,
+      transitEncryptionEnabled: true,
+    });
+
+    const migrate = new BerthFunction(this, 'Migrate', {
+      bundle: 'migrate',
+      bundleDir: props.bundleDir,
+      timeout: Duration.minutes(5),
+    }).bindDatabase(this.database);
+    const provider = new cr.Provider(this, 'MigrationProvider', { onEventHandler: migrate });
+    const schema = new CustomResource(this, 'MetadataSchema', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::BerthMigration',
+      // A new migration changes this property, which runs the migration on deploy.
+      properties: { migrations: MIGRATION_NAMES.join(',') },
+    });
+    schema.node.addDependency(cluster);
+  }
+}

@@ -1,0 +1,226 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { BerthFunction } from '../constructs/berth-function.js';
+import { RegistryStorage, type MetadataDatabase } from '../constructs/bindings.js';
+import { blobBucketName, type DeployConfig } from '../deploy-config.js';
+
+export interface RegionalStackProps extends StackProps {
+  config: DeployConfig;
+  bundleDir: string;
+  database: MetadataDatabase;
+  /** Whether this region serves the configured domain name. */
+  servesDomain: boolean;
+}
+
+/** The only requests the data plane takes: blob upload sessions. Everything else is Lambda. */
+export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
+const ORIGIN_VERIFY_HEADER = 'X-Berth-Origin-Verify';
+const DATA_PLANE_PORT = 8080;
+
+/**
+ * One region: its blob bucket, the registry Lambda behind an API Gateway
+ * HTTP API, the upload data plane (ECS Fargate behind an ALB), and a
+ * CloudFront distribution that joins them on one host name.
+ *
+ * Why this front door: Lambda behind an ALB takes and returns at most 1 MB,
+ * too little for 4 MiB manifests; behind API Gateway it gets 6 MB. API
+ * Gateway in turn caps requests at 10 MB, so uploads, which docker and
+ * podman stream a whole layer at a time, go to the data plane instead.
+ * CloudFront routes the two by path on one host name, because clients drop
+ * credentials when redirected across hosts.
+ */
+export class RegionalStack extends Stack {
+  constructor(scope: Construct, id: string, props: RegionalStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const region = Stack.of(this).region;
+    const account = Stack.of(this).account;
+
+    const bucket = new s3.Bucket(this, 'Blobs', {
+      bucketName: blobBucketName(account, region),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [
+        // A client that vanishes mid-push leaves parts S3 would bill forever.
+        { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Staging keys of upload sessions nobody finished or cancelled.
+        { id: 'expire-abandoned-uploads', prefix: 'uploads/', expiration: Duration.days(7) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const storage = new RegistryStorage(
+      this,
+      region,
+      bucket,
+      config.regions
+        .filter((r) => r !== region)
+        .map((r) => ({ region: r, bucketName: blobBucketName(account, r) })),
+      config.proxyStorage,
+    );
+
+    const registryFunction = new BerthFunction(this, 'RegistryApi', {
+      bundle: 'registry-api',
+      bundleDir: props.bundleDir,
+    })
+      .bindDatabase(props.database)
+      .bindStorage(storage);
+    const api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Berth registry (/v2) and REST API (/api/v1)',
+      defaultIntegration: new HttpLambdaIntegration('Registry', registryFunction, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+
+    const dataPlane = this.dataPlane(props, storage);
+
+    // A value unique to this stack, unknown outside it: the ALB serves only
+    // requests CloudFront stamped with it.
+    const originSecret = Fn.select(2, Fn.split('/', this.stackId));
+    dataPlane.listener.addAction('FromCloudFront', {
+      priority: 10,
+      conditions: [
+        elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [originSecret]),
+        elbv2.ListenerCondition.pathPatterns([UPLOAD_PATH_PATTERN]),
+      ],
+      action: elbv2.ListenerAction.forward([dataPlane.targetGroup]),
+    });
+
+    const passThrough = {
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+    };
+    const domain =
+      props.servesDomain && config.domainName && config.certificateArn
+        ? {
+            domainNames: [config.domainName],
+            certificate: acm.Certificate.fromCertificateArn(
+              this,
+              'Certificate',
+              config.certificateArn,
+            ),
+          }
+        : {};
+    const distribution = new cloudfront.Distribution(this, 'FrontDoor', {
+      comment: `Berth registry, ${region}`,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      ...domain,
+      defaultBehavior: {
+        ...passThrough,
+        origin: new origins.HttpOrigin(`${api.apiId}.execute-api.${region}.amazonaws.com`),
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      },
+      additionalBehaviors: {
+        [UPLOAD_PATH_PATTERN]: {
+          ...passThrough,
+          origin: new origins.LoadBalancerV2Origin(dataPlane.loadBalancer, {
+            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret },
+            readTimeout: Duration.seconds(60),
+          }),
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
+        },
+      },
+    });
+
+    new CfnOutput(this, 'RegistryUrl', {
+      value: `https://${config.domainName && props.servesDomain ? config.domainName : distribution.distributionDomainName}`,
+    });
+    new CfnOutput(this, 'BlobBucket', { value: bucket.bucketName });
+  }
+
+  private dataPlane(props: RegionalStackProps, storage: RegistryStorage) {
+    const { dataPlane } = props.config;
+    // Public subnets and no NAT gateway: tasks pull their image and reach S3
+    // and the Data API directly, and only the ALB may talk to them.
+    const vpc = new ec2.Vpc(this, 'DataPlaneVpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+    const cluster = new ecs.Cluster(this, 'DataPlaneCluster', {
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.DISABLED,
+    });
+    const task = new ecs.FargateTaskDefinition(this, 'DataPlaneTask', {
+      cpu: dataPlane.cpu,
+      memoryLimitMiB: dataPlane.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    task.addContainer('registry', {
+      image: ecs.ContainerImage.fromAsset(join(props.bundleDir, 'data-plane'), {
+        platform: Platform.LINUX_ARM64,
+      }),
+      portMappings: [{ containerPort: DATA_PLANE_PORT }],
+      environment: {
+        BERTH_PORT: String(DATA_PLANE_PORT),
+        ...props.database.environment(),
+        ...storage.environment(),
+      },
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'data-plane',
+        logGroup: new logs.LogGroup(this, 'DataPlaneLogs', {
+          retention: logs.RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      }),
+    });
+    props.database.grantDataApi(task.taskRole);
+    storage.grant(task.taskRole);
+
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'DataPlaneLoadBalancer', {
+      vpc,
+      internetFacing: true,
+      // Layers take minutes to stream; the default 60 s idle timeout would cut them.
+      idleTimeout: Duration.seconds(4000),
+    });
+    const listener = loadBalancer.addListener('Http', {
+      port: 80,
+      open: true,
+      defaultAction: elbv2.ListenerAction.fixedResponse(403, {
+        contentType: 'application/json',
+        messageBody:
+          '{"errors":[{"code":"DENIED","message":"not through the registry front door"}]}',
+      }),
+    });
+    const service = new ecs.FargateService(this, 'DataPlane', {
+      cluster,
+      taskDefinition: task,
+      desiredCount: dataPlane.minTasks,
+      assignPublicIp: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      circuitBreaker: { rollback: true },
+      minHealthyPercent: 100,
+    });
+    const scaling = service.autoScaleTaskCount({
+      minCapacity: dataPlane.minTasks,
+      maxCapacity: dataPlane.maxTasks,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+    const targetGroup = new elbv2.ApplicationTargetGroup(this, 'DataPlaneTargets', {
+      vpc,
+      port: DATA_PLANE_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [service],
+      healthCheck: { path: '/v2/', healthyHttpCodes: '200,401' },
+      deregistrationDelay: Duration.seconds(120),
+    });
+    return { loadBalancer, listener, targetGroup };
+  }
+}

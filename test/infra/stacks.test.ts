@@ -1,0 +1,253 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStacks } from '../../infra/app.js';
+import { bundleAll } from '../../infra/bundle.js';
+import { parseDeployConfig } from '../../infra/deploy-config.js';
+import { UPLOAD_PATH_PATTERN } from '../../infra/stacks/regional-stack.js';
+import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let bundleDir: string;
+let primary: Template;
+let useast: Template;
+let euwest: Template;
+
+beforeAll(async () => {
+  bundleDir = await mkdtemp(join(tmpdir(), 'berth-cdk-'));
+  await bundleAll(bundleDir);
+  const app = new App();
+  const config = parseDeployConfig({
+    regions: ['us-east-1', 'eu-west-1'],
+    domainName: 'registry.example.com',
+    certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+  });
+  const stacks = buildStacks(app, config, bundleDir, '123456789012');
+  primary = Template.fromStack(stacks.primary);
+  useast = Template.fromStack(stacks.regional[0]!);
+  euwest = Template.fromStack(stacks.regional[1]!);
+}, 120_000);
+afterAll(() => rm(bundleDir, { recursive: true, force: true }));
+
+describe('primary stack', () => {
+  it('runs Aurora PostgreSQL Serverless v2 with the Data API, encrypted with its own key', () => {
+    primary.hasResourceProperties('AWS::RDS::DBCluster', {
+      Engine: 'aurora-postgresql',
+      EnableHttpEndpoint: true,
+      StorageEncrypted: true,
+      KmsKeyId: Match.anyValue(),
+      DeletionProtection: true,
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 4 },
+    });
+    primary.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    primary.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.anyValue() });
+  });
+
+  it('runs an encrypted Redis cache reachable only inside the VPC, with no NAT gateway', () => {
+    primary.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      Engine: 'redis',
+      AtRestEncryptionEnabled: true,
+      TransitEncryptionEnabled: true,
+    });
+    primary.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [
+        Match.objectLike({ FromPort: 6379, ToPort: 6379, CidrIp: Match.anyValue() }),
+      ],
+    });
+    primary.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+
+  it('migrates the schema on deploy, again whenever a migration is added', () => {
+    primary.hasResourceProperties('Custom::BerthMigration', {
+      migrations: MIGRATION_NAMES.join(','),
+    });
+  });
+});
+
+describe('regional stack', () => {
+  it('keeps blobs in a private, encrypted, TLS-only bucket that expires abandoned uploads', () => {
+    useast.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'berth-blobs-123456789012-us-east-1',
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
+          Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    useast.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('serves /v2 from a Node 24 ARM64 Lambda on the Data API and S3', () => {
+    useast.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          BERTH_DB_CLUSTER_ARN: Match.anyValue(),
+          BERTH_DB_SECRET_ARN: Match.anyValue(),
+          DISTRIBUTED_STORAGE_PREFERENCE: 'us-east-1,eu-west-1',
+        }),
+      },
+    });
+    useast.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    useast.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('sends upload routes, and nothing else, to the Fargate data plane', () => {
+    const [distribution] = Object.values(
+      useast.findResources('AWS::CloudFront::Distribution'),
+    ) as Resources[string][];
+    const config = distribution!.Properties.DistributionConfig as {
+      Aliases: string[];
+      Origins: {
+        Id: string;
+        DomainName: unknown;
+        CustomOriginConfig: { OriginProtocolPolicy: string };
+        OriginCustomHeaders?: { HeaderName: string }[];
+      }[];
+      DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string };
+      CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[] }[];
+    };
+    expect(config.Aliases).toEqual(['registry.example.com']);
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual([UPLOAD_PATH_PATTERN]);
+    const uploadOrigin = config.Origins.find(
+      (o) => o.Id === config.CacheBehaviors[0]!.TargetOriginId,
+    )!;
+    const defaultOrigin = config.Origins.find(
+      (o) => o.Id === config.DefaultCacheBehavior.TargetOriginId,
+    )!;
+    expect(JSON.stringify(uploadOrigin.DomainName)).toContain('DataPlaneLoadBalancer');
+    expect(uploadOrigin.OriginCustomHeaders?.map((h) => h.HeaderName)).toEqual([
+      'X-Berth-Origin-Verify',
+    ]);
+    expect(JSON.stringify(defaultOrigin.DomainName)).toContain('execute-api');
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('https-only');
+    expect(config.CacheBehaviors[0]!.AllowedMethods).toEqual(
+      expect.arrayContaining(['PATCH', 'PUT', 'POST', 'DELETE']),
+    );
+
+    // The load balancer refuses whatever did not come through CloudFront's upload route.
+    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '403' }),
+        }),
+      ],
+    });
+    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: Match.arrayWith([
+        Match.objectLike({
+          Field: 'http-header',
+          HttpHeaderConfig: Match.objectLike({ HttpHeaderName: 'X-Berth-Origin-Verify' }),
+        }),
+        Match.objectLike({
+          Field: 'path-pattern',
+          PathPatternConfig: { Values: [UPLOAD_PATH_PATTERN] },
+        }),
+      ]),
+      Actions: [Match.objectLike({ Type: 'forward' })],
+    });
+    useast.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    });
+    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'idle_timeout.timeout_seconds', Value: '4000' },
+      ]),
+    });
+  });
+
+  it('grants every function and task only named resources', () => {
+    for (const template of [primary, useast, euwest]) {
+      const policies = template.findResources('AWS::IAM::Policy') as Resources;
+      for (const [id, policy] of Object.entries(policies)) {
+        const statements = (
+          policy.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Resource: unknown }[];
+          }
+        ).Statement;
+        for (const statement of statements) {
+          const actions = [statement.Action].flat();
+          const wildcard = [statement.Resource].flat().includes('*');
+          // ECR's token call has no resource to name; AWS requires "*" for it.
+          if (wildcard) expect(actions, `${id}`).toEqual(['ecr:GetAuthorizationToken']);
+        }
+      }
+    }
+  });
+
+  it("lets a region read every other region's bucket but write only its own", () => {
+    const [fn] = Object.values(
+      euwest.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Handler: 'index.handler',
+          Environment: { Variables: { DISTRIBUTED_STORAGE_PREFERENCE: Match.anyValue() } },
+        },
+      }),
+    ) as Resources[string][];
+    const variables = (fn!.Properties.Environment as { Variables: Record<string, string> })
+      .Variables;
+    expect(variables.DISTRIBUTED_STORAGE_PREFERENCE).toBe('eu-west-1,us-east-1');
+    const storageConfig = JSON.stringify(variables.DISTRIBUTED_STORAGE_CONFIG);
+    expect(storageConfig).toContain('berth-blobs-123456789012-us-east-1');
+    expect(storageConfig).toContain('S3Storage');
+
+    const statements = Object.values(euwest.findResources('AWS::IAM::Policy') as Resources).flatMap(
+      (p) =>
+        (
+          p.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Resource: unknown }[];
+          }
+        ).Statement,
+    );
+    const onRemote = statements.filter((s) =>
+      JSON.stringify(s.Resource).includes('berth-blobs-123456789012-us-east-1'),
+    );
+    expect(onRemote.length).toBeGreaterThan(0);
+    for (const statement of onRemote) {
+      for (const action of [statement.Action].flat()) expect(action).toMatch(/^s3:(Get|List)/);
+    }
+    // Only the primary region serves the domain name.
+    const [distribution] = Object.values(
+      euwest.findResources('AWS::CloudFront::Distribution'),
+    ) as Resources[string][];
+    expect(
+      (distribution!.Properties.DistributionConfig as { Aliases?: string[] }).Aliases,
+    ).toBeUndefined();
+  });
+});
