@@ -1,4 +1,8 @@
-import type { ExecuteStatementCommandOutput, RDSDataClient } from '@aws-sdk/client-rds-data';
+import {
+  DatabaseResumingException,
+  type ExecuteStatementCommandOutput,
+  type RDSDataClient,
+} from '@aws-sdk/client-rds-data';
 import { Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
@@ -156,6 +160,39 @@ describe('DataApiDialect', () => {
       'CommitTransactionCommand',
     ]);
     expect(sent.slice(1, 4).map((s) => s.input.transactionId)).toEqual(['tx-1', 'tx-1', 'tx-1']);
+  });
+
+  it('waits for a paused database to resume, then gives up at the deadline', async () => {
+    let refusals = 2;
+    const calls: string[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        calls.push(command.constructor.name);
+        if (refusals-- > 0) {
+          throw new DatabaseResumingException({ message: 'resuming', $metadata: {} });
+        }
+        return { records: [], columnMetadata: [], numberOfRecordsUpdated: 0 };
+      },
+    } as unknown as RDSDataClient;
+    const target = {
+      client,
+      resourceArn: 'c',
+      secretArn: 's',
+      database: 'd',
+      resume: { retryDelayMs: 5, maxWaitMs: 1000 },
+    };
+    await sql`select 1`.execute(new Kysely<unknown>({ dialect: new DataApiDialect(target) }));
+    expect(calls).toEqual([
+      'ExecuteStatementCommand',
+      'ExecuteStatementCommand',
+      'ExecuteStatementCommand',
+    ]);
+
+    refusals = Number.POSITIVE_INFINITY;
+    const patient = new Kysely<unknown>({
+      dialect: new DataApiDialect({ ...target, resume: { retryDelayMs: 5, maxWaitMs: 30 } }),
+    });
+    await expect(sql`select 1`.execute(patient)).rejects.toBeInstanceOf(DatabaseResumingException);
   });
 
   it('rolls the transaction back when a statement fails', async () => {

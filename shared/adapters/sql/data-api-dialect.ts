@@ -1,9 +1,11 @@
 import {
   BeginTransactionCommand,
   CommitTransactionCommand,
+  DatabaseResumingException,
   ExecuteStatementCommand,
   RollbackTransactionCommand,
   type ColumnMetadata,
+  type ExecuteStatementCommandOutput,
   type Field,
   type RDSDataClient,
   type SqlParameter,
@@ -27,6 +29,32 @@ export interface DataApiTarget {
   /** ARN of the Secrets Manager secret holding the database credentials. */
   secretArn: string;
   database: string;
+  /**
+   * How to wait for a paused Aurora Serverless v2 cluster (0 ACU) to resume:
+   * the Data API refuses calls with DatabaseResumingException meanwhile.
+   */
+  resume?: { retryDelayMs: number; maxWaitMs: number };
+}
+
+const DEFAULT_RESUME = { retryDelayMs: 2_000, maxWaitMs: 60_000 };
+
+/**
+ * Sends a Data API command, retrying while the database resumes. Safe for
+ * every command: a resuming database has run nothing when it refuses.
+ */
+async function send<T>(target: DataApiTarget, command: object): Promise<T> {
+  const { retryDelayMs, maxWaitMs } = target.resume ?? DEFAULT_RESUME;
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    try {
+      return (await target.client.send(command as never)) as T;
+    } catch (error) {
+      if (!(error instanceof DatabaseResumingException) || Date.now() + retryDelayMs > deadline) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+    }
+  }
 }
 
 /**
@@ -89,7 +117,8 @@ class DataApiConnection implements DatabaseConnection {
   }
 
   async begin() {
-    const { transactionId } = await this.target.client.send(
+    const { transactionId } = await send<{ transactionId?: string }>(
+      this.target,
       new BeginTransactionCommand(this.coordinates),
     );
     this.transactionId = transactionId;
@@ -98,15 +127,14 @@ class DataApiConnection implements DatabaseConnection {
   async commit() {
     const transactionId = this.transactionId;
     this.transactionId = undefined;
-    await this.target.client.send(
-      new CommitTransactionCommand({ ...this.coordinates, transactionId }),
-    );
+    await send(this.target, new CommitTransactionCommand({ ...this.coordinates, transactionId }));
   }
 
   async rollback() {
     const transactionId = this.transactionId;
     this.transactionId = undefined;
-    await this.target.client.send(
+    await send(
+      this.target,
       new RollbackTransactionCommand({
         resourceArn: this.target.resourceArn,
         secretArn: this.target.secretArn,
@@ -116,7 +144,8 @@ class DataApiConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const output = await this.target.client.send(
+    const output = await send<ExecuteStatementCommandOutput>(
+      this.target,
       new ExecuteStatementCommand({
         ...this.coordinates,
         sql: toNamedParameters(compiled.sql),
