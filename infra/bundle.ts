@@ -9,6 +9,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLES = {
   'registry-api': { entry: 'functions/aws/registry-api.ts', kind: 'lambda' },
   migrate: { entry: 'functions/aws/migrate.ts', kind: 'lambda' },
+  'scheduled-task': { entry: 'functions/aws/scheduled-task.ts', kind: 'lambda' },
+
   'data-plane': { entry: 'functions/aws/data-plane.ts', kind: 'container' },
 } as const;
 

@@ -1,19 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
-import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
-import { systemClock } from '../../shared/ports/clock.js';
-import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
-import { createRegistry } from '../../shared/registry/registry.js';
-import { StorageLocations } from '../../shared/registry/storage-locations.js';
-import { blobStoreFor } from '../common/blob-stores.js';
+import type { Registry } from '../../shared/registry/registry.js';
+import { registryFromConfig } from '../common/registry-from-config.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
@@ -41,20 +36,13 @@ export async function buildAwsApp(
   clients: AwsClients = {},
   http: { readBody?: BodyReader } = {},
 ): Promise<HttpApp> {
-  const db = await openAwsDatabase(config, clients);
-  const stores =
-    clients.blobStores ??
-    new Map(config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]));
-  const registry = createRegistry({
-    metadata: new SqlMetadataStore(db),
-    storage: new StorageLocations(stores, config.storage.preference),
-    clock: systemClock,
-    newId: randomUUID,
-    options: {
-      ...DEFAULT_REGISTRY_OPTIONS,
-      chunkMinLength: config.chunkMinLength,
-      deletionEnabled: config.deletionEnabled,
-    },
-  });
-  return createHttpApp({ registry, ...http });
+  return createHttpApp({ registry: await buildAwsRegistry(config, clients), ...http });
+}
+
+/** The registry core wired to the AWS adapters, for HTTP and for workers. */
+export async function buildAwsRegistry(
+  config: BerthConfig,
+  clients: AwsClients = {},
+): Promise<Registry> {
+  return registryFromConfig(config, await openAwsDatabase(config, clients), clients.blobStores);
 }

@@ -1,21 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
 import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
-import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
-import type { BlobStore } from '../../shared/ports/blob-store.js';
-import { systemClock } from '../../shared/ports/clock.js';
-import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
-import { createRegistry, type Registry } from '../../shared/registry/registry.js';
-import { StorageLocations } from '../../shared/registry/storage-locations.js';
-import { blobStoreFor } from '../common/blob-stores.js';
+import type { Registry } from '../../shared/registry/registry.js';
+import { registryFromConfig } from '../common/registry-from-config.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from './node-body-reader.js';
+import { startTaskTimers } from './task-timers.js';
 
 export interface LocalRegistry {
   app: HttpApp;
@@ -33,19 +28,10 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   const db = config.databaseUrl
     ? await openPostgresDatabase(config.databaseUrl)
     : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
-  const stores = new Map<string, BlobStore>(
-    config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]),
-  );
-  const registry = createRegistry({
-    metadata: new SqlMetadataStore(db),
-    storage: new StorageLocations(stores, config.storage.preference),
-    clock: systemClock,
-    newId: randomUUID,
-    options: {
-      ...DEFAULT_REGISTRY_OPTIONS,
-      chunkMinLength: config.chunkMinLength,
-      deletionEnabled: config.deletionEnabled,
-    },
+  const registry = registryFromConfig(config, db);
+  const stopTasks = startTaskTimers(registry.deps, config.taskIntervalsMs, (run) => {
+    if (run.error) console.error(`[berth] task ${run.task} failed:`, run.error);
+    else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);
   });
   return {
     app: createHttpApp({ registry, readBody: nodeBodyReader }),
@@ -53,6 +39,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     db,
     databaseKind,
     close: async () => {
+      stopTasks();
       await db.destroy();
       await unlock();
     },

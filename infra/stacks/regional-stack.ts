@@ -9,11 +9,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { BerthFunction } from '../constructs/berth-function.js';
 import { RegistryStorage, type MetadataDatabase } from '../constructs/bindings.js';
+import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
 import { blobBucketName, type DeployConfig } from '../deploy-config.js';
 
 export interface RegionalStackProps extends StackProps {
@@ -85,6 +89,7 @@ export class RegionalStack extends Stack {
     });
 
     const dataPlane = this.dataPlane(props, storage);
+    this.scheduledTasks(props, storage);
 
     // A value unique to this stack, unknown outside it: the ALB serves only
     // requests CloudFront stamped with it.
@@ -140,6 +145,38 @@ export class RegionalStack extends Stack {
       value: `https://${config.domainName && props.servesDomain ? config.domainName : distribution.distributionDomainName}`,
     });
     new CfnOutput(this, 'BlobBucket', { value: bucket.bucketName });
+  }
+
+  /**
+   * Each scheduled task runs hourly in every region (each cleans its own
+   * bucket); deliveries that still fail after retries land in a queue.
+   */
+  private scheduledTasks(props: RegionalStackProps, storage: RegistryStorage) {
+    const fn = new BerthFunction(this, 'ScheduledTasks', {
+      bundle: 'scheduled-task',
+      bundleDir: props.bundleDir,
+      timeout: Duration.minutes(5),
+    })
+      .bindDatabase(props.database)
+      .bindStorage(storage);
+    const deadLetters = new sqs.Queue(this, 'ScheduledTaskDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    for (const task of Object.keys(SCHEDULED_TASKS)) {
+      new events.Rule(this, `Schedule-${task}`, {
+        description: `Berth: ${task}`,
+        schedule: events.Schedule.rate(Duration.hours(1)),
+        targets: [
+          new targets.LambdaFunction(fn, {
+            event: events.RuleTargetInput.fromObject({ task, time: events.EventField.time }),
+            retryAttempts: 2,
+            deadLetterQueue: deadLetters,
+          }),
+        ],
+      });
+    }
   }
 
   private dataPlane(props: RegionalStackProps, storage: RegistryStorage) {

@@ -34,6 +34,7 @@ const schema = z
       .default(5 * 1024 * 1024),
     BERTH_DELETION_ENABLED: boolean.default(true),
     FEATURE_PROXY_STORAGE: boolean.default(false),
+    BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
   })
   .strict();
 
@@ -50,6 +51,8 @@ export interface BerthConfig {
   deletionEnabled: boolean;
   /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
   proxyStorage: boolean;
+  /** How often the local server runs each scheduled task (EventBridge schedules it on AWS). */
+  taskIntervalsMs: { 'remove-abandoned-uploads': number };
 }
 
 const STRUCTURED_KEYS = new Set(['DISTRIBUTED_STORAGE_CONFIG', 'DISTRIBUTED_STORAGE_PREFERENCE']);
@@ -127,5 +130,8 @@ export function loadConfig(
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
     proxyStorage: c.FEATURE_PROXY_STORAGE,
+    taskIntervalsMs: {
+      'remove-abandoned-uploads': c.BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS * 1000,
+    },
   };
 }

@@ -105,6 +105,8 @@ export interface MetadataStore {
   findUpload(repositoryId: number, id: string): Promise<UploadRecord | null>;
   setUploadSize(id: string, size: number, nowMs: number): Promise<void>;
   deleteUpload(id: string): Promise<void>;
+  /** Upload sessions staged in `location` that nobody has touched since `beforeMs`, oldest first. */
+  listStaleUploads(location: string, beforeMs: number, limit: number): Promise<UploadRecord[]>;
 
   /**
    * Stores the manifest and moves its tag, in one transaction, but only if

@@ -91,6 +91,22 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.findUpload(repo.id, 'u1')).toBeNull();
   });
 
+  it('lists stale upload sessions of one location, oldest first', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    for (const [id, location, at] of [
+      ['old', 'local', T0],
+      ['older', 'local', T0 - 10],
+      ['fresh', 'local', T0 + 100],
+      ['remote', 'eu', T0 - 20],
+    ] as const) {
+      await store.createUpload({ id, repositoryId: repo.id, location, size: 0, createdAtMs: at });
+    }
+    const stale = await store.listStaleUploads('local', T0 + 50, 10);
+    expect(stale.map((u) => u.id)).toEqual(['older', 'old']);
+    expect(await store.listStaleUploads('local', T0 + 50, 1)).toHaveLength(1);
+  });
+
   it('stores nothing when a manifest needs blobs or manifests the repository lacks', async () => {
     const store = await fresh();
     const repo = await withBlobs(store, 'r', 'config');

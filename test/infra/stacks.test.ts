@@ -192,6 +192,23 @@ describe('regional stack', () => {
     });
   });
 
+  it('runs each scheduled task hourly, with retries and a dead-letter queue', () => {
+    useast.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          InputTransformer: Match.objectLike({
+            InputTemplate: Match.stringLikeRegexp('"task":"remove-abandoned-uploads"'),
+          }),
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    useast.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
   it('grants every function and task only named resources', () => {
     for (const template of [primary, useast, euwest]) {
       const policies = template.findResources('AWS::IAM::Policy') as Resources;

@@ -21,6 +21,24 @@ const unique = (values: string[]) => [...new Set(values)];
 const asBytes = (value: Uint8Array): Uint8Array =>
   Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
 
+const UPLOAD_COLUMNS = ['id', 'repository_id', 'location', 'size', 'created_at_ms'] as const;
+
+function toUpload(row: {
+  id: string;
+  repository_id: number;
+  location: string;
+  size: number;
+  created_at_ms: number;
+}): UploadRecord {
+  return {
+    id: row.id,
+    repositoryId: row.repository_id,
+    location: row.location,
+    size: row.size,
+    createdAtMs: row.created_at_ms,
+  };
+}
+
 /** The metadata store over any Postgres that Kysely reaches (PGlite, node-postgres, Data API). */
 export class SqlMetadataStore implements MetadataStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -147,18 +165,11 @@ export class SqlMetadataStore implements MetadataStore {
   async findUpload(repositoryId: number, id: string): Promise<UploadRecord | null> {
     const row = await this.db
       .selectFrom('blob_upload')
-      .select(['id', 'repository_id', 'location', 'size', 'created_at_ms'])
+      .select(UPLOAD_COLUMNS)
       .where('id', '=', id)
       .where('repository_id', '=', repositoryId)
       .executeTakeFirst();
-    if (!row) return null;
-    return {
-      id: row.id,
-      repositoryId: row.repository_id,
-      location: row.location,
-      size: row.size,
-      createdAtMs: row.created_at_ms,
-    };
+    return row ? toUpload(row) : null;
   }
 
   async setUploadSize(id: string, size: number, nowMs: number): Promise<void> {
@@ -171,6 +182,22 @@ export class SqlMetadataStore implements MetadataStore {
 
   async deleteUpload(id: string): Promise<void> {
     await this.db.deleteFrom('blob_upload').where('id', '=', id).execute();
+  }
+
+  async listStaleUploads(
+    location: string,
+    beforeMs: number,
+    limit: number,
+  ): Promise<UploadRecord[]> {
+    const rows = await this.db
+      .selectFrom('blob_upload')
+      .select(UPLOAD_COLUMNS)
+      .where('location', '=', location)
+      .where('updated_at_ms', '<', beforeMs)
+      .orderBy('updated_at_ms')
+      .limit(limit)
+      .execute();
+    return rows.map(toUpload);
   }
 
   async putManifest(m: NewManifest): Promise<PutManifestResult> {

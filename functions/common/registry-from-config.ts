@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
+import type { BerthConfig } from '../../shared/config/config.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
+import { createRegistry, type Registry } from '../../shared/registry/registry.js';
+import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { blobStoreFor } from './blob-stores.js';
+
+/** The registry core on a database and the configured storage locations, for any runtime. */
+export function registryFromConfig(
+  config: BerthConfig,
+  db: Kysely<Database>,
+  stores?: Map<string, BlobStore>,
+): Registry {
+  return createRegistry({
+    metadata: new SqlMetadataStore(db),
+    storage: new StorageLocations(
+      stores ??
+        new Map(
+          config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]),
+        ),
+      config.storage.preference,
+    ),
+    clock: systemClock,
+    newId: randomUUID,
+    options: {
+      ...DEFAULT_REGISTRY_OPTIONS,
+      chunkMinLength: config.chunkMinLength,
+      deletionEnabled: config.deletionEnabled,
+    },
+  });
+}

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeAbandonedUploads } from '../../shared/workers/abandoned-uploads.js';
+import { startTestRegistry, type TestRegistry } from '../support/harness.js';
+import { errorCode, V2Client } from '../support/v2-client.js';
+
+let t: TestRegistry;
+let v2: V2Client;
+beforeAll(async () => {
+  t = await startTestRegistry({ storage: 'fs', extraLocations: ['elsewhere'] });
+  v2 = new V2Client(t.app);
+});
+afterAll(() => t.close());
+
+const HOUR = 60 * 60 * 1000;
+
+async function startUpload(name: string, bytes: string): Promise<{ location: string; id: string }> {
+  const started = await v2.request(`/v2/${name}/blobs/uploads/`, { method: 'POST' });
+  const location = started.headers.get('location')!;
+  await v2.request(location, { method: 'PATCH', body: bytes });
+  return { location, id: location.split('/').pop()! };
+}
+
+describe('removing abandoned uploads', () => {
+  it('removes sessions untouched for a day, bytes and all, and keeps the others', async () => {
+    const abandoned = await startUpload('janitor/app', 'left behind');
+    t.clock.advance(20 * HOUR);
+    const active = await startUpload('janitor/app', 'still going');
+    t.clock.advance(5 * HOUR);
+
+    expect(await removeAbandonedUploads(t.registry.deps)).toBe(1);
+
+    const gone = await v2.request(abandoned.location);
+    expect(gone.status).toBe(404);
+    expect(await errorCode(gone)).toBe('BLOB_UPLOAD_UNKNOWN');
+    expect(await t.stores.get('local')!.uploadSize(abandoned.id)).toBeNull();
+
+    const kept = await v2.request(active.location);
+    expect(kept.status).toBe(204);
+    expect(kept.headers.get('range')).toBe('0-10');
+    expect(await removeAbandonedUploads(t.registry.deps)).toBe(0);
+  });
+
+  it('counts an upload as active from its last chunk, not its start', async () => {
+    const { location } = await startUpload('janitor/slow', 'first chunk, ');
+    t.clock.advance(23 * HOUR);
+    await v2.request(location, { method: 'PATCH', body: 'a chunk a day later' });
+    t.clock.advance(2 * HOUR);
+    await removeAbandonedUploads(t.registry.deps);
+    expect((await v2.request(location)).status).toBe(204);
+  });
+
+  it('leaves sessions staged in another storage location to that location', async () => {
+    const { id } = await startUpload('janitor/remote', 'staged here');
+    await t.db
+      .updateTable('blob_upload')
+      .set({ location: 'elsewhere' })
+      .where('id', '=', id)
+      .execute();
+    t.clock.advance(48 * HOUR);
+    await removeAbandonedUploads(t.registry.deps);
+    const row = await t.db
+      .selectFrom('blob_upload')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    expect(row).toEqual({ id });
+  });
+});

@@ -1,0 +1,59 @@
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTaskTimers, type TaskRun } from '../../functions/local/task-timers.js';
+import { scheduledTaskHandler } from '../../functions/aws/scheduled-task.js';
+import { startTestRegistry, type TestRegistry } from '../support/harness.js';
+
+let t: TestRegistry;
+beforeAll(async () => {
+  t = await startTestRegistry();
+});
+afterAll(() => t.close());
+
+const context = { awsRequestId: 'req-7', functionName: 'berth-scheduled-tasks' } as Context;
+
+async function abandonOneUpload() {
+  await t.app.request('/v2/tasks/app/blobs/uploads/', { method: 'POST' });
+  t.clock.advance(25 * 60 * 60 * 1000);
+}
+
+describe('the scheduled-task Lambda (middy)', () => {
+  it('runs the task an EventBridge schedule names and reports what it handled', async () => {
+    await abandonOneUpload();
+    const handler = scheduledTaskHandler(async () => t.registry.deps);
+    // The input the rule sends: { task, time: <aws.events.event.time> }.
+    const result = await handler(
+      { task: 'remove-abandoned-uploads', time: '2026-11-24T23:00:00Z' },
+      context,
+    );
+    expect(result).toEqual({ task: 'remove-abandoned-uploads', handled: 1 });
+  });
+
+  it('refuses an unknown task before touching the registry, and logs it with the request id', async () => {
+    const registryDeps = vi.fn(async () => t.registry.deps);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const handler = scheduledTaskHandler(registryDeps);
+    await expect(handler({ task: 'drop-everything' }, context)).rejects.toThrow(
+      'unknown scheduled task',
+    );
+    expect(registryDeps).not.toHaveBeenCalled();
+    expect(JSON.parse(logged.mock.calls[0]![0] as string)).toMatchObject({
+      task: 'drop-everything',
+      requestId: 'req-7',
+    });
+    logged.mockRestore();
+  });
+});
+
+describe('the local server task timers', () => {
+  it('run each task on its interval and report each run', async () => {
+    await abandonOneUpload();
+    const run = await new Promise<TaskRun>((resolve) => {
+      const stop = startTaskTimers(t.registry.deps, { 'remove-abandoned-uploads': 5 }, (r) => {
+        stop();
+        resolve(r);
+      });
+    });
+    expect(run).toEqual({ task: 'remove-abandoned-uploads', handled: 1 });
+  });
+});
