@@ -10,17 +10,8 @@ import {
   type RDSDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import {
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  type QueryResult,
-} from 'kysely';
+import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { PostgresFamilyDialect } from './postgres-family-dialect.js';
 
 export interface DataApiTarget {
   client: RDSDataClient;
@@ -62,20 +53,13 @@ async function send<T>(target: DataApiTarget, command: object): Promise<T> {
  * the metadata database with no VPC and no connection pool, through the same
  * queries and migrations as every other Postgres.
  */
-export class DataApiDialect implements Dialect {
-  constructor(private readonly target: DataApiTarget) {}
-
-  createAdapter() {
-    return new PostgresAdapter();
+export class DataApiDialect extends PostgresFamilyDialect {
+  constructor(private readonly target: DataApiTarget) {
+    super();
   }
+
   createDriver(): Driver {
     return new DataApiDriver(this.target);
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new PostgresIntrospector(db);
-  }
-  createQueryCompiler() {
-    return new PostgresQueryCompiler();
   }
 }
 
