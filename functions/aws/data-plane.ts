@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../shared/config/config.js';
-import { nodeBodyReader } from '../local/node-body-reader.js';
+import { nodeBodyReader } from '../common/node-body-reader.js';
 import { buildAwsApp } from './aws-wiring.js';
 
 /**

@@ -9,7 +9,7 @@ import type { HttpApp } from '../../shared/http/http-env.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { nodeBodyReader } from './node-body-reader.js';
+import { nodeBodyReader } from '../common/node-body-reader.js';
 import { startTaskTimers } from './task-timers.js';
 
 export interface LocalRegistry {
