@@ -23,10 +23,18 @@ export class BlobService {
 
   /**
    * Opens the blob for reading: a redirect when the chosen location can hand
-   * out URLs and the whole blob is wanted, else a stream of the bytes.
+   * out URLs and the whole blob is wanted, else a stream of the bytes (of the
+   * `Range` header's range, if it names one).
    */
-  async open(name: string, digest: string, range?: ByteRange): Promise<BlobContent> {
+  async open(name: string, digest: string, rangeHeader?: string): Promise<BlobContent> {
     const blob = await this.stat(name, digest);
+    const range = parseByteRange(rangeHeader, blob.size);
+    if (range === null) {
+      throw ociError('RANGE_INVALID', {
+        message: `range ${rangeHeader} is not satisfiable`,
+        headers: { 'Content-Range': `bytes */${blob.size}` },
+      });
+    }
     const location = this.deps.storage.choose(blob.locations);
     if (!location)
       throw ociError('BLOB_UNKNOWN', { detail: { digest, reason: 'no storage holds it' } });

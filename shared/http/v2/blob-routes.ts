@@ -1,6 +1,4 @@
-import { ociError } from '../../errors/registry-error.js';
 import type { BlobRecord } from '../../ports/metadata-store.js';
-import { parseByteRange } from '../../registry/blobs.js';
 import type { Registry } from '../../registry/registry.js';
 import type { HttpApp } from '../http-env.js';
 
@@ -22,21 +20,11 @@ export function registerBlobRoutes(app: HttpApp, registry: Registry): void {
   });
 
   app.get('/v2/:name{.+}/blobs/:digest', async (c) => {
-    const name = c.req.param('name');
-    const digest = c.req.param('digest');
-    const rangeHeader = c.req.header('range');
-    let range;
-    if (rangeHeader) {
-      const blob = await registry.blobs.stat(name, digest);
-      range = parseByteRange(rangeHeader, blob.size);
-      if (range === null) {
-        throw ociError('RANGE_INVALID', {
-          message: `range ${rangeHeader} is not satisfiable`,
-          headers: { 'Content-Range': `bytes */${blob.size}` },
-        });
-      }
-    }
-    const content = await registry.blobs.open(name, digest, range);
+    const content = await registry.blobs.open(
+      c.req.param('name'),
+      c.req.param('digest'),
+      c.req.header('range'),
+    );
     if (content.kind === 'redirect') {
       return c.body(null, 307, {
         Location: content.url,
