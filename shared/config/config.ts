@@ -1,4 +1,21 @@
-import { z } from 'zod';
+import {
+  _default,
+  array,
+  boolean as booleanSchema,
+  config as configureZod,
+  enum as oneOf,
+  optional,
+  pipe,
+  safeParse,
+  startsWith,
+  strictObject,
+  string,
+  transform,
+  union,
+  url,
+} from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
+import { integer } from './schema-helpers.js';
 import {
   storageConfigSchema,
   storageLocations,
@@ -8,35 +25,42 @@ import {
 
 export type { StorageLocationConfig };
 
+// zod/mini with named imports keeps the Lambda bundles small; its messages
+// come from the English locale, loaded once here.
+configureZod(english());
+
 /**
  * Berth's configuration. Every key may be set in `config.yaml` or as an
  * environment variable of the same name (JSON for structured values); the
  * environment wins. Keys follow Quay's `config.yaml` where Quay has one.
  */
 
-const boolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const boolean = union(
+  [
+    booleanSchema(),
+    pipe(
+      oneOf(['true', 'false']),
+      transform((v) => v === 'true'),
+    ),
+  ],
+  { error: 'expected true or false' },
+);
 
-const schema = z
-  .object({
-    BERTH_HOST: z.string().default('0.0.0.0'),
-    BERTH_PORT: z.coerce.number().int().min(0).max(65535).default(5000),
-    BERTH_DATA_DIR: z.string().default('./data'),
-    DB_URI: z.string().url().optional(),
-    BERTH_DB_CLUSTER_ARN: z.string().startsWith('arn:').optional(),
-    BERTH_DB_SECRET_ARN: z.string().startsWith('arn:').optional(),
-    BERTH_DB_NAME: z.string().default('berth'),
-    DISTRIBUTED_STORAGE_CONFIG: storageConfigSchema.optional(),
-    DISTRIBUTED_STORAGE_PREFERENCE: z.array(z.string()).optional(),
-    BERTH_CHUNK_MIN_LENGTH: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .default(5 * 1024 * 1024),
-    BERTH_DELETION_ENABLED: boolean.default(true),
-    FEATURE_PROXY_STORAGE: boolean.default(false),
-    BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
-  })
-  .strict();
+const schema = strictObject({
+  BERTH_HOST: _default(string(), '0.0.0.0'),
+  BERTH_PORT: _default(integer({ min: 0, max: 65535 }), 5000),
+  BERTH_DATA_DIR: _default(string(), './data'),
+  DB_URI: optional(url()),
+  BERTH_DB_CLUSTER_ARN: optional(string().check(startsWith('arn:'))),
+  BERTH_DB_SECRET_ARN: optional(string().check(startsWith('arn:'))),
+  BERTH_DB_NAME: _default(string(), 'berth'),
+  DISTRIBUTED_STORAGE_CONFIG: optional(storageConfigSchema),
+  DISTRIBUTED_STORAGE_PREFERENCE: optional(array(string())),
+  BERTH_CHUNK_MIN_LENGTH: _default(integer({ min: 0 }), 5 * 1024 * 1024),
+  BERTH_DELETION_ENABLED: _default(boolean, true),
+  FEATURE_PROXY_STORAGE: _default(boolean, false),
+  BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS: _default(integer({ min: 1 }), 3600),
+});
 
 export interface BerthConfig {
   host: string;
@@ -89,7 +113,7 @@ export function loadConfig(
   env: Record<string, string | undefined>,
   fromFile: Record<string, unknown> = {},
 ): BerthConfig {
-  const result = schema.safeParse({ ...fromFile, ...fromEnvironment(env) });
+  const result = safeParse(schema, { ...fromFile, ...fromEnvironment(env) });
   if (!result.success) {
     const problems = result.error.issues.map(
       (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,

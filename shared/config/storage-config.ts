@@ -1,4 +1,19 @@
-import { z } from 'zod';
+import {
+  _default,
+  literal,
+  minLength,
+  optional,
+  record,
+  refine,
+  regex,
+  strictObject,
+  string,
+  tuple,
+  union,
+  url,
+  type infer as Infer,
+} from 'zod/mini';
+import { integer } from './schema-helpers.js';
 
 /**
  * `DISTRIBUTED_STORAGE_CONFIG`, as in Quay: a map from location name to
@@ -6,39 +21,38 @@ import { z } from 'zod';
  * Quay's parameter names.
  */
 
-const localStorage = z.tuple([
-  z.literal('LocalStorage'),
-  z.object({ storage_path: z.string().min(1) }).strict(),
+const localStorage = tuple([
+  literal('LocalStorage'),
+  strictObject({ storage_path: string().check(minLength(1)) }),
 ]);
 
-const s3Params = z
-  .object({
-    s3_bucket: z.string().min(3),
-    /** Key prefix inside the bucket. */
-    storage_path: z.string().default(''),
-    s3_region: z.string().default('us-east-1'),
-    /** Static credentials; without them the AWS default chain (role, environment) applies. */
-    s3_access_key: z.string().optional(),
-    s3_secret_key: z.string().optional(),
-    /** Endpoint host (Quay's `host`), for a specific S3 endpoint or an S3-compatible server. */
-    host: z.string().optional(),
-    port: z.coerce.number().int().optional(),
-    /** Full endpoint URL; wins over `host`. */
-    endpoint_url: z.string().url().optional(),
-  })
-  .strict()
-  .refine((p) => (p.s3_access_key === undefined) === (p.s3_secret_key === undefined), {
+const s3Params = strictObject({
+  s3_bucket: string().check(minLength(3)),
+  /** Key prefix inside the bucket. */
+  storage_path: _default(string(), ''),
+  s3_region: _default(string(), 'us-east-1'),
+  /** Static credentials; without them the AWS default chain (role, environment) applies. */
+  s3_access_key: optional(string()),
+  s3_secret_key: optional(string()),
+  /** Endpoint host (Quay's `host`), for a specific S3 endpoint or an S3-compatible server. */
+  host: optional(string()),
+  port: optional(integer({ min: 1, max: 65535 })),
+  /** Full endpoint URL; wins over `host`. */
+  endpoint_url: optional(url()),
+}).check(
+  refine((p) => (p.s3_access_key === undefined) === (p.s3_secret_key === undefined), {
     message: 's3_access_key and s3_secret_key go together',
-  });
-
-const s3Storage = z.tuple([z.literal('S3Storage'), s3Params]);
-
-export const storageConfigSchema = z.record(
-  z.string().regex(/^[a-zA-Z0-9_-]+$/),
-  z.union([localStorage, s3Storage]),
+  }),
 );
 
-export type StorageConfigInput = z.infer<typeof storageConfigSchema>;
+const s3Storage = tuple([literal('S3Storage'), s3Params]);
+
+export const storageConfigSchema = record(
+  string().check(regex(/^[a-zA-Z0-9_-]+$/)),
+  union([localStorage, s3Storage]),
+);
+
+export type StorageConfigInput = Infer<typeof storageConfigSchema>;
 
 export type StorageLocationConfig =
   | { name: string; driver: 'LocalStorage'; path: string }
@@ -55,7 +69,7 @@ export type StorageLocationConfig =
 export function storageLocations(config: StorageConfigInput): StorageLocationConfig[] {
   return Object.entries(config).map(([name, [driver, params]]): StorageLocationConfig => {
     if (driver === 'LocalStorage') return { name, driver, path: params.storage_path };
-    const p = params as z.infer<typeof s3Params>;
+    const p = params as Infer<typeof s3Params>;
     const endpoint =
       p.endpoint_url ?? (p.host ? `https://${p.host}${p.port ? `:${p.port}` : ''}` : undefined);
     return {

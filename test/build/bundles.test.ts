@@ -46,8 +46,8 @@ describe('deployment bundles', () => {
     }
   });
 
-  it('keeps the registry handler under 1.5 MiB for fast cold starts', () => {
+  it('keeps the registry handler under 1 MiB for fast cold starts', () => {
     const registry = reports.find((r) => r.name === 'registry-api')!;
-    expect(registry.bytes).toBeLessThan(1.5 * 1024 * 1024);
+    expect(registry.bytes).toBeLessThan(1024 * 1024);
   });
 });

@@ -99,6 +99,7 @@ describe('loadConfig', () => {
 
   it.each([
     [{ BERTH_PORT: 'eighty' }, 'BERTH_PORT'],
+    [{ FEATURE_PROXY_STORAGE: 'maybe' }, 'FEATURE_PROXY_STORAGE: expected true or false'],
     [{ BERTH_UNKNOWN_KEY: 'x' }, null],
     [{ DISTRIBUTED_STORAGE_PREFERENCE: 'nowhere' }, 'nowhere'],
     [{ DISTRIBUTED_STORAGE_CONFIG: '{not json' }, 'JSON'],
