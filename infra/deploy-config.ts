@@ -25,11 +25,30 @@ const schema = z
       .default({ cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4 }),
     /** Quay's FEATURE_PROXY_STORAGE: serve blob bytes through the registry instead of redirecting. */
     proxyStorage: z.boolean().default(false),
+    /**
+     * Per region, the order its functions read blob storage in
+     * (`DISTRIBUTED_STORAGE_PREFERENCE`): every region once, itself first,
+     * because pushes are written where they arrive. Default: itself, then
+     * `regions` in order.
+     */
+    storagePreference: z.record(z.string(), z.array(z.string())).optional(),
   })
   .strict()
   .refine((c) => (c.domainName === undefined) === (c.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
-  });
+  })
+  .refine(
+    (c) =>
+      Object.entries(c.storagePreference ?? {}).every(
+        ([region, order]) =>
+          order[0] === region &&
+          order.length === c.regions.length &&
+          [...order].sort().join() === [...c.regions].sort().join(),
+      ),
+    {
+      message: 'storagePreference lists, for a configured region, every region once, itself first',
+    },
+  );
 
 export type DeployConfig = z.infer<typeof schema>;
 
@@ -41,6 +60,13 @@ export function parseDeployConfig(context: unknown): DeployConfig {
     );
   }
   return parsed.data;
+}
+
+/** The order a region reads blob storage in: configured, or itself and then the others. */
+export function storageOrder(config: DeployConfig, region: string): string[] {
+  return (
+    config.storagePreference?.[region] ?? [region, ...config.regions.filter((r) => r !== region)]
+  );
 }
 
 /** The blob bucket of a region; derived, so every region can name every other's bucket. */

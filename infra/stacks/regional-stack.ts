@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import { BerthFunction } from '../constructs/berth-function.js';
 import { RegistryStorage, type MetadataDatabase } from '../constructs/bindings.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
-import { blobBucketName, type DeployConfig } from '../deploy-config.js';
+import { blobBucketName, storageOrder, type DeployConfig } from '../deploy-config.js';
 
 export interface RegionalStackProps extends StackProps {
   config: DeployConfig;
@@ -69,8 +69,8 @@ export class RegionalStack extends Stack {
       this,
       region,
       bucket,
-      config.regions
-        .filter((r) => r !== region)
+      storageOrder(config, region)
+        .slice(1)
         .map((r) => ({ region: r, bucketName: blobBucketName(account, r) })),
       config.proxyStorage,
     );

@@ -228,6 +228,22 @@ describe('regional stack', () => {
     }
   });
 
+  it('reads storage in the configured per-region order', async () => {
+    const app = new App();
+    const config = parseDeployConfig({
+      regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+      storagePreference: { 'eu-west-1': ['eu-west-1', 'ap-southeast-2', 'us-east-1'] },
+    });
+    const { regional } = buildStacks(app, config, bundleDir, '123456789012');
+    Template.fromStack(regional[1]!).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DISTRIBUTED_STORAGE_PREFERENCE: 'eu-west-1,ap-southeast-2,us-east-1',
+        }),
+      },
+    });
+  });
+
   it("lets a region read every other region's bucket but write only its own", () => {
     const [fn] = Object.values(
       euwest.findResources('AWS::Lambda::Function', {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseDeployConfig, storageOrder } from '../../infra/deploy-config.js';
+
+const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+
+describe('deploy config', () => {
+  it('applies defaults and reads each region itself first, then the list', () => {
+    const config = parseDeployConfig({ regions });
+    expect(config.auroraMinCapacity).toBe(0);
+    expect(storageOrder(config, 'eu-west-1')).toEqual(['eu-west-1', 'us-east-1', 'ap-southeast-2']);
+  });
+
+  it('takes a per-region storage preference, also as the JSON string `-c` passes', () => {
+    const config = parseDeployConfig(
+      JSON.stringify({
+        regions,
+        storagePreference: { 'eu-west-1': ['eu-west-1', 'ap-southeast-2', 'us-east-1'] },
+      }),
+    );
+    expect(storageOrder(config, 'eu-west-1')).toEqual(['eu-west-1', 'ap-southeast-2', 'us-east-1']);
+    expect(storageOrder(config, 'us-east-1')).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
+  });
+
+  it.each([
+    ['another region first', { 'eu-west-1': ['us-east-1', 'eu-west-1', 'ap-southeast-2'] }],
+    ['a region missing', { 'eu-west-1': ['eu-west-1', 'us-east-1'] }],
+    ['an unknown region', { 'eu-west-1': ['eu-west-1', 'us-east-1', 'sa-east-1'] }],
+    ['a region twice', { 'eu-west-1': ['eu-west-1', 'us-east-1', 'us-east-1'] }],
+  ])('refuses a storage preference with %s', (_why, storagePreference) => {
+    expect(() => parseDeployConfig({ regions, storagePreference })).toThrow('itself first');
+  });
+
+  it('refuses a domain without its certificate, and bad region names', () => {
+    expect(() => parseDeployConfig({ regions, domainName: 'registry.example.com' })).toThrow(
+      'go together',
+    );
+    expect(() => parseDeployConfig({ regions: ['Mars'] })).toThrow('regions');
+  });
+});
