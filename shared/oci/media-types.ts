@@ -21,8 +21,6 @@ export function manifestKindOf(mediaType: string): ManifestKind | undefined {
   return MANIFEST_KINDS[mediaType];
 }
 
-export const SUPPORTED_MANIFEST_MEDIA_TYPES = Object.keys(MANIFEST_KINDS);
-
 /**
  * Layers that by definition live elsewhere (Windows base layers and OCI's
  * non-distributable layers); a manifest may name them without pushing them.

@@ -25,11 +25,3 @@ export class UploadOffsetError extends Error {
     this.name = 'UploadOffsetError';
   }
 }
-
-/** A write the store refused because a uniqueness rule already holds another row. */
-export class ConflictError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConflictError';
-  }
-}
