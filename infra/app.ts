@@ -23,6 +23,7 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
         config,
         bundleDir,
         database: primary.database,
+        registrySecret: primary.registrySecret,
         servesDomain: region === primaryRegion,
         crossRegionReferences: true,
       }),

@@ -1,4 +1,5 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
@@ -8,12 +9,33 @@ import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Registry } from '../../shared/registry/registry.js';
+import { accessFromConfig } from '../common/access-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
   rdsData?: RDSDataClient;
   blobStores?: Map<string, BlobStore>;
+  secretsManager?: SecretsManagerClient;
+}
+
+/** Reads a secret string from Secrets Manager, in the region its ARN names. */
+export async function readSecret(arn: string, clients: AwsClients = {}): Promise<string> {
+  const client = clients.secretsManager ?? new SecretsManagerClient({ region: arn.split(':')[3] });
+  const result = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!result.SecretString) throw new Error(`secret ${arn} has no string value`);
+  return result.SecretString;
+}
+
+/** The registry's secret: from the environment, or from Secrets Manager in the primary region. */
+export async function loadAwsSecret(
+  config: BerthConfig,
+  clients: AwsClients = {},
+): Promise<string> {
+  if (config.access.secretKey) return config.access.secretKey;
+  const arn = config.access.secretKeyArn;
+  if (!arn) throw new Error('BERTH_SECRET_KEY_ARN (or BERTH_SECRET_KEY) is required on AWS');
+  return readSecret(arn, clients);
 }
 
 /** The database the AWS functions use: Aurora through the Data API, never migrated at cold start. */
@@ -36,7 +58,10 @@ export async function buildAwsApp(
   clients: AwsClients = {},
   http: { readBody?: BodyReader } = {},
 ): Promise<HttpApp> {
-  return createHttpApp({ registry: await buildAwsRegistry(config, clients), ...http });
+  const db = await openAwsDatabase(config, clients);
+  const registry = registryFromConfig(config, db, clients.blobStores);
+  const access = accessFromConfig(config, db, registry, await loadAwsSecret(config, clients));
+  return createHttpApp({ registry, access, publicUrl: config.access.publicUrl, ...http });
 }
 
 /** The registry core wired to the AWS adapters, for HTTP and for workers. */

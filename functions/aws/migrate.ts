@@ -2,7 +2,10 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { migrateToLatest } from '../../shared/adapters/sql/migrate.js';
 import type { Kysely } from 'kysely';
 import { loadConfig, type BerthConfig } from '../../shared/config/config.js';
-import { openAwsDatabase, type AwsClients } from './aws-wiring.js';
+import { UserService } from '../../shared/access/users.js';
+import { accessFromConfig } from '../common/access-from-config.js';
+import { registryFromConfig } from '../common/registry-from-config.js';
+import { loadAwsSecret, openAwsDatabase, readSecret, type AwsClients } from './aws-wiring.js';
 
 export interface MigrationResult {
   PhysicalResourceId: string;
@@ -12,7 +15,9 @@ export interface MigrationResult {
 /**
  * Brings the metadata schema up to date once per deploy, as a CloudFormation
  * custom resource (behind the CDK provider framework, which answers
- * CloudFormation). Deleting the resource leaves the data alone.
+ * CloudFormation), and on a registry without users creates the first
+ * superuser with the password kept in Secrets Manager. Deleting the resource
+ * leaves the data alone.
  */
 export async function onMigrationEvent(
   event: CloudFormationCustomResourceEvent,
@@ -24,6 +29,15 @@ export async function onMigrationEvent(
     const db = await openAwsDatabase(config, clients, false);
     try {
       await migrateToLatest(db as Kysely<unknown>);
+      const { bootstrapUser, bootstrapPassword, bootstrapPasswordArn } = config.access;
+      const password =
+        bootstrapPassword ??
+        (bootstrapPasswordArn && (await readSecret(bootstrapPasswordArn, clients)));
+      if (password) {
+        const registry = registryFromConfig(config, db, clients.blobStores);
+        const access = accessFromConfig(config, db, registry, await loadAwsSecret(config, clients));
+        await new UserService(access).bootstrap(bootstrapUser, password);
+      }
     } finally {
       await db.destroy();
     }

@@ -21,9 +21,24 @@ async function main() {
         local.databaseKind === 'embedded'
           ? `embedded Postgres in ${config.dataDir}`
           : 'Postgres at DATABASE_URL';
+      const url = config.access.publicUrl ?? `http://${host}:${info.port}`;
       console.log(
-        `Berth registry listening on http://${host}:${info.port} (data: ${config.dataDir}, metadata: ${database})`,
+        `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database})`,
       );
+      if (!config.access.enabled) {
+        console.log('Berth: access control is OFF (BERTH_ACCESS_CONTROL=false): anyone may push');
+      }
+      const boot = local.bootstrap;
+      if (boot?.generatedPassword) {
+        console.log(
+          `Berth: created superuser ${boot.user} with password ${boot.generatedPassword}\n` +
+            `  (shown once; log in with: skopeo login --tls-verify=false -u ${boot.user} ${url.replace(/^https?:\/\//, '')})`,
+        );
+      } else if (boot) {
+        console.log(
+          `Berth: created superuser ${boot.user} with the password from BERTH_SUPERUSER_PASSWORD`,
+        );
+      }
     },
   );
 

@@ -7,7 +7,11 @@ import type { BerthConfig } from '../../shared/config/config.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { Registry } from '../../shared/registry/registry.js';
+import type { AccessServices } from '../../shared/access/access-services.js';
+import { UserService } from '../../shared/access/users.js';
+import { accessFromConfig } from '../common/access-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
+import { loadOrCreateSecret } from './secret-key.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
 import { startTaskTimers } from './task-timers.js';
@@ -15,7 +19,10 @@ import { startTaskTimers } from './task-timers.js';
 export interface LocalRegistry {
   app: HttpApp;
   registry: Registry;
+  access: AccessServices;
   db: Kysely<Database>;
+  /** Set when this start created the first superuser with a generated password. */
+  bootstrap: { user: string; generatedPassword?: string } | undefined;
   /** Which database is in use, for the start-up banner. */
   databaseKind: 'embedded' | 'postgres';
   close(): Promise<void>;
@@ -29,13 +36,31 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     ? await openPostgresDatabase(config.databaseUrl)
     : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
   const registry = registryFromConfig(config, db);
+  const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
+  const access = accessFromConfig(config, db, registry, secret);
+  const created = await new UserService(access).bootstrap(
+    config.access.bootstrapUser,
+    config.access.bootstrapPassword,
+  );
   const stopTasks = startTaskTimers(registry.deps, config.taskIntervalsMs, (run) => {
     if (run.error) console.error(`[berth] task ${run.task} failed:`, run.error);
     else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);
   });
   return {
-    app: createHttpApp({ registry, readBody: nodeBodyReader }),
+    app: createHttpApp({
+      registry,
+      access,
+      publicUrl: config.access.publicUrl,
+      readBody: nodeBodyReader,
+    }),
     registry,
+    access,
+    bootstrap: created.created
+      ? {
+          user: config.access.bootstrapUser,
+          ...(created.generatedPassword ? { generatedPassword: created.generatedPassword } : {}),
+        }
+      : undefined,
     db,
     databaseKind,
     close: async () => {

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { BundleName } from '../bundle.js';
-import type { MetadataDatabase, RegistryStorage } from './bindings.js';
+import type { MetadataDatabase, RegistryStorage, StoredSecret } from './bindings.js';
 
 export interface BerthFunctionProps {
   bundle: BundleName;
@@ -39,6 +39,13 @@ export class BerthFunction extends lambda.Function {
     for (const [key, value] of Object.entries(database.environment()))
       this.addEnvironment(key, value);
     database.grantDataApi(this);
+    return this;
+  }
+
+  bindSecret(secret: StoredSecret): this {
+    for (const [key, value] of Object.entries(secret.environment()))
+      this.addEnvironment(key, value);
+    secret.grantRead(this);
     return this;
   }
 

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 
@@ -93,5 +94,35 @@ export class RegistryStorage {
     this.local.grantReadWrite(grantee);
     this.local.grantDelete(grantee);
     for (const r of this.remote) r.bucket.grantRead(grantee);
+  }
+}
+
+/**
+ * A Secrets Manager secret a function reads at start, named to it by one
+ * environment variable. Grants are identity-based, as for the database, so
+ * functions in other regions can read the primary region's secret.
+ */
+export class StoredSecret {
+  constructor(
+    readonly secret: secretsmanager.ISecret,
+    private readonly key: kms.IKey,
+    private readonly variable: string,
+  ) {}
+
+  environment(): Record<string, string> {
+    return { [this.variable]: this.secret.secretArn };
+  }
+
+  grantRead(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secret.secretArn],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }),
+    );
   }
 }

@@ -1,13 +1,21 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
 import { BerthFunction } from '../constructs/berth-function.js';
-import { MetadataDatabase } from '../constructs/bindings.js';
+import { MetadataDatabase, StoredSecret } from '../constructs/bindings.js';
 import type { DeployConfig } from '../deploy-config.js';
 
 export interface PrimaryStackProps extends StackProps {
@@ -26,6 +34,8 @@ const DATABASE_NAME = 'berth';
 export class PrimaryStack extends Stack {
   readonly database: MetadataDatabase;
   readonly secretsKey: kms.Key;
+  /** Signs registry tokens; every region's functions share it. */
+  readonly registrySecret: StoredSecret;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -64,6 +74,27 @@ export class PrimaryStack extends Stack {
     });
     this.database = new MetadataDatabase(cluster, DATABASE_NAME, this.secretsKey);
 
+    this.registrySecret = new StoredSecret(
+      new secretsmanager.Secret(this, 'RegistrySecret', {
+        description: 'Berth: the key registry tokens are signed with',
+        encryptionKey: this.secretsKey,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      }),
+      this.secretsKey,
+      'BERTH_SECRET_KEY_ARN',
+    );
+    // The first superuser's password; read it with `aws secretsmanager get-secret-value`.
+    const adminPassword = new StoredSecret(
+      new secretsmanager.Secret(this, 'AdminPassword', {
+        description: 'Berth: password of the first superuser (BERTH_SUPERUSER, default admin)',
+        encryptionKey: this.secretsKey,
+        generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      }),
+      this.secretsKey,
+      'BERTH_SUPERUSER_PASSWORD_ARN',
+    );
+    new CfnOutput(this, 'AdminPasswordSecret', { value: adminPassword.secret.secretArn });
+
     const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
       vpc,
       description: 'Berth cache: reachable only from inside the VPC',
@@ -90,7 +121,10 @@ export class PrimaryStack extends Stack {
       bundle: 'migrate',
       bundleDir: props.bundleDir,
       timeout: Duration.minutes(5),
-    }).bindDatabase(this.database);
+    })
+      .bindDatabase(this.database)
+      .bindSecret(this.registrySecret)
+      .bindSecret(adminPassword);
     const provider = new cr.Provider(this, 'MigrationProvider', { onEventHandler: migrate });
     const schema = new CustomResource(this, 'MetadataSchema', {
       serviceToken: provider.serviceToken,

@@ -16,7 +16,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { BerthFunction } from '../constructs/berth-function.js';
-import { RegistryStorage, type MetadataDatabase } from '../constructs/bindings.js';
+import {
+  RegistryStorage,
+  type MetadataDatabase,
+  type StoredSecret,
+} from '../constructs/bindings.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
 import { blobBucketName, storageOrder, type DeployConfig } from '../deploy-config.js';
 
@@ -24,6 +28,7 @@ export interface RegionalStackProps extends StackProps {
   config: DeployConfig;
   bundleDir: string;
   database: MetadataDatabase;
+  registrySecret: StoredSecret;
   /** Whether this region serves the configured domain name. */
   servesDomain: boolean;
 }
@@ -32,6 +37,17 @@ export interface RegionalStackProps extends StackProps {
 export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
 const ORIGIN_VERIFY_HEADER = 'X-Berth-Origin-Verify';
 const DATA_PLANE_PORT = 8080;
+
+/**
+ * Token realms must name the host clients use. With a domain name that is
+ * SERVER_HOSTNAME; without one, CloudFront's own name, which the viewer
+ * function below passes on as `X-Forwarded-Host` (CloudFront replaces Host).
+ */
+function publicHost(config: DeployConfig): Record<string, string> {
+  return config.domainName
+    ? { SERVER_HOSTNAME: config.domainName, PREFERRED_URL_SCHEME: 'https' }
+    : {};
+}
 
 /**
  * One region: its blob bucket, the registry Lambda behind an API Gateway
@@ -80,7 +96,10 @@ export class RegionalStack extends Stack {
       bundleDir: props.bundleDir,
     })
       .bindDatabase(props.database)
-      .bindStorage(storage);
+      .bindStorage(storage)
+      .bindSecret(props.registrySecret);
+    for (const [key, value] of Object.entries(publicHost(config)))
+      registryFunction.addEnvironment(key, value);
     const api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Berth registry (/v2) and REST API (/api/v1)',
       defaultIntegration: new HttpLambdaIntegration('Registry', registryFunction, {
@@ -103,7 +122,24 @@ export class RegionalStack extends Stack {
       action: elbv2.ListenerAction.forward([dataPlane.targetGroup]),
     });
 
+    const forwardHost = new cloudfront.Function(this, 'ForwardHost', {
+      comment: 'Berth: pass the viewer Host on as X-Forwarded-Host',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        [
+          'function handler(event) {',
+          '  var request = event.request;',
+          "  request.headers['x-forwarded-host'] = { value: request.headers.host.value };",
+          "  request.headers['x-forwarded-proto'] = { value: 'https' };",
+          '  return request;',
+          '}',
+        ].join('\n'),
+      ),
+    });
     const passThrough = {
+      functionAssociations: [
+        { function: forwardHost, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+      ],
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -209,6 +245,8 @@ export class RegionalStack extends Stack {
         BERTH_PORT: String(DATA_PLANE_PORT),
         ...props.database.environment(),
         ...storage.environment(),
+        ...props.registrySecret.environment(),
+        ...publicHost(props.config),
       },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'data-plane',
@@ -220,6 +258,7 @@ export class RegionalStack extends Stack {
     });
     props.database.grantDataApi(task.taskRole);
     storage.grant(task.taskRole);
+    props.registrySecret.grantRead(task.taskRole);
 
     const loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'DataPlaneLoadBalancer', {
       vpc,

@@ -12,6 +12,7 @@ import {
   string,
   transform,
   union,
+  minLength,
   url,
 } from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
@@ -60,6 +61,19 @@ const schema = strictObject({
   BERTH_DELETION_ENABLED: _default(boolean, true),
   FEATURE_PROXY_STORAGE: _default(boolean, false),
   BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS: _default(integer({ min: 1 }), 3600),
+  BERTH_ACCESS_CONTROL: _default(boolean, true),
+  SUPER_USERS: _default(array(string()), []),
+  BERTH_SUPERUSER: _default(string(), 'admin'),
+  BERTH_SUPERUSER_PASSWORD: optional(string().check(minLength(8))),
+  BERTH_SUPERUSER_PASSWORD_ARN: optional(string().check(startsWith('arn:'))),
+  FEATURE_SUPERUSERS_FULL_ACCESS: _default(boolean, false),
+  FEATURE_USER_INITIALIZE: _default(boolean, false),
+  SERVER_HOSTNAME: optional(string().check(minLength(1))),
+  PREFERRED_URL_SCHEME: _default(oneOf(['http', 'https']), 'http'),
+  BERTH_TOKEN_EXPIRY_SECONDS: _default(integer({ min: 30, max: 86400 }), 300),
+  BERTH_MAX_FAILED_LOGINS: _default(integer({ min: 1 }), 5),
+  BERTH_SECRET_KEY: optional(string().check(minLength(32))),
+  BERTH_SECRET_KEY_ARN: optional(string().check(startsWith('arn:'))),
 });
 
 export interface BerthConfig {
@@ -77,9 +91,38 @@ export interface BerthConfig {
   proxyStorage: boolean;
   /** How often the local server runs each scheduled task (EventBridge schedules it on AWS). */
   taskIntervalsMs: { 'remove-abandoned-uploads': number };
+  access: AccessConfig;
 }
 
-const STRUCTURED_KEYS = new Set(['DISTRIBUTED_STORAGE_CONFIG', 'DISTRIBUTED_STORAGE_PREFERENCE']);
+export interface AccessConfig {
+  /** False: an open registry without accounts, for a trusted machine only. */
+  enabled: boolean;
+  /** SUPER_USERS plus the bootstrap superuser. */
+  superusers: string[];
+  bootstrapUser: string;
+  bootstrapPassword: string | undefined;
+  /** On AWS: the Secrets Manager secret holding the first superuser's password. */
+  bootstrapPasswordArn: string | undefined;
+  superusersFullAccess: boolean;
+  userInitialize: boolean;
+  /** `scheme://SERVER_HOSTNAME`, when the hostname is configured. */
+  publicUrl: string | undefined;
+  tokenService: string;
+  tokenExpirySeconds: number;
+  maxFailedLogins: number;
+  /** The secret tokens are signed with; from a file in the data dir when unset. */
+  secretKey: string | undefined;
+  /** On AWS: the Secrets Manager secret holding the key. */
+  secretKeyArn: string | undefined;
+}
+
+const STRUCTURED_KEYS = new Set([
+  'DISTRIBUTED_STORAGE_CONFIG',
+  'DISTRIBUTED_STORAGE_PREFERENCE',
+  'SUPER_USERS',
+]);
+/** Lists that the environment may also give comma-separated. */
+const LIST_KEYS = new Set(['DISTRIBUTED_STORAGE_PREFERENCE', 'SUPER_USERS']);
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -95,8 +138,11 @@ function fromEnvironment(env: Record<string, string | undefined>): Record<string
     if (raw === undefined || raw === '') continue;
     if (!STRUCTURED_KEYS.has(key)) {
       values[key] = raw;
-    } else if (key === 'DISTRIBUTED_STORAGE_PREFERENCE' && !raw.trim().startsWith('[')) {
-      values[key] = raw.split(',').map((s) => s.trim());
+    } else if (LIST_KEYS.has(key) && !raw.trim().startsWith('[')) {
+      values[key] = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else {
       try {
         values[key] = JSON.parse(raw);
@@ -156,6 +202,21 @@ export function loadConfig(
     proxyStorage: c.FEATURE_PROXY_STORAGE,
     taskIntervalsMs: {
       'remove-abandoned-uploads': c.BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS * 1000,
+    },
+    access: {
+      enabled: c.BERTH_ACCESS_CONTROL,
+      superusers: [...new Set([...c.SUPER_USERS, c.BERTH_SUPERUSER])],
+      bootstrapUser: c.BERTH_SUPERUSER,
+      bootstrapPassword: c.BERTH_SUPERUSER_PASSWORD,
+      bootstrapPasswordArn: c.BERTH_SUPERUSER_PASSWORD_ARN,
+      superusersFullAccess: c.FEATURE_SUPERUSERS_FULL_ACCESS,
+      userInitialize: c.FEATURE_USER_INITIALIZE,
+      publicUrl: c.SERVER_HOSTNAME ? `${c.PREFERRED_URL_SCHEME}://${c.SERVER_HOSTNAME}` : undefined,
+      tokenService: c.SERVER_HOSTNAME ?? 'berth',
+      tokenExpirySeconds: c.BERTH_TOKEN_EXPIRY_SECONDS,
+      maxFailedLogins: c.BERTH_MAX_FAILED_LOGINS,
+      secretKey: c.BERTH_SECRET_KEY,
+      secretKeyArn: c.BERTH_SECRET_KEY_ARN,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { Caller } from '../access/registry-access.js';
 import type { ByteSource } from '../ports/blob-store.js';
 
 export interface HttpEnv {
@@ -6,6 +7,10 @@ export interface HttpEnv {
     requestId: string;
     /** The runtime's body reader, when it has a faster one than the Fetch API. */
     readBody?: (c: Context<HttpEnv>) => ByteSource | undefined;
+    /** Who is calling, once the request has been authenticated. */
+    caller?: Caller;
+    /** Where a `401` on `/v2` sends clients for a token. */
+    challenge?: { realm: string; service: string };
   };
 }
 

@@ -1,13 +1,47 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { AccessError } from '../errors/access-error.js';
 import { ociError, RegistryError } from '../errors/registry-error.js';
 import { BlobNotFoundError, UploadNotFoundError } from '../ports/errors.js';
+import type { HttpEnv } from './http-env.js';
 
 export type UnknownErrorLogger = (error: unknown, requestId: string) => void;
 
+/** The Bearer challenge that tells a client where to get a token, and for what. */
+function challengeHeader(c: Context<HttpEnv>, error: AccessError): Record<string, string> {
+  const challenge = c.get('challenge');
+  if (!challenge) return {};
+  const parts = [`realm="${challenge.realm}"`, `service="${challenge.service}"`];
+  if (error.options.scope) parts.push(`scope="${error.options.scope}"`);
+  if (error.options.challengeError) parts.push(`error="${error.options.challengeError}"`);
+  return { 'WWW-Authenticate': `Bearer ${parts.join(',')}` };
+}
+
+function fromAccessError(error: AccessError, c: Context<HttpEnv>): RegistryError {
+  const options = { message: error.message, cause: error };
+  switch (error.kind) {
+    case 'unauthorized':
+      return ociError('UNAUTHORIZED', { ...options, headers: challengeHeader(c, error) });
+    case 'forbidden':
+      return ociError('DENIED', options);
+    case 'not_found':
+      return ociError('UNSUPPORTED', { ...options, status: 404 });
+    case 'too_many_attempts':
+      return ociError('TOOMANYREQUESTS', {
+        ...options,
+        headers: { 'Retry-After': String(error.options.retryAfterSeconds ?? 1) },
+      });
+    case 'invalid_request':
+      return ociError('UNSUPPORTED', { ...options, status: 400 });
+    case 'conflict':
+      return ociError('DENIED', { ...options, status: 409 });
+  }
+}
+
 /** Maps every error the core and ports raise to the OCI vocabulary, in this one place. */
-export function toRegistryError(error: unknown): RegistryError | null {
+export function toRegistryError(error: unknown, c: Context<HttpEnv>): RegistryError | null {
   if (error instanceof RegistryError) return error;
+  if (error instanceof AccessError) return fromAccessError(error, c);
   if (error instanceof BlobNotFoundError) {
     return ociError('BLOB_UNKNOWN', { detail: { digest: error.digest }, cause: error });
   }
@@ -20,8 +54,12 @@ export function toRegistryError(error: unknown): RegistryError | null {
   return null;
 }
 
-export function renderError(error: unknown, c: Context, logUnknown: UnknownErrorLogger): Response {
-  let known = toRegistryError(error);
+export function renderError(
+  error: unknown,
+  c: Context<HttpEnv>,
+  logUnknown: UnknownErrorLogger,
+): Response {
+  let known = toRegistryError(error, c);
   if (!known) {
     const requestId = c.get('requestId') ?? 'unknown';
     logUnknown(error, requestId);

@@ -34,9 +34,19 @@ async function layoutBlobs(dir: string): Promise<string[]> {
   return digests.sort();
 }
 
+/** The superuser each server below starts with, and who pushes and pulls here. */
+const ADMIN = { BERTH_SUPERUSER: 'admin', BERTH_SUPERUSER_PASSWORD: 'e2e-admin-password' };
+const CREDS = `${ADMIN.BERTH_SUPERUSER}:${ADMIN.BERTH_SUPERUSER_PASSWORD}`;
+const authorization = { Authorization: `Basic ${Buffer.from(CREDS).toString('base64')}` };
+
 /** `skopeo copy` that fails rather than let skopeo rewrite anything on the way. */
-const copy = (from: string, to: string, ...flags: string[]) =>
-  skopeo('copy', '--preserve-digests', ...flags, from, to);
+const copy = (from: string, to: string, ...flags: string[]) => {
+  const creds = [
+    ...(from.startsWith('docker://') ? ['--src-creds', CREDS] : []),
+    ...(to.startsWith('docker://') ? ['--dest-creds', CREDS] : []),
+  ];
+  return skopeo('copy', '--preserve-digests', ...creds, ...flags, from, to);
+};
 
 /** A layout holding one image with the given layer sizes, tagged `tag`. */
 async function imageLayout(dir: string, tag: string, layerSizes: number[]) {
@@ -83,12 +93,12 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
   let server: ServerProcess;
   const restart = async () => {
     await server.stop();
-    server = await startServerProcess({ BERTH_DATA_DIR: join(work, 'data') });
+    server = await startServerProcess({ ...ADMIN, BERTH_DATA_DIR: join(work, 'data') });
   };
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'berth-e2e-'));
-    server = await startServerProcess({ BERTH_DATA_DIR: join(work, 'data') });
+    server = await startServerProcess({ ...ADMIN, BERTH_DATA_DIR: join(work, 'data') });
   });
   afterAll(async () => {
     await server?.stop();
@@ -102,27 +112,30 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
       300 * 1024,
       2 * MiB,
     ]);
-    await copy(`oci:${layout.dir}:v1`, `docker://${server.host}/org/app:v1`);
-    const raw = JSON.parse(await skopeo('inspect', '--raw', `docker://${server.host}/org/app:v1`));
+    await copy(`oci:${layout.dir}:v1`, `docker://${server.host}/admin/app:v1`);
+    const raw = JSON.parse(
+      await skopeo('inspect', '--creds', CREDS, '--raw', `docker://${server.host}/admin/app:v1`),
+    );
     expect(raw.layers.map((l: Descriptor) => l.digest)).toEqual(layers.map((l) => l.digest));
 
     await expectPulledIdentical(
-      `docker://${server.host}/org/app:v1`,
+      `docker://${server.host}/admin/app:v1`,
       layout,
       image,
       join(work, 'multi-layer-pulled'),
     );
-    expect(JSON.parse(await skopeo('list-tags', `docker://${server.host}/org/app`)).Tags).toEqual([
-      'v1',
-    ]);
+    expect(
+      JSON.parse(await skopeo('list-tags', '--creds', CREDS, `docker://${server.host}/admin/app`))
+        .Tags,
+    ).toEqual(['v1']);
   });
 
   it('pushes and pulls a multi-architecture index with --all', async () => {
     const { layout, index, platforms } = await indexLayout(join(work, 'index'));
-    const reference = `docker://${server.host}/org/team/multiarch:1.0`;
+    const reference = `docker://${server.host}/admin/team/multiarch:1.0`;
     await copy(`oci:${layout.dir}:multi`, reference, '--all');
     await expectPulledIdentical(reference, layout, index, join(work, 'index-pulled'), '--all');
-    const raw = JSON.parse(await skopeo('inspect', '--raw', reference));
+    const raw = JSON.parse(await skopeo('inspect', '--creds', CREDS, '--raw', reference));
     expect(raw.manifests.map((m: Descriptor) => m.digest)).toEqual(platforms.map((p) => p.digest));
   });
 
@@ -138,9 +151,9 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     const baseline = await server.rss();
     await server.resetPeakRss();
 
-    await copy(`oci:${layout.dir}:big`, `docker://${server.host}/org/big:big`);
+    await copy(`oci:${layout.dir}:big`, `docker://${server.host}/admin/big:big`);
     const pulled = join(work, 'big-pulled');
-    await copy(`docker://${server.host}/org/big:big`, `oci:${pulled}:big`);
+    await copy(`docker://${server.host}/admin/big:big`, `oci:${pulled}:big`);
     expect(await sha256File(join(pulled, 'blobs', 'sha256', big.digest.slice(7)))).toBe(big.digest);
 
     const growth = (await server.peakRss()) - baseline;
@@ -155,34 +168,36 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
 
   it('deletes an image by tag through skopeo', async () => {
     const { layout } = await imageLayout(join(work, 'delete'), 'gone', [100]);
-    await copy(`oci:${layout.dir}:gone`, `docker://${server.host}/org/deleting:gone`);
-    await skopeo('delete', `docker://${server.host}/org/deleting:gone`);
-    await expect(skopeo('inspect', `docker://${server.host}/org/deleting:gone`)).rejects.toThrow(
-      /manifest unknown/i,
-    );
+    await copy(`oci:${layout.dir}:gone`, `docker://${server.host}/admin/deleting:gone`);
+    await skopeo('delete', '--creds', CREDS, `docker://${server.host}/admin/deleting:gone`);
+    await expect(
+      skopeo('inspect', '--creds', CREDS, `docker://${server.host}/admin/deleting:gone`),
+    ).rejects.toThrow(/manifest unknown/i);
   });
 
   it('refuses a second server on the same data directory', async () => {
-    await expect(startServerProcess({ BERTH_DATA_DIR: join(work, 'data') })).rejects.toThrow(
-      `in use by another Berth server (pid ${server.pid})`,
-    );
+    await expect(
+      startServerProcess({ ...ADMIN, BERTH_DATA_DIR: join(work, 'data') }),
+    ).rejects.toThrow(`in use by another Berth server (pid ${server.pid})`);
   });
 
   it('keeps all content across a restart', async () => {
     const { layout, image } = await imageLayout(join(work, 'restart'), 'persist', [64 * 1024]);
-    await copy(`oci:${layout.dir}:persist`, `docker://${server.host}/org/persist:1`);
+    await copy(`oci:${layout.dir}:persist`, `docker://${server.host}/admin/persist:1`);
     await restart();
     await expectPulledIdentical(
-      `docker://${server.host}/org/persist:1`,
+      `docker://${server.host}/admin/persist:1`,
       layout,
       image,
       join(work, 'restart-pulled'),
     );
-    const catalog = (await (await fetch(`${server.url}/v2/_catalog`)).json()) as {
+    const catalog = (await (
+      await fetch(`${server.url}/v2/_catalog`, { headers: authorization })
+    ).json()) as {
       repositories: string[];
     };
     expect(catalog.repositories).toEqual(
-      expect.arrayContaining(['org/app', 'org/team/multiarch', 'org/big', 'org/persist']),
+      expect.arrayContaining(['admin/app', 'admin/team/multiarch', 'admin/big', 'admin/persist']),
     );
   });
 });
@@ -196,7 +211,11 @@ describe.skipIf(skip || skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL 
     let scratch: { url: string; drop: () => Promise<void> };
     let server: ServerProcess;
     const start = () =>
-      startServerProcess({ BERTH_DATA_DIR: join(work, 'data'), DATABASE_URL: scratch.url });
+      startServerProcess({
+        ...ADMIN,
+        BERTH_DATA_DIR: join(work, 'data'),
+        DATABASE_URL: scratch.url,
+      });
 
     beforeAll(async () => {
       work = await mkdtemp(join(tmpdir(), 'berth-e2e-pg-'));
@@ -212,11 +231,11 @@ describe.skipIf(skip || skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL 
     it('round-trips a multi-architecture index, also after a restart', async () => {
       expect(server.output()).toContain('metadata: Postgres at DATABASE_URL');
       const { layout, index } = await indexLayout(join(work, 'index'));
-      await copy(`oci:${layout.dir}:multi`, `docker://${server.host}/pg/multiarch:1`, '--all');
+      await copy(`oci:${layout.dir}:multi`, `docker://${server.host}/admin/multiarch:1`, '--all');
       await server.stop();
       server = await start();
       await expectPulledIdentical(
-        `docker://${server.host}/pg/multiarch:1`,
+        `docker://${server.host}/admin/multiarch:1`,
         layout,
         index,
         join(work, 'pulled'),
@@ -236,6 +255,7 @@ describe.skipIf(skip)('skopeo against the server with S3 storage (s3rver)', () =
     s3 = await startTestS3();
     await s3.createBucket('berth-e2e');
     server = await startServerProcess({
+      ...ADMIN,
       BERTH_DATA_DIR: join(work, 'data'),
       DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
         'us-east-1': [
@@ -259,11 +279,12 @@ describe.skipIf(skip)('skopeo against the server with S3 storage (s3rver)', () =
 
   it('pushes through multipart uploads and pulls through presigned redirects, byte for byte', async () => {
     const { layout, image, layers } = await imageLayout(join(work, 's3'), 'v1', [1000, 20 * MiB]);
-    const reference = `docker://${server.host}/org/on-s3:v1`;
+    const reference = `docker://${server.host}/admin/on-s3:v1`;
     await copy(`oci:${layout.dir}:v1`, reference);
 
     const big = layers[1]!;
-    const response = await fetch(`${server.url}/v2/org/on-s3/blobs/${big.digest}`, {
+    const response = await fetch(`${server.url}/v2/admin/on-s3/blobs/${big.digest}`, {
+      headers: authorization,
       redirect: 'manual',
     });
     expect(response.status).toBe(307);

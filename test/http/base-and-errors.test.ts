@@ -75,13 +75,14 @@ describe('errors', () => {
       registry: {
         ...broken.registry,
         listings: {
-          catalog: () => Promise.reject(new Error('database on fire')),
+          tags: () => Promise.reject(new Error('database on fire')),
         } as unknown as typeof broken.registry.listings,
       },
+      access: broken.access,
       logUnknownError: (_error, requestId) => logged.push(requestId),
     });
     try {
-      const response = await failing.request('/v2/_catalog', {
+      const response = await failing.request('/v2/some/repo/tags/list', {
         headers: { 'X-Request-Id': 'req-42' },
       });
       expect(response.status).toBe(500);

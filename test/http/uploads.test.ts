@@ -216,7 +216,9 @@ describe('finishing an upload', () => {
     await patch(location, 'received by the first process, ');
     // A second registry over the same database and storage: a restarted
     // server, or another data-plane task behind the load balancer.
-    const other = new V2Client(createHttpApp({ registry: createRegistry(t.registry.deps) }));
+    const other = new V2Client(
+      createHttpApp({ registry: createRegistry(t.registry.deps), access: t.access }),
+    );
     await other.request(location, { method: 'PATCH', body: 'then the second', headers: octets });
     const digest = digestOf(Buffer.from('received by the first process, then the second'));
     const wrong = digestOf(Buffer.from('then the second'));

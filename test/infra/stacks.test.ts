@@ -68,6 +68,63 @@ describe('primary stack', () => {
   });
 });
 
+describe('secrets', () => {
+  it('generates the token-signing secret and the first superuser password, KMS-encrypted', () => {
+    for (const description of [
+      'Berth: the key registry tokens are signed with',
+      'Berth: password of the first superuser (BERTH_SUPERUSER, default admin)',
+    ]) {
+      primary.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Description: description,
+        KmsKeyId: Match.anyValue(),
+        GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
+      });
+    }
+    primary.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          BERTH_SECRET_KEY_ARN: Match.anyValue(),
+          BERTH_SUPERUSER_PASSWORD_ARN: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('hands the registry function and the data plane the signing secret and the public host', () => {
+    useast.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          BERTH_SECRET_KEY_ARN: Match.anyValue(),
+          SERVER_HOSTNAME: 'registry.example.com',
+          PREFERRED_URL_SCHEME: 'https',
+        }),
+      },
+    });
+    useast.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([
+            { Name: 'BERTH_SECRET_KEY_ARN', Value: Match.anyValue() },
+            { Name: 'SERVER_HOSTNAME', Value: 'registry.example.com' },
+          ]),
+        }),
+      ],
+    });
+    const policies = Object.values(useast.findResources('AWS::IAM::Policy') as Resources);
+    const secretReaders = policies.filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
+    // Registry function, data plane task, scheduled tasks (its database secret).
+    expect(secretReaders.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('passes the viewer host to the origins, so token realms name it', () => {
+    useast.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: Match.stringLikeRegexp('x-forwarded-host'),
+    });
+  });
+});
+
 describe('regional stack', () => {
   it('keeps blobs in a private, encrypted, TLS-only bucket that expires abandoned uploads', () => {
     useast.hasResourceProperties('AWS::S3::Bucket', {

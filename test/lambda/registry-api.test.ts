@@ -1,4 +1,5 @@
 import type { CloudFormationCustomResourceCreateEvent, Context } from 'aws-lambda';
+import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
@@ -17,6 +18,21 @@ import { verifyPresignedGet } from '../support/sigv4.js';
 const databaseUrl = process.env.DATABASE_URL;
 const context = { awsRequestId: 'req-1', functionName: 'berth-registry-api' } as Context;
 
+/** Secrets as Secrets Manager would hold them for the deployed stacks. */
+const SECRETS: Record<string, string> = {
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry': 'k'.repeat(64),
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin': 'lambda-admin-password',
+};
+/** A Secrets Manager client answering `GetSecretValue` as the service does. */
+const secretsManager = {
+  send: async (command: GetSecretValueCommand) => {
+    const value = SECRETS[command.input.SecretId!];
+    if (!value) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    return { ARN: command.input.SecretId, Name: 'x', SecretString: value, VersionId: 'v1' };
+  },
+} as unknown as SecretsManagerClient;
+const ADMIN_AUTH = `Basic ${Buffer.from('admin:lambda-admin-password').toString('base64')}`;
+
 // The events below are shaped as AWS sends them; hono's types ask for fields
 // (an authorizer, for one) that AWS leaves out when none is configured.
 
@@ -32,7 +48,13 @@ function httpApiEvent(
     routeKey: '$default',
     rawPath: path,
     rawQueryString: init.query ?? '',
-    headers: { host: 'registry.example.com', 'x-forwarded-proto': 'https', ...init.headers },
+    headers: {
+      host: 'abc123.execute-api.us-east-1.amazonaws.com',
+      'x-forwarded-host': 'registry.example.com',
+      'x-forwarded-proto': 'https',
+      authorization: ADMIN_AUTH,
+      ...init.headers,
+    },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -67,7 +89,7 @@ function albEvent(method: string, path: string): LambdaEvent {
     httpMethod: method,
     path,
     queryStringParameters: {},
-    headers: { host: 'registry.example.com' },
+    headers: { host: 'registry.example.com', authorization: ADMIN_AUTH },
     body: '',
     isBase64Encoded: false,
   } as unknown as LambdaEvent;
@@ -94,9 +116,13 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
           'us-east-1': ['S3Storage', { s3_bucket: 'berth-us-east-1' }],
         }),
+        BERTH_SECRET_KEY_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry',
+        BERTH_SUPERUSER_PASSWORD_ARN:
+          'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin',
       });
       clients = {
         rdsData: emulator.client,
+        secretsManager,
         blobStores: new Map([
           [
             'us-east-1',
@@ -145,7 +171,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       const config_ = Buffer.from('{"os":"linux"}');
       for (const blob of [layer, config_]) {
         const pushed = await handler(
-          httpApiEvent('POST', '/v2/org/app/blobs/uploads/', {
+          httpApiEvent('POST', '/v2/admin/app/blobs/uploads/', {
             query: `digest=${digestOf(blob)}`,
             headers: { 'content-type': 'application/octet-stream' },
             body: blob,
@@ -173,7 +199,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         }),
       );
       const put = await handler(
-        httpApiEvent('PUT', '/v2/org/app/manifests/v1', {
+        httpApiEvent('PUT', '/v2/admin/app/manifests/v1', {
           headers: { 'content-type': MediaType.ociManifest },
           body: manifest,
         }),
@@ -182,14 +208,14 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(put.statusCode).toBe(201);
       expect(put.headers?.['docker-content-digest']).toBe(digestOf(manifest));
 
-      const get = await handler(httpApiEvent('GET', '/v2/org/app/manifests/v1'), context);
+      const get = await handler(httpApiEvent('GET', '/v2/admin/app/manifests/v1'), context);
       expect(get.statusCode).toBe(200);
       expect(get.isBase64Encoded).toBe(true);
       expect(Buffer.from(get.body!, 'base64').equals(manifest)).toBe(true);
       expect(get.headers?.['content-type']).toBe(MediaType.ociManifest);
 
       const blob = await handler(
-        httpApiEvent('GET', `/v2/org/app/blobs/${digestOf(layer)}`),
+        httpApiEvent('GET', `/v2/admin/app/blobs/${digestOf(layer)}`),
         context,
       );
       expect(blob.statusCode).toBe(307);
@@ -198,15 +224,26 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(await (await fetch(location)).text()).toBe('layer through lambda');
     });
 
+    it('challenges anonymous callers with a realm on the host the client used', async () => {
+      const response = await handler(
+        httpApiEvent('GET', '/v2/admin/app/tags/list', { headers: { authorization: '' } }),
+        context,
+      );
+      expect(response.statusCode).toBe(401);
+      expect(response.headers?.['www-authenticate']).toBe(
+        'Bearer realm="https://registry.example.com/v2/auth",service="berth",scope="repository:admin/app:pull"',
+      );
+    });
+
     it('answers ALB events too, errors in the OCI form', async () => {
-      const tags = await handler(albEvent('GET', '/v2/org/app/tags/list'), context);
+      const tags = await handler(albEvent('GET', '/v2/admin/app/tags/list'), context);
       expect(tags.statusCode).toBe(200);
       expect(JSON.parse(Buffer.from(tags.body!, 'base64').toString())).toEqual({
-        name: 'org/app',
+        name: 'admin/app',
         tags: ['v1'],
       });
 
-      const missing = await handler(albEvent('GET', '/v2/org/app/manifests/nope'), context);
+      const missing = await handler(albEvent('GET', '/v2/admin/app/manifests/nope'), context);
       expect(missing.statusCode).toBe(404);
       expect(JSON.parse(Buffer.from(missing.body!, 'base64').toString()).errors[0].code).toBe(
         'MANIFEST_UNKNOWN',

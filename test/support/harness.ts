@@ -8,6 +8,9 @@ import { MemoryBlobStore } from '../../shared/adapters/blob/memory-blob-store.js
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
+import type { AccessOptions, AccessServices } from '../../shared/access/access-services.js';
+import { createAccessServices } from '../../shared/access/access-services.js';
+import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
@@ -33,6 +36,7 @@ export class FixedClock implements Clock {
 export interface TestRegistry {
   app: HttpApp;
   registry: Registry;
+  access: AccessServices;
   db: Kysely<Database>;
   clock: FixedClock;
   stores: Map<string, BlobStore>;
@@ -46,7 +50,14 @@ export interface TestRegistryOptions {
   extraLocations?: string[];
   /** A store of the test's own for the `local` location (an S3 store, say). */
   localStore?: BlobStore;
+  /**
+   * Access control. Protocol tests run an open registry (as CNCF
+   * distribution without auth); access tests turn accounts on.
+   */
+  access?: Partial<AccessOptions>;
 }
+
+export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
@@ -66,10 +77,30 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     newId: randomUUID,
     options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
   });
+  const access = createAccessServices(
+    {
+      store: new SqlIdentityStore(db),
+      clock,
+      newId: randomUUID,
+      tokenKey: TEST_TOKEN_KEY,
+      options: {
+        enabled: false,
+        superusers: ['admin'],
+        superusersFullAccess: false,
+        userInitialize: false,
+        tokenService: 'berth.test',
+        tokenExpirySeconds: 300,
+        maxFailedLogins: 5,
+        ...opts.access,
+      },
+    },
+    registry.listings,
+  );
   const silent = () => undefined;
   return {
-    app: createHttpApp({ registry, logUnknownError: silent }),
+    app: createHttpApp({ registry, access, logUnknownError: silent }),
     registry,
+    access,
     db,
     clock,
     stores,

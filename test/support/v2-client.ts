@@ -5,10 +5,51 @@ import type { HttpApp } from '../../shared/http/http-env.js';
 
 /** Small helpers that speak `/v2` to an in-process app, for tests. */
 export class V2Client {
-  constructor(private readonly app: HttpApp) {}
+  private readonly tokens = new Map<string, string>();
 
-  request(path: string, init: RequestInit = {}): Promise<Response> {
-    return Promise.resolve(this.app.request(path, init));
+  /**
+   * With credentials (`user:password`, or null for an anonymous token), the
+   * client answers Bearer challenges as docker does: it fetches a token for
+   * the challenged scope from the realm and retries once.
+   */
+  constructor(
+    private readonly app: HttpApp,
+    private readonly credentials?: string | null,
+  ) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    if (this.credentials === undefined) return this.app.request(path, init);
+    const scopeKey = path.startsWith('/v2/_catalog')
+      ? '_catalog'
+      : path.split('/').slice(2, 4).join('/');
+    const send = (token: string | undefined) => {
+      const headers = new Headers(init.headers);
+      if (token) headers.set('Authorization', `Bearer ${token}`);
+      return this.app.request(path, { ...init, headers });
+    };
+    const first = await send(this.tokens.get(scopeKey));
+    const challenge = first.headers.get('www-authenticate');
+    if (first.status !== 401 || !challenge?.startsWith('Bearer ')) return first;
+    const token = await this.token(challenge);
+    this.tokens.set(scopeKey, token);
+    return send(token);
+  }
+
+  /** Fetches a token as the challenge asks. */
+  async token(challenge: string): Promise<string> {
+    const params = Object.fromEntries(
+      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    const query = new URLSearchParams({ service: params.service ?? '' });
+    if (params.scope) query.set('scope', params.scope);
+    const headers: Record<string, string> = {};
+    if (this.credentials) {
+      headers.Authorization = `Basic ${Buffer.from(this.credentials).toString('base64')}`;
+    }
+    const response = await this.app.request(`/v2/auth?${query.toString()}`, { headers });
+    if (response.status !== 200)
+      throw new Error(`token: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { token: string }).token;
   }
 
   async pushBlob(

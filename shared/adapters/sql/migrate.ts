@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as registryCore from './migrations/0001-registry-core.js';
 import * as manifestContentInStorage from './migrations/0002-manifest-content-in-storage.js';
+import * as identity from './migrations/0003-identity.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -9,6 +10,7 @@ import * as manifestContentInStorage from './migrations/0002-manifest-content-in
 const MIGRATIONS: Record<string, Migration> = {
   '0001-registry-core': registryCore,
   '0002-manifest-content-in-storage': manifestContentInStorage,
+  '0003-identity': identity,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

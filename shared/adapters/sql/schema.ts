@@ -11,12 +11,26 @@ export interface Database {
   manifest_blob: ManifestBlobTable;
   manifest_child: ManifestChildTable;
   tag: TagTable;
+  account: AccountTable;
+  team: TeamTable;
+  team_member: TeamMemberTable;
+  repository_permission: RepositoryPermissionTable;
+  default_permission: DefaultPermissionTable;
+  app_token: AppTokenTable;
+  audit_log: AuditLogTable;
 }
 
 export interface RepositoryTable {
   id: Generated<number>;
   name: string;
   created_at_ms: number;
+  /** The user or organization owning it; null for repositories from before access control. */
+  namespace_id: number | null;
+  visibility: Generated<'public' | 'private'>;
+  state: Generated<'NORMAL' | 'READ_ONLY' | 'MIRROR'>;
+  description: Generated<string>;
+  /** The only account that may write to a repository in state MIRROR. */
+  mirror_robot_id: number | null;
 }
 
 export interface BlobTable {
@@ -86,4 +100,75 @@ export interface TagTable {
   manifest_id: number;
   lifetime_start_ms: number;
   lifetime_end_ms: number | null;
+}
+
+/** Users, organizations and robots share one name space, as in Quay. */
+export interface AccountTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'user' | 'organization' | 'robot';
+  email: string | null;
+  password_hash: string | null;
+  /** Robots: SHA-256 of the token; only the hash is kept. */
+  token_hash: string | null;
+  robot_owner_id: number | null;
+  description: Generated<string>;
+  invalid_login_attempts: Generated<number>;
+  last_invalid_login_ms: number | null;
+  created_at_ms: number;
+  last_accessed_ms: number | null;
+}
+
+export interface TeamTable {
+  id: Generated<number>;
+  organization_id: number;
+  name: string;
+  role: 'member' | 'creator' | 'admin';
+  description: Generated<string>;
+}
+
+export interface TeamMemberTable {
+  team_id: number;
+  account_id: number;
+}
+
+/** Exactly one of `account_id` and `team_id` is set. */
+export interface RepositoryPermissionTable {
+  id: Generated<number>;
+  repository_id: number;
+  account_id: number | null;
+  team_id: number | null;
+  role: 'read' | 'write' | 'admin';
+}
+
+export interface DefaultPermissionTable {
+  id: string;
+  organization_id: number;
+  account_id: number | null;
+  team_id: number | null;
+  role: 'read' | 'write' | 'admin';
+}
+
+export interface AppTokenTable {
+  id: string;
+  account_id: number;
+  title: string;
+  token_hash: string;
+  created_at_ms: number;
+  expires_at_ms: number | null;
+  last_accessed_ms: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  kind: string;
+  performer_id: number | null;
+  performer_name: string | null;
+  namespace_id: number | null;
+  namespace_name: string | null;
+  repository_id: number | null;
+  repository_name: string | null;
+  ip: string | null;
+  metadata: Record<string, unknown>;
+  created_at_ms: number;
 }

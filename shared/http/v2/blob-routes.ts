@@ -1,6 +1,7 @@
 import type { BlobRecord } from '../../ports/metadata-store.js';
-import type { Registry } from '../../registry/registry.js';
 import type { HttpApp } from '../http-env.js';
+import { authorize } from './authorize.js';
+import type { V2Deps } from './v2-deps.js';
 
 function blobHeaders(blob: BlobRecord): Record<string, string> {
   return {
@@ -13,13 +14,15 @@ function blobHeaders(blob: BlobRecord): Record<string, string> {
   };
 }
 
-export function registerBlobRoutes(app: HttpApp, registry: Registry): void {
+export function registerBlobRoutes(app: HttpApp, { registry, access }: V2Deps): void {
   app.on('HEAD', '/v2/:name{.+}/blobs/:digest', async (c) => {
+    await authorize(c, access, c.req.param('name'), 'pull');
     const blob = await registry.blobs.stat(c.req.param('name'), c.req.param('digest'));
     return c.body(null, 200, { ...blobHeaders(blob), 'Content-Length': String(blob.size) });
   });
 
   app.get('/v2/:name{.+}/blobs/:digest', async (c) => {
+    await authorize(c, access, c.req.param('name'), 'pull');
     const content = await registry.blobs.open(
       c.req.param('name'),
       c.req.param('digest'),
@@ -43,6 +46,7 @@ export function registerBlobRoutes(app: HttpApp, registry: Registry): void {
   });
 
   app.delete('/v2/:name{.+}/blobs/:digest', async (c) => {
+    await authorize(c, access, c.req.param('name'), 'delete');
     await registry.blobs.delete(c.req.param('name'), c.req.param('digest'));
     return c.body(null, 202, { 'Content-Length': '0' });
   });

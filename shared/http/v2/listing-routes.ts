@@ -1,11 +1,13 @@
 import { MediaType } from '../../oci/media-types.js';
-import type { Registry } from '../../registry/registry.js';
 import type { HttpApp } from '../http-env.js';
+import { authorize } from './authorize.js';
 import { nextLink } from './paths.js';
+import type { V2Deps } from './v2-deps.js';
 
-export function registerListingRoutes(app: HttpApp, registry: Registry): void {
+export function registerListingRoutes(app: HttpApp, { registry, access }: V2Deps): void {
   app.get('/v2/:name{.+}/tags/list', async (c) => {
     const name = c.req.param('name');
+    await authorize(c, access, name, 'pull');
     const page = await registry.listings.tags(name, {
       n: c.req.query('n'),
       last: c.req.query('last'),
@@ -16,6 +18,7 @@ export function registerListingRoutes(app: HttpApp, registry: Registry): void {
   });
 
   app.get('/v2/:name{.+}/referrers/:digest', async (c) => {
+    await authorize(c, access, c.req.param('name'), 'pull');
     const artifactType = c.req.query('artifactType') || undefined;
     const manifests = await registry.listings.referrers(
       c.req.param('name'),

@@ -1,8 +1,10 @@
 import type { ManifestRecord } from '../../ports/metadata-store.js';
-import type { Registry } from '../../registry/registry.js';
+import { looksLikeDigest } from '../../oci/grammar.js';
 import type { HttpApp } from '../http-env.js';
+import { authorize } from './authorize.js';
 import { requestBody } from '../request-body.js';
 import { manifestPath } from './paths.js';
+import type { V2Deps } from './v2-deps.js';
 
 function manifestHeaders(manifest: ManifestRecord): Record<string, string> {
   return {
@@ -13,26 +15,34 @@ function manifestHeaders(manifest: ManifestRecord): Record<string, string> {
   };
 }
 
-export function registerManifestRoutes(app: HttpApp, registry: Registry): void {
+function referenceMetadata(reference: string, digest: string): Record<string, string> {
+  return looksLikeDigest(reference)
+    ? { manifest_digest: digest }
+    : { tag: reference, manifest_digest: digest };
+}
+
+export function registerManifestRoutes(app: HttpApp, { registry, access }: V2Deps): void {
   app.on('HEAD', '/v2/:name{.+}/manifests/:reference', async (c) => {
+    await authorize(c, access, c.req.param('name'), 'pull');
     const manifest = await registry.manifests.get(c.req.param('name'), c.req.param('reference'));
     return c.body(null, 200, manifestHeaders(manifest));
   });
 
   app.get('/v2/:name{.+}/manifests/:reference', async (c) => {
-    const manifest = await registry.manifests.getWithContent(
-      c.req.param('name'),
-      c.req.param('reference'),
-    );
+    const { name, reference } = c.req.param();
+    const caller = await authorize(c, access, name, 'pull');
+    const manifest = await registry.manifests.getWithContent(name, reference);
+    await access.record(caller, 'pull_repo', name, referenceMetadata(reference, manifest.digest));
     // slice(): a private ArrayBuffer, not a view into a pooled Buffer.
     return c.body(manifest.content.slice(), 200, manifestHeaders(manifest));
   });
 
   app.put('/v2/:name{.+}/manifests/:reference', async (c) => {
-    const name = c.req.param('name');
+    const { name, reference } = c.req.param();
+    const caller = await authorize(c, access, name, 'push');
     const stored = await registry.manifests.put(
       name,
-      c.req.param('reference'),
+      reference,
       c.req.header('content-type') ?? '',
       requestBody(c),
     );
@@ -42,11 +52,18 @@ export function registerManifestRoutes(app: HttpApp, registry: Registry): void {
       'Content-Length': '0',
     };
     if (stored.subjectDigest) headers['OCI-Subject'] = stored.subjectDigest;
+    await access.record(caller, 'push_repo', name, referenceMetadata(reference, stored.digest));
     return c.body(null, 201, headers);
   });
 
   app.delete('/v2/:name{.+}/manifests/:reference', async (c) => {
-    await registry.manifests.delete(c.req.param('name'), c.req.param('reference'));
+    const { name, reference } = c.req.param();
+    const caller = await authorize(c, access, name, 'delete');
+    await registry.manifests.delete(name, reference);
+    const metadata = looksLikeDigest(reference)
+      ? { manifest_digest: reference }
+      : { tag: reference };
+    await access.record(caller, 'delete_tag', name, metadata);
     return c.body(null, 202, { 'Content-Length': '0' });
   });
 }

@@ -1,8 +1,10 @@
 import { rangeHeader } from '../../registry/uploads.js';
-import type { Registry } from '../../registry/registry.js';
+import { AccessError } from '../../errors/access-error.js';
 import type { HttpApp } from '../http-env.js';
+import { authorize, callerOf } from './authorize.js';
 import { optionalRequestBody, requestBody } from '../request-body.js';
 import { blobPath, uploadPath } from './paths.js';
+import type { V2Deps } from './v2-deps.js';
 
 function sessionHeaders(name: string, uploadId: string, size: number): Record<string, string> {
   return {
@@ -22,20 +24,40 @@ function createdHeaders(name: string, digest: string): Record<string, string> {
   };
 }
 
-export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
+export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps): void {
+  /**
+   * A mount reads the source repository, so it needs read access there; an
+   * access-controlled registry also needs to know the source. Otherwise the
+   * mount quietly becomes an ordinary upload, as the spec allows, and tells
+   * nothing about the source.
+   */
+  async function permittedMount(
+    c: Parameters<typeof callerOf>[0],
+    mount: string | undefined,
+    from: string | undefined,
+  ): Promise<{ digest: string; from?: string } | undefined> {
+    if (!mount) return undefined;
+    if (!access.enforcing) return from ? { digest: mount, from } : { digest: mount };
+    if (!from) return undefined;
+    try {
+      await access.authorize(await callerOf(c, access), from, 'pull');
+      return { digest: mount, from };
+    } catch (error) {
+      if (error instanceof AccessError) return undefined;
+      throw error;
+    }
+  }
+
   app.post('/v2/:name{.+}/blobs/uploads', async (c) => {
     const name = c.req.param('name');
-    const mount = c.req.query('mount');
+    await authorize(c, access, name, 'push');
     const digest = c.req.query('digest');
-    if (!mount && digest) {
+    const mount = await permittedMount(c, c.req.query('mount'), c.req.query('from'));
+    if (!c.req.query('mount') && digest) {
       const stored = await registry.uploads.uploadMonolithic(name, digest, requestBody(c));
       return c.body(null, 201, createdHeaders(name, stored));
     }
-    const from = c.req.query('from');
-    const started = await registry.uploads.start(
-      name,
-      mount ? (from ? { digest: mount, from } : { digest: mount }) : undefined,
-    );
+    const started = await registry.uploads.start(name, mount);
     if (started.kind === 'blob') return c.body(null, 201, createdHeaders(name, started.digest));
     return c.body(null, 202, {
       ...sessionHeaders(name, started.uploadId, started.offset),
@@ -45,12 +67,14 @@ export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
 
   app.get('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
+    await authorize(c, access, name, 'push');
     const size = await registry.uploads.status(name, uploadId);
     return c.body(null, 204, sessionHeaders(name, uploadId, size));
   });
 
   app.patch('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
+    await authorize(c, access, name, 'push');
     const size = await registry.uploads.append(
       name,
       uploadId,
@@ -62,6 +86,7 @@ export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
 
   app.put('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
+    await authorize(c, access, name, 'push');
     const digest = await registry.uploads.finish(
       name,
       uploadId,
@@ -74,6 +99,7 @@ export function registerUploadRoutes(app: HttpApp, registry: Registry): void {
 
   app.delete('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
+    await authorize(c, access, name, 'push');
     await registry.uploads.cancel(name, uploadId);
     return c.body(null, 204);
   });

@@ -1,0 +1,42 @@
+import { hkdfSync, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { createAccessServices, type AccessServices } from '../../shared/access/access-services.js';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import type { BerthConfig } from '../../shared/config/config.js';
+import type { Clock } from '../../shared/ports/clock.js';
+import type { Registry } from '../../shared/registry/registry.js';
+
+/** Derives the token-signing key from the registry's secret, so the secret itself signs nothing. */
+export function tokenKeyFrom(secret: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, 'berth', 'registry token signing', 32));
+}
+
+/** Identity and access on the same database as the registry, for any runtime. */
+export function accessFromConfig(
+  config: BerthConfig,
+  db: Kysely<Database>,
+  registry: Registry,
+  secret: string,
+  clock: Clock = registry.deps.clock,
+): AccessServices {
+  const a = config.access;
+  return createAccessServices(
+    {
+      store: new SqlIdentityStore(db),
+      clock,
+      newId: randomUUID,
+      tokenKey: tokenKeyFrom(secret),
+      options: {
+        enabled: a.enabled,
+        superusers: a.superusers,
+        superusersFullAccess: a.superusersFullAccess,
+        userInitialize: a.userInitialize,
+        tokenService: a.tokenService,
+        tokenExpirySeconds: a.tokenExpirySeconds,
+        maxFailedLogins: a.maxFailedLogins,
+      },
+    },
+    registry.listings,
+  );
+}

@@ -1,0 +1,67 @@
+import type { Clock } from '../ports/clock.js';
+import type { IdentityStore } from '../ports/identity-store.js';
+import type { ListingService } from '../registry/listings.js';
+import { AuditLog } from './audit.js';
+import { Authenticator } from './authenticator.js';
+import { OpenRegistryAccess } from './open-registry-access.js';
+import { AccountRegistryAccess, type RegistryAccess } from './registry-access.js';
+import { RegistryTokens } from './registry-tokens.js';
+import { RepositoryAccess } from './repository-access.js';
+
+export interface AccessOptions {
+  /** False: an open registry without accounts (`BERTH_ACCESS_CONTROL=false`). */
+  enabled: boolean;
+  superusers: string[];
+  superusersFullAccess: boolean;
+  /** Quay's FEATURE_USER_INITIALIZE: the first user is made through `POST /api/v1/user/initialize`. */
+  userInitialize: boolean;
+  tokenService: string;
+  tokenExpirySeconds: number;
+  maxFailedLogins: number;
+}
+
+export interface AccessDeps {
+  store: IdentityStore;
+  clock: Clock;
+  newId: () => string;
+  /** 32 bytes that sign this registry's tokens; never leaves the process. */
+  tokenKey: Uint8Array;
+  options: AccessOptions;
+}
+
+/** Identity and access, assembled once per process from its ports. */
+export interface AccessServices {
+  deps: AccessDeps;
+  rules: RepositoryAccess;
+  authenticator: Authenticator;
+  audit: AuditLog;
+  registryAccess: RegistryAccess;
+}
+
+export function createAccessServices(deps: AccessDeps, listings: ListingService): AccessServices {
+  const { store, clock, options } = deps;
+  const rules = new RepositoryAccess(store, options);
+  const authenticator = new Authenticator(store, clock, {
+    superusers: new Set(options.superusers),
+    maxFailedLogins: options.maxFailedLogins,
+  });
+  const audit = new AuditLog(store, clock);
+  const tokens = new RegistryTokens({
+    key: deps.tokenKey,
+    service: options.tokenService,
+    expirySeconds: options.tokenExpirySeconds,
+    clock,
+  });
+  const registryAccess: RegistryAccess = options.enabled
+    ? new AccountRegistryAccess({
+        store,
+        rules,
+        authenticator,
+        tokens,
+        audit,
+        superusersFullAccess: options.superusersFullAccess,
+        clock,
+      })
+    : new OpenRegistryAccess(listings);
+  return { deps, rules, authenticator, audit, registryAccess };
+}

@@ -1,0 +1,83 @@
+import type { Clock } from '../ports/clock.js';
+import type { AccountRecord, IdentityStore, RepositoryInfo } from '../ports/identity-store.js';
+import { accountOf, type Principal } from './principal.js';
+import { namespaceOf } from './roles.js';
+
+/** Quay's log kinds for what Berth records. */
+export type AuditKind =
+  | 'push_repo'
+  | 'pull_repo'
+  | 'delete_tag'
+  | 'create_tag'
+  | 'move_tag'
+  | 'revert_tag'
+  | 'create_repo'
+  | 'delete_repo'
+  | 'change_repo_visibility'
+  | 'change_repo_state'
+  | 'set_repo_description'
+  | 'change_repo_permission'
+  | 'delete_repo_permission'
+  | 'create_prototype_permission'
+  | 'delete_prototype_permission'
+  | 'org_create'
+  | 'org_delete'
+  | 'org_change_email'
+  | 'org_create_team'
+  | 'org_delete_team'
+  | 'org_set_team_role'
+  | 'org_add_team_member'
+  | 'org_remove_team_member'
+  | 'create_robot'
+  | 'delete_robot'
+  | 'regenerate_robot_token'
+  | 'user_create'
+  | 'user_delete'
+  | 'user_change_password'
+  | 'user_change_email'
+  | 'create_app_specific_token'
+  | 'revoke_app_specific_token';
+
+export interface AuditTarget {
+  namespace?: AccountRecord | null;
+  repository?: RepositoryInfo | null;
+}
+
+/** Writes the audit log; every change of content, access or accounts goes through here. */
+export class AuditLog {
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(
+    kind: AuditKind,
+    performer: Principal,
+    target: AuditTarget,
+    metadata: Record<string, unknown> = {},
+    ip: string | null = null,
+  ): Promise<void> {
+    const account = accountOf(performer);
+    const repository = target.repository ?? null;
+    let namespace = target.namespace ?? null;
+    if (!namespace && repository?.namespaceId != null) {
+      namespace = await this.store.findAccountById(repository.namespaceId);
+    }
+    await this.store.appendAudit({
+      kind,
+      performer: account ? { id: account.id, name: account.name } : null,
+      namespace: namespace ? { id: namespace.id, name: namespace.name } : null,
+      repository: repository
+        ? {
+            id: repository.id,
+            name:
+              repository.name.slice((namespaceOf(repository.name) ?? '').length + 1) ||
+              repository.name,
+          }
+        : null,
+      ip,
+      metadata: { ...metadata, ...(repository ? { repo: repository.name } : {}) },
+      createdAtMs: this.clock.now(),
+    });
+  }
+}

@@ -1,0 +1,215 @@
+import { accessError } from '../errors/access-error.js';
+import type { IdentityStore } from '../ports/identity-store.js';
+import { paginate, type PageOf, type PageRequest } from '../registry/paging.js';
+import type { AuditKind, AuditLog } from './audit.js';
+import { parseBasic, parseBearer, type Authenticator } from './authenticator.js';
+import { ANONYMOUS, isSuperuser, type Principal } from './principal.js';
+import type { RegistryTokens, VerifiedToken } from './registry-tokens.js';
+import type { RepositoryAccess } from './repository-access.js';
+import { intersect, parseScopes, scopeString, type AccessGrant } from './scopes.js';
+
+/** Someone calling `/v2`: who, and the token they came with, if any. */
+export interface Caller {
+  principal: Principal;
+  token: VerifiedToken | null;
+  ip: string | null;
+}
+
+export type RegistryOperation = 'pull' | 'push' | 'delete';
+
+export interface TokenResponse {
+  token: string;
+  access_token: string;
+  expires_in: number;
+  issued_at: string;
+}
+
+/** Who may do what on `/v2`. */
+export interface RegistryAccess {
+  /** False for an open registry, where anyone may do anything. */
+  readonly enforcing: boolean;
+  /** The `service` of this registry's tokens; null when it issues none. */
+  readonly service: string | null;
+  identify(authorization: string | undefined, ip: string | null): Promise<Caller>;
+  /**
+   * Returns if the caller may; throws an `AccessError` otherwise. A push to
+   * a repository that does not exist yet creates it, private, when the
+   * caller may create repositories in its namespace.
+   */
+  authorize(caller: Caller, name: string, operation: RegistryOperation): Promise<void>;
+  catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>>;
+  issueToken(
+    authorization: string | undefined,
+    request: { service?: string | undefined; scopes: string[] },
+  ): Promise<TokenResponse>;
+  record(
+    caller: Caller,
+    kind: AuditKind,
+    name: string,
+    metadata: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+/** Tokens may carry either spelling for deletes; clients differ. */
+const TOKEN_ACTIONS: Record<RegistryOperation, string[]> = {
+  pull: ['pull', '*'],
+  push: ['push', '*'],
+  delete: ['delete', 'push', '*'],
+};
+
+export interface AccountRegistryAccessDeps {
+  store: IdentityStore;
+  rules: RepositoryAccess;
+  authenticator: Authenticator;
+  tokens: RegistryTokens;
+  audit: AuditLog;
+  /** Quay's FEATURE_SUPERUSERS_FULL_ACCESS, for the catalog. */
+  superusersFullAccess: boolean;
+  clock: { now(): number };
+}
+
+export class AccountRegistryAccess implements RegistryAccess {
+  readonly enforcing = true;
+
+  constructor(private readonly deps: AccountRegistryAccessDeps) {}
+
+  get service(): string {
+    return this.deps.tokens.service;
+  }
+
+  async identify(authorization: string | undefined, ip: string | null): Promise<Caller> {
+    const bearer = parseBearer(authorization);
+    if (bearer) {
+      const token = await this.deps.tokens.verify(bearer);
+      if (token.accountId === null) return { principal: ANONYMOUS, token, ip };
+      const account = await this.deps.store.findAccountById(token.accountId);
+      if (!account)
+        throw accessError('unauthorized', 'invalid token', { challengeError: 'invalid_token' });
+      return { principal: this.deps.authenticator.principalFor(account), token, ip };
+    }
+    const basic = parseBasic(authorization);
+    if (basic) {
+      const principal = await this.deps.authenticator.login(basic.username, basic.password);
+      return { principal, token: null, ip };
+    }
+    if (authorization) throw accessError('unauthorized', 'unsupported authorization scheme');
+    return { principal: ANONYMOUS, token: null, ip };
+  }
+
+  async authorize(caller: Caller, name: string, operation: RegistryOperation): Promise<void> {
+    const tokenGrant = caller.token?.access.find((g) => g.type === 'repository' && g.name === name);
+    const tokenAllows =
+      caller.token === null ||
+      (tokenGrant?.actions.some((a) => TOKEN_ACTIONS[operation].includes(a)) ?? false);
+    // Reads trust the token; writes also check the rules as they stand now,
+    // so a revoked grant or a repository made read-only takes effect at once.
+    if (tokenAllows && caller.token && operation === 'pull') return;
+    const { actions, repository } = await this.deps.rules.actionsOnName(caller.principal, name);
+    // A token without the scope sends the client back for a better one, if there is one to get.
+    if (!tokenAllows && actions.has(operation)) throw this.challenge(caller, name, operation);
+    if (actions.has(operation)) {
+      if (operation === 'push' && !repository) await this.createOnPush(caller, name);
+      return;
+    }
+    const known = caller.principal.kind !== 'anonymous';
+    if (known && operation !== 'pull' && actions.has('pull')) {
+      throw accessError('forbidden', this.writeRefusal(repository?.state));
+    }
+    throw this.challenge(caller, name, operation);
+  }
+
+  private writeRefusal(state: string | undefined): string {
+    if (state === 'READ_ONLY') return 'the repository is read-only';
+    if (state === 'MIRROR')
+      return 'the repository is a mirror; only its mirror robot may write to it';
+    return 'you do not have write access to this repository';
+  }
+
+  /** `401` with the scope to ask for: the same whether the repository is private or missing. */
+  private challenge(caller: Caller, name: string, operation: RegistryOperation) {
+    return accessError('unauthorized', 'authentication required', {
+      scope: scopeString(name, operation === 'pull' ? ['pull'] : ['pull', 'push']),
+      ...(caller.principal.kind !== 'anonymous' || caller.token
+        ? { challengeError: 'insufficient_scope' as const }
+        : {}),
+    });
+  }
+
+  private async createOnPush(caller: Caller, name: string): Promise<void> {
+    const namespace = await this.deps.rules.namespaceFor(name);
+    const principal = caller.principal;
+    if (!namespace || principal.kind === 'anonymous') {
+      throw accessError('unauthorized', 'authentication required', {
+        scope: scopeString(name, ['pull', 'push']),
+      });
+    }
+    const ownNamespace = principal.kind === 'user' && principal.account.id === namespace.id;
+    const repository = await this.deps.store.createRepository({
+      name,
+      namespaceId: namespace.id,
+      visibility: 'private',
+      description: '',
+      // The creator administers what they create, unless it is theirs anyway.
+      creatorGrant: ownNamespace ? null : { accountId: principal.account.id, role: 'admin' },
+      nowMs: this.deps.clock.now(),
+    });
+    await this.deps.audit.record(
+      'create_repo',
+      principal,
+      { namespace, repository },
+      {},
+      caller.ip,
+    );
+  }
+
+  async catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>> {
+    const account = caller.principal.kind === 'anonymous' ? null : caller.principal.account;
+    return paginate(page, async (limit, after) => {
+      const rows = await this.deps.store.listRepositories({
+        viewerId: account?.id ?? null,
+        superuser: isSuperuser(caller.principal) && this.deps.superusersFullAccess,
+        limit,
+        ...(after === undefined ? {} : { after }),
+      });
+      return rows.map((r) => r.name);
+    });
+  }
+
+  async issueToken(
+    authorization: string | undefined,
+    request: { service?: string | undefined; scopes: string[] },
+  ): Promise<TokenResponse> {
+    if (request.service && request.service !== this.deps.tokens.service) {
+      throw accessError('invalid_request', `unknown service ${request.service}`);
+    }
+    if (parseBearer(authorization)) {
+      throw accessError('unauthorized', 'use Basic credentials to obtain a token');
+    }
+    const caller = await this.identify(authorization, null);
+    const principal = caller.principal;
+    const granted: AccessGrant[] = [];
+    for (const asked of parseScopes(request.scopes)) {
+      if (asked.type === 'registry') {
+        // The catalog filters by the caller's rights itself.
+        if (asked.actions.length > 0) granted.push(asked);
+        continue;
+      }
+      const { actions } = await this.deps.rules.actionsOnName(principal, asked.name);
+      const allowed = intersect(asked.actions, actions);
+      granted.push({ ...asked, actions: allowed });
+    }
+    const subject = principal.kind === 'anonymous' ? null : principal.account;
+    const issued = await this.deps.tokens.issue(subject, granted);
+    return {
+      token: issued.token,
+      access_token: issued.token,
+      expires_in: issued.expiresIn,
+      issued_at: issued.issuedAt,
+    };
+  }
+
+  async record(caller: Caller, kind: AuditKind, name: string, metadata: Record<string, unknown>) {
+    const repository = await this.deps.store.findRepository(name);
+    await this.deps.audit.record(kind, caller.principal, { repository }, metadata, caller.ip);
+  }
+}

@@ -1,0 +1,79 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { accessError } from '../errors/access-error.js';
+import type { Clock } from '../ports/clock.js';
+import type { AccessGrant } from './scopes.js';
+
+export interface RegistryTokenOptions {
+  /** HMAC key; only this registry issues and checks its tokens. */
+  key: Uint8Array;
+  /** The `service` clients name in `/v2/auth`; the token's audience. */
+  service: string;
+  expirySeconds: number;
+  clock: Clock;
+}
+
+export interface VerifiedToken {
+  /** Account id of the subject; null for an anonymous token. */
+  accountId: number | null;
+  subject: string;
+  access: AccessGrant[];
+}
+
+const ISSUER = 'berth';
+const ALGORITHM = 'HS256';
+
+/**
+ * Docker registry tokens: JWTs whose `access` claim lists exactly what the
+ * caller may do. HS256 only; `alg: none`, other algorithms, other keys,
+ * other audiences and expired tokens are all refused.
+ */
+export class RegistryTokens {
+  constructor(private readonly options: RegistryTokenOptions) {}
+
+  get service(): string {
+    return this.options.service;
+  }
+
+  async issue(
+    subject: { id: number; name: string } | null,
+    access: AccessGrant[],
+  ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+    const nowSeconds = Math.floor(this.options.clock.now() / 1000);
+    const token = await new SignJWT({ access, ...(subject ? { account_id: subject.id } : {}) })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(this.options.service)
+      .setSubject(subject?.name ?? '')
+      .setIssuedAt(nowSeconds)
+      .setNotBefore(nowSeconds)
+      .setExpirationTime(nowSeconds + this.options.expirySeconds)
+      .setJti(crypto.randomUUID())
+      .sign(this.options.key);
+    return {
+      token,
+      expiresIn: this.options.expirySeconds,
+      issuedAt: new Date(nowSeconds * 1000).toISOString(),
+    };
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    try {
+      const { payload } = await jwtVerify(token, this.options.key, {
+        algorithms: [ALGORITHM],
+        issuer: ISSUER,
+        audience: this.options.service,
+        currentDate: new Date(this.options.clock.now()),
+        requiredClaims: ['exp', 'sub'],
+      });
+      const access = Array.isArray(payload.access) ? (payload.access as AccessGrant[]) : [];
+      const accountId = typeof payload.account_id === 'number' ? payload.account_id : null;
+      return { accountId, subject: payload.sub ?? '', access };
+    } catch (error) {
+      const expired = error instanceof joseErrors.JWTExpired;
+      throw accessError('unauthorized', expired ? 'token expired' : 'invalid token', {
+        challengeError: 'invalid_token',
+        cause: error,
+      });
+    }
+  }
+}

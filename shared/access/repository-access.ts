@@ -1,0 +1,95 @@
+import type {
+  AccountRecord,
+  IdentityStore,
+  RepositoryInfo,
+  RepositoryRole,
+} from '../ports/identity-store.js';
+import { isSuperuser, type Principal } from './principal.js';
+import { actionsOfRole, higherRole, namespaceOf, type RepositoryAction } from './roles.js';
+
+export interface AccessRulesOptions {
+  /** Quay's FEATURE_SUPERUSERS_FULL_ACCESS: superusers read and write every repository. */
+  superusersFullAccess: boolean;
+}
+
+/**
+ * The access rules, in one place:
+ * - a user owns their namespace and administers every repository in it;
+ * - members of an organization team with role `admin` administer every
+ *   repository of the organization; `creator` may create repositories;
+ * - everything else comes from explicit grants (to the account or its teams);
+ * - anyone may pull a public repository;
+ * - `READ_ONLY` repositories refuse every write; `MIRROR` repositories take
+ *   writes from their mirror robot only.
+ */
+export class RepositoryAccess {
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly options: AccessRulesOptions,
+  ) {}
+
+  async roleOn(principal: Principal, repository: RepositoryInfo): Promise<RepositoryRole | null> {
+    if (principal.kind === 'anonymous') return null;
+    if (isSuperuser(principal) && this.options.superusersFullAccess) return 'admin';
+    const account = principal.account;
+    if (principal.kind === 'user' && repository.namespaceId === account.id) return 'admin';
+    const facts = await this.store.accessFacts(repository, account.id);
+    if (facts.teamRole === 'admin') return 'admin';
+    return facts.grantedRole;
+  }
+
+  /** What the principal may do to the repository as it stands. */
+  async actionsOn(
+    principal: Principal,
+    repository: RepositoryInfo,
+  ): Promise<Set<RepositoryAction>> {
+    let role = await this.roleOn(principal, repository);
+    if (repository.visibility === 'public') role = higherRole(role, 'read');
+    const actions = actionsOfRole(role);
+    const isMirrorRobot =
+      principal.kind === 'robot' && principal.account.id === repository.mirrorRobotId;
+    if (repository.state === 'READ_ONLY' || (repository.state === 'MIRROR' && !isMirrorRobot)) {
+      actions.delete('push');
+      actions.delete('delete');
+    }
+    return actions;
+  }
+
+  /** What the principal may do to `name`, whether or not the repository exists yet. */
+  async actionsOnName(
+    principal: Principal,
+    name: string,
+  ): Promise<{ actions: Set<RepositoryAction>; repository: RepositoryInfo | null }> {
+    const repository = await this.store.findRepository(name);
+    if (repository) return { actions: await this.actionsOn(principal, repository), repository };
+    const namespace = await this.namespaceFor(name);
+    const creatable = namespace !== null && (await this.canCreateIn(principal, namespace));
+    return { actions: new Set(creatable ? ['pull', 'push'] : []), repository: null };
+  }
+
+  async namespaceFor(name: string): Promise<AccountRecord | null> {
+    const namespaceName = namespaceOf(name);
+    if (namespaceName === null) return null;
+    const namespace = await this.store.findAccount(namespaceName);
+    return namespace && namespace.kind !== 'robot' ? namespace : null;
+  }
+
+  async canCreateIn(principal: Principal, namespace: AccountRecord): Promise<boolean> {
+    if (principal.kind === 'anonymous') return false;
+    if (isSuperuser(principal) && this.options.superusersFullAccess) return true;
+    if (principal.kind === 'user' && namespace.id === principal.account.id) return true;
+    if (namespace.kind !== 'organization') return false;
+    const teams = await this.store.teamsOf(namespace.id, principal.account.id);
+    return teams.some((t) => t.role === 'creator' || t.role === 'admin');
+  }
+
+  /** Organization administration: admin team members, and superusers. */
+  async isOrganizationAdmin(principal: Principal, organization: AccountRecord): Promise<boolean> {
+    if (principal.kind === 'anonymous') return false;
+    if (isSuperuser(principal)) return true;
+    if (principal.kind === 'user' && principal.account.id === organization.id) return true;
+    if (organization.kind !== 'organization') return false;
+    const teams = await this.store.teamsOf(organization.id, principal.account.id);
+    return principal.kind === 'user' && teams.some((t) => t.role === 'admin');
+  }
+}

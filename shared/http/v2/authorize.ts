@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import type { Caller, RegistryAccess, RegistryOperation } from '../../access/registry-access.js';
+import type { HttpEnv } from '../http-env.js';
+
+/** The client's address as the front door reports it; for the audit log only. */
+export function clientIp(c: Context<HttpEnv>): string | null {
+  const forwarded = c.req.header('x-forwarded-for');
+  return forwarded ? forwarded.split(',')[0]!.trim() : null;
+}
+
+/** Authenticates the request once and remembers the caller for the rest of it. */
+export async function callerOf(c: Context<HttpEnv>, access: RegistryAccess): Promise<Caller> {
+  const known = c.get('caller');
+  if (known) return known;
+  const caller = await access.identify(c.req.header('authorization'), clientIp(c));
+  c.set('caller', caller);
+  return caller;
+}
+
+export async function authorize(
+  c: Context<HttpEnv>,
+  access: RegistryAccess,
+  name: string,
+  operation: RegistryOperation,
+): Promise<Caller> {
+  const caller = await callerOf(c, access);
+  await access.authorize(caller, name, operation);
+  return caller;
+}

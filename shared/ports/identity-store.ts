@@ -1,0 +1,223 @@
+/**
+ * Who exists and who may do what: accounts, teams, repository permissions,
+ * tokens and the audit log. The SQL adapter runs on every Postgres we use.
+ */
+
+export type AccountKind = 'user' | 'organization' | 'robot';
+export type RepositoryRole = 'read' | 'write' | 'admin';
+export type TeamRole = 'member' | 'creator' | 'admin';
+export type Visibility = 'public' | 'private';
+export type RepositoryState = 'NORMAL' | 'READ_ONLY' | 'MIRROR';
+
+export interface AccountRecord {
+  id: number;
+  name: string;
+  kind: AccountKind;
+  email: string | null;
+  description: string;
+  /** Robots: the user or organization that owns them. */
+  robotOwnerId: number | null;
+  createdAtMs: number;
+  lastAccessedMs: number | null;
+}
+
+export interface NewAccount {
+  name: string;
+  kind: AccountKind;
+  email?: string | null;
+  passwordHash?: string | null;
+  tokenHash?: string | null;
+  robotOwnerId?: number | null;
+  description?: string;
+  nowMs: number;
+}
+
+/** What a login check needs; never leaves the core. */
+export interface LoginSecrets {
+  passwordHash: string | null;
+  tokenHash: string | null;
+  invalidLoginAttempts: number;
+  lastInvalidLoginMs: number | null;
+}
+
+export interface TeamRecord {
+  id: number;
+  organizationId: number;
+  name: string;
+  role: TeamRole;
+  description: string;
+  memberCount: number;
+  repositoryCount: number;
+}
+
+export interface RepositoryInfo {
+  id: number;
+  /** The full name, `namespace/...`. */
+  name: string;
+  namespaceId: number | null;
+  visibility: Visibility;
+  state: RepositoryState;
+  description: string;
+  mirrorRobotId: number | null;
+  createdAtMs: number;
+}
+
+export type Delegate = { accountId: number } | { teamId: number };
+
+export interface PermissionEntry {
+  role: RepositoryRole;
+  /** The account or team's name. */
+  name: string;
+  kind: 'user' | 'robot' | 'team';
+}
+
+export interface DefaultPermissionEntry extends PermissionEntry {
+  id: string;
+}
+
+/** The facts an access decision about one account and one repository needs. */
+export interface AccessFacts {
+  /** Highest role granted directly or through a team on the repository. */
+  grantedRole: RepositoryRole | null;
+  /** Highest role among the account's teams in the repository's organization. */
+  teamRole: TeamRole | null;
+}
+
+export interface AppTokenRecord {
+  id: string;
+  accountId: number;
+  title: string;
+  createdAtMs: number;
+  expiresAtMs: number | null;
+  lastAccessedMs: number | null;
+}
+
+export interface AuditEntry {
+  kind: string;
+  performer: { id: number; name: string } | null;
+  namespace: { id: number; name: string } | null;
+  repository: { id: number; name: string } | null;
+  ip: string | null;
+  metadata: Record<string, unknown>;
+  createdAtMs: number;
+}
+
+export interface AuditQuery {
+  repositoryId?: number;
+  namespaceId?: number;
+  performerId?: number;
+  fromMs: number;
+  toMs: number;
+  /** Only entries older than this id (the previous page's last). */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface RepositoryQuery {
+  /** Whose view: null for anonymous. Superusers see everything. */
+  viewerId: number | null;
+  superuser: boolean;
+  namespaceId?: number;
+  publicOnly?: boolean;
+  after?: string;
+  limit: number;
+}
+
+export class AccountExistsError extends Error {
+  constructor(readonly accountName: string) {
+    super(`an account named ${accountName} (or with that e-mail) already exists`);
+    this.name = 'AccountExistsError';
+  }
+}
+
+export interface IdentityStore {
+  createAccount(account: NewAccount): Promise<AccountRecord>;
+  findAccount(name: string): Promise<AccountRecord | null>;
+  findAccountById(id: number): Promise<AccountRecord | null>;
+  countAccounts(kind: AccountKind): Promise<number>;
+  listAccounts(
+    kind: AccountKind,
+    after: string | undefined,
+    limit: number,
+  ): Promise<AccountRecord[]>;
+  updateAccount(
+    id: number,
+    changes: {
+      email?: string | null;
+      description?: string;
+      passwordHash?: string;
+      tokenHash?: string;
+    },
+  ): Promise<void>;
+  deleteAccount(id: number): Promise<void>;
+  loginSecrets(id: number): Promise<LoginSecrets>;
+  recordLoginFailure(id: number, nowMs: number): Promise<void>;
+  recordLoginSuccess(id: number, nowMs: number): Promise<void>;
+  listRobots(ownerId: number): Promise<AccountRecord[]>;
+
+  upsertTeam(
+    organizationId: number,
+    name: string,
+    role: TeamRole,
+    description: string,
+  ): Promise<TeamRecord>;
+  findTeam(organizationId: number, name: string): Promise<TeamRecord | null>;
+  listTeams(organizationId: number): Promise<TeamRecord[]>;
+  deleteTeam(teamId: number): Promise<void>;
+  addTeamMember(teamId: number, accountId: number): Promise<void>;
+  removeTeamMember(teamId: number, accountId: number): Promise<boolean>;
+  listTeamMembers(teamId: number): Promise<AccountRecord[]>;
+  /** Teams of `accountId` in the organization. */
+  teamsOf(organizationId: number, accountId: number): Promise<TeamRecord[]>;
+  /** Organizations in which the account is on a team, with the highest team role there. */
+  organizationsOf(accountId: number): Promise<{ organization: AccountRecord; role: TeamRole }[]>;
+
+  findRepository(name: string): Promise<RepositoryInfo | null>;
+  /**
+   * Creates the repository with the organization's default permissions and,
+   * if given, a grant for its creator, in one transaction. An existing
+   * repository of that name is returned unchanged.
+   */
+  createRepository(repository: {
+    name: string;
+    namespaceId: number;
+    visibility: Visibility;
+    description: string;
+    creatorGrant: { accountId: number; role: RepositoryRole } | null;
+    nowMs: number;
+  }): Promise<RepositoryInfo>;
+  updateRepository(
+    id: number,
+    changes: {
+      visibility?: Visibility;
+      state?: RepositoryState;
+      description?: string;
+      mirrorRobotId?: number | null;
+    },
+  ): Promise<void>;
+  deleteRepository(id: number): Promise<void>;
+  listRepositories(query: RepositoryQuery): Promise<RepositoryInfo[]>;
+
+  accessFacts(repository: RepositoryInfo, accountId: number): Promise<AccessFacts>;
+  listPermissions(repositoryId: number, kind: 'account' | 'team'): Promise<PermissionEntry[]>;
+  setPermission(repositoryId: number, delegate: Delegate, role: RepositoryRole): Promise<void>;
+  deletePermission(repositoryId: number, delegate: Delegate): Promise<boolean>;
+
+  listDefaultPermissions(organizationId: number): Promise<DefaultPermissionEntry[]>;
+  createDefaultPermission(
+    id: string,
+    organizationId: number,
+    delegate: Delegate,
+    role: RepositoryRole,
+  ): Promise<void>;
+  deleteDefaultPermission(organizationId: number, id: string): Promise<boolean>;
+
+  createAppToken(token: AppTokenRecord & { tokenHash: string }): Promise<void>;
+  findAppTokenByHash(tokenHash: string): Promise<AppTokenRecord | null>;
+  listAppTokens(accountId: number): Promise<AppTokenRecord[]>;
+  deleteAppToken(accountId: number, id: string): Promise<boolean>;
+  touchAppToken(id: string, nowMs: number): Promise<void>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(query: AuditQuery): Promise<(AuditEntry & { id: number })[]>;
+}
