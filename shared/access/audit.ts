@@ -1,5 +1,11 @@
 import type { Clock } from '../ports/clock.js';
-import type { AccountRecord, IdentityStore, RepositoryInfo } from '../ports/identity-store.js';
+import type {
+  AccountRecord,
+  AuditEntry,
+  AuditQuery,
+  IdentityStore,
+  RepositoryInfo,
+} from '../ports/identity-store.js';
 import { accountOf, type Principal } from './principal.js';
 import { namespaceOf } from './roles.js';
 
@@ -80,4 +86,22 @@ export class AuditLog {
       createdAtMs: this.clock.now(),
     });
   }
+}
+
+export interface AuditPage {
+  entries: (AuditEntry & { id: number })[];
+  /** The id to continue before, when more entries may follow. */
+  nextBeforeId: number | undefined;
+}
+
+/** Reads the audit log for those allowed to: repository and organization admins, and users for themselves. */
+export async function readAudit(
+  store: IdentityStore,
+  query: Omit<AuditQuery, 'limit'>,
+  limit = 50,
+): Promise<AuditPage> {
+  const entries = await store.listAudit({ ...query, limit: limit + 1 });
+  const more = entries.length > limit;
+  const page = entries.slice(0, limit);
+  return { entries: page, nextBeforeId: more ? page[page.length - 1]!.id : undefined };
 }

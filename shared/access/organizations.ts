@@ -5,6 +5,7 @@ import {
   type TeamRecord,
   type TeamRole,
 } from '../ports/identity-store.js';
+import type { RepositoryRole } from '../ports/identity-store.js';
 import type { AccessServices } from './access-services.js';
 import { assertEmail, assertNamespaceName, assertTeamName } from './names.js';
 import type { Principal } from './principal.js';
@@ -227,6 +228,62 @@ export class OrganizationService {
       {
         team: teamName,
         member: memberName,
+      },
+    );
+  }
+
+  /** Quay's "prototypes": grants every new repository of the organization starts with. */
+  async defaultPermissions(actor: Principal, orgName: string) {
+    const organization = await this.requireAdmin(actor, orgName);
+    return this.s.deps.store.listDefaultPermissions(organization.id);
+  }
+
+  async addDefaultPermission(
+    actor: Principal,
+    orgName: string,
+    delegate: { kind: 'user' | 'team'; name: string },
+    role: RepositoryRole,
+  ) {
+    const organization = await this.requireAdmin(actor, orgName);
+    const { store, newId } = this.s.deps;
+    let target: { accountId: number } | { teamId: number };
+    if (delegate.kind === 'team') {
+      target = { teamId: (await this.requireTeam(organization, delegate.name)).id };
+    } else {
+      const account = await store.findAccount(delegate.name);
+      const grantable =
+        account &&
+        (account.kind === 'user' ||
+          (account.kind === 'robot' && account.robotOwnerId === organization.id));
+      if (!account || !grantable)
+        throw accessError('not_found', `no user or robot ${delegate.name}`);
+      target = { accountId: account.id };
+    }
+    const id = newId();
+    await store.createDefaultPermission(id, organization.id, target, role);
+    await this.s.audit.record(
+      'create_prototype_permission',
+      actor,
+      { namespace: organization },
+      {
+        delegate: delegate.name,
+        role,
+      },
+    );
+    return (await store.listDefaultPermissions(organization.id)).find((p) => p.id === id)!;
+  }
+
+  async deleteDefaultPermission(actor: Principal, orgName: string, id: string) {
+    const organization = await this.requireAdmin(actor, orgName);
+    if (!(await this.s.deps.store.deleteDefaultPermission(organization.id, id))) {
+      throw accessError('not_found', `no default permission ${id}`);
+    }
+    await this.s.audit.record(
+      'delete_prototype_permission',
+      actor,
+      { namespace: organization },
+      {
+        id,
       },
     );
   }

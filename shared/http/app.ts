@@ -4,6 +4,8 @@ import { ociError } from '../errors/registry-error.js';
 import type { AccessServices } from '../access/access-services.js';
 import type { Registry } from '../registry/registry.js';
 import type { HttpEnv, HttpApp } from './http-env.js';
+import { API_PREFIX, createApiApp, createApiServices } from './api/api-app.js';
+import { quayError } from './api/api-errors.js';
 import { renderError, type UnknownErrorLogger } from './render-error.js';
 import type { BodyReader } from './request-body.js';
 import { registerBaseRoutes } from './v2/base-routes.js';
@@ -64,12 +66,16 @@ export function createHttpApp({
   registerManifestRoutes(app, v2);
   registerListingRoutes(app, v2);
 
+  app.route(API_PREFIX, createApiApp(createApiServices(accessServices, registry), logUnknownError));
+
   app.notFound((c) =>
-    renderError(
-      ociError('UNSUPPORTED', { status: 404, message: 'no such endpoint' }),
-      c,
-      logUnknownError,
-    ),
+    c.req.path.startsWith(`${API_PREFIX}/`)
+      ? c.json(quayError(404, 'not_found', 'no such API endpoint'), 404)
+      : renderError(
+          ociError('UNSUPPORTED', { status: 404, message: 'no such endpoint' }),
+          c,
+          logUnknownError,
+        ),
   );
   app.onError((error, c) => {
     const response = renderError(error, c, logUnknownError);

@@ -1,0 +1,110 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
+import { AppTokenService } from '../../access/app-tokens.js';
+import type { AccessServices } from '../../access/access-services.js';
+import { OrganizationService } from '../../access/organizations.js';
+import { RepositoryAdminService } from '../../access/repository-admin.js';
+import { RobotService } from '../../access/robots.js';
+import { UserService } from '../../access/users.js';
+import type { Registry } from '../../registry/registry.js';
+import type { UnknownErrorLogger } from '../render-error.js';
+import { apiAuthentication } from './api-auth.js';
+import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
+import { quayError, renderApiError } from './api-errors.js';
+import { registerLogRoutes } from './log-routes.js';
+import { registerOrganizationRoutes } from './organization-routes.js';
+import { registerRepositoryRoutes } from './repository-routes.js';
+import { registerRobotRoutes } from './robot-routes.js';
+import { registerUserRoutes } from './user-routes.js';
+
+export const API_PREFIX = '/api/v1';
+
+function validationMessage(error: ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+export function createApiServices(access: AccessServices, registry: Registry): ApiServices {
+  return {
+    access,
+    registry,
+    users: new UserService(access),
+    organizations: new OrganizationService(access),
+    robots: new RobotService(access),
+    repositories: new RepositoryAdminService(access),
+    appTokens: new AppTokenService(access),
+  };
+}
+
+/**
+ * Routes are declared without a trailing slash: the app is not strict, so
+ * Quay's spellings (`/user/`, `/organization/`) reach them as well.
+ *
+ * Quay's REST API: same paths, JSON field names and roles. Every route is
+ * declared with its schemas, from which `GET /api/v1/discovery` generates
+ * the OpenAPI document; inputs are validated before a handler runs.
+ */
+export function createApiApp(services: ApiServices, logUnknownError: UnknownErrorLogger): ApiApp {
+  const api: ApiApp = new OpenAPIHono<ApiEnv>({
+    strict: false,
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return c.json(quayError(400, 'invalid_request', validationMessage(result.error)), 400);
+      }
+      return undefined;
+    },
+  });
+
+  api.get('/discovery', (c) =>
+    c.json(
+      api.getOpenAPIDocument({
+        openapi: '3.0.3',
+        info: {
+          title: 'Berth REST API',
+          version: '1',
+          description:
+            'Quay-compatible registry administration: users, organizations, teams, robots, repositories, permissions and audit logs.',
+        },
+        servers: [{ url: API_PREFIX }],
+      }),
+    ),
+  );
+  api.get('/docs', swaggerUI({ url: `${API_PREFIX}/discovery` }));
+
+  api.use('*', apiAuthentication(services));
+  api.openAPIRegistry.registerComponent('securitySchemes', 'appToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An app-specific token (POST /user/apptoken)',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'basic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'User password, robot token, or `$app` with an app-specific token',
+  });
+
+  registerUserRoutes(api, services);
+  registerOrganizationRoutes(api, services);
+  registerRobotRoutes(api, services);
+  registerRepositoryRoutes(api, services);
+  registerLogRoutes(api, services);
+
+  api.notFound((c) => c.json(quayError(404, 'not_found', 'no such API endpoint'), 404));
+  api.onError((error, c) => {
+    const known = renderApiError(error, c);
+    if (known) return known;
+    if (error instanceof ZodError) {
+      return c.json(quayError(400, 'invalid_request', validationMessage(error)), 400);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(quayError(error.status, 'invalid_request', error.message), error.status);
+    }
+    const requestId = c.get('requestId') ?? 'unknown';
+    logUnknownError(error, requestId);
+    return c.json(quayError(500, 'internal_error', `internal error (request ${requestId})`), 500);
+  });
+  return api;
+}

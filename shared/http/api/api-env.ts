@@ -1,0 +1,27 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppTokenService } from '../../access/app-tokens.js';
+import type { AccessServices } from '../../access/access-services.js';
+import type { OrganizationService } from '../../access/organizations.js';
+import type { Principal } from '../../access/principal.js';
+import type { RepositoryAdminService } from '../../access/repository-admin.js';
+import type { RobotService } from '../../access/robots.js';
+import type { UserService } from '../../access/users.js';
+import type { Registry } from '../../registry/registry.js';
+import type { HttpEnv } from '../http-env.js';
+
+export interface ApiEnv {
+  Variables: HttpEnv['Variables'] & { principal: Principal };
+}
+
+export type ApiApp = OpenAPIHono<ApiEnv>;
+
+/** What the `/api/v1` routes call. */
+export interface ApiServices {
+  access: AccessServices;
+  registry: Registry;
+  users: UserService;
+  organizations: OrganizationService;
+  robots: RobotService;
+  repositories: RepositoryAdminService;
+  appTokens: AppTokenService;
+}

@@ -1,0 +1,309 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { accessError } from '../../errors/access-error.js';
+import type { RepositoryView as CoreRepositoryView } from '../../access/repository-admin.js';
+import type { PermissionEntry } from '../../ports/identity-store.js';
+import type { ApiApp, ApiServices } from './api-env.js';
+import { decodePage, encodePage, ERRORS, json, jsonBody, noContent } from './route-helpers.js';
+import {
+  PermissionView,
+  RepositoryParams,
+  RepositoryRole,
+  RepositoryState,
+  RepositorySummary,
+  RepositoryView,
+  Visibility,
+} from './schemas.js';
+import { avatar, repositorySummary } from './views.js';
+
+const fullName = (p: { namespace: string; repository: string }) => `${p.namespace}/${p.repository}`;
+const repositoryOf = (c: { req: { param: (key: string) => string | undefined } }) =>
+  `${c.req.param('namespace')!}/${c.req.param('repository')!}`;
+
+function repositoryView(view: CoreRepositoryView) {
+  return {
+    ...repositorySummary(view.repository),
+    is_organization: view.namespace.kind === 'organization',
+    is_starred: false,
+    can_write: view.canWrite,
+    can_admin: view.canAdmin,
+  };
+}
+
+function permissionView(entry: PermissionEntry) {
+  return {
+    role: entry.role,
+    name: entry.name,
+    ...(entry.kind === 'team' ? {} : { is_robot: entry.kind === 'robot' }),
+    avatar: avatar(entry.name, entry.kind),
+  };
+}
+
+const PAGE_SIZE = 100;
+
+export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): void {
+  const repos = services.repositories;
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/repository',
+      tags: ['repository'],
+      summary: 'Create a repository in a namespace the caller may create in',
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            namespace: z.string(),
+            repository: z.string(),
+            visibility: Visibility,
+            description: z.string().max(4096).default(''),
+            repo_kind: z.literal('image').optional(),
+          }),
+        ),
+      },
+      responses: {
+        201: json(
+          z.object({ namespace: z.string(), name: z.string(), kind: z.literal('image') }),
+          'created',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const created = await repos.create(c.get('principal'), input);
+      const { namespace, name } = repositorySummary(created);
+      return c.json({ namespace, name, kind: 'image' as const }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/repository',
+      tags: ['repository'],
+      summary: 'Repositories the caller can see, by name, a page at a time',
+      request: {
+        query: z.object({
+          namespace: z.string().optional(),
+          public: z.enum(['true', 'false']).optional(),
+          next_page: z.string().optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ repositories: z.array(RepositorySummary), next_page: z.string().optional() }),
+          'repositories',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const rows = await repos.list(c.get('principal'), {
+        namespace: query.namespace,
+        publicOnly: query.public === 'true',
+        after: decodePage(query.next_page),
+        limit: PAGE_SIZE + 1,
+      });
+      const page = rows.slice(0, PAGE_SIZE);
+      return c.json(
+        {
+          repositories: page.map(repositorySummary),
+          ...(rows.length > PAGE_SIZE
+            ? { next_page: encodePage(page[page.length - 1]!.name) }
+            : {}),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/repository/{namespace}/{repository}',
+      tags: ['repository'],
+      summary: 'A repository the caller can read',
+      request: { params: RepositoryParams },
+      responses: { 200: json(RepositoryView, 'the repository'), ...ERRORS },
+    }),
+    async (c) =>
+      c.json(
+        repositoryView(await repos.view(c.get('principal'), fullName(c.req.valid('param')))),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/repository/{namespace}/{repository}',
+      tags: ['repository'],
+      summary: "Change a repository's description (write)",
+      request: {
+        params: RepositoryParams,
+        body: jsonBody(z.strictObject({ description: z.string().max(4096) })),
+      },
+      responses: { 200: json(RepositoryView, 'the repository'), ...ERRORS },
+    }),
+    async (c) => {
+      const name = fullName(c.req.valid('param'));
+      await repos.setDescription(c.get('principal'), name, c.req.valid('json').description);
+      return c.json(repositoryView(await repos.view(c.get('principal'), name)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/repository/{namespace}/{repository}',
+      tags: ['repository'],
+      summary: 'Delete a repository and its tags (admin)',
+      request: { params: RepositoryParams },
+      responses: { 204: noContent, ...ERRORS },
+    }),
+    async (c) => {
+      await repos.delete(c.get('principal'), fullName(c.req.valid('param')));
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/repository/{namespace}/{repository}/changevisibility',
+      tags: ['repository'],
+      summary: 'Make a repository public or private (admin)',
+      request: {
+        params: RepositoryParams,
+        body: jsonBody(z.strictObject({ visibility: Visibility })),
+      },
+      responses: { 200: json(z.object({ success: z.boolean() }), 'changed'), ...ERRORS },
+    }),
+    async (c) => {
+      await repos.setVisibility(
+        c.get('principal'),
+        fullName(c.req.valid('param')),
+        c.req.valid('json').visibility,
+      );
+      return c.json({ success: true }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/repository/{namespace}/{repository}/changestate',
+      tags: ['repository'],
+      summary: 'Set NORMAL, READ_ONLY or MIRROR (admin); MIRROR names the one robot that may write',
+      request: {
+        params: RepositoryParams,
+        body: jsonBody(
+          z.strictObject({ state: RepositoryState, robot_username: z.string().optional() }),
+        ),
+      },
+      responses: { 200: json(z.object({ success: z.boolean() }), 'changed'), ...ERRORS },
+    }),
+    async (c) => {
+      const { state, robot_username } = c.req.valid('json');
+      await repos.setState(
+        c.get('principal'),
+        fullName(c.req.valid('param')),
+        state,
+        robot_username,
+      );
+      return c.json({ success: true }, 200);
+    },
+  );
+
+  for (const kind of ['user', 'team'] as const) {
+    const storeKind = kind === 'user' ? 'account' : 'team';
+    const delegateParam = kind === 'user' ? 'username' : 'teamname';
+    const DelegateParams = RepositoryParams.extend({
+      [delegateParam]: z.string().openapi({ param: { name: delegateParam, in: 'path' } }),
+    });
+    const delegateOf = (c: { req: { param: (key: string) => string | undefined } }) =>
+      c.req.param(delegateParam)!;
+
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/repository/{namespace}/{repository}/permissions/${kind}`,
+        tags: ['permission'],
+        summary: `${kind === 'user' ? 'User and robot' : 'Team'} permissions on a repository (admin)`,
+        request: { params: RepositoryParams },
+        responses: {
+          200: json(z.object({ permissions: z.record(z.string(), PermissionView) }), 'permissions'),
+          ...ERRORS,
+        },
+      }),
+      async (c) => {
+        const { entries } = await repos.permissions(c.get('principal'), repositoryOf(c), storeKind);
+        return c.json(
+          { permissions: Object.fromEntries(entries.map((e) => [e.name, permissionView(e)])) },
+          200,
+        );
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/repository/{namespace}/{repository}/permissions/${kind}/{${delegateParam}}`,
+        tags: ['permission'],
+        summary: `One ${kind}'s permission on a repository (admin)`,
+        request: { params: DelegateParams },
+        responses: { 200: json(PermissionView, 'the permission'), ...ERRORS },
+      }),
+      async (c) => {
+        const name = repositoryOf(c);
+        const { entries } = await repos.permissions(c.get('principal'), name, storeKind);
+        const entry = entries.find((e) => e.name === delegateOf(c));
+        if (!entry) throw accessError('not_found', `${delegateOf(c)} has no permission on ${name}`);
+        return c.json(permissionView(entry), 200);
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: 'put',
+        path: `/repository/{namespace}/{repository}/permissions/${kind}/{${delegateParam}}`,
+        tags: ['permission'],
+        summary: `Grant a ${kind} read, write or admin on a repository (admin)`,
+        request: {
+          params: DelegateParams,
+          body: jsonBody(z.strictObject({ role: RepositoryRole })),
+        },
+        responses: { 200: json(PermissionView, 'the permission'), ...ERRORS },
+      }),
+      async (c) => {
+        const { role } = c.req.valid('json');
+        const delegate = delegateOf(c);
+        const { account } = await repos.setPermission(
+          c.get('principal'),
+          repositoryOf(c),
+          storeKind,
+          delegate,
+          role,
+        );
+        const entryKind = kind === 'team' ? 'team' : account?.kind === 'robot' ? 'robot' : 'user';
+        return c.json(permissionView({ name: delegate, role, kind: entryKind }), 200);
+      },
+    );
+
+    app.openapi(
+      createRoute({
+        method: 'delete',
+        path: `/repository/{namespace}/{repository}/permissions/${kind}/{${delegateParam}}`,
+        tags: ['permission'],
+        summary: `Remove a ${kind}'s permission on a repository (admin)`,
+        request: { params: DelegateParams },
+        responses: { 204: noContent, ...ERRORS },
+      }),
+      async (c) => {
+        await repos.deletePermission(c.get('principal'), repositoryOf(c), storeKind, delegateOf(c));
+        return c.body(null, 204);
+      },
+    );
+  }
+}

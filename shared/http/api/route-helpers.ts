@@ -1,0 +1,30 @@
+import { z } from '@hono/zod-openapi';
+import { QuayErrorSchema } from './schemas.js';
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/json': { schema } },
+  required: true,
+});
+
+const error = (description: string) => json(QuayErrorSchema, description);
+
+/** The failures every authenticated endpoint may answer with. */
+export const ERRORS = {
+  400: error('bad request: invalid input, or a rule it breaks'),
+  401: error('missing or invalid credentials'),
+  403: error('not allowed'),
+  404: error('not found, or not visible to the caller'),
+} as const;
+
+export const noContent = { description: 'done' };
+
+/** Opaque paging tokens, as Quay's `next_page`. */
+export const encodePage = (value: string | number) =>
+  Buffer.from(String(value), 'utf8').toString('base64url');
+export const decodePage = (token: string | undefined) =>
+  token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
