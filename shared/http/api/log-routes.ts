@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { readAudit } from '../../access/audit.js';
 import { requireUser } from '../../access/users.js';
 import { accessError } from '../../errors/access-error.js';

@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import { QuayErrorSchema } from './schemas.js';
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
