@@ -253,6 +253,56 @@ describe('REST API v1 (Quay paths)', () => {
     expect((await owner.get('/repository/acme/web')).status).toBe(404);
   });
 
+  it('lets only the mirror robot write to a repository in state MIRROR', async () => {
+    await owner.post('/repository', {
+      namespace: 'acme',
+      repository: 'mirrored',
+      visibility: 'private',
+    });
+    await owner.put('/organization/acme/robots/mirror');
+    const { body: robot } = await owner.post('/organization/acme/robots/mirror/regenerate');
+    await owner.put('/repository/acme/mirrored/permissions/user/acme+mirror', { role: 'write' });
+    expect(
+      (
+        await owner.put('/repository/acme/mirrored/changestate', {
+          state: 'MIRROR',
+          robot_username: 'oscar',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await owner.put('/repository/acme/mirrored/changestate', {
+          state: 'MIRROR',
+          robot_username: 'acme+mirror',
+        })
+      ).status,
+    ).toBe(200);
+    const mirrorRobot = new V2Client(t.app, `acme+mirror:${robot.token}`);
+    await mirrorRobot.pushImage('acme/mirrored', 'upstream');
+    const byHand = await new V2Client(t.app, `olivia:${PASSWORD}`).putManifest(
+      'acme/mirrored',
+      'manual',
+      {},
+    );
+    expect(byHand.status).toBe(403);
+    expect(await byHand.json()).toMatchObject({
+      errors: [
+        {
+          code: 'DENIED',
+          message: 'the repository is a mirror; only its mirror robot may write to it',
+        },
+      ],
+    });
+    expect(
+      (
+        await new V2Client(t.app, `olivia:${PASSWORD}`).request(
+          '/v2/acme/mirrored/manifests/upstream',
+        )
+      ).status,
+    ).toBe(200);
+  });
+
   it('grants and revokes repository permissions for users, robots and teams', async () => {
     await owner.post('/repository', {
       namespace: 'acme',

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
 import { MemoryBlobStore } from '../../shared/adapters/blob/memory-blob-store.js';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
+import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { AccessOptions, AccessServices } from '../../shared/access/access-services.js';
@@ -21,6 +22,7 @@ import {
 } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { createScratchDatabase } from './postgres.js';
 
 /** A clock tests move by hand. */
 export class FixedClock implements Clock {
@@ -55,13 +57,16 @@ export interface TestRegistryOptions {
    * distribution without auth); access tests turn accounts on.
    */
   access?: Partial<AccessOptions>;
+  /** A PostgreSQL server to run on (a scratch database on it) instead of embedded Postgres. */
+  postgresUrl?: string;
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
-  const db = await openEmbeddedDatabase(null);
+  const scratch = opts.postgresUrl ? await createScratchDatabase(opts.postgresUrl) : null;
+  const db = scratch ? await openPostgresDatabase(scratch.url) : await openEmbeddedDatabase(null);
   const dir = opts.storage === 'fs' ? await mkdtemp(join(tmpdir(), 'berth-fs-')) : null;
   const makeStore = (name: string): BlobStore =>
     dir ? new FsBlobStore(join(dir, name)) : new MemoryBlobStore();
@@ -106,6 +111,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     stores,
     close: async () => {
       await db.destroy();
+      await scratch?.drop();
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
