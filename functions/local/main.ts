@@ -22,23 +22,26 @@ async function main() {
           ? `embedded Postgres in ${config.dataDir}`
           : 'Postgres at DATABASE_URL';
       const url = config.access.publicUrl ?? `http://${host}:${info.port}`;
-      console.log(
-        `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database})`,
-      );
+      // One write, so whoever watches for the URL also has the lines above it.
+      const lines: string[] = [];
       if (!config.access.enabled) {
-        console.log('Berth: access control is OFF (BERTH_ACCESS_CONTROL=false): anyone may push');
+        lines.push('Berth: access control is OFF (BERTH_ACCESS_CONTROL=false): anyone may push');
       }
       const boot = local.bootstrap;
       if (boot?.generatedPassword) {
-        console.log(
-          `Berth: created superuser ${boot.user} with password ${boot.generatedPassword}\n` +
-            `  (shown once; log in with: skopeo login --tls-verify=false -u ${boot.user} ${url.replace(/^https?:\/\//, '')})`,
+        lines.push(
+          `Berth: created superuser ${boot.user} with password ${boot.generatedPassword}`,
+          `  (shown once; log in with: skopeo login --tls-verify=false -u ${boot.user} ${new URL(url).host})`,
         );
       } else if (boot) {
-        console.log(
+        lines.push(
           `Berth: created superuser ${boot.user} with the password from BERTH_SUPERUSER_PASSWORD`,
         );
       }
+      lines.push(
+        `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database})`,
+      );
+      console.log(lines.join('\n'));
     },
   );
 

@@ -202,6 +202,148 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
   });
 });
 
+describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pulls', () => {
+  let work: string;
+  let server: ServerProcess;
+  const api = async (method: string, path: string, body?: unknown, auth = authorization) => {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { ...auth, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  };
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'berth-e2e-auth-'));
+    server = await startServerProcess({ ...ADMIN, BERTH_DATA_DIR: join(work, 'data') });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('a robot pushes to its organization, an outsider is refused, anyone pulls once it is public', async () => {
+    expect((await api('POST', '/organization/', { name: 'platform' })).status).toBe(201);
+    expect((await api('PUT', '/organization/platform/team/ci', { role: 'creator' })).status).toBe(
+      200,
+    );
+    const robot = await api('PUT', '/organization/platform/robots/builder', {});
+    expect(robot.status).toBe(201);
+    expect(
+      (await api('PUT', '/organization/platform/team/ci/members/platform+builder')).status,
+    ).toBe(200);
+    const outsider = await api('POST', '/superuser/users/', { username: 'outsider' });
+    const robotCreds = `platform+builder:${robot.body.token}`;
+    const outsiderCreds = `outsider:${outsider.body.password}`;
+
+    const { layout, image } = await imageLayout(join(work, 'robot'), 'v1', [2048, 100_000]);
+    const reference = `docker://${server.host}/platform/service:v1`;
+    await skopeo(
+      'copy',
+      '--preserve-digests',
+      '--dest-creds',
+      robotCreds,
+      `oci:${layout.dir}:v1`,
+      reference,
+    );
+
+    await expect(
+      skopeo(
+        'copy',
+        '--preserve-digests',
+        '--dest-creds',
+        outsiderCreds,
+        `oci:${layout.dir}:v1`,
+        `docker://${server.host}/platform/service:evil`,
+      ),
+    ).rejects.toThrow(/unauthorized|denied|authentication required/i);
+    await expect(skopeo('inspect', '--creds', outsiderCreds, reference)).rejects.toThrow(
+      /unauthorized|authentication required/i,
+    );
+    await expect(skopeo('inspect', '--no-creds', reference)).rejects.toThrow(
+      /unauthorized|authentication required/i,
+    );
+
+    const visibility = await api('POST', '/repository/platform/service/changevisibility', {
+      visibility: 'public',
+    });
+    expect(visibility.status).toBe(200);
+    const pulled = join(work, 'anonymous-pull');
+    await skopeo('copy', '--preserve-digests', '--src-no-creds', reference, `oci:${pulled}:pulled`);
+    expect((await readLayoutIndex(pulled)).manifests[0]!.digest).toBe(image.digest);
+    expect(await layoutBlobs(pulled)).toEqual(await layoutBlobs(layout.dir));
+
+    const logs = await fetch(`${server.url}/api/v1/repository/platform/service/logs`, {
+      headers: authorization,
+    });
+    const kinds = (
+      (await logs.json()) as { logs: { kind: string; performer?: { name: string } }[] }
+    ).logs;
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'push_repo',
+          performer: expect.objectContaining({ name: 'platform+builder' }),
+        }),
+        expect.objectContaining({ kind: 'pull_repo' }),
+        expect.objectContaining({ kind: 'change_repo_visibility' }),
+      ]),
+    );
+  });
+
+  it('on first start generates the superuser password and prints it once', async () => {
+    const dataDir = join(work, 'fresh');
+    const fresh = await startServerProcess({ BERTH_DATA_DIR: dataDir });
+    try {
+      const match = /created superuser admin with password (\S+)/.exec(fresh.output());
+      expect(match).not.toBeNull();
+      const login = await fetch(`${fresh.url}/v2/auth?service=berth`, {
+        headers: { Authorization: `Basic ${Buffer.from(`admin:${match![1]}`).toString('base64')}` },
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      await fresh.stop();
+    }
+    const again = await startServerProcess({ BERTH_DATA_DIR: dataDir });
+    try {
+      expect(again.output()).not.toContain('created superuser');
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('logs in with skopeo login and uses the stored credentials', async () => {
+    const authfile = join(work, 'auth.json');
+    await skopeo(
+      'login',
+      '--authfile',
+      authfile,
+      '-u',
+      ADMIN.BERTH_SUPERUSER,
+      '-p',
+      ADMIN.BERTH_SUPERUSER_PASSWORD,
+      server.host,
+    );
+    const tags = JSON.parse(
+      await skopeo('list-tags', '--authfile', authfile, `docker://${server.host}/platform/service`),
+    );
+    expect(tags.Tags).toEqual(['v1']);
+    await expect(
+      skopeo(
+        'login',
+        '--authfile',
+        authfile,
+        '-u',
+        ADMIN.BERTH_SUPERUSER,
+        '-p',
+        'wrong password',
+        server.host,
+      ),
+    ).rejects.toThrow();
+  });
+});
+
 const databaseUrl = process.env.DATABASE_URL;
 
 describe.skipIf(skip || skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
