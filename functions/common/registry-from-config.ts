@@ -31,6 +31,7 @@ export function registryFromConfig(
       ...DEFAULT_REGISTRY_OPTIONS,
       chunkMinLength: config.chunkMinLength,
       deletionEnabled: config.deletionEnabled,
+      timeMachineMs: config.timeMachineMs,
     },
   });
 }

@@ -110,6 +110,21 @@ export class RepositoryAdminService {
     await this.s.audit.record('set_repo_description', actor, { repository }, { description });
   }
 
+  /** Content writes (tags, labels) obey the repository state, as pushes do. */
+  async requireContentWrite(actor: Principal, name: string): Promise<RepositoryView> {
+    const view = await this.view(actor, name);
+    if (view.canWrite) return view;
+    const state = view.repository.state;
+    throw accessError(
+      'forbidden',
+      state === 'READ_ONLY'
+        ? 'the repository is read-only'
+        : state === 'MIRROR'
+          ? 'the repository is a mirror; only its mirror robot may write to it'
+          : `you cannot write to ${name}`,
+    );
+  }
+
   private async requireWrite(actor: Principal, name: string) {
     const view = await this.view(actor, name);
     const role = view.role;

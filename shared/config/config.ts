@@ -13,9 +13,11 @@ import {
   transform,
   union,
   minLength,
+  regex,
   url,
 } from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
+import { DURATION, parseDuration } from '../registry/durations.js';
 import { integer } from './schema-helpers.js';
 import {
   storageConfigSchema,
@@ -61,6 +63,10 @@ const schema = strictObject({
   BERTH_DELETION_ENABLED: _default(boolean, true),
   FEATURE_PROXY_STORAGE: _default(boolean, false),
   BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS: _default(integer({ min: 1 }), 3600),
+  DEFAULT_TAG_EXPIRATION: _default(
+    string().check(regex(DURATION, { message: 'a duration such as 2w, 3d or 12h' })),
+    '2w',
+  ),
   BERTH_ACCESS_CONTROL: _default(boolean, true),
   SUPER_USERS: _default(array(string()), []),
   BERTH_SUPERUSER: _default(string(), 'admin'),
@@ -87,6 +93,8 @@ export interface BerthConfig {
   storage: { locations: StorageLocationConfig[]; preference: string[] };
   chunkMinLength: number;
   deletionEnabled: boolean;
+  /** How long deleted and moved tags stay restorable (Quay's DEFAULT_TAG_EXPIRATION). */
+  timeMachineMs: number;
   /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
   proxyStorage: boolean;
   /** How often the local server runs each scheduled task (EventBridge schedules it on AWS). */
@@ -199,6 +207,7 @@ export function loadConfig(
     storage: { locations, preference },
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
+    timeMachineMs: parseDuration(c.DEFAULT_TAG_EXPIRATION)!,
     proxyStorage: c.FEATURE_PROXY_STORAGE,
     taskIntervalsMs: {
       'remove-abandoned-uploads': c.BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS * 1000,

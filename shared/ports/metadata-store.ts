@@ -71,6 +71,36 @@ export interface TagHistoryEntry {
   endMs: number | null;
 }
 
+/** One lifetime of a tag, with what it pointed at: the REST API's tag listing. */
+export interface TagEntry {
+  name: string;
+  manifestDigest: string;
+  mediaType: string;
+  size: number;
+  startMs: number;
+  /** When the tag ended, or will end (an expiry); null while it lives on. */
+  endMs: number | null;
+}
+
+export interface TagQuery {
+  /** Only tags alive at `nowMs`; otherwise their whole history too. */
+  onlyActive: boolean;
+  name?: string;
+  nowMs: number;
+  offset: number;
+  limit: number;
+}
+
+export type SetTagResult = 'created' | 'moved' | 'unchanged' | 'no-manifest';
+
+export interface LabelRecord {
+  id: string;
+  key: string;
+  value: string;
+  mediaType: string;
+  sourceType: string;
+}
+
 export interface Page {
   /** Only entries strictly after this one, in byte order. */
   after?: string;
@@ -114,13 +144,37 @@ export interface MetadataStore {
    */
   putManifest(manifest: NewManifest): Promise<PutManifestResult>;
   findManifest(repositoryId: number, digest: string): Promise<ManifestRecord | null>;
-  resolveTag(repositoryId: number, tag: string): Promise<ManifestRecord | null>;
+  /** The manifest a tag points at, if the tag is alive at `nowMs` (not ended, not expired). */
+  resolveTag(repositoryId: number, tag: string, nowMs: number): Promise<ManifestRecord | null>;
   /** Deletes the manifest and ends every tag pointing at it; `false` if absent. */
   deleteManifest(repositoryId: number, digest: string, nowMs: number): Promise<boolean>;
   /** Ends the tag, keeping its history; `false` if the tag is not live. */
   deleteTag(repositoryId: number, tag: string, nowMs: number): Promise<boolean>;
-  listTags(repositoryId: number, page: Page): Promise<string[]>;
+  listTags(repositoryId: number, page: Page, nowMs: number): Promise<string[]>;
   tagHistory(repositoryId: number, tag: string): Promise<TagHistoryEntry[]>;
+  /** Tag lifetimes, newest first; the REST API pages through them. */
+  listTagEntries(repositoryId: number, query: TagQuery): Promise<TagEntry[]>;
+  /** Points the tag at a manifest of the repository, keeping history. */
+  setTag(
+    repositoryId: number,
+    tag: string,
+    manifestDigest: string,
+    nowMs: number,
+  ): Promise<SetTagResult>;
+  /**
+   * Makes a live tag end at `expiresAtMs` (it stops resolving then), or
+   * clears its expiry with null; `false` if the tag is not alive.
+   */
+  setTagExpiration(
+    repositoryId: number,
+    tag: string,
+    expiresAtMs: number | null,
+    nowMs: number,
+  ): Promise<boolean>;
+
+  listLabels(manifestId: number): Promise<LabelRecord[]>;
+  addLabel(manifestId: number, label: LabelRecord, nowMs: number): Promise<void>;
+  deleteLabel(manifestId: number, labelId: string): Promise<boolean>;
   listReferrers(
     repositoryId: number,
     subjectDigest: string,

@@ -14,6 +14,7 @@ export class ListingService {
       this.deps.metadata.listTags(
         repository.id,
         after === undefined ? { limit } : { limit, after },
+        this.deps.clock.now(),
       ),
     );
   }

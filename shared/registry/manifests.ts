@@ -113,7 +113,7 @@ export class ManifestService {
     const manifest =
       ref.kind === 'digest'
         ? await this.deps.metadata.findManifest(repository.id, ref.digest)
-        : await this.deps.metadata.resolveTag(repository.id, ref.tag);
+        : await this.deps.metadata.resolveTag(repository.id, ref.tag, this.deps.clock.now());
     if (!manifest) throw ociError('MANIFEST_UNKNOWN', { detail: { reference } });
     return manifest;
   }

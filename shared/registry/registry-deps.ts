@@ -9,12 +9,15 @@ export interface RegistryOptions {
   deletionEnabled: boolean;
   /** Lifetime of presigned blob URLs, for stores that redirect. */
   redirectExpirySeconds: number;
+  /** How long ended tags stay restorable (Quay's time machine). */
+  timeMachineMs: number;
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   chunkMinLength: 5 * 1024 * 1024,
   deletionEnabled: true,
   redirectExpirySeconds: 300,
+  timeMachineMs: 14 * 24 * 60 * 60 * 1000,
 };
 
 export interface RegistryDeps {

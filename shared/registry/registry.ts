@@ -2,6 +2,7 @@ import { BlobService } from './blobs.js';
 import { ListingService } from './listings.js';
 import { ManifestService } from './manifests.js';
 import type { RegistryDeps } from './registry-deps.js';
+import { TagService } from './tags.js';
 import { UploadService } from './uploads.js';
 
 /** The registry core: what `/v2` does, with no knowledge of HTTP or storage technology. */
@@ -11,6 +12,7 @@ export interface Registry {
   readonly blobs: BlobService;
   readonly manifests: ManifestService;
   readonly listings: ListingService;
+  readonly tags: TagService;
 }
 
 export function createRegistry(deps: RegistryDeps): Registry {
@@ -20,5 +22,6 @@ export function createRegistry(deps: RegistryDeps): Registry {
     blobs: new BlobService(deps),
     manifests: new ManifestService(deps),
     listings: new ListingService(deps),
+    tags: new TagService(deps),
   };
 }

@@ -123,7 +123,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
       missingManifests: [digest('child')],
     });
     expect(await store.findManifest(repo.id, digest('m'))).toBeNull();
-    expect(await store.listTags(repo.id, { limit: 10 })).toEqual([]);
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 100)).toEqual([]);
   });
 
   it('stores a manifest byte for byte and resolves its tag', async () => {
@@ -133,7 +133,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     await store.putManifest(
       manifest(repo.id, content, { blobDigests: [digest('config')], tag: 'v1' }),
     );
-    const byTag = await store.resolveTag(repo.id, 'v1');
+    const byTag = await store.resolveTag(repo.id, 'v1', T0 + 100);
     expect(Buffer.from(byTag!.content!).toString()).toBe(content);
     expect(byTag!.content).toBeInstanceOf(Uint8Array);
     expect(byTag).toEqual(await store.findManifest(repo.id, digest(content)));
@@ -150,7 +150,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
         tag: 'big',
       }),
     );
-    expect(await store.resolveTag(repo.id, 'big')).toMatchObject({
+    expect(await store.resolveTag(repo.id, 'big', T0 + 100)).toMatchObject({
       digest: digest('large manifest bytes'),
       size: 70_000,
       content: null,
@@ -163,10 +163,10 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     await store.putManifest(manifest(repo.id, 'one', { tag: 'latest', nowMs: T0 }));
     await store.putManifest(manifest(repo.id, 'one', { tag: 'latest', nowMs: T0 + 1 }));
     await store.putManifest(manifest(repo.id, 'two', { tag: 'latest', nowMs: T0 + 2 }));
-    expect((await store.resolveTag(repo.id, 'latest'))!.digest).toBe(digest('two'));
+    expect((await store.resolveTag(repo.id, 'latest', T0 + 100))!.digest).toBe(digest('two'));
     expect(await store.deleteTag(repo.id, 'latest', T0 + 3)).toBe(true);
     expect(await store.deleteTag(repo.id, 'latest', T0 + 4)).toBe(false);
-    expect(await store.resolveTag(repo.id, 'latest')).toBeNull();
+    expect(await store.resolveTag(repo.id, 'latest', T0 + 100)).toBeNull();
     expect(await store.tagHistory(repo.id, 'latest')).toEqual([
       { name: 'latest', manifestDigest: digest('two'), startMs: T0 + 2, endMs: T0 + 3 },
       { name: 'latest', manifestDigest: digest('one'), startMs: T0, endMs: T0 + 2 },
@@ -181,7 +181,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
         store.putManifest(manifest(repo.id, `m${i}`, { tag: 'hot', nowMs: T0 + i })),
       ),
     );
-    expect(await store.listTags(repo.id, { limit: 10 })).toEqual(['hot']);
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 100)).toEqual(['hot']);
     const history = await store.tagHistory(repo.id, 'hot');
     expect(history.filter((h) => h.endMs === null)).toHaveLength(1);
   });
@@ -194,10 +194,69 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.deleteManifest(repo.id, digest('m'), T0 + 5)).toBe(true);
     expect(await store.deleteManifest(repo.id, digest('m'), T0 + 6)).toBe(false);
     expect(await store.findManifest(repo.id, digest('m'))).toBeNull();
-    expect(await store.listTags(repo.id, { limit: 10 })).toEqual([]);
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 100)).toEqual([]);
     expect((await store.tagHistory(repo.id, 'a'))[0]!.endMs).toBe(T0 + 5);
     await store.putManifest(manifest(repo.id, 'm'));
     expect(await store.findManifest(repo.id, digest('m'))).not.toBeNull();
+  });
+
+  it('points tags at existing manifests only, and reports what changed', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.putManifest(manifest(repo.id, 'one'));
+    await store.putManifest(manifest(repo.id, 'two'));
+    expect(await store.setTag(repo.id, 't', digest('absent'), T0 + 1)).toBe('no-manifest');
+    expect(await store.setTag(repo.id, 't', digest('one'), T0 + 1)).toBe('created');
+    expect(await store.setTag(repo.id, 't', digest('one'), T0 + 2)).toBe('unchanged');
+    expect(await store.setTag(repo.id, 't', digest('two'), T0 + 3)).toBe('moved');
+    const entries = await store.listTagEntries(repo.id, {
+      onlyActive: false,
+      nowMs: T0 + 4,
+      offset: 0,
+      limit: 10,
+    });
+    expect(entries.map((e) => [e.manifestDigest, e.startMs, e.endMs])).toEqual([
+      [digest('two'), T0 + 3, null],
+      [digest('one'), T0 + 1, T0 + 3],
+    ]);
+  });
+
+  it('stops resolving a tag once its expiry passes, and keeps it as history', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.putManifest(manifest(repo.id, 'm', { tag: 'short', nowMs: T0 }));
+    expect(await store.setTagExpiration(repo.id, 'short', T0 + 50, T0 + 10)).toBe(true);
+    expect(await store.resolveTag(repo.id, 'short', T0 + 49)).not.toBeNull();
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 49)).toEqual(['short']);
+    expect(await store.resolveTag(repo.id, 'short', T0 + 50)).toBeNull();
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 50)).toEqual([]);
+    const active = { onlyActive: true, nowMs: T0 + 60, offset: 0, limit: 10 };
+    expect(await store.listTagEntries(repo.id, active)).toEqual([]);
+    expect(await store.setTagExpiration(repo.id, 'short', null, T0 + 60)).toBe(false);
+    // Pushing the tag again while an expiry is pending replaces it cleanly.
+    await store.putManifest(manifest(repo.id, 'n', { tag: 'pending', nowMs: T0 }));
+    await store.setTagExpiration(repo.id, 'pending', T0 + 500, T0 + 1);
+    await store.putManifest(manifest(repo.id, 'm', { tag: 'pending', nowMs: T0 + 2 }));
+    expect((await store.resolveTag(repo.id, 'pending', T0 + 600))!.digest).toBe(digest('m'));
+  });
+
+  it('keeps labels on a manifest', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.putManifest(manifest(repo.id, 'm'));
+    const { id } = (await store.findManifest(repo.id, digest('m')))!;
+    const label = {
+      id: 'l1',
+      key: 'team',
+      value: 'web',
+      mediaType: 'text/plain',
+      sourceType: 'api',
+    };
+    await store.addLabel(id, label, T0);
+    expect(await store.listLabels(id)).toEqual([label]);
+    expect(await store.deleteLabel(id, 'l1')).toBe(true);
+    expect(await store.deleteLabel(id, 'l1')).toBe(false);
+    expect(await store.listLabels(id)).toEqual([]);
   });
 
   it('lists tags in byte order, page by page', async () => {
@@ -206,14 +265,17 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     for (const tag of ['v2', 'V1', 'latest', 'v10', '_x']) {
       await store.putManifest(manifest(repo.id, tag, { tag }));
     }
-    expect(await store.listTags(repo.id, { limit: 10 })).toEqual([
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 100)).toEqual([
       'V1',
       '_x',
       'latest',
       'v10',
       'v2',
     ]);
-    expect(await store.listTags(repo.id, { limit: 2, after: '_x' })).toEqual(['latest', 'v10']);
+    expect(await store.listTags(repo.id, { limit: 2, after: '_x' }, T0 + 100)).toEqual([
+      'latest',
+      'v10',
+    ]);
   });
 
   it('finds referrers of a subject, optionally by artifact type', async () => {

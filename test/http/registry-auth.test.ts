@@ -177,7 +177,12 @@ describe('registry auth: the Docker token flow', () => {
     expect((await request()).status).toBe(200);
     t.clock.advance(301_000);
     try {
-      expect((await request()).status).toBe(401);
+      const expired = await request();
+      expect(expired.status).toBe(401);
+      // The challenge names the scope, so the client can fetch a useful token.
+      expect(expired.headers.get('www-authenticate')).toBe(
+        'Bearer realm="http://localhost/v2/auth",service="berth.test",scope="repository:alice/secret:pull",error="invalid_token"',
+      );
     } finally {
       t.clock.advance(-301_000);
     }

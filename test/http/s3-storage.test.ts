@@ -45,6 +45,15 @@ describe('blob GET on S3 storage', () => {
     expect(await (await fetch(location)).text()).toBe('bytes that live in S3');
   });
 
+  it('answers HEAD itself, since the presigned URL is signed for GET only', async () => {
+    const v2 = new V2Client(t.app);
+    const blob = await v2.pushBlob('org/app', 'headed');
+    const response = await v2.request(`/v2/org/app/blobs/${blob.digest}`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe('6');
+    expect(response.headers.get('location')).toBeNull();
+  });
+
   it('streams ranges itself rather than redirecting them', async () => {
     const v2 = new V2Client(t.app);
     const blob = await v2.pushBlob('org/app', '0123456789');

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as registryCore from './migrations/0001-registry-core.js';
 import * as manifestContentInStorage from './migrations/0002-manifest-content-in-storage.js';
 import * as identity from './migrations/0003-identity.js';
+import * as manifestLabels from './migrations/0004-manifest-labels.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-registry-core': registryCore,
   '0002-manifest-content-in-storage': manifestContentInStorage,
   '0003-identity': identity,
+  '0004-manifest-labels': manifestLabels,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

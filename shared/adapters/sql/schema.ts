@@ -18,6 +18,7 @@ export interface Database {
   default_permission: DefaultPermissionTable;
   app_token: AppTokenTable;
   audit_log: AuditLogTable;
+  manifest_label: ManifestLabelTable;
 }
 
 export interface RepositoryTable {
@@ -170,5 +171,16 @@ export interface AuditLogTable {
   repository_name: string | null;
   ip: string | null;
   metadata: Record<string, unknown>;
+  created_at_ms: number;
+}
+
+export interface ManifestLabelTable {
+  id: string;
+  manifest_id: number;
+  key: string;
+  value: string;
+  media_type: string;
+  /** `api` for labels set through `/api/v1`. */
+  source_type: string;
   created_at_ms: number;
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type {
   BlobRecord,
+  LabelRecord,
   ManifestRecord,
   MetadataStore,
   NewManifest,
@@ -8,10 +9,22 @@ import type {
   PutManifestResult,
   ReferrerRecord,
   RepositoryRecord,
+  TagEntry,
   TagHistoryEntry,
+  TagQuery,
   UploadRecord,
 } from '../../ports/metadata-store.js';
 import type { Database } from './schema.js';
+import {
+  addLabel,
+  aliveAt,
+  deleteLabel,
+  listLabels,
+  listTagEntries,
+  pointTag,
+  setTag,
+  setTagExpiration,
+} from './sql-tags.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -271,51 +284,9 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(['manifest_id', 'child_id']).doNothing())
           .execute();
       }
-      if (m.tag !== null) await this.pointTag(trx, m.repositoryId, m.tag, id, m.nowMs);
+      if (m.tag !== null) await pointTag(trx, m.repositoryId, m.tag, id, m.nowMs);
       return { stored: true };
     });
-  }
-
-  /**
-   * Moves a tag by ending its live row and starting a new one. Pushes of one
-   * tag are serialized by a transaction-scoped advisory lock, so the
-   * "one live row per tag" index never sees two writers at once.
-   */
-  private async pointTag(
-    trx: Transaction<Database>,
-    repositoryId: number,
-    tag: string,
-    manifestId: number,
-    nowMs: number,
-  ) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`tag:${repositoryId}:${tag}`}, 0))`.execute(
-      trx,
-    );
-    const live = await trx
-      .selectFrom('tag')
-      .select(['id', 'manifest_id'])
-      .where('repository_id', '=', repositoryId)
-      .where('name', '=', tag)
-      .where('lifetime_end_ms', 'is', null)
-      .executeTakeFirst();
-    if (live?.manifest_id === manifestId) return;
-    if (live) {
-      await trx
-        .updateTable('tag')
-        .set({ lifetime_end_ms: nowMs })
-        .where('id', '=', live.id)
-        .execute();
-    }
-    await trx
-      .insertInto('tag')
-      .values({
-        repository_id: repositoryId,
-        name: tag,
-        manifest_id: manifestId,
-        lifetime_start_ms: nowMs,
-        lifetime_end_ms: null,
-      })
-      .execute();
   }
 
   private manifestColumns = [
@@ -356,14 +327,20 @@ export class SqlMetadataStore implements MetadataStore {
     return row ? this.toManifest(row) : null;
   }
 
-  async resolveTag(repositoryId: number, tag: string): Promise<ManifestRecord | null> {
+  async resolveTag(
+    repositoryId: number,
+    tag: string,
+    nowMs: number,
+  ): Promise<ManifestRecord | null> {
     const row = await this.db
       .selectFrom('tag')
       .innerJoin('manifest', 'manifest.id', 'tag.manifest_id')
       .select(this.manifestColumns)
       .where('tag.repository_id', '=', repositoryId)
       .where('tag.name', '=', tag)
-      .where('tag.lifetime_end_ms', 'is', null)
+      .where((eb) => aliveAt(eb, nowMs))
+      .orderBy('tag.lifetime_start_ms', 'desc')
+      .limit(1)
       .executeTakeFirst();
     return row ? this.toManifest(row) : null;
   }
@@ -383,7 +360,7 @@ export class SqlMetadataStore implements MetadataStore {
         .updateTable('tag')
         .set({ lifetime_end_ms: nowMs })
         .where('manifest_id', '=', deleted.id)
-        .where('lifetime_end_ms', 'is', null)
+        .where((eb) => aliveAt(eb, nowMs))
         .execute();
       return true;
     });
@@ -395,17 +372,18 @@ export class SqlMetadataStore implements MetadataStore {
       .set({ lifetime_end_ms: nowMs })
       .where('repository_id', '=', repositoryId)
       .where('name', '=', tag)
-      .where('lifetime_end_ms', 'is', null)
+      .where((eb) => aliveAt(eb, nowMs))
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  async listTags(repositoryId: number, page: Page): Promise<string[]> {
+  async listTags(repositoryId: number, page: Page, nowMs: number): Promise<string[]> {
     let query = this.db
       .selectFrom('tag')
       .select('name')
+      .distinct()
       .where('repository_id', '=', repositoryId)
-      .where('lifetime_end_ms', 'is', null)
+      .where((eb) => aliveAt(eb, nowMs))
       .orderBy('name')
       .limit(page.limit);
     if (page.after !== undefined) query = query.where('name', '>', page.after);
@@ -428,6 +406,30 @@ export class SqlMetadataStore implements MetadataStore {
       startMs: r.lifetime_start_ms,
       endMs: r.lifetime_end_ms,
     }));
+  }
+
+  listTagEntries(repositoryId: number, query: TagQuery): Promise<TagEntry[]> {
+    return listTagEntries(this.db, repositoryId, query);
+  }
+
+  setTag(repositoryId: number, tag: string, manifestDigest: string, nowMs: number) {
+    return setTag(this.db, repositoryId, tag, manifestDigest, nowMs);
+  }
+
+  setTagExpiration(repositoryId: number, tag: string, expiresAtMs: number | null, nowMs: number) {
+    return setTagExpiration(this.db, repositoryId, tag, expiresAtMs, nowMs);
+  }
+
+  listLabels(manifestId: number): Promise<LabelRecord[]> {
+    return listLabels(this.db, manifestId);
+  }
+
+  addLabel(manifestId: number, label: LabelRecord, nowMs: number): Promise<void> {
+    return addLabel(this.db, manifestId, label, nowMs);
+  }
+
+  deleteLabel(manifestId: number, labelId: string): Promise<boolean> {
+    return deleteLabel(this.db, manifestId, labelId);
   }
 
   async listReferrers(

@@ -17,6 +17,7 @@ import { registerLogRoutes } from './log-routes.js';
 import { registerOrganizationRoutes } from './organization-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import { registerRobotRoutes } from './robot-routes.js';
+import { registerTagRoutes } from './tag-routes.js';
 import { registerUserRoutes } from './user-routes.js';
 
 export const API_PREFIX = '/api/v1';
@@ -90,6 +91,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerOrganizationRoutes(api, services);
   registerRobotRoutes(api, services);
   registerRepositoryRoutes(api, services);
+  registerTagRoutes(api, services);
   registerLogRoutes(api, services);
 
   api.notFound((c) => c.json(quayError(404, 'not_found', 'no such API endpoint'), 404));

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import type { Caller, RegistryAccess, RegistryOperation } from '../../access/registry-access.js';
+import { scopeString } from '../../access/scopes.js';
+import { AccessError, accessError } from '../../errors/access-error.js';
 import type { HttpEnv } from '../http-env.js';
 
 /** The client's address as the front door reports it; for the audit log only. */
@@ -23,7 +25,21 @@ export async function authorize(
   name: string,
   operation: RegistryOperation,
 ): Promise<Caller> {
-  const caller = await callerOf(c, access);
+  let caller: Caller;
+  try {
+    caller = await callerOf(c, access);
+  } catch (error) {
+    // An expired or bad token: the challenge must still name the scope, or
+    // the client fetches a token that grants nothing.
+    if (error instanceof AccessError && error.kind === 'unauthorized' && !error.options.scope) {
+      const actions = operation === 'pull' ? ['pull'] : ['pull', 'push'];
+      throw accessError('unauthorized', error.message, {
+        ...error.options,
+        scope: scopeString(name, actions),
+      });
+    }
+    throw error;
+  }
   await access.authorize(caller, name, operation);
   return caller;
 }

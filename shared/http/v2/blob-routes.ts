@@ -15,14 +15,15 @@ function blobHeaders(blob: BlobRecord): Record<string, string> {
 }
 
 export function registerBlobRoutes(app: HttpApp, { registry, access }: V2Deps): void {
-  app.on('HEAD', '/v2/:name{.+}/blobs/:digest', async (c) => {
-    await authorize(c, access, c.req.param('name'), 'pull');
-    const blob = await registry.blobs.stat(c.req.param('name'), c.req.param('digest'));
-    return c.body(null, 200, { ...blobHeaders(blob), 'Content-Length': String(blob.size) });
-  });
-
+  // Hono answers HEAD with the GET route (and drops the body), so HEAD is
+  // handled here: it must not open the blob, nor redirect to a URL signed
+  // for GET only.
   app.get('/v2/:name{.+}/blobs/:digest', async (c) => {
     await authorize(c, access, c.req.param('name'), 'pull');
+    if (c.req.method === 'HEAD') {
+      const blob = await registry.blobs.stat(c.req.param('name'), c.req.param('digest'));
+      return c.body(null, 200, { ...blobHeaders(blob), 'Content-Length': String(blob.size) });
+    }
     const content = await registry.blobs.open(
       c.req.param('name'),
       c.req.param('digest'),

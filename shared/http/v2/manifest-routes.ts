@@ -22,15 +22,13 @@ function referenceMetadata(reference: string, digest: string): Record<string, st
 }
 
 export function registerManifestRoutes(app: HttpApp, { registry, access }: V2Deps): void {
-  app.on('HEAD', '/v2/:name{.+}/manifests/:reference', async (c) => {
-    await authorize(c, access, c.req.param('name'), 'pull');
-    const manifest = await registry.manifests.get(c.req.param('name'), c.req.param('reference'));
-    return c.body(null, 200, manifestHeaders(manifest));
-  });
-
   app.get('/v2/:name{.+}/manifests/:reference', async (c) => {
     const { name, reference } = c.req.param();
     const caller = await authorize(c, access, name, 'pull');
+    // Hono answers HEAD with this route; a HEAD reads no bytes and is no pull.
+    if (c.req.method === 'HEAD') {
+      return c.body(null, 200, manifestHeaders(await registry.manifests.get(name, reference)));
+    }
     const manifest = await registry.manifests.getWithContent(name, reference);
     await access.record(caller, 'pull_repo', name, referenceMetadata(reference, manifest.digest));
     // slice(): a private ArrayBuffer, not a view into a pooled Buffer.
