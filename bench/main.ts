@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../test/support/server-process.js';
 import { startDistribution } from './distribution.js';
-import { largeBlob, smallManifests, type Figures } from './workloads.js';
+import {
+  BENCH_REPOSITORIES,
+  largeBlob,
+  smallManifests,
+  type Figures,
+  type Target,
+} from './workloads.js';
 
 /**
  * `npm run bench`: Berth (as `npm start` runs it) against CNCF distribution
@@ -20,7 +26,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measure(label: string, url: string): Promise<Figures> {
+async function measure(label: string, url: Target): Promise<Figures> {
   process.stdout.write(`${label}: ${blobRounds} x ${blobMiB} MiB blob... `);
   const rounds: Figures[] = [];
   for (let i = 0; i < blobRounds; i++) rounds.push(await largeBlob(url, blobMiB));
@@ -33,13 +39,38 @@ async function measure(label: string, url: string): Promise<Figures> {
   return { ...blob, ...manifests };
 }
 
+const ADMIN = { user: 'admin', password: 'bench-admin-password' };
+
+/**
+ * Berth runs with access control, as deployed: the client fetches one token
+ * for both repositories, as docker would, and sends it on every request.
+ */
+async function berthTarget(baseUrl: string): Promise<Target> {
+  const query = new URLSearchParams({ service: 'berth' });
+  for (const repo of Object.values(BENCH_REPOSITORIES))
+    query.append('scope', `repository:${repo}:pull,push`);
+  const response = await fetch(`${baseUrl}/v2/auth?${query.toString()}`, {
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`,
+    },
+  });
+  if (!response.ok) throw new Error(`token: ${response.status} ${await response.text()}`);
+  const { token } = (await response.json()) as { token: string };
+  return { baseUrl, headers: { Authorization: `Bearer ${token}` } };
+}
+
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   try {
-    const berthServer = await startServerProcess({ BERTH_DATA_DIR: join(work, 'berth') });
+    const berthServer = await startServerProcess({
+      BERTH_DATA_DIR: join(work, 'berth'),
+      BERTH_SUPERUSER: ADMIN.user,
+      BERTH_SUPERUSER_PASSWORD: ADMIN.password,
+      BERTH_TOKEN_EXPIRY_SECONDS: '3600',
+    });
     let berth: Figures;
     try {
-      berth = await measure('berth', berthServer.url);
+      berth = await measure('berth', await berthTarget(berthServer.url));
     } finally {
       await berthServer.stop();
     }
@@ -47,7 +78,10 @@ async function main() {
     const distributionServer = await startDistribution(join(work, 'distribution'));
     let distribution: Figures;
     try {
-      distribution = await measure('distribution', distributionServer.url);
+      distribution = await measure('distribution', {
+        baseUrl: distributionServer.url,
+        headers: {},
+      });
     } finally {
       await distributionServer.stop();
     }

@@ -2,6 +2,18 @@ import { createHash, randomBytes } from 'node:crypto';
 
 const MiB = 1024 * 1024;
 
+/** In the superuser's own namespace, so Berth's access control lets the bench push. */
+export const BENCH_REPOSITORIES = {
+  large: 'admin/bench-large',
+  manifests: 'admin/bench-manifests',
+};
+
+/** A registry to measure, with the headers every request carries (a Bearer token for Berth). */
+export interface Target {
+  baseUrl: string;
+  headers: Record<string, string>;
+}
+
 export interface Figures {
   [metric: string]: number;
 }
@@ -21,7 +33,8 @@ async function expectStatus(response: Response, status: number, what: string) {
  * PATCH, PUT ?digest=) and pulled back with GET, hashing on both sides. The
  * client repeats one random 4 MiB block so it never holds the blob.
  */
-export async function largeBlob(baseUrl: string, sizeMiB: number): Promise<Figures> {
+export async function largeBlob(target: Target, sizeMiB: number): Promise<Figures> {
+  const { baseUrl, headers: auth } = target;
   const block = randomBytes(4 * MiB);
   const blocks = (sizeMiB * MiB) / block.byteLength;
   const pushHash = createHash('sha256');
@@ -35,24 +48,29 @@ export async function largeBlob(baseUrl: string, sizeMiB: number): Promise<Figur
   let sent = 0;
 
   const pushStart = performance.now();
-  const start = await fetch(`${baseUrl}/v2/bench/large/blobs/uploads/`, { method: 'POST' });
+  const start = await fetch(`${baseUrl}/v2/${BENCH_REPOSITORIES.large}/blobs/uploads/`, {
+    method: 'POST',
+    headers: auth,
+  });
   await expectStatus(start, 202, 'start upload');
   const location = new URL(start.headers.get('location')!, baseUrl);
   const patch = await fetch(location, {
     method: 'PATCH',
     body,
-    headers: { 'Content-Type': 'application/octet-stream' },
+    headers: { ...auth, 'Content-Type': 'application/octet-stream' },
     duplex: 'half',
   } as RequestInit);
   await expectStatus(patch, 202, 'patch');
   const digest = `sha256:${pushHash.digest('hex')}`;
   const finish = new URL(patch.headers.get('location')!, baseUrl);
   finish.searchParams.set('digest', digest);
-  await expectStatus(await fetch(finish, { method: 'PUT' }), 201, 'finish upload');
+  await expectStatus(await fetch(finish, { method: 'PUT', headers: auth }), 201, 'finish upload');
   const pushSeconds = (performance.now() - pushStart) / 1000;
 
   const pullStart = performance.now();
-  const pull = await fetch(`${baseUrl}/v2/bench/large/blobs/${digest}`);
+  const pull = await fetch(`${baseUrl}/v2/${BENCH_REPOSITORIES.large}/blobs/${digest}`, {
+    headers: auth,
+  });
   await expectStatus(pull, 200, 'pull');
   const pullHash = createHash('sha256');
   for await (const chunk of pull.body as unknown as AsyncIterable<Uint8Array>)
@@ -68,15 +86,20 @@ export async function largeBlob(baseUrl: string, sizeMiB: number): Promise<Figur
  * Many small manifests, each with its own annotation (so its own digest),
  * pushed by tag one after another, then pulled by tag.
  */
-export async function smallManifests(baseUrl: string, count: number): Promise<Figures> {
-  const repo = `${baseUrl}/v2/bench/manifests`;
+export async function smallManifests(target: Target, count: number): Promise<Figures> {
+  const { baseUrl, headers: auth } = target;
+  const repo = `${baseUrl}/v2/${BENCH_REPOSITORIES.manifests}`;
   const pushBlob = async (bytes: Buffer) => {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    const start = await fetch(`${repo}/blobs/uploads/`, { method: 'POST' });
+    const start = await fetch(`${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
     await expectStatus(start, 202, 'start upload');
     const url = new URL(start.headers.get('location')!, baseUrl);
     url.searchParams.set('digest', digest);
-    await expectStatus(await fetch(url, { method: 'PUT', body: bytes }), 201, 'put blob');
+    await expectStatus(
+      await fetch(url, { method: 'PUT', body: bytes, headers: auth }),
+      201,
+      'put blob',
+    );
     return { digest, size: bytes.byteLength };
   };
   const config = await pushBlob(
@@ -97,7 +120,7 @@ export async function smallManifests(baseUrl: string, count: number): Promise<Fi
     const response = await fetch(`${repo}/manifests/t${i}`, {
       method: 'PUT',
       body: manifest,
-      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+      headers: { ...auth, 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
     });
     await expectStatus(response, 201, 'put manifest');
     put.push(performance.now() - t0);
@@ -106,7 +129,7 @@ export async function smallManifests(baseUrl: string, count: number): Promise<Fi
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     const response = await fetch(`${repo}/manifests/t${i}`, {
-      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      headers: { ...auth, Accept: 'application/vnd.oci.image.manifest.v1+json' },
     });
     await expectStatus(response, 200, 'get manifest');
     await response.arrayBuffer();

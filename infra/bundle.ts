@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Everything the stacks deploy, by bundle name: Lambda code, and the data plane's container. */
 export const BUNDLES = {
   'registry-api': { entry: 'functions/aws/registry-api.ts', kind: 'lambda' },
+  'rest-api': { entry: 'functions/aws/rest-api.ts', kind: 'lambda' },
   migrate: { entry: 'functions/aws/migrate.ts', kind: 'lambda' },
   'scheduled-task': { entry: 'functions/aws/scheduled-task.ts', kind: 'lambda' },
 

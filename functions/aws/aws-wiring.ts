@@ -4,11 +4,12 @@ import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import type { BerthConfig } from '../../shared/config/config.js';
-import { createHttpApp } from '../../shared/http/app.js';
+import { createHttpApp, type Surface } from '../../shared/http/app.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Registry } from '../../shared/registry/registry.js';
+import type { AccessServices } from '../../shared/access/access-services.js';
 import { accessFromConfig } from '../common/access-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 
@@ -56,12 +57,22 @@ export async function openAwsDatabase(
 export async function buildAwsApp(
   config: BerthConfig,
   clients: AwsClients = {},
-  http: { readBody?: BodyReader } = {},
-): Promise<HttpApp> {
+  http: { readBody?: BodyReader; surfaces: Surface[] },
+  runtime: 'server' | 'lambda' = 'lambda',
+): Promise<{ app: HttpApp; access: AccessServices }> {
   const db = await openAwsDatabase(config, clients);
   const registry = registryFromConfig(config, db, clients.blobStores);
-  const access = accessFromConfig(config, db, registry, await loadAwsSecret(config, clients));
-  return createHttpApp({ registry, access, publicUrl: config.access.publicUrl, ...http });
+  const access = accessFromConfig(
+    config,
+    db,
+    registry,
+    await loadAwsSecret(config, clients),
+    runtime,
+  );
+  return {
+    app: createHttpApp({ registry, access, publicUrl: config.access.publicUrl, ...http }),
+    access,
+  };
 }
 
 /** The registry core wired to the AWS adapters, for HTTP and for workers. */

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../shared/config/config.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { buildAwsApp } from './aws-wiring.js';
 
 /**
@@ -10,12 +11,21 @@ import { buildAwsApp } from './aws-wiring.js';
  */
 async function main() {
   const config = loadConfig(process.env);
-  const app = await buildAwsApp(config, {}, { readBody: nodeBodyReader });
+  const { app, access } = await buildAwsApp(
+    config,
+    {},
+    { readBody: nodeBodyReader, surfaces: [v2Surface] },
+    'server',
+  );
   const server = serve({ fetch: app.fetch, hostname: '0.0.0.0', port: config.port }, (info) =>
     console.log(`Berth data plane listening on port ${info.port}`),
   );
   // ECS stops tasks with SIGTERM and waits: finish the uploads in flight.
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  process.on('SIGTERM', () =>
+    server.close(() => {
+      access.audit.flush().finally(() => process.exit(0));
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

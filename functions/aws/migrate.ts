@@ -35,7 +35,13 @@ export async function onMigrationEvent(
         (bootstrapPasswordArn && (await readSecret(bootstrapPasswordArn, clients)));
       if (password) {
         const registry = registryFromConfig(config, db, clients.blobStores);
-        const access = accessFromConfig(config, db, registry, await loadAwsSecret(config, clients));
+        const access = accessFromConfig(
+          config,
+          db,
+          registry,
+          await loadAwsSecret(config, clients),
+          'lambda',
+        );
         await new UserService(access).bootstrap(bootstrapUser, password);
       }
     } finally {

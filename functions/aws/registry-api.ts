@@ -1,21 +1,16 @@
 import type { Context } from 'aws-lambda';
-import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import type { LambdaEvent } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
-import type { HttpApp } from '../../shared/http/http-env.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { buildAwsApp } from './aws-wiring.js';
-
-/**
- * Every response body is sent base64: manifests must reach the client byte
- * for byte, and a 4 MiB manifest so encoded still fits Lambda's 6 MB.
- */
-export function lambdaHttpHandler(app: HttpApp) {
-  return handle(app, { isContentTypeBinary: () => true });
-}
+import { lambdaHttpHandler } from './lambda-http.js';
 
 let ready: Promise<ReturnType<typeof lambdaHttpHandler>> | undefined;
 
-/** The `/v2` (and later `/api/v1`) Lambda behind API Gateway or an ALB. */
+/** The `/v2` Lambda behind API Gateway; `/api/v1` is `rest-api.ts`. */
 export async function handler(event: LambdaEvent, context: Context) {
-  ready ??= buildAwsApp(loadConfig(process.env)).then(lambdaHttpHandler);
+  ready ??= buildAwsApp(loadConfig(process.env), {}, { surfaces: [v2Surface] }).then(({ app }) =>
+    lambdaHttpHandler(app),
+  );
   return (await ready)(event, context);
 }

@@ -18,6 +18,8 @@ export function accessFromConfig(
   db: Kysely<Database>,
   registry: Registry,
   secret: string,
+  /** Long-running processes batch audit writes; Lambda, which may freeze after a response, does not. */
+  runtime: 'server' | 'lambda',
   clock: Clock = registry.deps.clock,
 ): AccessServices {
   const a = config.access;
@@ -35,6 +37,7 @@ export function accessFromConfig(
         tokenService: a.tokenService,
         tokenExpirySeconds: a.tokenExpirySeconds,
         maxFailedLogins: a.maxFailedLogins,
+        auditBatchDelayMs: runtime === 'server' ? a.auditBatchMs : 0,
       },
     },
     registry.listings,

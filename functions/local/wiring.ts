@@ -4,7 +4,9 @@ import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-databas
 import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import type { BerthConfig } from '../../shared/config/config.js';
+import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
@@ -37,7 +39,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
   const registry = registryFromConfig(config, db);
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
-  const access = accessFromConfig(config, db, registry, secret);
+  const access = accessFromConfig(config, db, registry, secret, 'server');
   const created = await new UserService(access).bootstrap(
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
@@ -52,6 +54,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       access,
       publicUrl: config.access.publicUrl,
       readBody: nodeBodyReader,
+      // One process serves everything locally.
+      surfaces: [v2Surface, apiSurface],
     }),
     registry,
     access,
@@ -65,6 +69,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     databaseKind,
     close: async () => {
       stopTasks();
+      await access.audit.flush();
       await db.destroy();
       await unlock();
     },

@@ -35,6 +35,8 @@ export interface RegionalStackProps extends StackProps {
 
 /** The only requests the data plane takes: blob upload sessions. Everything else is Lambda. */
 export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
+/** Served by the REST function; everything else on API Gateway by the registry function. */
+export const REST_API_PREFIX = '/api/v1';
 const ORIGIN_VERIFY_HEADER = 'X-Berth-Origin-Verify';
 const DATA_PLANE_PORT = 8080;
 
@@ -103,6 +105,23 @@ export class RegionalStack extends Stack {
     const api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Berth registry (/v2) and REST API (/api/v1)',
       defaultIntegration: new HttpLambdaIntegration('Registry', registryFunction, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    // The REST API is its own function, so the registry's cold starts stay small.
+    const restFunction = new BerthFunction(this, 'RestApi', {
+      bundle: 'rest-api',
+      bundleDir: props.bundleDir,
+    })
+      .bindDatabase(props.database)
+      .bindStorage(storage)
+      .bindSecret(props.registrySecret);
+    for (const [key, value] of Object.entries(publicHost(config)))
+      restFunction.addEnvironment(key, value);
+    api.addRoutes({
+      path: `${REST_API_PREFIX}/{proxy+}`,
+      methods: [apigwv2.HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('Rest', restFunction, {
         payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
       }),
     });

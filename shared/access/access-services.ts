@@ -18,6 +18,8 @@ export interface AccessOptions {
   tokenService: string;
   tokenExpirySeconds: number;
   maxFailedLogins: number;
+  /** See `AuditOptions.batchDelayMs`: 0 on Lambda, which may freeze between requests. */
+  auditBatchDelayMs?: number;
 }
 
 export interface AccessDeps {
@@ -45,7 +47,10 @@ export function createAccessServices(deps: AccessDeps, listings: ListingService)
     superusers: new Set(options.superusers),
     maxFailedLogins: options.maxFailedLogins,
   });
-  const audit = new AuditLog(store, clock);
+  const audit = new AuditLog(store, clock, {
+    batchDelayMs: options.auditBatchDelayMs ?? 0,
+    onFlushError: (error) => console.error('[berth] audit log write failed:', error),
+  });
   const tokens = new RegistryTokens({
     key: deps.tokenKey,
     service: options.tokenService,

@@ -4,6 +4,7 @@ import type {
   AuditEntry,
   AuditQuery,
   IdentityStore,
+  RepositoryAuditEntry,
   RepositoryInfo,
 } from '../ports/identity-store.js';
 import { accountOf, type Principal } from './principal.js';
@@ -52,11 +53,27 @@ export interface AuditTarget {
   repository?: RepositoryInfo | null;
 }
 
+export interface AuditOptions {
+  /**
+   * How long registry events (pushes, pulls) may wait to be written with
+   * others; 0 writes each at once. A batch costs one database write instead
+   * of one per pull; a crash loses at most this much of the log.
+   */
+  batchDelayMs: number;
+  onFlushError: (error: unknown) => void;
+}
+
+const MAX_BATCH = 200;
+
 /** Writes the audit log; every change of content, access or accounts goes through here. */
 export class AuditLog {
+  private pending: RepositoryAuditEntry[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(
     private readonly store: IdentityStore,
     private readonly clock: Clock,
+    private readonly options: AuditOptions = { batchDelayMs: 0, onFlushError: () => {} },
   ) {}
 
   async record(
@@ -88,6 +105,48 @@ export class AuditLog {
       metadata: { ...metadata, ...(repository ? { repo: repository.name } : {}) },
       createdAtMs: this.clock.now(),
     });
+  }
+
+  /**
+   * Logs an event on a repository known by name only: the registry's hot
+   * path (every push and pull) pays no lookups. With a batch delay, entries
+   * are written together at most that much later (see `AuditOptions`).
+   */
+  async recordByName(
+    kind: AuditKind,
+    performer: { id: number; name: string } | null,
+    repositoryName: string,
+    metadata: Record<string, unknown>,
+    ip: string | null,
+  ): Promise<void> {
+    this.pending.push({
+      repositoryName,
+      kind,
+      performer,
+      ip,
+      metadata: { ...metadata, repo: repositoryName },
+      createdAtMs: this.clock.now(),
+    });
+    if (this.options.batchDelayMs === 0 || this.pending.length >= MAX_BATCH) {
+      await this.flush();
+    } else {
+      if (!this.timer) {
+        this.timer = setTimeout(
+          () => void this.flush().catch(this.options.onFlushError),
+          this.options.batchDelayMs,
+        );
+        // A pending batch must not keep a stopping process alive; close() flushes it.
+        this.timer.unref?.();
+      }
+    }
+  }
+
+  /** Writes what is pending; call before the process stops. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending.splice(0);
+    await this.store.appendAuditForRepositories(batch);
   }
 }
 

@@ -1,8 +1,12 @@
 import { accessError } from '../errors/access-error.js';
 import type { PageOf, PageRequest } from '../registry/paging.js';
 import type { ListingService } from '../registry/listings.js';
-import { ANONYMOUS } from './principal.js';
-import type { Caller, RegistryAccess, TokenResponse } from './registry-access.js';
+import {
+  anonymousCaller,
+  type Caller,
+  type RegistryAccess,
+  type TokenResponse,
+} from './registry-access.js';
 
 /**
  * An open registry: anyone may pull and push anything, as CNCF distribution
@@ -16,7 +20,7 @@ export class OpenRegistryAccess implements RegistryAccess {
   constructor(private readonly listings: ListingService) {}
 
   async identify(_authorization: string | undefined, ip: string | null): Promise<Caller> {
-    return { principal: ANONYMOUS, token: null, ip };
+    return anonymousCaller(ip);
   }
 
   async authorize(): Promise<void> {}

@@ -8,11 +8,31 @@ import type { RegistryTokens, VerifiedToken } from './registry-tokens.js';
 import type { RepositoryAccess } from './repository-access.js';
 import { intersect, parseScopes, scopeString, type AccessGrant } from './scopes.js';
 
-/** Someone calling `/v2`: who, and the token they came with, if any. */
+/**
+ * Someone calling `/v2`. With a token, reads are decided from its claims
+ * alone, so the account is loaded only when a decision needs it.
+ */
 export interface Caller {
-  principal: Principal;
   token: VerifiedToken | null;
+  /** Who they are, for the audit log, without a database read. */
+  performer: { id: number; name: string } | null;
   ip: string | null;
+  principal(): Promise<Principal>;
+}
+
+/** Whether the caller is nobody in particular: no credentials, or an anonymous token. */
+export const isAnonymous = (caller: Caller): boolean => caller.performer === null;
+
+function knownCaller(principal: Principal, token: VerifiedToken | null, ip: string | null): Caller {
+  const performer =
+    principal.kind === 'anonymous'
+      ? null
+      : { id: principal.account.id, name: principal.account.name };
+  return { token, performer, ip, principal: async () => principal };
+}
+
+export function anonymousCaller(ip: string | null): Caller {
+  return knownCaller(ANONYMOUS, null, ip);
 }
 
 export type RegistryOperation = 'pull' | 'push' | 'delete';
@@ -81,19 +101,30 @@ export class AccountRegistryAccess implements RegistryAccess {
     const bearer = parseBearer(authorization);
     if (bearer) {
       const token = await this.deps.tokens.verify(bearer);
-      if (token.accountId === null) return { principal: ANONYMOUS, token, ip };
-      const account = await this.deps.store.findAccountById(token.accountId);
-      if (!account)
-        throw accessError('unauthorized', 'invalid token', { challengeError: 'invalid_token' });
-      return { principal: this.deps.authenticator.principalFor(account), token, ip };
+      const accountId = token.accountId;
+      if (accountId === null) return knownCaller(ANONYMOUS, token, ip);
+      let loaded: Promise<Principal> | undefined;
+      const load = async (): Promise<Principal> => {
+        const account = await this.deps.store.findAccountById(accountId);
+        // The account went away after the token was issued.
+        if (!account)
+          throw accessError('unauthorized', 'invalid token', { challengeError: 'invalid_token' });
+        return this.deps.authenticator.principalFor(account);
+      };
+      return {
+        token,
+        performer: { id: accountId, name: token.subject },
+        ip,
+        principal: () => (loaded ??= load()),
+      };
     }
     const basic = parseBasic(authorization);
     if (basic) {
       const principal = await this.deps.authenticator.login(basic.username, basic.password);
-      return { principal, token: null, ip };
+      return knownCaller(principal, null, ip);
     }
     if (authorization) throw accessError('unauthorized', 'unsupported authorization scheme');
-    return { principal: ANONYMOUS, token: null, ip };
+    return anonymousCaller(ip);
   }
 
   async authorize(caller: Caller, name: string, operation: RegistryOperation): Promise<void> {
@@ -104,15 +135,15 @@ export class AccountRegistryAccess implements RegistryAccess {
     // Reads trust the token; writes also check the rules as they stand now,
     // so a revoked grant or a repository made read-only takes effect at once.
     if (tokenAllows && caller.token && operation === 'pull') return;
-    const { actions, repository } = await this.deps.rules.actionsOnName(caller.principal, name);
+    const principal = await caller.principal();
+    const { actions, repository } = await this.deps.rules.actionsOnName(principal, name);
     // A token without the scope sends the client back for a better one, if there is one to get.
     if (!tokenAllows && actions.has(operation)) throw this.challenge(caller, name, operation);
     if (actions.has(operation)) {
       if (operation === 'push' && !repository) await this.createOnPush(caller, name);
       return;
     }
-    const known = caller.principal.kind !== 'anonymous';
-    if (known && operation !== 'pull' && actions.has('pull')) {
+    if (!isAnonymous(caller) && operation !== 'pull' && actions.has('pull')) {
       throw accessError('forbidden', this.writeRefusal(repository?.state));
     }
     throw this.challenge(caller, name, operation);
@@ -129,15 +160,15 @@ export class AccountRegistryAccess implements RegistryAccess {
   private challenge(caller: Caller, name: string, operation: RegistryOperation) {
     return accessError('unauthorized', 'authentication required', {
       scope: scopeString(name, operation === 'pull' ? ['pull'] : ['pull', 'push']),
-      ...(caller.principal.kind !== 'anonymous' || caller.token
-        ? { challengeError: 'insufficient_scope' as const }
-        : {}),
+      ...(isAnonymous(caller) && !caller.token
+        ? {}
+        : { challengeError: 'insufficient_scope' as const }),
     });
   }
 
   private async createOnPush(caller: Caller, name: string): Promise<void> {
     const namespace = await this.deps.rules.namespaceFor(name);
-    const principal = caller.principal;
+    const principal = await caller.principal();
     if (!namespace || principal.kind === 'anonymous') {
       throw accessError('unauthorized', 'authentication required', {
         scope: scopeString(name, ['pull', 'push']),
@@ -163,11 +194,12 @@ export class AccountRegistryAccess implements RegistryAccess {
   }
 
   async catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>> {
-    const account = caller.principal.kind === 'anonymous' ? null : caller.principal.account;
+    const principal = await caller.principal();
+    const account = principal.kind === 'anonymous' ? null : principal.account;
     return paginate(page, async (limit, after) => {
       const rows = await this.deps.store.listRepositories({
         viewerId: account?.id ?? null,
-        superuser: isSuperuser(caller.principal) && this.deps.superusersFullAccess,
+        superuser: isSuperuser(principal) && this.deps.superusersFullAccess,
         limit,
         ...(after === undefined ? {} : { after }),
       });
@@ -186,7 +218,7 @@ export class AccountRegistryAccess implements RegistryAccess {
       throw accessError('unauthorized', 'use Basic credentials to obtain a token');
     }
     const caller = await this.identify(authorization, null);
-    const principal = caller.principal;
+    const principal = await caller.principal();
     const granted: AccessGrant[] = [];
     for (const asked of parseScopes(request.scopes)) {
       if (asked.type === 'registry') {
@@ -209,7 +241,6 @@ export class AccountRegistryAccess implements RegistryAccess {
   }
 
   async record(caller: Caller, kind: AuditKind, name: string, metadata: Record<string, unknown>) {
-    const repository = await this.deps.store.findRepository(name);
-    await this.deps.audit.record(kind, caller.principal, { repository }, metadata, caller.ip);
+    await this.deps.audit.recordByName(kind, caller.performer, name, metadata, caller.ip);
   }
 }

@@ -4,15 +4,26 @@ import { ociError } from '../errors/registry-error.js';
 import type { AccessServices } from '../access/access-services.js';
 import type { Registry } from '../registry/registry.js';
 import type { HttpEnv, HttpApp } from './http-env.js';
-import { API_PREFIX, createApiApp, createApiServices } from './api/api-app.js';
 import { quayError } from './api/api-errors.js';
 import { renderError, type UnknownErrorLogger } from './render-error.js';
 import type { BodyReader } from './request-body.js';
-import { registerBaseRoutes } from './v2/base-routes.js';
-import { registerBlobRoutes } from './v2/blob-routes.js';
-import { registerListingRoutes } from './v2/listing-routes.js';
-import { registerManifestRoutes } from './v2/manifest-routes.js';
-import { registerUploadRoutes } from './v2/upload-routes.js';
+
+/** The REST API's prefix; unknown paths under it answer in Quay's JSON. */
+export const API_PREFIX = '/api/v1';
+
+/** What a surface (`/v2`, `/api/v1`) needs to register its routes. */
+export interface SurfaceDeps {
+  registry: Registry;
+  access: AccessServices;
+  logUnknownError: UnknownErrorLogger;
+}
+
+/**
+ * A set of routes one deployable serves. Locally one process serves all;
+ * on AWS the registry and the REST API are separate functions, so each
+ * bundle carries only its own surface's code.
+ */
+export type Surface = (app: HttpApp, deps: SurfaceDeps) => void;
 
 export interface HttpAppOptions {
   registry: Registry;
@@ -22,6 +33,7 @@ export interface HttpAppOptions {
   logUnknownError?: UnknownErrorLogger;
   /** A runtime's faster request-body reader; the Fetch API body otherwise. */
   readBody?: BodyReader;
+  surfaces: Surface[];
 }
 
 /** The origin a proxy in front says the client used (CloudFront's viewer function sets these). */
@@ -42,6 +54,7 @@ export function createHttpApp({
   publicUrl,
   logUnknownError = defaultLogger,
   readBody,
+  surfaces,
 }: HttpAppOptions): HttpApp {
   // Not strict: `/v2/<name>/blobs/uploads/` and `/v2/` are spelled with and without the slash.
   const app: HttpApp = new Hono<HttpEnv>({ strict: false });
@@ -58,15 +71,7 @@ export function createHttpApp({
     c.header('Docker-Distribution-API-Version', 'registry/2.0');
   });
 
-  // Upload routes first: `/blobs/uploads/<id>` must not be read as a blob digest.
-  const v2 = { registry, access };
-  registerBaseRoutes(app, v2);
-  registerUploadRoutes(app, v2);
-  registerBlobRoutes(app, v2);
-  registerManifestRoutes(app, v2);
-  registerListingRoutes(app, v2);
-
-  app.route(API_PREFIX, createApiApp(createApiServices(accessServices, registry), logUnknownError));
+  for (const surface of surfaces) surface(app, { registry, access: accessServices, logUnknownError });
 
   app.notFound((c) =>
     c.req.path.startsWith(`${API_PREFIX}/`)

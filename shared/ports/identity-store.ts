@@ -102,6 +102,10 @@ export interface AuditEntry {
   createdAtMs: number;
 }
 
+export interface RepositoryAuditEntry extends Omit<AuditEntry, 'namespace' | 'repository'> {
+  repositoryName: string;
+}
+
 export interface AuditQuery {
   repositoryId?: number;
   namespaceId?: number;
@@ -219,5 +223,10 @@ export interface IdentityStore {
   touchAppToken(id: string, nowMs: number): Promise<void>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends entries about repositories known by name, filling in their and
+   * their namespaces' ids, in one statement.
+   */
+  appendAuditForRepositories(entries: RepositoryAuditEntry[]): Promise<void>;
   listAudit(query: AuditQuery): Promise<(AuditEntry & { id: number })[]>;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OCI_ERROR_CODES } from '../../shared/errors/oci-error-codes.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { V2Client } from '../support/v2-client.js';
 
@@ -79,6 +80,7 @@ describe('errors', () => {
         } as unknown as typeof broken.registry.listings,
       },
       access: broken.access,
+      surfaces: [v2Surface],
       logUnknownError: (_error, requestId) => logged.push(requestId),
     });
     try {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../shared/http/app.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { digestOf } from '../../shared/oci/digest.js';
 import { createRegistry } from '../../shared/registry/registry.js';
 
@@ -217,7 +218,11 @@ describe('finishing an upload', () => {
     // A second registry over the same database and storage: a restarted
     // server, or another data-plane task behind the load balancer.
     const other = new V2Client(
-      createHttpApp({ registry: createRegistry(t.registry.deps), access: t.access }),
+      createHttpApp({
+        registry: createRegistry(t.registry.deps),
+        access: t.access,
+        surfaces: [v2Surface],
+      }),
     );
     await other.request(location, { method: 'PATCH', body: 'then the second', headers: octets });
     const digest = digestOf(Buffer.from('received by the first process, then the second'));

@@ -183,6 +183,21 @@ describe('regional stack', () => {
     });
   });
 
+  it('sends /api/v1 to its own REST function and everything else to the registry function', () => {
+    const routes = Object.values(useast.findResources('AWS::ApiGatewayV2::Route') as Resources);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+      ['ANY /api/v1/{proxy+}', '$default'].sort(),
+    );
+    const functions = useast.findResources('AWS::Lambda::Function') as Resources;
+    const codeOf = (id: string) => JSON.stringify(functions[id]!.Properties.Code);
+    const rest = Object.keys(functions).find((id) => id.startsWith('RestApi'))!;
+    const registry = Object.keys(functions).find((id) => id.startsWith('RegistryApi'))!;
+    expect(codeOf(rest)).not.toBe(codeOf(registry));
+    expect(functions[rest]!.Properties.Environment).toMatchObject({
+      Variables: expect.objectContaining({ BERTH_SECRET_KEY_ARN: expect.anything() }),
+    });
+  });
+
   it('sends upload routes, and nothing else, to the Fargate data plane', () => {
     const [distribution] = Object.values(
       useast.findResources('AWS::CloudFront::Distribution'),

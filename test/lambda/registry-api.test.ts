@@ -4,7 +4,9 @@ import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
 import { onMigrationEvent } from '../../functions/aws/migrate.js';
-import { lambdaHttpHandler } from '../../functions/aws/registry-api.js';
+import { lambdaHttpHandler } from '../../functions/aws/lambda-http.js';
+import { apiSurface } from '../../shared/http/api/api-surface.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { S3BlobStore } from '../../shared/adapters/blob/s3-blob-store.js';
 import { loadConfig, type BerthConfig } from '../../shared/config/config.js';
 import { digestOf } from '../../shared/oci/digest.js';
@@ -104,6 +106,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
     let config: BerthConfig;
     let clients: AwsClients;
     let handler: ReturnType<typeof lambdaHttpHandler>;
+    let restHandler: ReturnType<typeof lambdaHttpHandler>;
 
     beforeAll(async () => {
       s3 = await startTestS3();
@@ -163,7 +166,12 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         config,
         clients,
       );
-      handler = lambdaHttpHandler(await buildAwsApp(config, clients));
+      handler = lambdaHttpHandler(
+        (await buildAwsApp(config, clients, { surfaces: [v2Surface] })).app,
+      );
+      restHandler = lambdaHttpHandler(
+        (await buildAwsApp(config, clients, { surfaces: [apiSurface] })).app,
+      );
     });
 
     it('serves pushes and pulls through API Gateway events, byte for byte', async () => {
@@ -233,6 +241,32 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(response.headers?.['www-authenticate']).toBe(
         'Bearer realm="https://registry.example.com/v2/auth",service="berth",scope="repository:admin/app:pull"',
       );
+    });
+
+    it('serves /api/v1 from the REST function, and /v2 not at all there', async () => {
+      const repository = await restHandler(
+        httpApiEvent('GET', '/api/v1/repository/admin/app'),
+        context,
+      );
+      expect(repository.statusCode).toBe(200);
+      expect(JSON.parse(Buffer.from(repository.body!, 'base64').toString())).toMatchObject({
+        namespace: 'admin',
+        name: 'app',
+        can_admin: true,
+      });
+      const logs = await restHandler(
+        httpApiEvent('GET', '/api/v1/repository/admin/app/logs'),
+        context,
+      );
+      const kinds = JSON.parse(Buffer.from(logs.body!, 'base64').toString()).logs.map(
+        (l: { kind: string }) => l.kind,
+      );
+      // The registry function wrote these at once: Lambda may freeze after answering.
+      expect(kinds).toEqual(expect.arrayContaining(['push_repo', 'pull_repo', 'create_repo']));
+      const v2 = await restHandler(httpApiEvent('GET', '/v2/admin/app/tags/list'), context);
+      expect(v2.statusCode).toBe(404);
+      const unknownApi = await handler(httpApiEvent('GET', '/api/v1/discovery'), context);
+      expect(unknownApi.statusCode).toBe(404);
     });
 
     it('answers ALB events too, errors in the OCI form', async () => {

@@ -12,7 +12,9 @@ import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.j
 import type { AccessOptions, AccessServices } from '../../shared/access/access-services.js';
 import { createAccessServices } from '../../shared/access/access-services.js';
 import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
+import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Clock } from '../../shared/ports/clock.js';
@@ -103,13 +105,19 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   );
   const silent = () => undefined;
   return {
-    app: createHttpApp({ registry, access, logUnknownError: silent }),
+    app: createHttpApp({
+      registry,
+      access,
+      logUnknownError: silent,
+      surfaces: [v2Surface, apiSurface],
+    }),
     registry,
     access,
     db,
     clock,
     stores,
     close: async () => {
+      await access.audit.flush();
       await db.destroy();
       await scratch?.drop();
       if (dir) await rm(dir, { recursive: true, force: true });

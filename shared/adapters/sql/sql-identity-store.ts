@@ -14,6 +14,7 @@ import {
   type NewAccount,
   type PermissionEntry,
   type RepositoryInfo,
+  type RepositoryAuditEntry,
   type RepositoryQuery,
   type RepositoryRole,
   type RepositoryState,
@@ -692,6 +693,28 @@ export class SqlIdentityStore implements IdentityStore {
         created_at_ms: e.createdAtMs,
       })
       .execute();
+  }
+
+  async appendAuditForRepositories(entries: RepositoryAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // Typed casts: in VALUES, Postgres infers no parameter types.
+    const rows = entries.map((e) => {
+      const slash = e.repositoryName.indexOf('/');
+      return sql`(${e.repositoryName}::text, ${e.kind}::text, ${e.performer?.id ?? null}::bigint,
+        ${e.performer?.name ?? null}::text,
+        ${slash > 0 ? e.repositoryName.slice(0, slash) : null}::text,
+        ${e.repositoryName.slice(slash + 1)}::text, ${e.ip}::text,
+        ${JSON.stringify(e.metadata)}::jsonb, ${e.createdAtMs}::bigint)`;
+    });
+    await sql`
+      insert into audit_log (kind, performer_id, performer_name, namespace_id, namespace_name,
+        repository_id, repository_name, ip, metadata, created_at_ms)
+      select v.kind, v.performer_id, v.performer_name, r.namespace_id, v.namespace_name,
+        r.id, v.repository_name, v.ip, v.metadata, v.created_at_ms
+      from (values ${sql.join(rows)}) as v(full_name, kind, performer_id, performer_name,
+        namespace_name, repository_name, ip, metadata, created_at_ms)
+      join repository r on r.name = v.full_name
+    `.execute(this.db);
   }
 
   async listAudit(q: AuditQuery): Promise<(AuditEntry & { id: number })[]> {

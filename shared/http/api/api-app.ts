@@ -9,6 +9,7 @@ import { RepositoryAdminService } from '../../access/repository-admin.js';
 import { RobotService } from '../../access/robots.js';
 import { UserService } from '../../access/users.js';
 import type { Registry } from '../../registry/registry.js';
+import { API_PREFIX } from '../app.js';
 import type { UnknownErrorLogger } from '../render-error.js';
 import { apiAuthentication } from './api-auth.js';
 import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
@@ -20,7 +21,6 @@ import { registerRobotRoutes } from './robot-routes.js';
 import { registerTagRoutes } from './tag-routes.js';
 import { registerUserRoutes } from './user-routes.js';
 
-export const API_PREFIX = '/api/v1';
 
 function validationMessage(error: ZodError): string {
   return error.issues

@@ -62,6 +62,8 @@ export function registerLogRoutes(app: ApiApp, services: ApiServices): void {
     const fromMs = parseTime(query.starttime, now - 7 * DAY_MS, false);
     const toMs = parseTime(query.endtime, now + 1, true);
     const before = decodePage(query.next_page);
+    // What this process still holds back is shown too.
+    await services.access.audit.flush();
     const result = await readAudit(store, {
       ...scope,
       fromMs,

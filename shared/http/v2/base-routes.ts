@@ -1,3 +1,4 @@
+import { isAnonymous } from '../../access/registry-access.js';
 import { CATALOG_SCOPE } from '../../access/scopes.js';
 import { accessError } from '../../errors/access-error.js';
 import type { HttpApp } from '../http-env.js';
@@ -10,7 +11,7 @@ export function registerBaseRoutes(app: HttpApp, { access }: V2Deps): void {
   // an access-controlled registry get the Bearer challenge here.
   app.get('/v2', async (c) => {
     const caller = await callerOf(c, access);
-    if (access.enforcing && caller.principal.kind === 'anonymous' && !caller.token) {
+    if (access.enforcing && isAnonymous(caller) && !caller.token) {
       throw accessError('unauthorized', 'authentication required');
     }
     return c.json({});
@@ -28,7 +29,7 @@ export function registerBaseRoutes(app: HttpApp, { access }: V2Deps): void {
   app.get('/v2/_catalog', async (c) => {
     const caller = await callerOf(c, access);
     // As Distribution does: challenge first, so a logged-in client sends its token.
-    if (access.enforcing && caller.principal.kind === 'anonymous' && !caller.token) {
+    if (access.enforcing && isAnonymous(caller) && !caller.token) {
       throw accessError('unauthorized', 'authentication required', { scope: CATALOG_SCOPE });
     }
     const page = await access.catalog(caller, { n: c.req.query('n'), last: c.req.query('last') });
