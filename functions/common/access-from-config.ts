@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { createAccessServices, type AccessServices } from '../../shared/access/access-services.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { Registry } from '../../shared/registry/registry.js';
@@ -26,6 +27,7 @@ export function accessFromConfig(
   return createAccessServices(
     {
       store: new SqlIdentityStore(db),
+      oauth: new SqlOAuthStore(db),
       clock,
       newId: randomUUID,
       tokenKey: tokenKeyFrom(secret),

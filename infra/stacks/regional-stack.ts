@@ -35,8 +35,8 @@ export interface RegionalStackProps extends StackProps {
 
 /** The only requests the data plane takes: blob upload sessions. Everything else is Lambda. */
 export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
-/** Served by the REST function; everything else on API Gateway by the registry function. */
-export const REST_API_PREFIX = '/api/v1';
+/** Served by the REST function (the API and its OAuth endpoints); the rest by the registry function. */
+export const REST_PREFIXES = ['/api/v1', '/oauth'];
 const ORIGIN_VERIFY_HEADER = 'X-Berth-Origin-Verify';
 const DATA_PLANE_PORT = 8080;
 
@@ -118,13 +118,16 @@ export class RegionalStack extends Stack {
       .bindSecret(props.registrySecret);
     for (const [key, value] of Object.entries(publicHost(config)))
       restFunction.addEnvironment(key, value);
-    api.addRoutes({
-      path: `${REST_API_PREFIX}/{proxy+}`,
-      methods: [apigwv2.HttpMethod.ANY],
-      integration: new HttpLambdaIntegration('Rest', restFunction, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      }),
+    const restIntegration = new HttpLambdaIntegration('Rest', restFunction, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
+    for (const prefix of REST_PREFIXES) {
+      api.addRoutes({
+        path: `${prefix}/{proxy+}`,
+        methods: [apigwv2.HttpMethod.ANY],
+        integration: restIntegration,
+      });
+    }
 
     const dataPlane = this.dataPlane(props, storage);
     this.scheduledTasks(props, storage);

@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { IdentityStore } from '../ports/identity-store.js';
+import type { OAuthStore } from '../ports/oauth-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
@@ -24,6 +25,7 @@ export interface AccessOptions {
 
 export interface AccessDeps {
   store: IdentityStore;
+  oauth: OAuthStore;
   clock: Clock;
   newId: () => string;
   /** 32 bytes that sign this registry's tokens; never leaves the process. */
@@ -43,7 +45,7 @@ export interface AccessServices {
 export function createAccessServices(deps: AccessDeps, listings: ListingService): AccessServices {
   const { store, clock, options } = deps;
   const rules = new RepositoryAccess(store, options);
-  const authenticator = new Authenticator(store, clock, {
+  const authenticator = new Authenticator(store, deps.oauth, clock, {
     superusers: new Set(options.superusers),
     maxFailedLogins: options.maxFailedLogins,
   });

@@ -39,7 +39,7 @@ export class AppTokenService {
   }
 
   async list(actor: Principal) {
-    return this.s.deps.store.listAppTokens(requireUser(actor).account.id);
+    return this.s.deps.store.listAppTokens(requireUser(actor, 'user:read').account.id);
   }
 
   async get(actor: Principal, id: string) {

@@ -46,7 +46,10 @@ export type AuditKind =
   | 'user_change_password'
   | 'user_change_email'
   | 'create_app_specific_token'
-  | 'revoke_app_specific_token';
+  | 'revoke_app_specific_token'
+  | 'create_application'
+  | 'delete_application'
+  | 'reset_application_client_secret';
 
 export interface AuditTarget {
   namespace?: AccountRecord | null;

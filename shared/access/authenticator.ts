@@ -1,7 +1,8 @@
 import { accessError } from '../errors/access-error.js';
 import type { Clock } from '../ports/clock.js';
 import type { AccountRecord, IdentityStore } from '../ports/identity-store.js';
-import type { Principal } from './principal.js';
+import type { OAuthStore } from '../ports/oauth-store.js';
+import type { OAuthScope, Principal } from './principal.js';
 import { hashPassword, hashToken, tokenMatches, verifyPassword } from './secrets.js';
 
 export interface AuthenticatorOptions {
@@ -13,6 +14,8 @@ export interface AuthenticatorOptions {
 
 /** Quay's app-specific tokens log in with this user name. */
 export const APP_TOKEN_USER = '$app';
+/** And OAuth access tokens with this one (`docker login -u '$oauthtoken'`). */
+export const OAUTH_TOKEN_USER = '$oauthtoken';
 
 const BAD_CREDENTIALS = 'invalid username or password';
 
@@ -29,6 +32,7 @@ const decoyHash = hashPassword('decoy password');
 export class Authenticator {
   constructor(
     private readonly store: IdentityStore,
+    private readonly oauth: OAuthStore,
     private readonly clock: Clock,
     private readonly options: AuthenticatorOptions,
   ) {}
@@ -40,6 +44,7 @@ export class Authenticator {
 
   async login(username: string, secret: string): Promise<Principal> {
     if (username === APP_TOKEN_USER) return this.appToken(secret);
+    if (username === OAUTH_TOKEN_USER) return this.oauthToken(secret);
     const account = await this.store.findAccount(username);
     if (!account || account.kind === 'organization') {
       await verifyPassword(secret, await decoyHash);
@@ -76,6 +81,25 @@ export class Authenticator {
     if (!account) throw accessError('unauthorized', 'invalid or expired token');
     await this.store.touchAppToken(token.id, now);
     return this.principalFor(account);
+  }
+
+  /** An API Bearer token: an app-specific token, or an OAuth access token with its scopes. */
+  async bearer(token: string): Promise<Principal> {
+    const hash = hashToken(token);
+    if (await this.store.findAppTokenByHash(hash)) return this.appToken(token);
+    return this.oauthToken(token);
+  }
+
+  async oauthToken(token: string): Promise<Principal> {
+    const grant = await this.oauth.findAccessToken(hashToken(token));
+    if (!grant || grant.expiresAtMs <= this.clock.now()) {
+      throw accessError('unauthorized', 'invalid or expired token');
+    }
+    const account = await this.store.findAccountById(grant.accountId);
+    if (!account) throw accessError('unauthorized', 'invalid or expired token');
+    const scopes = new Set(grant.scope.split(' ') as OAuthScope[]);
+    const principal = this.principalFor(account);
+    return principal.kind === 'anonymous' ? principal : { ...principal, scopes };
   }
 
   private lockedForMs(attempts: number, lastFailureMs: number | null, now: number): number {

@@ -4,7 +4,7 @@ import type {
   RepositoryInfo,
   RepositoryRole,
 } from '../ports/identity-store.js';
-import { isSuperuser, type Principal } from './principal.js';
+import { hasScope, isSuperuser, type Principal } from './principal.js';
 import { actionsOfRole, higherRole, namespaceOf, type RepositoryAction } from './roles.js';
 
 export interface AccessRulesOptions {
@@ -28,7 +28,26 @@ export class RepositoryAccess {
     private readonly options: AccessRulesOptions,
   ) {}
 
+  /** The principal's role, capped by an OAuth token's repo scopes. */
   async roleOn(principal: Principal, repository: RepositoryInfo): Promise<RepositoryRole | null> {
+    const role = await this.uncappedRoleOn(principal, repository);
+    if (role === null || principal.kind === 'anonymous' || principal.scopes === undefined)
+      return role;
+    const cap: RepositoryRole | null = hasScope(principal, 'repo:admin')
+      ? 'admin'
+      : hasScope(principal, 'repo:write')
+        ? 'write'
+        : hasScope(principal, 'repo:read')
+          ? 'read'
+          : null;
+    if (cap === null) return null;
+    return higherRole(role, cap) === role ? cap : role;
+  }
+
+  private async uncappedRoleOn(
+    principal: Principal,
+    repository: RepositoryInfo,
+  ): Promise<RepositoryRole | null> {
     if (principal.kind === 'anonymous') return null;
     if (isSuperuser(principal) && this.options.superusersFullAccess) return 'admin';
     const account = principal.account;
@@ -75,7 +94,7 @@ export class RepositoryAccess {
   }
 
   async canCreateIn(principal: Principal, namespace: AccountRecord): Promise<boolean> {
-    if (principal.kind === 'anonymous') return false;
+    if (principal.kind === 'anonymous' || !hasScope(principal, 'repo:create')) return false;
     if (isSuperuser(principal) && this.options.superusersFullAccess) return true;
     if (principal.kind === 'user' && namespace.id === principal.account.id) return true;
     if (namespace.kind !== 'organization') return false;
@@ -87,7 +106,11 @@ export class RepositoryAccess {
   async isOrganizationAdmin(principal: Principal, organization: AccountRecord): Promise<boolean> {
     if (principal.kind === 'anonymous') return false;
     if (isSuperuser(principal)) return true;
-    if (principal.kind === 'user' && principal.account.id === organization.id) return true;
+    // A user's own namespace is theirs to manage (their robots), with user:admin.
+    if (principal.kind === 'user' && principal.account.id === organization.id) {
+      return hasScope(principal, 'user:admin');
+    }
+    if (!hasScope(principal, 'org:admin')) return false;
     if (organization.kind !== 'organization') return false;
     const teams = await this.store.teamsOf(organization.id, principal.account.id);
     return principal.kind === 'user' && teams.some((t) => t.role === 'admin');

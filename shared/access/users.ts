@@ -1,18 +1,26 @@
 import { AccessError, accessError } from '../errors/access-error.js';
 import { AccountExistsError, type AccountRecord } from '../ports/identity-store.js';
 import type { AccessServices } from './access-services.js';
-import { isSuperuser, type Principal } from './principal.js';
+import { hasScope, isSuperuser, type Principal } from './principal.js';
 import { assertEmail, assertNamespaceName, assertPassword } from './names.js';
 import { hashPassword, randomToken } from './secrets.js';
 
-export function requireUser(principal: Principal): Extract<Principal, { kind: 'user' }> {
-  if (principal.kind === 'user') return principal;
+/** The calling user; an OAuth token must also carry `scope` (user:read to look, user:admin to change). */
+export function requireUser(
+  principal: Principal,
+  scope: 'user:read' | 'user:admin' = 'user:admin',
+): Extract<Principal, { kind: 'user' }> {
+  if (principal.kind === 'user') {
+    if (!hasScope(principal, scope))
+      throw accessError('forbidden', `this token lacks the ${scope} scope`);
+    return principal;
+  }
   if (principal.kind === 'robot') throw accessError('forbidden', 'robots cannot do this');
   throw accessError('unauthorized', 'authentication required');
 }
 
 export function requireSuperuser(principal: Principal): void {
-  requireUser(principal);
+  requireUser(principal, 'user:read');
   if (!isSuperuser(principal)) throw accessError('forbidden', 'only superusers can do this');
 }
 

@@ -71,7 +71,8 @@ export function createHttpApp({
     c.header('Docker-Distribution-API-Version', 'registry/2.0');
   });
 
-  for (const surface of surfaces) surface(app, { registry, access: accessServices, logUnknownError });
+  for (const surface of surfaces)
+    surface(app, { registry, access: accessServices, logUnknownError });
 
   app.notFound((c) =>
     c.req.path.startsWith(`${API_PREFIX}/`)

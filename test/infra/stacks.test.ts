@@ -183,10 +183,10 @@ describe('regional stack', () => {
     });
   });
 
-  it('sends /api/v1 to its own REST function and everything else to the registry function', () => {
+  it('sends /api/v1 and /oauth to their own REST function and everything else to the registry function', () => {
     const routes = Object.values(useast.findResources('AWS::ApiGatewayV2::Route') as Resources);
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
-      ['ANY /api/v1/{proxy+}', '$default'].sort(),
+      ['ANY /api/v1/{proxy+}', 'ANY /oauth/{proxy+}', '$default'].sort(),
     );
     const functions = useast.findResources('AWS::Lambda::Function') as Resources;
     const codeOf = (id: string) => JSON.stringify(functions[id]!.Properties.Code);

@@ -12,6 +12,7 @@ import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.j
 import type { AccessOptions, AccessServices } from '../../shared/access/access-services.js';
 import { createAccessServices } from '../../shared/access/access-services.js';
 import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
@@ -87,6 +88,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const access = createAccessServices(
     {
       store: new SqlIdentityStore(db),
+      oauth: new SqlOAuthStore(db),
       clock,
       newId: randomUUID,
       tokenKey: TEST_TOKEN_KEY,

@@ -3,6 +3,7 @@ import * as registryCore from './migrations/0001-registry-core.js';
 import * as manifestContentInStorage from './migrations/0002-manifest-content-in-storage.js';
 import * as identity from './migrations/0003-identity.js';
 import * as manifestLabels from './migrations/0004-manifest-labels.js';
+import * as oauth from './migrations/0005-oauth.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-manifest-content-in-storage': manifestContentInStorage,
   '0003-identity': identity,
   '0004-manifest-labels': manifestLabels,
+  '0005-oauth': oauth,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

@@ -19,6 +19,9 @@ export interface Database {
   app_token: AppTokenTable;
   audit_log: AuditLogTable;
   manifest_label: ManifestLabelTable;
+  oauth_application: OAuthApplicationTable;
+  oauth_access_token: OAuthAccessTokenTable;
+  oauth_authorization_code: OAuthAuthorizationCodeTable;
 }
 
 export interface RepositoryTable {
@@ -183,4 +186,36 @@ export interface ManifestLabelTable {
   /** `api` for labels set through `/api/v1`. */
   source_type: string;
   created_at_ms: number;
+}
+
+export interface OAuthApplicationTable {
+  id: Generated<number>;
+  organization_id: number;
+  client_id: string;
+  client_secret_hash: string;
+  name: string;
+  description: Generated<string>;
+  redirect_uri: string;
+  application_uri: Generated<string>;
+  created_at_ms: number;
+}
+
+export interface OAuthAccessTokenTable {
+  id: string;
+  application_id: number;
+  account_id: number;
+  token_hash: string;
+  /** Space-separated OAuth scopes. */
+  scope: string;
+  created_at_ms: number;
+  expires_at_ms: number;
+}
+
+export interface OAuthAuthorizationCodeTable {
+  code_hash: string;
+  application_id: number;
+  account_id: number;
+  scope: string;
+  redirect_uri: string;
+  expires_at_ms: number;
 }

@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import { AppTokenService } from '../../access/app-tokens.js';
 import type { AccessServices } from '../../access/access-services.js';
+import { OAuthService } from '../../access/oauth.js';
 import { OrganizationService } from '../../access/organizations.js';
 import { RepositoryAdminService } from '../../access/repository-admin.js';
 import { RobotService } from '../../access/robots.js';
@@ -15,12 +16,12 @@ import { apiAuthentication } from './api-auth.js';
 import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
 import { quayError, renderApiError } from './api-errors.js';
 import { registerLogRoutes } from './log-routes.js';
+import { registerApplicationRoutes } from './oauth-routes.js';
 import { registerOrganizationRoutes } from './organization-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
 import { registerRobotRoutes } from './robot-routes.js';
 import { registerTagRoutes } from './tag-routes.js';
 import { registerUserRoutes } from './user-routes.js';
-
 
 function validationMessage(error: ZodError): string {
   return error.issues
@@ -37,6 +38,7 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     robots: new RobotService(access),
     repositories: new RepositoryAdminService(access),
     appTokens: new AppTokenService(access),
+    oauth: new OAuthService(access),
   };
 }
 
@@ -92,6 +94,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerRobotRoutes(api, services);
   registerRepositoryRoutes(api, services);
   registerTagRoutes(api, services);
+  registerApplicationRoutes(api, services);
   registerLogRoutes(api, services);
 
   api.notFound((c) => c.json(quayError(404, 'not_found', 'no such API endpoint'), 404));

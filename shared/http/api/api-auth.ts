@@ -5,7 +5,8 @@ import { accessError } from '../../errors/access-error.js';
 import type { ApiEnv, ApiServices } from './api-env.js';
 
 /**
- * Who calls `/api/v1`: a Bearer app token (Quay's app-specific tokens), or
+ * Who calls `/api/v1`: a Bearer token (an app-specific token, or an OAuth
+ * access token whose scopes then cap what the call may do), or
  * Basic credentials for scripts (user password, robot token, `$app` token).
  * No cookies, so no cross-site request forgery to defend against.
  */
@@ -15,7 +16,7 @@ export function apiAuthentication(services: ApiServices): MiddlewareHandler<ApiE
     const header = c.req.header('authorization');
     const bearer = parseBearer(header);
     const basic = parseBasic(header);
-    if (bearer) c.set('principal', await authenticator.appToken(bearer));
+    if (bearer) c.set('principal', await authenticator.bearer(bearer));
     else if (basic) c.set('principal', await authenticator.login(basic.username, basic.password));
     else if (header) throw accessError('unauthorized', 'unsupported authorization scheme');
     else c.set('principal', ANONYMOUS);

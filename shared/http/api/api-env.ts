@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppTokenService } from '../../access/app-tokens.js';
 import type { AccessServices } from '../../access/access-services.js';
+import type { OAuthService } from '../../access/oauth.js';
 import type { OrganizationService } from '../../access/organizations.js';
 import type { Principal } from '../../access/principal.js';
 import type { RepositoryAdminService } from '../../access/repository-admin.js';
@@ -24,4 +25,5 @@ export interface ApiServices {
   robots: RobotService;
   repositories: RepositoryAdminService;
   appTokens: AppTokenService;
+  oauth: OAuthService;
 }

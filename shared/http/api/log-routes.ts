@@ -125,7 +125,7 @@ export function registerLogRoutes(app: ApiApp, services: ApiServices): void {
       responses: { 200: json(LogsPage, 'log entries'), ...ERRORS },
     }),
     async (c) => {
-      const user = requireUser(c.get('principal'));
+      const user = requireUser(c.get('principal'), 'user:read');
       return c.json(await page({ namespaceId: user.account.id }, c.req.valid('query')), 200);
     },
   );

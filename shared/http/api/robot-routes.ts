@@ -23,7 +23,7 @@ export function registerRobotRoutes(app: ApiApp, services: ApiServices): void {
       tag: 'robot',
       params: RobotParams,
       listParams: z.object({}),
-      namespace: (c: Context<ApiEnv>) => requireUser(c.get('principal')).account.name,
+      namespace: (c: Context<ApiEnv>) => requireUser(c.get('principal'), 'user:read').account.name,
     },
     {
       path: '/organization/{orgname}/robots',

@@ -7,7 +7,7 @@ import { AppTokenView, UserParams, UserView } from './schemas.js';
 import { appTokenView, avatar } from './views.js';
 
 async function userView(services: ApiServices, principal: Principal) {
-  const user = requireUser(principal);
+  const user = requireUser(principal, 'user:read');
   const { store } = services.access.deps;
   const organizations = await store.organizationsOf(user.account.id);
   return {

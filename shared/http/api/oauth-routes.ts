@@ -1,0 +1,228 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { parseBasic } from '../../access/authenticator.js';
+import { OAuthError } from '../../access/oauth.js';
+import { AccessError } from '../../errors/access-error.js';
+import type { OAuthApplicationRecord } from '../../ports/oauth-store.js';
+import type { HttpApp } from '../http-env.js';
+import type { ApiApp, ApiServices } from './api-env.js';
+import { ERRORS, json, jsonBody, noContent } from './route-helpers.js';
+import { OrgParams } from './schemas.js';
+import { avatar } from './views.js';
+
+const Application = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    application_uri: z.string(),
+    redirect_uri: z.string(),
+    client_id: z.string(),
+    client_secret: z.string().optional().openapi({ description: 'only when created or reset' }),
+    avatar_email: z.string().nullable(),
+    avatar: z.unknown(),
+  })
+  .openapi('OAuthApplication');
+
+const applicationView = (a: OAuthApplicationRecord, clientSecret?: string) => ({
+  name: a.name,
+  description: a.description,
+  application_uri: a.applicationUri,
+  redirect_uri: a.redirectUri,
+  client_id: a.clientId,
+  ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
+  avatar_email: null,
+  avatar: avatar(a.name, 'app'),
+});
+
+const AppParams = OrgParams.extend({
+  client_id: z.string().openapi({ param: { name: 'client_id', in: 'path' } }),
+});
+
+/** `/api/v1/organization/{orgname}/applications`: OAuth applications of an organization. */
+export function registerApplicationRoutes(app: ApiApp, services: ApiServices): void {
+  const oauth = services.oauth;
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/organization/{orgname}/applications',
+      tags: ['oauth'],
+      summary: "An organization's OAuth applications (admins)",
+      request: { params: OrgParams },
+      responses: {
+        200: json(z.object({ applications: z.array(Application) }), 'applications'),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const list = await oauth.listApplications(c.get('principal'), c.req.valid('param').orgname);
+      return c.json({ applications: list.map((a) => applicationView(a)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/organization/{orgname}/applications',
+      tags: ['oauth'],
+      summary: 'Register an OAuth application; its client secret is shown once',
+      request: {
+        params: OrgParams,
+        body: jsonBody(
+          z.strictObject({
+            name: z.string().min(1).max(255),
+            redirect_uri: z.string().min(1),
+            application_uri: z.string().default(''),
+            description: z.string().max(1024).default(''),
+            avatar_email: z.string().optional(),
+          }),
+        ),
+      },
+      responses: { 200: json(Application, 'the application, with its client secret'), ...ERRORS },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const { application, clientSecret } = await oauth.createApplication(
+        c.get('principal'),
+        c.req.valid('param').orgname,
+        {
+          name: body.name,
+          redirectUri: body.redirect_uri,
+          applicationUri: body.application_uri,
+          description: body.description,
+        },
+      );
+      return c.json(applicationView(application, clientSecret), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/organization/{orgname}/applications/{client_id}',
+      tags: ['oauth'],
+      summary: 'An OAuth application (admins)',
+      request: { params: AppParams },
+      responses: { 200: json(Application, 'the application'), ...ERRORS },
+    }),
+    async (c) => {
+      const { orgname, client_id } = c.req.valid('param');
+      const { application } = await oauth.getApplication(c.get('principal'), orgname, client_id);
+      return c.json(applicationView(application), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/organization/{orgname}/applications/{client_id}',
+      tags: ['oauth'],
+      summary: 'Delete an OAuth application and every token granted to it (admins)',
+      request: { params: AppParams },
+      responses: { 204: noContent, ...ERRORS },
+    }),
+    async (c) => {
+      const { orgname, client_id } = c.req.valid('param');
+      await oauth.deleteApplication(c.get('principal'), orgname, client_id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/organization/{orgname}/applications/{client_id}/resetclientsecret',
+      tags: ['oauth'],
+      summary: "Replace an OAuth application's client secret (admins)",
+      request: { params: AppParams },
+      responses: {
+        200: json(Application, 'the application, with its new client secret'),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { orgname, client_id } = c.req.valid('param');
+      const { application, clientSecret } = await oauth.resetClientSecret(
+        c.get('principal'),
+        orgname,
+        client_id,
+      );
+      return c.json(applicationView(application, clientSecret), 200);
+    },
+  );
+}
+
+/**
+ * The OAuth 2 endpoints themselves (`/oauth/authorize`, `/oauth/access_token`),
+ * answering errors as RFC 6749 says rather than as the REST API does.
+ */
+export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): void {
+  const oauthError = (error: unknown) => {
+    if (error instanceof OAuthError) {
+      return Response.json(
+        { error: error.error, error_description: error.message },
+        { status: 400 },
+      );
+    }
+    if (error instanceof AccessError && error.kind === 'unauthorized') {
+      return Response.json(
+        { error: 'access_denied', error_description: error.message },
+        { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="berth"' } },
+      );
+    }
+    if (error instanceof AccessError && error.kind === 'too_many_attempts') {
+      return Response.json(
+        { error: 'access_denied', error_description: error.message },
+        { status: 429, headers: { 'Retry-After': String(error.options.retryAfterSeconds ?? 1) } },
+      );
+    }
+    if (error instanceof AccessError) {
+      return Response.json(
+        { error: 'access_denied', error_description: error.message },
+        { status: 403 },
+      );
+    }
+    throw error;
+  };
+
+  app.get('/oauth/authorize', async (c) => {
+    try {
+      const basic = parseBasic(c.req.header('authorization'));
+      if (!basic)
+        throw new AccessError('unauthorized', 'log in with Basic credentials to grant a token');
+      const actor = await services.access.authenticator.login(basic.username, basic.password);
+      const location = await services.oauth.authorize(actor, {
+        responseType: c.req.query('response_type') ?? '',
+        clientId: c.req.query('client_id') ?? '',
+        redirectUri: c.req.query('redirect_uri'),
+        scope: c.req.query('scope') ?? '',
+        state: c.req.query('state'),
+      });
+      return c.body(null, 302, { Location: location, 'Cache-Control': 'no-store' });
+    } catch (error) {
+      return oauthError(error);
+    }
+  });
+
+  app.post('/oauth/access_token', async (c) => {
+    try {
+      const type = c.req.header('content-type') ?? '';
+      const form: Record<string, unknown> = type.includes('application/json')
+        ? ((await c.req.json().catch(() => ({}))) as Record<string, unknown>)
+        : await c.req.parseBody();
+      const field = (name: string) =>
+        typeof form[name] === 'string' ? (form[name] as string) : undefined;
+      // Client credentials may come as Basic, as RFC 6749 prefers, or in the form.
+      const basic = parseBasic(c.req.header('authorization'));
+      const token = await services.oauth.exchangeCode({
+        grantType: field('grant_type') ?? '',
+        code: field('code') ?? '',
+        clientId: basic?.username ?? field('client_id') ?? '',
+        clientSecret: basic?.password ?? field('client_secret') ?? '',
+        redirectUri: field('redirect_uri'),
+      });
+      return c.json(token, 200, { 'Cache-Control': 'no-store' });
+    } catch (error) {
+      return oauthError(error);
+    }
+  });
+}
