@@ -697,10 +697,11 @@ export class SqlIdentityStore implements IdentityStore {
 
   async appendAuditForRepositories(entries: RepositoryAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    // Typed casts: in VALUES, Postgres infers no parameter types.
-    const rows = entries.map((e) => {
+    // Typed casts: in VALUES, Postgres infers no parameter types. Ordered, so
+    // ids (the log's order) follow the order the events happened in.
+    const rows = entries.map((e, ord) => {
       const slash = e.repositoryName.indexOf('/');
-      return sql`(${e.repositoryName}::text, ${e.kind}::text, ${e.performer?.id ?? null}::bigint,
+      return sql`(${ord}::integer, ${e.repositoryName}::text, ${e.kind}::text, ${e.performer?.id ?? null}::bigint,
         ${e.performer?.name ?? null}::text,
         ${slash > 0 ? e.repositoryName.slice(0, slash) : null}::text,
         ${e.repositoryName.slice(slash + 1)}::text, ${e.ip}::text,
@@ -711,9 +712,10 @@ export class SqlIdentityStore implements IdentityStore {
         repository_id, repository_name, ip, metadata, created_at_ms)
       select v.kind, v.performer_id, v.performer_name, r.namespace_id, v.namespace_name,
         r.id, v.repository_name, v.ip, v.metadata, v.created_at_ms
-      from (values ${sql.join(rows)}) as v(full_name, kind, performer_id, performer_name,
+      from (values ${sql.join(rows)}) as v(ord, full_name, kind, performer_id, performer_name,
         namespace_name, repository_name, ip, metadata, created_at_ms)
       join repository r on r.name = v.full_name
+      order by v.ord
     `.execute(this.db);
   }
 

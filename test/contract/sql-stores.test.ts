@@ -8,6 +8,9 @@ import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.j
 import { skipUnlessAvailable } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { dataApiEmulator } from '../support/data-api-emulator.js';
+import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
+import { identityStoreContract } from './identity-store.contract.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
 
 /**
@@ -22,7 +25,7 @@ async function truncateAll(db: Kysely<Database>) {
   await sql`truncate ${sql.join(tables)} restart identity cascade`.execute(db);
 }
 
-describe('SqlMetadataStore on embedded Postgres (PGlite)', () => {
+describe('SQL stores on embedded Postgres (PGlite)', () => {
   let db: Kysely<Database>;
   beforeAll(async () => {
     db = await openEmbeddedDatabase(null);
@@ -32,12 +35,16 @@ describe('SqlMetadataStore on embedded Postgres (PGlite)', () => {
     await truncateAll(db);
     return new SqlMetadataStore(db);
   });
+  identityStoreContract(async () => {
+    await truncateAll(db);
+    return { identity: new SqlIdentityStore(db), oauth: new SqlOAuthStore(db) };
+  });
 });
 
 const databaseUrl = process.env.DATABASE_URL;
 
 describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
-  'SqlMetadataStore on PostgreSQL (node-postgres)',
+  'SQL stores on PostgreSQL (node-postgres)',
   () => {
     let db: Kysely<Database>;
     let drop: () => Promise<void>;
@@ -54,11 +61,15 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       await truncateAll(db);
       return new SqlMetadataStore(db);
     });
+    identityStoreContract(async () => {
+      await truncateAll(db);
+      return { identity: new SqlIdentityStore(db), oauth: new SqlOAuthStore(db) };
+    });
   },
 );
 
 describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
-  'SqlMetadataStore over the RDS Data API (DataApiDialect, emulated on PostgreSQL)',
+  'SQL stores over the RDS Data API (DataApiDialect, emulated on PostgreSQL)',
   () => {
     let db: Kysely<Database>;
     let drop: () => Promise<void>;
@@ -83,6 +94,10 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
     metadataStoreContract(async () => {
       await truncateAll(db);
       return new SqlMetadataStore(db);
+    });
+    identityStoreContract(async () => {
+      await truncateAll(db);
+      return { identity: new SqlIdentityStore(db), oauth: new SqlOAuthStore(db) };
     });
   },
 );
