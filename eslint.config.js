@@ -27,9 +27,16 @@ export default tseslint.config(
     },
   },
   {
-    // The core: OCI model, registry logic, errors and ports. It knows no
-    // vendor, no runtime and no environment; adapters are injected.
-    files: ['shared/oci/**', 'shared/registry/**', 'shared/errors/**', 'shared/ports/**'],
+    // The core: OCI model, registry logic, identity and access, errors and
+    // ports. It knows no vendor, no runtime and no environment; adapters are
+    // injected.
+    files: [
+      'shared/oci/**',
+      'shared/registry/**',
+      'shared/access/**',
+      'shared/errors/**',
+      'shared/ports/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
