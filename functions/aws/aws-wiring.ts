@@ -53,6 +53,18 @@ export async function openAwsDatabase(
   );
 }
 
+/** The registry and access services on the AWS adapters, for HTTP and for deploy-time tasks. */
+export async function buildAwsCore(
+  config: BerthConfig,
+  db: Kysely<Database>,
+  clients: AwsClients,
+  runtime: 'server' | 'lambda',
+): Promise<{ registry: Registry; access: AccessServices }> {
+  const registry = registryFromConfig(config, db, clients.blobStores);
+  const secret = await loadAwsSecret(config, clients);
+  return { registry, access: accessFromConfig(config, db, registry, secret, runtime) };
+}
+
 /** Wires the registry for the AWS runtimes: Data API metadata, S3 storage per location. */
 export async function buildAwsApp(
   config: BerthConfig,
@@ -60,13 +72,10 @@ export async function buildAwsApp(
   http: { readBody?: BodyReader; surfaces: Surface[] },
   runtime: 'server' | 'lambda' = 'lambda',
 ): Promise<{ app: HttpApp; access: AccessServices }> {
-  const db = await openAwsDatabase(config, clients);
-  const registry = registryFromConfig(config, db, clients.blobStores);
-  const access = accessFromConfig(
+  const { registry, access } = await buildAwsCore(
     config,
-    db,
-    registry,
-    await loadAwsSecret(config, clients),
+    await openAwsDatabase(config, clients),
+    clients,
     runtime,
   );
   return {

@@ -3,9 +3,7 @@ import { migrateToLatest } from '../../shared/adapters/sql/migrate.js';
 import type { Kysely } from 'kysely';
 import { loadConfig, type BerthConfig } from '../../shared/config/config.js';
 import { UserService } from '../../shared/access/users.js';
-import { accessFromConfig } from '../common/access-from-config.js';
-import { registryFromConfig } from '../common/registry-from-config.js';
-import { loadAwsSecret, openAwsDatabase, readSecret, type AwsClients } from './aws-wiring.js';
+import { buildAwsCore, openAwsDatabase, readSecret, type AwsClients } from './aws-wiring.js';
 
 export interface MigrationResult {
   PhysicalResourceId: string;
@@ -34,14 +32,7 @@ export async function onMigrationEvent(
         bootstrapPassword ??
         (bootstrapPasswordArn && (await readSecret(bootstrapPasswordArn, clients)));
       if (password) {
-        const registry = registryFromConfig(config, db, clients.blobStores);
-        const access = accessFromConfig(
-          config,
-          db,
-          registry,
-          await loadAwsSecret(config, clients),
-          'lambda',
-        );
+        const { access } = await buildAwsCore(config, db, clients, 'lambda');
         await new UserService(access).bootstrap(bootstrapUser, password);
       }
     } finally {

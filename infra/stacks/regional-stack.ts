@@ -93,15 +93,16 @@ export class RegionalStack extends Stack {
       config.proxyStorage,
     );
 
-    const registryFunction = new BerthFunction(this, 'RegistryApi', {
-      bundle: 'registry-api',
-      bundleDir: props.bundleDir,
-    })
-      .bindDatabase(props.database)
-      .bindStorage(storage)
-      .bindSecret(props.registrySecret);
-    for (const [key, value] of Object.entries(publicHost(config)))
-      registryFunction.addEnvironment(key, value);
+    // An HTTP function: the database, storage, the token secret and the public host.
+    const httpFunction = (id: string, bundle: 'registry-api' | 'rest-api') => {
+      const fn = new BerthFunction(this, id, { bundle, bundleDir: props.bundleDir })
+        .bindDatabase(props.database)
+        .bindStorage(storage)
+        .bindSecret(props.registrySecret);
+      for (const [key, value] of Object.entries(publicHost(config))) fn.addEnvironment(key, value);
+      return fn;
+    };
+    const registryFunction = httpFunction('RegistryApi', 'registry-api');
     const api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Berth registry (/v2) and REST API (/api/v1)',
       defaultIntegration: new HttpLambdaIntegration('Registry', registryFunction, {
@@ -109,15 +110,7 @@ export class RegionalStack extends Stack {
       }),
     });
     // The REST API is its own function, so the registry's cold starts stay small.
-    const restFunction = new BerthFunction(this, 'RestApi', {
-      bundle: 'rest-api',
-      bundleDir: props.bundleDir,
-    })
-      .bindDatabase(props.database)
-      .bindStorage(storage)
-      .bindSecret(props.registrySecret);
-    for (const [key, value] of Object.entries(publicHost(config)))
-      restFunction.addEnvironment(key, value);
+    const restFunction = httpFunction('RestApi', 'rest-api');
     const restIntegration = new HttpLambdaIntegration('Rest', restFunction, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });

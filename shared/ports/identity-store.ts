@@ -32,6 +32,13 @@ export interface NewAccount {
   nowMs: number;
 }
 
+export interface AccountChanges {
+  email?: string | null;
+  description?: string;
+  passwordHash?: string;
+  tokenHash?: string;
+}
+
 /** What a login check needs; never leaves the core. */
 export interface LoginSecrets {
   passwordHash: string | null;
@@ -60,6 +67,22 @@ export interface RepositoryInfo {
   description: string;
   mirrorRobotId: number | null;
   createdAtMs: number;
+}
+
+export interface NewRepository {
+  name: string;
+  namespaceId: number;
+  visibility: Visibility;
+  description: string;
+  creatorGrant: { accountId: number; role: RepositoryRole } | null;
+  nowMs: number;
+}
+
+export interface RepositoryChanges {
+  visibility?: Visibility;
+  state?: RepositoryState;
+  description?: string;
+  mirrorRobotId?: number | null;
 }
 
 export type Delegate = { accountId: number } | { teamId: number };
@@ -144,15 +167,7 @@ export interface IdentityStore {
     after: string | undefined,
     limit: number,
   ): Promise<AccountRecord[]>;
-  updateAccount(
-    id: number,
-    changes: {
-      email?: string | null;
-      description?: string;
-      passwordHash?: string;
-      tokenHash?: string;
-    },
-  ): Promise<void>;
+  updateAccount(id: number, changes: AccountChanges): Promise<void>;
   deleteAccount(id: number): Promise<void>;
   loginSecrets(id: number): Promise<LoginSecrets>;
   recordLoginFailure(id: number, nowMs: number): Promise<void>;
@@ -182,23 +197,8 @@ export interface IdentityStore {
    * if given, a grant for its creator, in one transaction. An existing
    * repository of that name is returned unchanged.
    */
-  createRepository(repository: {
-    name: string;
-    namespaceId: number;
-    visibility: Visibility;
-    description: string;
-    creatorGrant: { accountId: number; role: RepositoryRole } | null;
-    nowMs: number;
-  }): Promise<RepositoryInfo>;
-  updateRepository(
-    id: number,
-    changes: {
-      visibility?: Visibility;
-      state?: RepositoryState;
-      description?: string;
-      mirrorRobotId?: number | null;
-    },
-  ): Promise<void>;
+  createRepository(repository: NewRepository): Promise<RepositoryInfo>;
+  updateRepository(id: number, changes: RepositoryChanges): Promise<void>;
   deleteRepository(id: number): Promise<void>;
   listRepositories(query: RepositoryQuery): Promise<RepositoryInfo[]>;
 

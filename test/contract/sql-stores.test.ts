@@ -25,20 +25,25 @@ async function truncateAll(db: Kysely<Database>) {
   await sql`truncate ${sql.join(tables)} restart identity cascade`.execute(db);
 }
 
+/** Every SQL store's contract on one database, emptied before each test. */
+function storeContracts(db: () => Kysely<Database>) {
+  metadataStoreContract(async () => {
+    await truncateAll(db());
+    return new SqlMetadataStore(db());
+  });
+  identityStoreContract(async () => {
+    await truncateAll(db());
+    return { identity: new SqlIdentityStore(db()), oauth: new SqlOAuthStore(db()) };
+  });
+}
+
 describe('SQL stores on embedded Postgres (PGlite)', () => {
   let db: Kysely<Database>;
   beforeAll(async () => {
     db = await openEmbeddedDatabase(null);
   });
   afterAll(() => db.destroy());
-  metadataStoreContract(async () => {
-    await truncateAll(db);
-    return new SqlMetadataStore(db);
-  });
-  identityStoreContract(async () => {
-    await truncateAll(db);
-    return { identity: new SqlIdentityStore(db), oauth: new SqlOAuthStore(db) };
-  });
+  storeContracts(() => db);
 });
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -57,14 +62,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       await db?.destroy();
       await drop?.();
     });
-    metadataStoreContract(async () => {
-      await truncateAll(db);
-      return new SqlMetadataStore(db);
-    });
-    identityStoreContract(async () => {
-      await truncateAll(db);
-      return { identity: new SqlIdentityStore(db), oauth: new SqlOAuthStore(db) };
-    });
+    storeContracts(() => db);
   },
 );
 
@@ -91,13 +89,6 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       await closeEmulator?.();
       await drop?.();
     });
-    metadataStoreContract(async () => {
-      await truncateAll(db);
-      return new SqlMetadataStore(db);
-    });
-    identityStoreContract(async () => {
-      await truncateAll(db);
-      return { identity: new SqlIdentityStore(db), oauth: new SqlOAuthStore(db) };
-    });
+    storeContracts(() => db);
   },
 );

@@ -2,6 +2,9 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import {
   AccountExistsError,
   type AccessFacts,
+  type AccountChanges,
+  type NewRepository,
+  type RepositoryChanges,
   type AccountKind,
   type AccountRecord,
   type AppTokenRecord,
@@ -17,10 +20,8 @@ import {
   type RepositoryAuditEntry,
   type RepositoryQuery,
   type RepositoryRole,
-  type RepositoryState,
   type TeamRecord,
   type TeamRole,
-  type Visibility,
 } from '../../ports/identity-store.js';
 import type { AccountTable, AppTokenTable, Database, RepositoryTable } from './schema.js';
 
@@ -162,15 +163,7 @@ export class SqlIdentityStore implements IdentityStore {
     return (await query.execute()).map(toAccount);
   }
 
-  async updateAccount(
-    id: number,
-    changes: {
-      email?: string | null;
-      description?: string;
-      passwordHash?: string;
-      tokenHash?: string;
-    },
-  ): Promise<void> {
+  async updateAccount(id: number, changes: AccountChanges): Promise<void> {
     const set: Partial<Record<string, unknown>> = {};
     if (changes.email !== undefined) set.email = changes.email;
     if (changes.description !== undefined) set.description = changes.description;
@@ -372,14 +365,7 @@ export class SqlIdentityStore implements IdentityStore {
     return row ? toRepository(row) : null;
   }
 
-  async createRepository(r: {
-    name: string;
-    namespaceId: number;
-    visibility: Visibility;
-    description: string;
-    creatorGrant: { accountId: number; role: RepositoryRole } | null;
-    nowMs: number;
-  }): Promise<RepositoryInfo> {
+  async createRepository(r: NewRepository): Promise<RepositoryInfo> {
     return this.db.transaction().execute(async (trx) => {
       const created = await trx
         .insertInto('repository')
@@ -436,15 +422,7 @@ export class SqlIdentityStore implements IdentityStore {
     });
   }
 
-  async updateRepository(
-    id: number,
-    changes: {
-      visibility?: Visibility;
-      state?: RepositoryState;
-      description?: string;
-      mirrorRobotId?: number | null;
-    },
-  ): Promise<void> {
+  async updateRepository(id: number, changes: RepositoryChanges): Promise<void> {
     const set: Partial<Record<string, unknown>> = {};
     if (changes.visibility !== undefined) set.visibility = changes.visibility;
     if (changes.state !== undefined) set.state = changes.state;
