@@ -283,3 +283,35 @@ describe('registry auth: the Docker token flow', () => {
     expect((await client.request('/v2/alice/frozen/manifests/v1')).status).toBe(200);
   });
 });
+
+describe('superusers with FEATURE_SUPERUSERS_FULL_ACCESS', () => {
+  it('read and write every repository, and see it in the catalog; without it they do not', async () => {
+    for (const fullAccess of [true, false]) {
+      const t = await startTestRegistry({
+        access: { enabled: true, superusersFullAccess: fullAccess },
+      });
+      try {
+        const alice = await createUser(t, 'alice');
+        await createUser(t, 'admin');
+        await identity(t).repos.create(alice, {
+          namespace: 'alice',
+          repository: 'private',
+          visibility: 'private',
+          description: '',
+        });
+        await new V2Client(t.app, `alice:${PASSWORD}`).pushImage('alice/private', 'v1');
+        const admin = new V2Client(t.app, `admin:${PASSWORD}`);
+        const pull = await admin.request('/v2/alice/private/manifests/v1');
+        expect(pull.status).toBe(fullAccess ? 200 : 401);
+        const catalog = (await (await admin.request('/v2/_catalog')).json()) as {
+          repositories: string[];
+        };
+        expect(catalog.repositories).toEqual(fullAccess ? ['alice/private'] : []);
+        const push = await admin.request('/v2/alice/private/blobs/uploads/', { method: 'POST' });
+        expect(push.status).toBe(fullAccess ? 202 : 401);
+      } finally {
+        await t.close();
+      }
+    }
+  });
+});
