@@ -66,7 +66,6 @@ export function createAccessServices(deps: AccessDeps, listings: ListingService)
         authenticator,
         tokens,
         audit,
-        superusersFullAccess: options.superusersFullAccess,
         clock,
       })
     : new OpenRegistryAccess(listings);

@@ -3,7 +3,7 @@ import type { IdentityStore } from '../ports/identity-store.js';
 import { paginate, type PageOf, type PageRequest } from '../registry/paging.js';
 import type { AuditKind, AuditLog } from './audit.js';
 import { parseBasic, parseBearer, type Authenticator } from './authenticator.js';
-import { ANONYMOUS, isSuperuser, type Principal } from './principal.js';
+import { ANONYMOUS, type OAuthScope, type Principal } from './principal.js';
 import type { RegistryTokens, VerifiedToken } from './registry-tokens.js';
 import type { RepositoryAccess } from './repository-access.js';
 import { intersect, parseScopes, scopeString, type AccessGrant } from './scopes.js';
@@ -83,8 +83,6 @@ export interface AccountRegistryAccessDeps {
   authenticator: Authenticator;
   tokens: RegistryTokens;
   audit: AuditLog;
-  /** Quay's FEATURE_SUPERUSERS_FULL_ACCESS, for the catalog. */
-  superusersFullAccess: boolean;
   clock: { now(): number };
 }
 
@@ -109,7 +107,10 @@ export class AccountRegistryAccess implements RegistryAccess {
         // The account went away after the token was issued.
         if (!account)
           throw accessError('unauthorized', 'invalid token', { challengeError: 'invalid_token' });
-        return this.deps.authenticator.principalFor(account);
+        const principal = this.deps.authenticator.principalFor(account);
+        // A token obtained with an OAuth token keeps that token's limits.
+        if (token.scopes === undefined || principal.kind === 'anonymous') return principal;
+        return { ...principal, scopes: new Set(token.scopes as OAuthScope[]) };
       };
       return {
         token,
@@ -194,12 +195,10 @@ export class AccountRegistryAccess implements RegistryAccess {
   }
 
   async catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>> {
-    const principal = await caller.principal();
-    const account = principal.kind === 'anonymous' ? null : principal.account;
+    const viewer = this.deps.rules.listingViewer(await caller.principal());
     return paginate(page, async (limit, after) => {
       const rows = await this.deps.store.listRepositories({
-        viewerId: account?.id ?? null,
-        superuser: isSuperuser(principal) && this.deps.superusersFullAccess,
+        ...viewer,
         limit,
         ...(after === undefined ? {} : { after }),
       });
@@ -231,7 +230,8 @@ export class AccountRegistryAccess implements RegistryAccess {
       granted.push({ ...asked, actions: allowed });
     }
     const subject = principal.kind === 'anonymous' ? null : principal.account;
-    const issued = await this.deps.tokens.issue(subject, granted);
+    const scopes = principal.kind === 'anonymous' ? undefined : principal.scopes;
+    const issued = await this.deps.tokens.issue(subject, granted, scopes && [...scopes]);
     return {
       token: issued.token,
       access_token: issued.token,

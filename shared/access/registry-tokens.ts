@@ -17,6 +17,8 @@ export interface VerifiedToken {
   accountId: number | null;
   subject: string;
   access: AccessGrant[];
+  /** The OAuth scopes the token was issued under, if it came from an OAuth token. */
+  scopes: string[] | undefined;
 }
 
 const ISSUER = 'berth';
@@ -37,9 +39,15 @@ export class RegistryTokens {
   async issue(
     subject: { id: number; name: string } | null,
     access: AccessGrant[],
+    scopes?: string[],
   ): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
     const nowSeconds = Math.floor(this.options.clock.now() / 1000);
-    const token = await new SignJWT({ access, ...(subject ? { account_id: subject.id } : {}) })
+    const claims = {
+      access,
+      ...(subject ? { account_id: subject.id } : {}),
+      ...(scopes ? { scopes } : {}),
+    };
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(this.options.service)
@@ -67,7 +75,8 @@ export class RegistryTokens {
       });
       const access = Array.isArray(payload.access) ? (payload.access as AccessGrant[]) : [];
       const accountId = typeof payload.account_id === 'number' ? payload.account_id : null;
-      return { accountId, subject: payload.sub ?? '', access };
+      const scopes = Array.isArray(payload.scopes) ? (payload.scopes as string[]) : undefined;
+      return { accountId, subject: payload.sub ?? '', access, scopes };
     } catch (error) {
       const expired = error instanceof joseErrors.JWTExpired;
       throw accessError('unauthorized', expired ? 'token expired' : 'invalid token', {

@@ -57,6 +57,20 @@ export class RepositoryAccess {
     return facts.grantedRole;
   }
 
+  /**
+   * Whose view a repository listing takes: the account's, unless an OAuth
+   * token without repo:read stands for it (then only public ones show).
+   */
+  listingViewer(principal: Principal): { viewerId: number | null; superuser: boolean } {
+    if (principal.kind === 'anonymous' || !hasScope(principal, 'repo:read')) {
+      return { viewerId: null, superuser: false };
+    }
+    return {
+      viewerId: principal.account.id,
+      superuser: isSuperuser(principal) && this.options.superusersFullAccess,
+    };
+  }
+
   /** What the principal may do to the repository as it stands. */
   async actionsOn(
     principal: Principal,

@@ -9,7 +9,7 @@ import type {
   Visibility,
 } from '../ports/identity-store.js';
 import type { AccessServices } from './access-services.js';
-import { isSuperuser, type Principal } from './principal.js';
+import type { Principal } from './principal.js';
 import { namespaceOf } from './roles.js';
 import { requireNamespace } from './users.js';
 
@@ -95,8 +95,7 @@ export class RepositoryAdminService {
       namespaceId = namespace.id;
     }
     return this.s.deps.store.listRepositories({
-      viewerId: actor.kind === 'anonymous' ? null : actor.account.id,
-      superuser: isSuperuser(actor) && this.s.deps.options.superusersFullAccess,
+      ...this.s.rules.listingViewer(actor),
       publicOnly: filter.publicOnly,
       limit: filter.limit,
       ...(namespaceId === undefined ? {} : { namespaceId }),

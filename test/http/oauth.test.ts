@@ -113,6 +113,17 @@ describe('OAuth 2 access tokens for the API', () => {
     const token = await implicitToken('repo:read');
     const granted = await fetchToken(t, `$oauthtoken:${token}`, 'repository:corp/svc:pull,push');
     expect(granted.access).toEqual([{ type: 'repository', name: 'corp/svc', actions: ['pull'] }]);
+    // The catalog, decided live, keeps the OAuth token's limits too.
+    const user = await implicitToken('user:read');
+    const { token: catalogToken } = await fetchToken(
+      t,
+      `$oauthtoken:${user}`,
+      'registry:catalog:*',
+    );
+    const catalog = await t.app.request('/v2/_catalog', {
+      headers: { Authorization: `Bearer ${catalogToken}` },
+    });
+    expect(((await catalog.json()) as { repositories: string[] }).repositories).toEqual([]);
     const writer = await implicitToken('repo:write repo:create');
     const pushing = await fetchToken(
       t,
