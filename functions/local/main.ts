@@ -37,6 +37,10 @@ async function main() {
         lines.push(
           `Berth: created superuser ${boot.user} with the password from BERTH_SUPERUSER_PASSWORD`,
         );
+      } else if (local.awaitingInitialization) {
+        lines.push(
+          'Berth: no users yet; create the first one with POST /api/v1/user/initialize (FEATURE_USER_INITIALIZE)',
+        );
       }
       lines.push(
         `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database})`,

@@ -25,6 +25,8 @@ export interface LocalRegistry {
   db: Kysely<Database>;
   /** Set when this start created the first superuser with a generated password. */
   bootstrap: { user: string; generatedPassword?: string } | undefined;
+  /** FEATURE_USER_INITIALIZE is on and nobody has been created yet. */
+  awaitingInitialization: boolean;
   /** Which database is in use, for the start-up banner. */
   databaseKind: 'embedded' | 'postgres';
   close(): Promise<void>;
@@ -59,6 +61,10 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     }),
     registry,
     access,
+    awaitingInitialization:
+      config.access.enabled &&
+      config.access.userInitialize &&
+      (await access.deps.store.countAccounts('user')) === 0,
     bootstrap: created.created
       ? {
           user: config.access.bootstrapUser,
