@@ -2,7 +2,7 @@ import { hkdfSync, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { createAccessServices, type AccessServices } from '../../shared/access/access-services.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
-import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Clock } from '../../shared/ports/clock.js';
@@ -26,7 +26,7 @@ export function accessFromConfig(
   const a = config.access;
   return createAccessServices(
     {
-      store: new SqlIdentityStore(db),
+      store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
       clock,
       newId: randomUUID,

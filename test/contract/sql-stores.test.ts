@@ -8,7 +8,7 @@ import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.j
 import { skipUnlessAvailable } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { dataApiEmulator } from '../support/data-api-emulator.js';
-import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { identityStoreContract } from './identity-store.contract.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
@@ -33,7 +33,7 @@ function storeContracts(db: () => Kysely<Database>) {
   });
   identityStoreContract(async () => {
     await truncateAll(db());
-    return { identity: new SqlIdentityStore(db()), oauth: new SqlOAuthStore(db()) };
+    return { identity: createSqlIdentityStore(db()), oauth: new SqlOAuthStore(db()) };
   });
 }
 

@@ -11,7 +11,7 @@ import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { AccessOptions, AccessServices } from '../../shared/access/access-services.js';
 import { createAccessServices } from '../../shared/access/access-services.js';
-import { SqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
+import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
@@ -87,7 +87,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   });
   const access = createAccessServices(
     {
-      store: new SqlIdentityStore(db),
+      store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
       clock,
       newId: randomUUID,

@@ -1,0 +1,281 @@
+import type { Kysely } from 'kysely';
+import type {
+  AccessFacts,
+  DefaultPermissionEntry,
+  Delegate,
+  NewRepository,
+  PermissionEntry,
+  RepositoryChanges,
+  RepositoryInfo,
+  RepositoryQuery,
+  RepositoryRole,
+} from '../../../ports/identity-store.js';
+import type { Database } from '../schema.js';
+import {
+  REPOSITORY_COLUMNS,
+  delegateColumns,
+  highest,
+  repositoryRank,
+  teamIdsOf,
+  teamRank,
+  toRepository,
+} from './rows.js';
+import type { SqlTeams } from './teams.js';
+
+/** Repositories as access control sees them: visibility, state, permissions, defaults. */
+export class SqlRepositoryAccess {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly teams: SqlTeams,
+  ) {}
+
+  async findRepository(name: string): Promise<RepositoryInfo | null> {
+    const row = await this.db
+      .selectFrom('repository')
+      .select(REPOSITORY_COLUMNS)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ? toRepository(row) : null;
+  }
+
+  async createRepository(r: NewRepository): Promise<RepositoryInfo> {
+    return this.db.transaction().execute(async (trx) => {
+      const created = await trx
+        .insertInto('repository')
+        .values({
+          name: r.name,
+          namespace_id: r.namespaceId,
+          visibility: r.visibility,
+          description: r.description,
+          created_at_ms: r.nowMs,
+          mirror_robot_id: null,
+        })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returning(REPOSITORY_COLUMNS)
+        .executeTakeFirst();
+      if (!created) {
+        const existing = await trx
+          .selectFrom('repository')
+          .select(REPOSITORY_COLUMNS)
+          .where('name', '=', r.name)
+          .executeTakeFirstOrThrow();
+        return toRepository(existing);
+      }
+      const defaults = await trx
+        .selectFrom('default_permission')
+        .select(['account_id', 'team_id', 'role'])
+        .where('organization_id', '=', r.namespaceId)
+        .execute();
+      const grants = defaults.map((d) => ({ ...d, repository_id: created.id }));
+      if (r.creatorGrant) {
+        grants.push({
+          repository_id: created.id,
+          account_id: r.creatorGrant.accountId,
+          team_id: null,
+          role: r.creatorGrant.role,
+        });
+      }
+      for (const grant of grants) {
+        const conflictColumns =
+          grant.account_id !== null
+            ? (['repository_id', 'account_id'] as const)
+            : (['repository_id', 'team_id'] as const);
+        await trx
+          .insertInto('repository_permission')
+          .values(grant)
+          .onConflict((oc) =>
+            oc
+              .columns([...conflictColumns])
+              .where(grant.account_id !== null ? 'account_id' : 'team_id', 'is not', null)
+              .doUpdateSet({ role: grant.role }),
+          )
+          .execute();
+      }
+      return toRepository(created);
+    });
+  }
+
+  async updateRepository(id: number, changes: RepositoryChanges): Promise<void> {
+    const set: Partial<Record<string, unknown>> = {};
+    if (changes.visibility !== undefined) set.visibility = changes.visibility;
+    if (changes.state !== undefined) set.state = changes.state;
+    if (changes.description !== undefined) set.description = changes.description;
+    if (changes.mirrorRobotId !== undefined) set.mirror_robot_id = changes.mirrorRobotId;
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('repository').set(set).where('id', '=', id).execute();
+  }
+
+  async deleteRepository(id: number): Promise<void> {
+    await this.db.deleteFrom('repository').where('id', '=', id).execute();
+  }
+
+  async listRepositories(q: RepositoryQuery): Promise<RepositoryInfo[]> {
+    let query = this.db
+      .selectFrom('repository')
+      .select(REPOSITORY_COLUMNS)
+      .orderBy('repository.name')
+      .limit(q.limit);
+    if (q.after !== undefined) query = query.where('repository.name', '>', q.after);
+    if (q.namespaceId !== undefined)
+      query = query.where('repository.namespace_id', '=', q.namespaceId);
+    if (q.publicOnly) query = query.where('repository.visibility', '=', 'public');
+    if (!q.superuser) {
+      const viewer = q.viewerId;
+      query = query.where((eb) => {
+        const visible = [eb('repository.visibility', '=', 'public')];
+        if (viewer !== null) {
+          visible.push(
+            eb('repository.namespace_id', '=', viewer),
+            eb.exists(
+              eb
+                .selectFrom('repository_permission as p')
+                .select('p.id')
+                .whereRef('p.repository_id', '=', 'repository.id')
+                .where((e) =>
+                  e.or([
+                    e('p.account_id', '=', viewer),
+                    e('p.team_id', 'in', teamIdsOf(this.db, viewer)),
+                  ]),
+                ),
+            ),
+            eb.exists(
+              eb
+                .selectFrom('team as t')
+                .select('t.id')
+                .whereRef('t.organization_id', '=', 'repository.namespace_id')
+                .where('t.role', '=', 'admin')
+                .where('t.id', 'in', teamIdsOf(this.db, viewer)),
+            ),
+          );
+        }
+        return eb.or(visible);
+      });
+    }
+    return (await query.execute()).map(toRepository);
+  }
+
+  async accessFacts(repository: RepositoryInfo, accountId: number): Promise<AccessFacts> {
+    const granted = await this.db
+      .selectFrom('repository_permission')
+      .select('role')
+      .where('repository_id', '=', repository.id)
+      .where((eb) =>
+        eb.or([
+          eb('account_id', '=', accountId),
+          eb('team_id', 'in', teamIdsOf(this.db, accountId)),
+        ]),
+      )
+      .execute();
+    const teams =
+      repository.namespaceId === null
+        ? []
+        : await this.teams.teamsOf(repository.namespaceId, accountId);
+    return {
+      grantedRole: highest(
+        granted.map((g) => g.role),
+        repositoryRank,
+      ),
+      teamRole: highest(
+        teams.map((t) => t.role),
+        teamRank,
+      ),
+    };
+  }
+
+  async listPermissions(
+    repositoryId: number,
+    kind: 'account' | 'team',
+  ): Promise<PermissionEntry[]> {
+    if (kind === 'team') {
+      const rows = await this.db
+        .selectFrom('repository_permission')
+        .innerJoin('team', 'team.id', 'repository_permission.team_id')
+        .select(['team.name', 'repository_permission.role'])
+        .where('repository_permission.repository_id', '=', repositoryId)
+        .orderBy('team.name')
+        .execute();
+      return rows.map((r) => ({ name: r.name, role: r.role, kind: 'team' }));
+    }
+    const rows = await this.db
+      .selectFrom('repository_permission')
+      .innerJoin('account', 'account.id', 'repository_permission.account_id')
+      .select(['account.name', 'account.kind', 'repository_permission.role'])
+      .where('repository_permission.repository_id', '=', repositoryId)
+      .orderBy('account.name')
+      .execute();
+    return rows.map((r) => ({
+      name: r.name,
+      role: r.role,
+      kind: r.kind === 'robot' ? 'robot' : 'user',
+    }));
+  }
+
+  async setPermission(repositoryId: number, delegate: Delegate, role: RepositoryRole) {
+    const columns = delegateColumns(delegate);
+    const target = 'accountId' in delegate ? 'account_id' : 'team_id';
+    await this.db
+      .insertInto('repository_permission')
+      .values({ repository_id: repositoryId, ...columns, role })
+      .onConflict((oc) =>
+        oc.columns(['repository_id', target]).where(target, 'is not', null).doUpdateSet({ role }),
+      )
+      .execute();
+  }
+
+  async deletePermission(repositoryId: number, delegate: Delegate): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('repository_permission')
+      .where('repository_id', '=', repositoryId)
+      .where((eb) =>
+        'accountId' in delegate
+          ? eb('account_id', '=', delegate.accountId)
+          : eb('team_id', '=', delegate.teamId),
+      )
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async listDefaultPermissions(organizationId: number): Promise<DefaultPermissionEntry[]> {
+    const rows = await this.db
+      .selectFrom('default_permission as d')
+      .leftJoin('account', 'account.id', 'd.account_id')
+      .leftJoin('team', 'team.id', 'd.team_id')
+      .select([
+        'd.id',
+        'd.role',
+        'account.name as account_name',
+        'account.kind',
+        'team.name as team_name',
+      ])
+      .where('d.organization_id', '=', organizationId)
+      .orderBy('d.id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      role: r.role,
+      name: r.team_name ?? r.account_name ?? '',
+      kind: r.team_name !== null ? 'team' : r.kind === 'robot' ? 'robot' : 'user',
+    }));
+  }
+
+  async createDefaultPermission(
+    id: string,
+    organizationId: number,
+    delegate: Delegate,
+    role: RepositoryRole,
+  ): Promise<void> {
+    await this.db
+      .insertInto('default_permission')
+      .values({ id, organization_id: organizationId, ...delegateColumns(delegate), role })
+      .execute();
+  }
+
+  async deleteDefaultPermission(organizationId: number, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('default_permission')
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
