@@ -11,7 +11,7 @@ import { createScratchDatabase } from '../support/postgres.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { skopeo, skopeoAvailable } from '../support/skopeo.js';
+import { podmanLogin, skopeo, skopeoAvailable, toolAvailable } from '../support/skopeo.js';
 
 const skip = skipUnlessAvailable(skopeoAvailable(), 'skopeo');
 const MiB = 1024 * 1024;
@@ -312,6 +312,27 @@ describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pul
       await again.stop();
     }
   });
+
+  it.skipIf(skipUnlessAvailable(toolAvailable('podman'), 'podman'))(
+    'logs in with podman login, whose stored credentials skopeo then uses',
+    async () => {
+      const authfile = join(work, 'podman-auth.json');
+      const { BERTH_SUPERUSER: user, BERTH_SUPERUSER_PASSWORD: password } = ADMIN;
+      await expect(podmanLogin(server.host, user, 'wrong password', authfile)).rejects.toThrow(
+        /invalid username\/password|unauthorized/i,
+      );
+      await podmanLogin(server.host, user, password, authfile);
+      const tags = JSON.parse(
+        await skopeo(
+          'list-tags',
+          '--authfile',
+          authfile,
+          `docker://${server.host}/platform/service`,
+        ),
+      );
+      expect(tags.Tags).toEqual(['v1']);
+    },
+  );
 
   it('logs in with skopeo login and uses the stored credentials', async () => {
     const authfile = join(work, 'auth.json');

@@ -3,12 +3,30 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export function skopeoAvailable(): boolean {
+export function toolAvailable(tool: 'skopeo' | 'podman'): boolean {
   try {
-    execFileSync('skopeo', ['--version'], { stdio: 'ignore' });
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
+  }
+}
+
+export const skopeoAvailable = () => toolAvailable('skopeo');
+
+/** `podman login` to a plain-HTTP test registry; rejects with podman's stderr. */
+export async function podmanLogin(
+  host: string,
+  username: string,
+  password: string,
+  authfile: string,
+): Promise<void> {
+  const args = ['login', '--tls-verify=false', '--authfile', authfile, '-u', username];
+  try {
+    await run('podman', [...args, '-p', password, host]);
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`podman login failed: ${stderr ?? String(error)}`);
   }
 }
 
