@@ -11,7 +11,13 @@ import { createScratchDatabase } from '../support/postgres.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { podmanLogin, skopeo, skopeoAvailable, toolAvailable } from '../support/skopeo.js';
+import {
+  podman,
+  podmanLogin,
+  skopeo,
+  skopeoAvailable,
+  toolAvailable,
+} from '../support/registry-clients.js';
 
 const skip = skipUnlessAvailable(skopeoAvailable(), 'skopeo');
 const MiB = 1024 * 1024;
@@ -331,6 +337,25 @@ describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pul
         ),
       );
       expect(tags.Tags).toEqual(['v1']);
+    },
+  );
+
+  it.skipIf(skipUnlessAvailable(toolAvailable('podman'), 'podman'))(
+    'pulls with podman and pushes a copy back through the token flow',
+    async () => {
+      const root = join(work, 'podman');
+      const creds = `${ADMIN.BERTH_SUPERUSER}:${ADMIN.BERTH_SUPERUSER_PASSWORD}`;
+      const source = `${server.host}/platform/service:v1`;
+      await podman(root, 'pull', '--creds', creds, source);
+      await podman(root, 'tag', source, `${server.host}/admin/from-podman:1.0`);
+      await podman(root, 'push', '--creds', creds, `${server.host}/admin/from-podman:1.0`);
+      const tags = JSON.parse(
+        await skopeo('list-tags', '--creds', creds, `docker://${server.host}/admin/from-podman`),
+      );
+      expect(tags.Tags).toEqual(['1.0']);
+      await expect(
+        podman(root, 'push', '--creds', 'outsider:nope', `${server.host}/admin/from-podman:1.0`),
+      ).rejects.toThrow(/unauthorized|invalid username|authentication required/i);
     },
   );
 

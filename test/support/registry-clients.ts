@@ -1,3 +1,4 @@
+/** The real registry clients the end-to-end tests drive: skopeo and podman. */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -44,5 +45,31 @@ export async function skopeo(...args: string[]): Promise<string> {
   } catch (error) {
     const { stderr } = error as { stderr?: string };
     throw new Error(`skopeo ${args.join(' ')} failed: ${stderr ?? String(error)}`);
+  }
+}
+
+/**
+ * Runs podman with its own vfs storage under `root` (no daemon, no overlay
+ * mounts needed) and TLS off; rejects with podman's stderr.
+ */
+export async function podman(root: string, ...args: string[]): Promise<string> {
+  const storage = [
+    '--storage-driver',
+    'vfs',
+    '--root',
+    `${root}/storage`,
+    '--runroot',
+    `${root}/run`,
+  ];
+  try {
+    // Only the commands that talk to a registry take --tls-verify.
+    const tls = ['pull', 'push', 'login'].includes(args[0]!) ? ['--tls-verify=false'] : [];
+    const { stdout } = await run('podman', [...storage, args[0]!, ...tls, ...args.slice(1)], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`podman ${args.join(' ')} failed: ${stderr ?? String(error)}`);
   }
 }
