@@ -22,6 +22,8 @@ export interface ParsedManifest {
   kind: ManifestKind;
   /** Blobs that must already be in the repository: config and distributable layers. */
   blobs: Descriptor[];
+  /** An image manifest's config. */
+  config?: Descriptor;
   /** Manifests an index points at; they must already be in the repository. */
   children: Descriptor[];
   subject?: Descriptor;
@@ -127,6 +129,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string): ParsedMan
   if (kind === 'image') {
     const config = parseDescriptor(body.config, 'config');
     const layers = parseDescriptorList(body.layers ?? [], 'layers');
+    parsed.config = config;
     parsed.blobs = [config, ...layers.filter((l) => !(isForeignLayer(l.mediaType) && l.urls))];
     parsed.artifactType = artifactType ?? config.mediaType;
   } else {

@@ -4,6 +4,7 @@ import { isTag, looksLikeDigest } from '../oci/grammar.js';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import type { ByteSource } from '../ports/blob-store.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
+import { expiresAfter } from './expires-after.js';
 import { INLINE_MANIFEST_BYTES, loadManifestBytes, storeManifestBytes } from './manifest-bytes.js';
 import type { RegistryDeps } from './registry-deps.js';
 import {
@@ -74,6 +75,7 @@ export class ManifestService {
     // Written before the row, so a stored manifest never lacks its bytes.
     if (!inline) await storeManifestBytes(this.deps, repository.id, digest, content);
     const blobDigests = manifest.blobs.map((b) => b.digest);
+    const now = this.deps.clock.now();
     const result = await this.deps.metadata.putManifest({
       repositoryId: repository.id,
       digest,
@@ -86,7 +88,7 @@ export class ManifestService {
       blobDigests: inline ? blobDigests : [...blobDigests, digest],
       childDigests: manifest.children.map((c) => c.digest),
       tag: ref.kind === 'tag' ? ref.tag : null,
-      nowMs: this.deps.clock.now(),
+      nowMs: now,
     });
     if (!result.stored) {
       const missing = [...result.missingManifests, ...result.missingBlobs];
@@ -94,6 +96,13 @@ export class ManifestService {
         message: `manifest references ${missing.length} blob(s) or manifest(s) not in the repository`,
         detail: { missingBlobs: result.missingBlobs, missingManifests: result.missingManifests },
       });
+    }
+    if (ref.kind === 'tag' && manifest.config) {
+      // The config is in the repository now: the push just proved it.
+      const ttl = await expiresAfter(this.deps, manifest.config);
+      if (ttl !== null) {
+        await this.deps.metadata.setTagExpiration(repository.id, ref.tag, now + ttl, now);
+      }
     }
     return { digest, subjectDigest: manifest.subject?.digest ?? null };
   }
