@@ -5,7 +5,6 @@ import type { Database } from '../../shared/adapters/sql/schema.js';
 import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
-import type { Clock } from '../../shared/ports/clock.js';
 import type { Registry } from '../../shared/registry/registry.js';
 
 /** Derives the token-signing key from the registry's secret, so the secret itself signs nothing. */
@@ -21,14 +20,13 @@ export function accessFromConfig(
   secret: string,
   /** Long-running processes batch audit writes; Lambda, which may freeze after a response, does not. */
   runtime: 'server' | 'lambda',
-  clock: Clock = registry.deps.clock,
 ): AccessServices {
   const a = config.access;
   return createAccessServices(
     {
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
-      clock,
+      clock: registry.deps.clock,
       newId: randomUUID,
       tokenKey: tokenKeyFrom(secret),
       options: {

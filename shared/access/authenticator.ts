@@ -1,6 +1,6 @@
 import { accessError } from '../errors/access-error.js';
 import type { Clock } from '../ports/clock.js';
-import type { AccountRecord, IdentityStore } from '../ports/identity-store.js';
+import type { AccountRecord, AppTokenRecord, IdentityStore } from '../ports/identity-store.js';
 import type { OAuthStore } from '../ports/oauth-store.js';
 import type { OAuthScope, Principal } from './principal.js';
 import { hashPassword, hashToken, tokenMatches, verifyPassword } from './secrets.js';
@@ -72,7 +72,10 @@ export class Authenticator {
 
   /** An app-specific token, as a password (`$app`) or as an API Bearer token. */
   async appToken(code: string): Promise<Principal> {
-    const token = await this.store.findAppTokenByHash(hashToken(code));
+    return this.appTokenPrincipal(await this.store.findAppTokenByHash(hashToken(code)));
+  }
+
+  private async appTokenPrincipal(token: AppTokenRecord | null): Promise<Principal> {
     const now = this.clock.now();
     if (!token || (token.expiresAtMs !== null && token.expiresAtMs <= now)) {
       throw accessError('unauthorized', 'invalid or expired token');
@@ -85,9 +88,8 @@ export class Authenticator {
 
   /** An API Bearer token: an app-specific token, or an OAuth access token with its scopes. */
   async bearer(token: string): Promise<Principal> {
-    const hash = hashToken(token);
-    if (await this.store.findAppTokenByHash(hash)) return this.appToken(token);
-    return this.oauthToken(token);
+    const appToken = await this.store.findAppTokenByHash(hashToken(token));
+    return appToken ? this.appTokenPrincipal(appToken) : this.oauthToken(token);
   }
 
   async oauthToken(token: string): Promise<Principal> {

@@ -26,7 +26,7 @@ export class OAuthError extends Error {
   }
 }
 
-export function parseScopes(scope: string): OAuthScope[] {
+export function parseOAuthScopes(scope: string): OAuthScope[] {
   const asked = [...new Set(scope.split(/[\s,]+/).filter(Boolean))];
   if (asked.length === 0) throw new OAuthError('invalid_scope', 'no scope requested');
   for (const s of asked) {
@@ -155,7 +155,7 @@ export class OAuthService {
     if (request.responseType !== 'token' && request.responseType !== 'code') {
       throw new OAuthError('unsupported_response_type', 'response_type must be code or token');
     }
-    const scopes = parseScopes(request.scope);
+    const scopes = parseOAuthScopes(request.scope);
     // Only a user, and not through another OAuth token, may grant one.
     const user = requireUser(actor);
     if (user.scopes !== undefined)

@@ -5,7 +5,7 @@ import type { AuditKind, AuditLog } from './audit.js';
 import { parseBasic, parseBearer, type Authenticator } from './authenticator.js';
 import { ANONYMOUS, type OAuthScope, type Principal } from './principal.js';
 import type { RegistryTokens, VerifiedToken } from './registry-tokens.js';
-import type { RepositoryAccess } from './repository-access.js';
+import { writeRefusal, type RepositoryAccess } from './repository-access.js';
 import { intersect, parseScopes, scopeString, type AccessGrant } from './scopes.js';
 
 /**
@@ -145,16 +145,9 @@ export class AccountRegistryAccess implements RegistryAccess {
       return;
     }
     if (!isAnonymous(caller) && operation !== 'pull' && actions.has('pull')) {
-      throw accessError('forbidden', this.writeRefusal(repository?.state));
+      throw accessError('forbidden', writeRefusal(repository?.state));
     }
     throw this.challenge(caller, name, operation);
-  }
-
-  private writeRefusal(state: string | undefined): string {
-    if (state === 'READ_ONLY') return 'the repository is read-only';
-    if (state === 'MIRROR')
-      return 'the repository is a mirror; only its mirror robot may write to it';
-    return 'you do not have write access to this repository';
   }
 
   /** `401` with the scope to ask for: the same whether the repository is private or missing. */

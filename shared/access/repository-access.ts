@@ -76,16 +76,25 @@ export class RepositoryAccess {
     principal: Principal,
     repository: RepositoryInfo,
   ): Promise<Set<RepositoryAction>> {
-    let role = await this.roleOn(principal, repository);
-    if (repository.visibility === 'public') role = higherRole(role, 'read');
-    const actions = actionsOfRole(role);
+    return (await this.accessOn(principal, repository)).actions;
+  }
+
+  /** The principal's role and what it may do, from one look at the grants. */
+  async accessOn(
+    principal: Principal,
+    repository: RepositoryInfo,
+  ): Promise<{ role: RepositoryRole | null; actions: Set<RepositoryAction> }> {
+    const role = await this.roleOn(principal, repository);
+    const actions = actionsOfRole(
+      repository.visibility === 'public' ? higherRole(role, 'read') : role,
+    );
     const isMirrorRobot =
       principal.kind === 'robot' && principal.account.id === repository.mirrorRobotId;
     if (repository.state === 'READ_ONLY' || (repository.state === 'MIRROR' && !isMirrorRobot)) {
       actions.delete('push');
       actions.delete('delete');
     }
-    return actions;
+    return { role, actions };
   }
 
   /** What the principal may do to `name`, whether or not the repository exists yet. */
@@ -129,4 +138,12 @@ export class RepositoryAccess {
     const teams = await this.store.teamsOf(organization.id, principal.account.id);
     return principal.kind === 'user' && teams.some((t) => t.role === 'admin');
   }
+}
+
+/** Why a caller who can read a repository may not write to it, in the repository's terms. */
+export function writeRefusal(state: RepositoryInfo['state'] | undefined, name?: string): string {
+  if (state === 'READ_ONLY') return 'the repository is read-only';
+  if (state === 'MIRROR')
+    return 'the repository is a mirror; only its mirror robot may write to it';
+  return name ? `you cannot write to ${name}` : 'you do not have write access to this repository';
 }

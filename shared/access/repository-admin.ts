@@ -10,6 +10,7 @@ import type {
 } from '../ports/identity-store.js';
 import type { AccessServices } from './access-services.js';
 import type { Principal } from './principal.js';
+import { writeRefusal } from './repository-access.js';
 import { namespaceOf } from './roles.js';
 import { requireNamespace } from './users.js';
 
@@ -30,8 +31,7 @@ export class RepositoryAdminService {
     const repository = await this.s.deps.store.findRepository(name);
     const namespaceName = namespaceOf(name);
     if (repository && namespaceName) {
-      const role = await this.s.rules.roleOn(actor, repository);
-      const actions = await this.s.rules.actionsOn(actor, repository);
+      const { role, actions } = await this.s.rules.accessOn(actor, repository);
       const namespace = await this.s.deps.store.findAccount(namespaceName);
       if (namespace && actions.has('pull')) {
         return {
@@ -113,15 +113,7 @@ export class RepositoryAdminService {
   async requireContentWrite(actor: Principal, name: string): Promise<RepositoryView> {
     const view = await this.view(actor, name);
     if (view.canWrite) return view;
-    const state = view.repository.state;
-    throw accessError(
-      'forbidden',
-      state === 'READ_ONLY'
-        ? 'the repository is read-only'
-        : state === 'MIRROR'
-          ? 'the repository is a mirror; only its mirror robot may write to it'
-          : `you cannot write to ${name}`,
-    );
+    throw accessError('forbidden', writeRefusal(view.repository.state, name));
   }
 
   private async requireWrite(actor: Principal, name: string) {

@@ -1,6 +1,7 @@
 import type { Descriptor } from '../oci/manifest.js';
 import { parseDuration } from './durations.js';
 import type { RegistryDeps } from './registry-deps.js';
+import { readSmallBlob } from './small-blobs.js';
 
 /** Quay's image label: a tag pushed with it expires that long after the push (`2w`, `12h`). */
 export const EXPIRES_AFTER_LABEL = 'quay.expires-after';
@@ -19,12 +20,11 @@ const CONFIG_TYPES = new Set<string>([
  */
 export async function expiresAfter(deps: RegistryDeps, config: Descriptor): Promise<number | null> {
   if (!CONFIG_TYPES.has(config.mediaType) || config.size > MAX_CONFIG_BYTES) return null;
-  const blob = await deps.metadata.findBlob(config.digest);
-  const location = blob && deps.storage.choose(blob.locations);
-  if (!location) return null;
+  const bytes = await readSmallBlob(deps, config.digest);
+  if (!bytes) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await new Response(await location.store.read(config.digest)).text());
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
     return null;
   }

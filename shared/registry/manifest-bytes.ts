@@ -1,5 +1,6 @@
 import type { ManifestRecord } from '../ports/metadata-store.js';
 import type { RegistryDeps } from './registry-deps.js';
+import { readSmallBlob } from './small-blobs.js';
 
 /**
  * Manifests up to this size keep their bytes in the metadata row; larger ones
@@ -45,11 +46,8 @@ export async function loadManifestBytes(
   manifest: ManifestRecord,
 ): Promise<Uint8Array> {
   if (manifest.content) return manifest.content;
-  const blob = await deps.metadata.findBlob(manifest.digest);
-  const location = blob && deps.storage.choose(blob.locations);
-  if (!location) throw new Error(`manifest ${manifest.digest} has no bytes in any storage`);
   // Bounded by the 4 MiB manifest limit, so reading it whole is fine.
-  return new Uint8Array(
-    await new Response(await location.store.read(manifest.digest)).arrayBuffer(),
-  );
+  const bytes = await readSmallBlob(deps, manifest.digest);
+  if (!bytes) throw new Error(`manifest ${manifest.digest} has no bytes in any storage`);
+  return bytes;
 }

@@ -18,6 +18,7 @@ import {
   skopeoAvailable,
   toolAvailable,
 } from '../support/registry-clients.js';
+import { basic } from '../support/accounts.js';
 
 const skip = skipUnlessAvailable(skopeoAvailable(), 'skopeo');
 const MiB = 1024 * 1024;
@@ -43,7 +44,7 @@ async function layoutBlobs(dir: string): Promise<string[]> {
 /** The superuser each server below starts with, and who pushes and pulls here. */
 const ADMIN = { BERTH_SUPERUSER: 'admin', BERTH_SUPERUSER_PASSWORD: 'e2e-admin-password' };
 const CREDS = `${ADMIN.BERTH_SUPERUSER}:${ADMIN.BERTH_SUPERUSER_PASSWORD}`;
-const authorization = { Authorization: `Basic ${Buffer.from(CREDS).toString('base64')}` };
+const authorization = { Authorization: basic(CREDS) };
 
 /** `skopeo copy` that fails rather than let skopeo rewrite anything on the way. */
 const copy = (from: string, to: string, ...flags: string[]) => {
@@ -305,7 +306,7 @@ describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pul
       const match = /created superuser admin with password (\S+)/.exec(fresh.output());
       expect(match).not.toBeNull();
       const login = await fetch(`${fresh.url}/v2/auth?service=berth`, {
-        headers: { Authorization: `Basic ${Buffer.from(`admin:${match![1]}`).toString('base64')}` },
+        headers: { Authorization: basic(`admin:${match![1]}`) },
       });
       expect(login.status).toBe(200);
     } finally {

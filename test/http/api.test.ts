@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, PASSWORD } from '../support/accounts.js';
+import { basic, createUser, PASSWORD } from '../support/accounts.js';
 import { ApiClient } from '../support/api-client.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { V2Client } from '../support/v2-client.js';
@@ -148,7 +148,7 @@ describe('REST API v1 (Quay paths)', () => {
     expect(regenerated.body.token).not.toBe(robot.body.token);
     const stale = await t.app.request('/v2/auth?service=berth.test', {
       headers: {
-        Authorization: `Basic ${Buffer.from(`acme+ci:${robot.body.token}`).toString('base64')}`,
+        Authorization: basic(`acme+ci:${robot.body.token}`),
       },
     });
     expect(stale.status).toBe(401);
@@ -367,7 +367,7 @@ describe('REST API v1 (Quay paths)', () => {
     const byToken = new ApiClient(t.app, { bearer: code });
     expect((await byToken.get('/user/')).body.username).toBe('olivia');
     const v2 = await t.app.request('/v2/auth?service=berth.test', {
-      headers: { Authorization: `Basic ${Buffer.from(`$app:${code}`).toString('base64')}` },
+      headers: { Authorization: basic(`$app:${code}`) },
     });
     expect(v2.status).toBe(200);
     const listed = await owner.get('/user/apptoken');

@@ -16,6 +16,7 @@ import { skipUnlessAvailable } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
+import { basic } from '../support/accounts.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 const context = { awsRequestId: 'req-1', functionName: 'berth-registry-api' } as Context;
@@ -33,7 +34,7 @@ const secretsManager = {
     return { ARN: command.input.SecretId, Name: 'x', SecretString: value, VersionId: 'v1' };
   },
 } as unknown as SecretsManagerClient;
-const ADMIN_AUTH = `Basic ${Buffer.from('admin:lambda-admin-password').toString('base64')}`;
+const ADMIN_AUTH = basic('admin:lambda-admin-password');
 
 // The events below are shaped as AWS sends them; hono's types ask for fields
 // (an authorizer, for one) that AWS leaves out when none is configured.

@@ -1,4 +1,5 @@
 import { digestOf } from '../../shared/oci/digest.js';
+import { basic } from './accounts.js';
 import { MediaType } from '../../shared/oci/media-types.js';
 import type { Descriptor } from '../../shared/oci/manifest.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
@@ -44,7 +45,7 @@ export class V2Client {
     if (params.scope) query.set('scope', params.scope);
     const headers: Record<string, string> = {};
     if (this.credentials) {
-      headers.Authorization = `Basic ${Buffer.from(this.credentials).toString('base64')}`;
+      headers.Authorization = basic(this.credentials);
     }
     const response = await this.app.request(`/v2/auth?${query.toString()}`, { headers });
     if (response.status !== 200)

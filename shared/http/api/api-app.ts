@@ -97,7 +97,6 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerApplicationRoutes(api, services);
   registerLogRoutes(api, services);
 
-  api.notFound((c) => c.json(quayError(404, 'not_found', 'no such API endpoint'), 404));
   api.onError((error, c) => {
     const known = renderApiError(error, c);
     if (known) return known;

@@ -5,7 +5,7 @@ import { requireUser } from '../../access/users.js';
 import { accessError } from '../../errors/access-error.js';
 import type { AuditEntry } from '../../ports/identity-store.js';
 import type { ApiApp, ApiServices } from './api-env.js';
-import { decodePage, encodePage, ERRORS, json } from './route-helpers.js';
+import { decodePage, encodePage, ERRORS, json, repositoryName } from './route-helpers.js';
 import { LogsPage, LogsQuery, OrgParams, RepositoryParams } from './schemas.js';
 import { avatar, quayDate } from './views.js';
 
@@ -88,11 +88,7 @@ export function registerLogRoutes(app: ApiApp, services: ApiServices): void {
       responses: { 200: json(LogsPage, 'log entries'), ...ERRORS },
     }),
     async (c) => {
-      const { namespace, repository } = c.req.valid('param');
-      const view = await services.repositories.requireAdmin(
-        c.get('principal'),
-        `${namespace}/${repository}`,
-      );
+      const view = await services.repositories.requireAdmin(c.get('principal'), repositoryName(c));
       return c.json(await page({ repositoryId: view.repository.id }, c.req.valid('query')), 200);
     },
   );

@@ -3,7 +3,15 @@ import { accessError } from '../../errors/access-error.js';
 import type { RepositoryView as CoreRepositoryView } from '../../access/repository-admin.js';
 import type { PermissionEntry } from '../../ports/identity-store.js';
 import type { ApiApp, ApiServices } from './api-env.js';
-import { decodePage, encodePage, ERRORS, json, jsonBody, noContent } from './route-helpers.js';
+import {
+  decodePage,
+  encodePage,
+  ERRORS,
+  json,
+  jsonBody,
+  noContent,
+  repositoryName,
+} from './route-helpers.js';
 import {
   PermissionView,
   RepositoryParams,
@@ -14,10 +22,6 @@ import {
   Visibility,
 } from './schemas.js';
 import { avatar, repositorySummary } from './views.js';
-
-const fullName = (p: { namespace: string; repository: string }) => `${p.namespace}/${p.repository}`;
-const repositoryOf = (c: { req: { param: (key: string) => string | undefined } }) =>
-  `${c.req.param('namespace')!}/${c.req.param('repository')!}`;
 
 function repositoryView(view: CoreRepositoryView) {
   return {
@@ -128,10 +132,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
       responses: { 200: json(RepositoryView, 'the repository'), ...ERRORS },
     }),
     async (c) =>
-      c.json(
-        repositoryView(await repos.view(c.get('principal'), fullName(c.req.valid('param')))),
-        200,
-      ),
+      c.json(repositoryView(await repos.view(c.get('principal'), repositoryName(c))), 200),
   );
 
   app.openapi(
@@ -147,7 +148,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
       responses: { 200: json(RepositoryView, 'the repository'), ...ERRORS },
     }),
     async (c) => {
-      const name = fullName(c.req.valid('param'));
+      const name = repositoryName(c);
       await repos.setDescription(c.get('principal'), name, c.req.valid('json').description);
       return c.json(repositoryView(await repos.view(c.get('principal'), name)), 200);
     },
@@ -163,7 +164,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
       responses: { 204: noContent, ...ERRORS },
     }),
     async (c) => {
-      await repos.delete(c.get('principal'), fullName(c.req.valid('param')));
+      await repos.delete(c.get('principal'), repositoryName(c));
       return c.body(null, 204);
     },
   );
@@ -183,7 +184,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
     async (c) => {
       await repos.setVisibility(
         c.get('principal'),
-        fullName(c.req.valid('param')),
+        repositoryName(c),
         c.req.valid('json').visibility,
       );
       return c.json({ success: true }, 200);
@@ -206,12 +207,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
     }),
     async (c) => {
       const { state, robot_username } = c.req.valid('json');
-      await repos.setState(
-        c.get('principal'),
-        fullName(c.req.valid('param')),
-        state,
-        robot_username,
-      );
+      await repos.setState(c.get('principal'), repositoryName(c), state, robot_username);
       return c.json({ success: true }, 200);
     },
   );
@@ -238,7 +234,11 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         },
       }),
       async (c) => {
-        const { entries } = await repos.permissions(c.get('principal'), repositoryOf(c), storeKind);
+        const { entries } = await repos.permissions(
+          c.get('principal'),
+          repositoryName(c),
+          storeKind,
+        );
         return c.json(
           { permissions: Object.fromEntries(entries.map((e) => [e.name, permissionView(e)])) },
           200,
@@ -256,7 +256,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         responses: { 200: json(PermissionView, 'the permission'), ...ERRORS },
       }),
       async (c) => {
-        const name = repositoryOf(c);
+        const name = repositoryName(c);
         const { entries } = await repos.permissions(c.get('principal'), name, storeKind);
         const entry = entries.find((e) => e.name === delegateOf(c));
         if (!entry) throw accessError('not_found', `${delegateOf(c)} has no permission on ${name}`);
@@ -281,7 +281,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         const delegate = delegateOf(c);
         const { account } = await repos.setPermission(
           c.get('principal'),
-          repositoryOf(c),
+          repositoryName(c),
           storeKind,
           delegate,
           role,
@@ -301,7 +301,12 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         responses: { 204: noContent, ...ERRORS },
       }),
       async (c) => {
-        await repos.deletePermission(c.get('principal'), repositoryOf(c), storeKind, delegateOf(c));
+        await repos.deletePermission(
+          c.get('principal'),
+          repositoryName(c),
+          storeKind,
+          delegateOf(c),
+        );
         return c.body(null, 204);
       },
     );

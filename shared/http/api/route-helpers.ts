@@ -23,6 +23,10 @@ export const ERRORS = {
 
 export const noContent = { description: 'done' };
 
+/** The `namespace/repository` a route's path names (after its schema has checked both). */
+export const repositoryName = (c: { req: { param: (key: string) => string | undefined } }) =>
+  `${c.req.param('namespace')!}/${c.req.param('repository')!}`;
+
 /** Opaque paging tokens, as Quay's `next_page`. */
 export const encodePage = (value: string | number) =>
   Buffer.from(String(value), 'utf8').toString('base64url');

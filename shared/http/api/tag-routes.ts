@@ -3,7 +3,7 @@ import { accessError } from '../../errors/access-error.js';
 import { MediaType } from '../../oci/media-types.js';
 import type { LabelRecord, TagEntry } from '../../ports/metadata-store.js';
 import type { ApiApp, ApiServices } from './api-env.js';
-import { ERRORS, json, jsonBody, noContent } from './route-helpers.js';
+import { ERRORS, json, jsonBody, noContent, repositoryName } from './route-helpers.js';
 import { RepositoryParams } from './schemas.js';
 import { quayDate } from './views.js';
 
@@ -68,8 +68,6 @@ const labelView = (l: LabelRecord) => ({
   media_type: l.mediaType,
 });
 
-const nameOf = (p: { namespace: string; repository: string }) => `${p.namespace}/${p.repository}`;
-
 export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
   const { repositories, registry } = services;
   const audit = services.access.audit;
@@ -98,7 +96,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
       },
     }),
     async (c) => {
-      const name = nameOf(c.req.valid('param'));
+      const name = repositoryName(c);
       await repositories.view(c.get('principal'), name);
       const q = c.req.valid('query');
       const { entries, hasMore } = await registry.tags.list(name, {
@@ -135,7 +133,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       const { repository } = await repositories.requireContentWrite(c.get('principal'), name);
       const body = c.req.valid('json');
       if (body.manifest_digest !== undefined) {
@@ -180,7 +178,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       const { repository } = await repositories.requireContentWrite(c.get('principal'), name);
       await registry.tags.delete(name, params.tag);
       await audit.record('delete_tag', c.get('principal'), { repository }, { tag: params.tag });
@@ -202,7 +200,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       const { repository } = await repositories.requireContentWrite(c.get('principal'), name);
       const { manifest_digest } = c.req.valid('json');
       await registry.tags.restore(name, params.tag, manifest_digest);
@@ -242,7 +240,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       await repositories.view(c.get('principal'), name);
       const { manifest, content, labels } = await registry.tags.manifest(name, params.manifestref);
       return c.json(
@@ -270,7 +268,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       await repositories.view(c.get('principal'), name);
       const { labels } = await registry.tags.manifest(name, params.manifestref);
       const filter = c.req.valid('query').filter;
@@ -303,7 +301,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       const { repository } = await repositories.requireContentWrite(c.get('principal'), name);
       const { key, value, media_type } = c.req.valid('json');
       if (media_type === 'application/json') {
@@ -347,7 +345,7 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
     }),
     async (c) => {
       const params = c.req.valid('param');
-      const name = nameOf(params);
+      const name = repositoryName(c);
       const { repository } = await repositories.requireContentWrite(c.get('principal'), name);
       const label = await registry.tags.deleteLabel(name, params.manifestref, params.labelid);
       await audit.record(
