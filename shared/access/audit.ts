@@ -49,7 +49,15 @@ export type AuditKind =
   | 'revoke_app_specific_token'
   | 'create_application'
   | 'delete_application'
-  | 'reset_application_client_secret';
+  | 'reset_application_client_secret'
+  | 'quota_warning'
+  | 'autoprune_tag_delete'
+  | 'create_namespace_autoprune_policy'
+  | 'update_namespace_autoprune_policy'
+  | 'delete_namespace_autoprune_policy'
+  | 'create_repository_autoprune_policy'
+  | 'update_repository_autoprune_policy'
+  | 'delete_repository_autoprune_policy';
 
 export interface AuditTarget {
   namespace?: AccountRecord | null;

@@ -61,8 +61,21 @@ export interface NewManifest {
   nowMs: number;
 }
 
+/** A push refused because it would take its namespace past a Reject limit. */
+export interface QuotaExceeded {
+  namespace: string;
+  /** The namespace's size before the push, and what the push would add to it. */
+  sizeBytes: number;
+  addedBytes: number;
+  /** The Reject threshold in bytes, and the quota it is a percentage of. */
+  thresholdBytes: number;
+  limitBytes: number;
+}
+
 export type PutManifestResult =
-  { stored: true } | { stored: false; missingBlobs: string[]; missingManifests: string[] };
+  | { stored: true }
+  | { stored: false; missingBlobs: string[]; missingManifests: string[] }
+  | { stored: false; quotaExceeded: QuotaExceeded };
 
 export interface TagHistoryEntry {
   name: string;
@@ -128,8 +141,17 @@ export interface MetadataStore {
   ): Promise<void>;
   /** Links an existing blob into another repository (a cross-repository mount). */
   linkBlob(repositoryId: number, digest: string, nowMs: number): Promise<boolean>;
+  /**
+   * Marks the blob as being pushed now, before its bytes are checked or
+   * written: garbage collection spares it for its grace period, and waits
+   * for a collection of it already under way to finish.
+   */
+  touchBlob(digest: string, nowMs: number): Promise<void>;
   /** Unlinks the blob from the repository; `false` if it was not linked. */
   unlinkBlob(repositoryId: number, digest: string): Promise<boolean>;
+
+  /** Whether the repository's namespace has reached a Reject limit, which refuses new uploads. */
+  quotaRejection(repositoryId: number): Promise<QuotaExceeded | null>;
 
   createUpload(upload: UploadRecord): Promise<void>;
   findUpload(repositoryId: number, id: string): Promise<UploadRecord | null>;

@@ -22,6 +22,9 @@ export async function storeManifestBytes(
 ): Promise<void> {
   const location = deps.storage.preferred;
   const store = deps.storage.get(location);
+  // Touched first: a garbage collection of these bytes finishes before the
+  // check below, or spares them (see touchBlob).
+  await deps.metadata.touchBlob(digest, deps.clock.now());
   if (!(await store.stat(digest))) {
     const uploadId = deps.newId();
     await store.startUpload(uploadId);

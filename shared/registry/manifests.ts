@@ -6,6 +6,7 @@ import type { ByteSource } from '../ports/blob-store.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
 import { expiresAfter } from './expires-after.js';
 import { INLINE_MANIFEST_BYTES, loadManifestBytes, storeManifestBytes } from './manifest-bytes.js';
+import { quotaDenied } from './quota-policy.js';
 import type { RegistryDeps } from './registry-deps.js';
 import {
   assertDeletionEnabled,
@@ -90,6 +91,7 @@ export class ManifestService {
       tag: ref.kind === 'tag' ? ref.tag : null,
       nowMs: now,
     });
+    if (!result.stored && 'quotaExceeded' in result) throw quotaDenied(result.quotaExceeded);
     if (!result.stored) {
       const missing = [...result.missingManifests, ...result.missingBlobs];
       throw ociError('MANIFEST_BLOB_UNKNOWN', {

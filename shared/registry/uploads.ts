@@ -8,6 +8,7 @@ import { KeyedLock } from './keyed-lock.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { assertRepositoryName, repositoryForPush } from './repositories.js';
 
+import { quotaDenied } from './quota-policy.js';
 import { RunningDigests } from './running-digests.js';
 
 /**
@@ -86,6 +87,8 @@ export class UploadService {
   /** `POST .../blobs/uploads/`, optionally as a cross-repository mount. */
   async start(name: string, mount?: { digest: string; from?: string }): Promise<UploadStart> {
     const repository = await repositoryForPush(this.deps, name);
+    const overQuota = await this.deps.metadata.quotaRejection(repository.id);
+    if (overQuota) throw quotaDenied(overQuota);
     if (mount?.from && parseDigest(mount.digest)) {
       const mounted = await this.tryMount(repository.id, mount.digest, mount.from);
       if (mounted) return { kind: 'blob', digest: mount.digest };
@@ -228,6 +231,7 @@ export class UploadService {
         await this.discard(upload);
         throw ociError('DIGEST_INVALID', { detail: { expected: expected.value, actual } });
       }
+      await this.deps.metadata.touchBlob(expected.value, this.deps.clock.now());
       if (await store.stat(expected.value)) {
         await store.abortUpload(upload.id);
       } else {

@@ -4,6 +4,7 @@ import * as manifestContentInStorage from './migrations/0002-manifest-content-in
 import * as identity from './migrations/0003-identity.js';
 import * as manifestLabels from './migrations/0004-manifest-labels.js';
 import * as oauth from './migrations/0005-oauth.js';
+import * as quotaPruneGc from './migrations/0006-quota-prune-gc.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-identity': identity,
   '0004-manifest-labels': manifestLabels,
   '0005-oauth': oauth,
+  '0006-quota-prune-gc': quotaPruneGc,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

@@ -22,6 +22,15 @@ export interface Database {
   oauth_application: OAuthApplicationTable;
   oauth_access_token: OAuthAccessTokenTable;
   oauth_authorization_code: OAuthAuthorizationCodeTable;
+  quota_repository_size: QuotaRepositorySizeTable;
+  quota_namespace_size: QuotaNamespaceSizeTable;
+  quota_registry_size: QuotaRegistrySizeTable;
+  namespace_quota: NamespaceQuotaTable;
+  quota_limit: QuotaLimitTable;
+  registry_event: RegistryEventTable;
+  namespace_autoprune_policy: NamespaceAutoprunePolicyTable;
+  repository_autoprune_policy: RepositoryAutoprunePolicyTable;
+  autoprune_task: AutopruneTaskTable;
 }
 
 export interface RepositoryTable {
@@ -41,6 +50,8 @@ export interface BlobTable {
   digest: string;
   size: number;
   created_at_ms: number;
+  /** Last push or upload finish of these bytes; garbage collection spares recent ones. */
+  last_pushed_ms: number | null;
 }
 
 /** Which storage locations hold a blob's bytes (geo-replication adds rows here). */
@@ -121,6 +132,8 @@ export interface AccountTable {
   last_invalid_login_ms: number | null;
   created_at_ms: number;
   last_accessed_ms: number | null;
+  /** The namespace's time-machine window in seconds; null: the registry's default. */
+  tag_expiration_s: number | null;
 }
 
 export interface TeamTable {
@@ -218,4 +231,79 @@ export interface OAuthAuthorizationCodeTable {
   scope: string;
   redirect_uri: string;
   expires_at_ms: number;
+}
+
+/**
+ * Sizes count each digest (manifest or blob) once per repository and once
+ * per namespace. `backfilled` is false until the backfill worker has
+ * counted content that predates the row; until then pushes leave it alone.
+ */
+export interface QuotaRepositorySizeTable {
+  repository_id: number;
+  size_bytes: number;
+  backfilled: boolean;
+}
+
+export interface QuotaNamespaceSizeTable {
+  namespace_id: number;
+  size_bytes: number;
+  backfilled: boolean;
+}
+
+/** One row: the registry's total, computed on request by the quota worker. */
+export interface QuotaRegistrySizeTable {
+  id: number;
+  size_bytes: number;
+  last_ran_ms: number | null;
+  queued: boolean;
+  running: boolean;
+}
+
+export interface NamespaceQuotaTable {
+  id: Generated<number>;
+  namespace_id: number;
+  limit_bytes: number;
+  created_at_ms: number;
+}
+
+export interface QuotaLimitTable {
+  id: Generated<number>;
+  quota_id: number;
+  kind: 'Warning' | 'Reject';
+  threshold_percent: number;
+}
+
+export interface RegistryEventTable {
+  id: Generated<number>;
+  kind: string;
+  namespace_id: number | null;
+  repository_id: number | null;
+  payload: Record<string, unknown>;
+  created_at_ms: number;
+  delivered_at_ms: number | null;
+}
+
+export interface NamespaceAutoprunePolicyTable {
+  uuid: string;
+  namespace_id: number;
+  policy: Record<string, unknown>;
+  created_at_ms: number;
+}
+
+export interface RepositoryAutoprunePolicyTable {
+  uuid: string;
+  namespace_id: number;
+  repository_id: number;
+  policy: Record<string, unknown>;
+  created_at_ms: number;
+}
+
+/** One row per namespace with a policy; workers claim it with FOR UPDATE SKIP LOCKED. */
+export interface AutopruneTaskTable {
+  namespace_id: number;
+  last_ran_ms: number | null;
+  status: string | null;
+  /** Which worker holds the claim, and until when; a lapsed claim is free again. */
+  claim_token: string | null;
+  claimed_until_ms: number | null;
 }

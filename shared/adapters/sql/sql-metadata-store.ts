@@ -7,6 +7,7 @@ import type {
   NewManifest,
   Page,
   PutManifestResult,
+  QuotaExceeded,
   ReferrerRecord,
   RepositoryRecord,
   TagEntry,
@@ -14,6 +15,7 @@ import type {
   TagQuery,
   UploadRecord,
 } from '../../ports/metadata-store.js';
+import { admitContent, lockSizes, uploadRejection } from './quota-accounting.js';
 import type { Database } from './schema.js';
 import {
   addLabel,
@@ -121,8 +123,13 @@ export class SqlMetadataStore implements MetadataStore {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('blob')
-        .values({ digest: blob.digest, size: blob.size, created_at_ms: nowMs })
-        .onConflict((oc) => oc.column('digest').doNothing())
+        .values({
+          digest: blob.digest,
+          size: blob.size,
+          created_at_ms: nowMs,
+          last_pushed_ms: nowMs,
+        })
+        .onConflict((oc) => oc.column('digest').doUpdateSet({ last_pushed_ms: nowMs }))
         .execute();
       await trx
         .insertInto('blob_placement')
@@ -150,6 +157,18 @@ export class SqlMetadataStore implements MetadataStore {
       .values({ repository_id: repositoryId, digest, created_at_ms: nowMs })
       .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
       .execute();
+  }
+
+  async touchBlob(digest: string, nowMs: number): Promise<void> {
+    await this.db
+      .updateTable('blob')
+      .set({ last_pushed_ms: nowMs })
+      .where('digest', '=', digest)
+      .execute();
+  }
+
+  quotaRejection(repositoryId: number): Promise<QuotaExceeded | null> {
+    return uploadRejection(this.db, repositoryId);
   }
 
   async unlinkBlob(repositoryId: number, digest: string): Promise<boolean> {
@@ -214,19 +233,23 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async putManifest(m: NewManifest): Promise<PutManifestResult> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx): Promise<PutManifestResult> => {
       const blobDigests = unique(m.blobDigests);
-      // FOR SHARE: a blob unlink (or, later, garbage collection) racing this
-      // push waits for it, so a stored manifest never lacks a blob.
+      // Size rows first: every writer of a repository's content locks them
+      // in this order (see quota-accounting.ts).
+      const sizes = await lockSizes(trx, m.repositoryId);
+      // FOR SHARE: a blob unlink or garbage collection racing this push
+      // waits for it, so a stored manifest never lacks a blob.
       const presentBlobs =
         blobDigests.length === 0
           ? []
           : await trx
               .selectFrom('repository_blob')
-              .select('digest')
-              .where('repository_id', '=', m.repositoryId)
-              .where('digest', 'in', blobDigests)
-              .forShare()
+              .innerJoin('blob', 'blob.digest', 'repository_blob.digest')
+              .select(['repository_blob.digest', 'blob.size'])
+              .where('repository_blob.repository_id', '=', m.repositoryId)
+              .where('repository_blob.digest', 'in', blobDigests)
+              .forShare('repository_blob')
               .execute();
       const childDigests = unique(m.childDigests);
       const presentChildren =
@@ -247,6 +270,17 @@ export class SqlMetadataStore implements MetadataStore {
       if (missingBlobs.length > 0 || missingManifests.length > 0) {
         return { stored: false, missingBlobs, missingManifests };
       }
+      const quotaExceeded = await admitContent(
+        trx,
+        sizes,
+        m.repositoryId,
+        [
+          { digest: m.digest, size: m.size },
+          ...presentBlobs.map((b) => ({ ...b, size: Number(b.size) })),
+        ],
+        m.nowMs,
+      );
+      if (quotaExceeded) return { stored: false, quotaExceeded };
 
       const { id } = await trx
         .insertInto('manifest')

@@ -10,6 +10,7 @@ import type {
   RepositoryQuery,
   RepositoryRole,
 } from '../../../ports/identity-store.js';
+import { releaseRepository } from '../quota-accounting.js';
 import type { Database } from '../schema.js';
 import {
   REPOSITORY_COLUMNS,
@@ -106,7 +107,10 @@ export class SqlRepositoryAccess {
   }
 
   async deleteRepository(id: number): Promise<void> {
-    await this.db.deleteFrom('repository').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await releaseRepository(trx, id);
+      await trx.deleteFrom('repository').where('id', '=', id).execute();
+    });
   }
 
   async listRepositories(q: RepositoryQuery): Promise<RepositoryInfo[]> {

@@ -1,0 +1,350 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { QuotaExceeded } from '../../ports/metadata-store.js';
+import {
+  judgeGrowth,
+  rejectsUploads,
+  type NamespaceQuotaRules,
+} from '../../registry/quota-policy.js';
+import { SqlAudit } from './identity/audit.js';
+import type { Database } from './schema.js';
+
+/**
+ * Quota sizes, kept in step with content in the transaction that changes it.
+ *
+ * The content of a repository is the set of digests of its manifest rows
+ * and of the blobs they reference; its size is the sum over that set, so a
+ * layer shared by many tags or manifests counts once. A namespace's content
+ * is the union over its repositories. A manifest row counts from its push
+ * until garbage collection removes it (deleting or expiring a tag changes
+ * nothing: the time machine may bring it back).
+ *
+ * Invariant: every change to a repository's content happens with its size
+ * row locked (`FOR UPDATE`), then its namespace's, in that order. So the
+ * presence checks below see every earlier change, and two pushes sharing a
+ * new layer never both count it.
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface ContentItem {
+  digest: string;
+  size: number;
+}
+
+export interface LockedSizes {
+  namespaceId: number | null;
+  repository: { size: number; backfilled: boolean };
+  namespace: { size: number; backfilled: boolean } | null;
+}
+
+async function lockRow(
+  trx: Transaction<Database>,
+  table: 'quota_repository_size' | 'quota_namespace_size',
+  id: number,
+): Promise<{ size: number; backfilled: boolean }> {
+  const key = table === 'quota_repository_size' ? 'repository_id' : 'namespace_id';
+  // A missing row means content that came after the quota migration, all of
+  // which went through here: it starts counted, at zero.
+  await sql`insert into ${sql.table(table)} (${sql.ref(key)}, size_bytes, backfilled)
+    values (${id}, 0, true) on conflict do nothing`.execute(trx);
+  const { rows } = await sql<{ size_bytes: number; backfilled: boolean }>`
+    select size_bytes, backfilled from ${sql.table(table)} where ${sql.ref(key)} = ${id} for update`.execute(
+    trx,
+  );
+  const row = rows[0]!;
+  return { size: Number(row.size_bytes), backfilled: row.backfilled };
+}
+
+export async function lockSizes(
+  trx: Transaction<Database>,
+  repositoryId: number,
+): Promise<LockedSizes> {
+  const repository = await lockRow(trx, 'quota_repository_size', repositoryId);
+  const owner = await trx
+    .selectFrom('repository')
+    .select('namespace_id')
+    .where('id', '=', repositoryId)
+    .executeTakeFirst();
+  const namespaceId = owner?.namespace_id ?? null;
+  const namespace =
+    namespaceId === null ? null : await lockRow(trx, 'quota_namespace_size', namespaceId);
+  return { namespaceId, repository, namespace };
+}
+
+/** Repositories whose content a presence check looks at. */
+type Scope =
+  { repositoryId: number } | { namespaceId: number; exceptRepositoryId?: number } | 'everything';
+
+function scopeFilter(scope: Scope): RawBuilder<unknown> {
+  if (scope === 'everything') return sql`true`;
+  if ('repositoryId' in scope) return sql`m.repository_id = ${scope.repositoryId}`;
+  const except =
+    scope.exceptRepositoryId === undefined ? sql`` : sql` and r.id <> ${scope.exceptRepositoryId}`;
+  return sql`m.repository_id in (select r.id from repository r where r.namespace_id = ${scope.namespaceId}${except})`;
+}
+
+/** The digests among `digests` that are part of the scope's content. */
+async function present(db: Db, scope: Scope, digests: string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const filter = scopeFilter(scope);
+  const list = sql.join(digests.map((d) => sql`${d}::text`));
+  const { rows } = await sql<{ digest: string }>`
+    select m.digest from manifest m where ${filter} and m.digest in (${list})
+    union
+    select mb.digest from manifest_blob mb join manifest m on m.id = mb.manifest_id
+    where ${filter} and mb.digest in (${list})`.execute(db);
+  return new Set(rows.map((r) => r.digest));
+}
+
+/** The scope's size counted from scratch: what the kept sizes must always equal. */
+export async function recount(db: Db, scope: Scope): Promise<number> {
+  const filter = scopeFilter(scope);
+  const { rows } = await sql<{ size: number | string }>`
+    select coalesce(sum(c.size), 0)::bigint as size from (
+      select m.digest, m.size from manifest m where ${filter}
+      union
+      select b.digest, b.size from manifest m
+        join manifest_blob mb on mb.manifest_id = m.id
+        join blob b on b.digest = mb.digest
+      where ${filter}
+    ) c`.execute(db);
+  return Number(rows[0]!.size);
+}
+
+const sum = (items: ContentItem[]) => items.reduce((total, i) => total + i.size, 0);
+
+function distinct(items: ContentItem[]): ContentItem[] {
+  return [...new Map(items.map((i) => [i.digest, i])).values()];
+}
+
+async function namespaceRules(db: Db, namespaceId: number): Promise<NamespaceQuotaRules | null> {
+  const rows = await db
+    .selectFrom('namespace_quota as q')
+    .leftJoin('quota_limit as l', 'l.quota_id', 'q.id')
+    .select(['q.limit_bytes', 'l.kind', 'l.threshold_percent'])
+    .where('q.namespace_id', '=', namespaceId)
+    .execute();
+  if (rows.length === 0) return null;
+  return {
+    limitBytes: Number(rows[0]!.limit_bytes),
+    limits: rows.flatMap((r) =>
+      r.kind && r.threshold_percent !== null
+        ? [{ kind: r.kind, thresholdPercent: r.threshold_percent }]
+        : [],
+    ),
+  };
+}
+
+async function namespaceName(db: Db, namespaceId: number): Promise<string> {
+  const row = await db
+    .selectFrom('account')
+    .select('name')
+    .where('id', '=', namespaceId)
+    .executeTakeFirstOrThrow();
+  return row.name;
+}
+
+async function setSize(
+  trx: Transaction<Database>,
+  table: 'quota_repository_size' | 'quota_namespace_size',
+  id: number,
+  delta: number,
+) {
+  if (delta === 0) return;
+  const key = table === 'quota_repository_size' ? 'repository_id' : 'namespace_id';
+  await sql`update ${sql.table(table)} set size_bytes = size_bytes + ${delta}
+    where ${sql.ref(key)} = ${id}`.execute(trx);
+}
+
+/**
+ * Counts a manifest about to be stored, or refuses it when it would take
+ * the namespace past a Reject limit. Call with the manifest not yet
+ * inserted, its sizes locked; `items` are its own digest and its blobs'.
+ */
+export async function admitContent(
+  trx: Transaction<Database>,
+  locked: LockedSizes,
+  repositoryId: number,
+  items: ContentItem[],
+  nowMs: number,
+): Promise<QuotaExceeded | null> {
+  const wanted = distinct(items);
+  const inRepository = await present(
+    trx,
+    { repositoryId },
+    wanted.map((i) => i.digest),
+  );
+  const newToRepository = wanted.filter((i) => !inRepository.has(i.digest));
+  let newToNamespace: ContentItem[] = [];
+  if (locked.namespaceId !== null && newToRepository.length > 0) {
+    const inNamespace = await present(
+      trx,
+      { namespaceId: locked.namespaceId },
+      newToRepository.map((i) => i.digest),
+    );
+    newToNamespace = newToRepository.filter((i) => !inNamespace.has(i.digest));
+  }
+
+  const namespace = locked.namespace;
+  const added = sum(newToNamespace);
+  if (locked.namespaceId !== null && namespace?.backfilled && added > 0) {
+    const rules = await namespaceRules(trx, locked.namespaceId);
+    const verdict = rules && judgeGrowth(rules, namespace.size, namespace.size + added);
+    if (rules && verdict?.rejectedAt != null) {
+      return {
+        namespace: await namespaceName(trx, locked.namespaceId),
+        sizeBytes: namespace.size,
+        addedBytes: added,
+        thresholdBytes: verdict.rejectedAt,
+        limitBytes: rules.limitBytes,
+      };
+    }
+    for (const threshold of verdict?.warnings ?? []) {
+      await recordWarning(trx, locked.namespaceId, repositoryId, {
+        sizeBytes: namespace.size + added,
+        thresholdBytes: threshold,
+        limitBytes: rules!.limitBytes,
+        nowMs,
+      });
+    }
+  }
+  if (locked.repository.backfilled) {
+    await setSize(trx, 'quota_repository_size', repositoryId, sum(newToRepository));
+  }
+  if (locked.namespaceId !== null && namespace?.backfilled) {
+    await setSize(trx, 'quota_namespace_size', locked.namespaceId, added);
+  }
+  return null;
+}
+
+async function recordWarning(
+  trx: Transaction<Database>,
+  namespaceId: number,
+  repositoryId: number,
+  w: { sizeBytes: number; thresholdBytes: number; limitBytes: number; nowMs: number },
+) {
+  const name = await namespaceName(trx, namespaceId);
+  const repository = await trx
+    .selectFrom('repository')
+    .select('name')
+    .where('id', '=', repositoryId)
+    .executeTakeFirstOrThrow();
+  const payload = {
+    namespace: name,
+    repository: repository.name,
+    size_bytes: w.sizeBytes,
+    threshold_bytes: w.thresholdBytes,
+    limit_bytes: w.limitBytes,
+  };
+  await trx
+    .insertInto('registry_event')
+    .values({
+      kind: 'quota_warning',
+      namespace_id: namespaceId,
+      repository_id: repositoryId,
+      payload: sql`${JSON.stringify(payload)}::jsonb` as unknown as Record<string, unknown>,
+      created_at_ms: w.nowMs,
+      delivered_at_ms: null,
+    })
+    .execute();
+  await new SqlAudit(trx).appendAudit({
+    kind: 'quota_warning',
+    performer: null,
+    namespace: { id: namespaceId, name },
+    repository: { id: repositoryId, name: repository.name.slice(name.length + 1) },
+    ip: null,
+    metadata: { ...payload, repo: repository.name },
+    createdAtMs: w.nowMs,
+  });
+}
+
+/** What a manifest contributes to its repository's content: its own digest and its blobs. */
+export async function manifestContent(db: Db, manifestId: number): Promise<ContentItem[]> {
+  const { rows } = await sql<{ digest: string; size: number }>`
+    select m.digest, m.size from manifest m where m.id = ${manifestId}
+    union
+    select b.digest, b.size from manifest_blob mb join blob b on b.digest = mb.digest
+    where mb.manifest_id = ${manifestId}`.execute(db);
+  return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
+}
+
+/**
+ * Subtracts what left a repository when a manifest row was removed. Call
+ * after the removal, with the sizes locked first and the manifest's
+ * content read before it went.
+ */
+export async function releaseContent(
+  trx: Transaction<Database>,
+  locked: LockedSizes,
+  repositoryId: number,
+  items: ContentItem[],
+): Promise<void> {
+  const candidates = distinct(items);
+  const still = await present(
+    trx,
+    { repositoryId },
+    candidates.map((i) => i.digest),
+  );
+  const gone = candidates.filter((i) => !still.has(i.digest));
+  if (locked.repository.backfilled) {
+    await setSize(trx, 'quota_repository_size', repositoryId, -sum(gone));
+  }
+  if (locked.namespaceId === null || !locked.namespace?.backfilled || gone.length === 0) return;
+  const inNamespace = await present(
+    trx,
+    { namespaceId: locked.namespaceId },
+    gone.map((i) => i.digest),
+  );
+  const goneFromNamespace = gone.filter((i) => !inNamespace.has(i.digest));
+  await setSize(trx, 'quota_namespace_size', locked.namespaceId, -sum(goneFromNamespace));
+}
+
+/** Subtracts a repository about to be deleted from its namespace's size. */
+export async function releaseRepository(
+  trx: Transaction<Database>,
+  repositoryId: number,
+): Promise<void> {
+  const locked = await lockSizes(trx, repositoryId);
+  if (locked.namespaceId === null || !locked.namespace?.backfilled) return;
+  const { rows } = await sql<{ size: number | string }>`
+    select coalesce(sum(c.size), 0)::bigint as size from (
+      select m.digest, m.size from manifest m where m.repository_id = ${repositoryId}
+      union
+      select b.digest, b.size from manifest m
+        join manifest_blob mb on mb.manifest_id = m.id
+        join blob b on b.digest = mb.digest
+      where m.repository_id = ${repositoryId}
+    ) c
+    where not exists (
+      select 1 from manifest o join repository r on r.id = o.repository_id
+      where r.namespace_id = ${locked.namespaceId} and r.id <> ${repositoryId} and o.digest = c.digest)
+    and not exists (
+      select 1 from manifest_blob ob join manifest o on o.id = ob.manifest_id
+        join repository r on r.id = o.repository_id
+      where r.namespace_id = ${locked.namespaceId} and r.id <> ${repositoryId} and ob.digest = c.digest)`.execute(
+    trx,
+  );
+  await setSize(trx, 'quota_namespace_size', locked.namespaceId, -Number(rows[0]!.size));
+}
+
+/** Whether the repository's namespace is at or over a Reject limit. */
+export async function uploadRejection(db: Db, repositoryId: number): Promise<QuotaExceeded | null> {
+  const row = await db
+    .selectFrom('repository as r')
+    .innerJoin('quota_namespace_size as s', 's.namespace_id', 'r.namespace_id')
+    .select(['s.namespace_id', 's.size_bytes', 's.backfilled'])
+    .where('r.id', '=', repositoryId)
+    .executeTakeFirst();
+  if (!row?.backfilled) return null;
+  const rules = await namespaceRules(db, row.namespace_id);
+  const size = Number(row.size_bytes);
+  const threshold = rules && rejectsUploads(rules, size);
+  if (!rules || threshold == null) return null;
+  return {
+    namespace: await namespaceName(db, row.namespace_id),
+    sizeBytes: size,
+    addedBytes: 0,
+    thresholdBytes: threshold,
+    limitBytes: rules.limitBytes,
+  };
+}
