@@ -12,6 +12,8 @@ import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
 import { accessFromConfig } from '../common/access-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
+import { workersFromConfig } from '../common/workers-from-config.js';
+import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
@@ -84,10 +86,11 @@ export async function buildAwsApp(
   };
 }
 
-/** The registry core wired to the AWS adapters, for HTTP and for workers. */
-export async function buildAwsRegistry(
+/** The scheduled workers wired to the AWS adapters. */
+export async function buildAwsWorkers(
   config: BerthConfig,
   clients: AwsClients = {},
-): Promise<Registry> {
-  return registryFromConfig(config, await openAwsDatabase(config, clients), clients.blobStores);
+): Promise<WorkerDeps> {
+  const db = await openAwsDatabase(config, clients);
+  return workersFromConfig(config, db, registryFromConfig(config, db, clients.blobStores));
 }

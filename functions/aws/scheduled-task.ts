@@ -1,13 +1,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
-import type { RegistryDeps } from '../../shared/registry/registry-deps.js';
 import {
   isScheduledTaskName,
   SCHEDULED_TASKS,
   type ScheduledTaskName,
 } from '../../shared/workers/scheduled-tasks.js';
-import { buildAwsRegistry } from './aws-wiring.js';
+import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
+import { buildAwsWorkers } from './aws-wiring.js';
 
 /** What an EventBridge schedule sends (the rule's input): which task, and when it fired. */
 export interface ScheduledTaskEvent {
@@ -49,18 +49,18 @@ const logFailure = (): MiddlewareObj<ScheduledTaskEvent, ScheduledTaskResult, Er
 });
 
 /** The scheduled-task Lambda: runs the task the schedule names against the registry. */
-export function scheduledTaskHandler(registryDeps: () => Promise<RegistryDeps>) {
+export function scheduledTaskHandler(workerDeps: () => Promise<WorkerDeps>) {
   return middy<ScheduledTaskEvent, ScheduledTaskResult, Error, Context>()
     .use(logFailure())
     .use(requireKnownTask())
     .handler(async (event) => {
       const task = event.task as ScheduledTaskName;
-      return { task, handled: await SCHEDULED_TASKS[task](await registryDeps()) };
+      return { task, handled: await SCHEDULED_TASKS[task](await workerDeps()) };
     });
 }
 
-let deps: Promise<RegistryDeps> | undefined;
+let deps: Promise<WorkerDeps> | undefined;
 
 export const handler = scheduledTaskHandler(
-  () => (deps ??= buildAwsRegistry(loadConfig(process.env)).then((registry) => registry.deps)),
+  () => (deps ??= buildAwsWorkers(loadConfig(process.env))),
 );

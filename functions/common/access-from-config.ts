@@ -4,6 +4,8 @@ import { createAccessServices, type AccessServices } from '../../shared/access/a
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
+import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
+import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Registry } from '../../shared/registry/registry.js';
 
@@ -26,6 +28,8 @@ export function accessFromConfig(
     {
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
+      quota: new SqlQuotaStore(db),
+      prune: new SqlPruneStore(db),
       clock: registry.deps.clock,
       newId: randomUUID,
       tokenKey: tokenKeyFrom(secret),

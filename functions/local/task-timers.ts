@@ -1,5 +1,5 @@
-import type { RegistryDeps } from '../../shared/registry/registry-deps.js';
 import { SCHEDULED_TASKS, type ScheduledTaskName } from '../../shared/workers/scheduled-tasks.js';
+import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 
 export interface TaskRun {
   task: ScheduledTaskName;
@@ -10,14 +10,17 @@ export interface TaskRun {
 /**
  * Runs each scheduled task on its interval inside the local server. A run
  * never overlaps the previous one of the same task; timers do not keep the
- * process alive. Returns a function that stops them.
+ * process alive. Tasks without an interval do not run. Returns a function that stops them.
  */
 export function startTaskTimers(
-  deps: RegistryDeps,
-  intervalsMs: Record<ScheduledTaskName, number>,
+  deps: WorkerDeps,
+  intervalsMs: Partial<Record<ScheduledTaskName, number>>,
   onRun: (run: TaskRun) => void,
 ): () => void {
-  const timers = (Object.keys(SCHEDULED_TASKS) as ScheduledTaskName[]).map((task) => {
+  const scheduled = (Object.keys(SCHEDULED_TASKS) as ScheduledTaskName[]).filter(
+    (task) => intervalsMs[task] !== undefined,
+  );
+  const timers = scheduled.map((task) => {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;

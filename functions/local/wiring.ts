@@ -17,6 +17,7 @@ import { loadOrCreateSecret } from './secret-key.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
 import { startTaskTimers } from './task-timers.js';
+import { workersFromConfig } from '../common/workers-from-config.js';
 
 export interface LocalRegistry {
   app: HttpApp;
@@ -46,7 +47,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
   );
-  const stopTasks = startTaskTimers(registry.deps, config.taskIntervalsMs, (run) => {
+  const workers = workersFromConfig(config, db, registry);
+  const stopTasks = startTaskTimers(workers, config.taskIntervalsMs, (run) => {
     if (run.error) console.error(`[berth] task ${run.task} failed:`, run.error);
     else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);
   });

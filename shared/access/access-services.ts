@@ -1,6 +1,8 @@
 import type { Clock } from '../ports/clock.js';
 import type { IdentityStore } from '../ports/identity-store.js';
 import type { OAuthStore } from '../ports/oauth-store.js';
+import type { PruneStore } from '../ports/prune-store.js';
+import type { QuotaStore } from '../ports/quota-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
@@ -26,6 +28,9 @@ export interface AccessOptions {
 export interface AccessDeps {
   store: IdentityStore;
   oauth: OAuthStore;
+  /** Namespace quotas and auto-prune policies, administered through the API. */
+  quota: QuotaStore;
+  prune: PruneStore;
   clock: Clock;
   newId: () => string;
   /** 32 bytes that sign this registry's tokens; never leaves the process. */

@@ -18,6 +18,7 @@ import {
 } from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import { DURATION, parseDuration } from '../registry/durations.js';
+import type { ScheduledTaskName } from '../workers/scheduled-tasks.js';
 import { integer } from './schema-helpers.js';
 import {
   storageConfigSchema,
@@ -63,6 +64,10 @@ const schema = strictObject({
   BERTH_DELETION_ENABLED: _default(boolean, true),
   FEATURE_PROXY_STORAGE: _default(boolean, false),
   BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS: _default(integer({ min: 1 }), 3600),
+  BERTH_AUTOPRUNE_INTERVAL_SECONDS: _default(integer({ min: 1 }), 30),
+  BERTH_QUOTA_BACKFILL_INTERVAL_SECONDS: _default(integer({ min: 1 }), 60),
+  BERTH_GC_INTERVAL_SECONDS: _default(integer({ min: 1 }), 300),
+  BERTH_GC_GRACE_SECONDS: _default(integer({ min: 0 }), 3600),
   DEFAULT_TAG_EXPIRATION: _default(
     string().check(regex(DURATION, { message: 'a duration such as 2w, 3d or 12h' })),
     '2w',
@@ -98,8 +103,10 @@ export interface BerthConfig {
   timeMachineMs: number;
   /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
   proxyStorage: boolean;
-  /** How often the local server runs each scheduled task (EventBridge schedules it on AWS). */
-  taskIntervalsMs: { 'remove-abandoned-uploads': number };
+  /** How often each scheduled task runs: timers locally, EventBridge schedules on AWS. */
+  taskIntervalsMs: Record<ScheduledTaskName, number>;
+  /** Blobs pushed or linked this recently are never garbage-collected. */
+  gcGraceMs: number;
   access: AccessConfig;
 }
 
@@ -214,7 +221,11 @@ export function loadConfig(
     proxyStorage: c.FEATURE_PROXY_STORAGE,
     taskIntervalsMs: {
       'remove-abandoned-uploads': c.BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS * 1000,
+      autoprune: c.BERTH_AUTOPRUNE_INTERVAL_SECONDS * 1000,
+      'quota-backfill': c.BERTH_QUOTA_BACKFILL_INTERVAL_SECONDS * 1000,
+      'garbage-collection': c.BERTH_GC_INTERVAL_SECONDS * 1000,
     },
+    gcGraceMs: c.BERTH_GC_GRACE_SECONDS * 1000,
     access: {
       enabled: c.BERTH_ACCESS_CONTROL,
       superusers: [...new Set([...c.SUPER_USERS, c.BERTH_SUPERUSER])],

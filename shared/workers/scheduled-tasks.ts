@@ -1,13 +1,36 @@
-import type { RegistryDeps } from '../registry/registry-deps.js';
+import { runAutoprune } from './autoprune.js';
 import { removeAbandonedUploads } from './abandoned-uploads.js';
+import { collectGarbage } from './garbage-collection.js';
+import { runQuotaWorker } from './quota-worker.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 /**
  * The periodic tasks, by name: run by timers in the local server and by
  * EventBridge schedules on AWS. Each returns how many things it handled.
  */
 export const SCHEDULED_TASKS = {
-  'remove-abandoned-uploads': (deps: RegistryDeps) => removeAbandonedUploads(deps),
-} as const satisfies Record<string, (deps: RegistryDeps) => Promise<number>>;
+  'remove-abandoned-uploads': (deps: WorkerDeps) => removeAbandonedUploads(deps.registry),
+  autoprune: async (deps: WorkerDeps) =>
+    (
+      await runAutoprune(
+        { prune: deps.prune, clock: deps.registry.clock, newId: deps.registry.newId },
+        deps.options.autoprune,
+      )
+    ).pruned,
+  'quota-backfill': (deps: WorkerDeps) =>
+    runQuotaWorker({ quota: deps.quota, clock: deps.registry.clock }, deps.options.quota),
+  'garbage-collection': async (deps: WorkerDeps) => {
+    const collected = await collectGarbage(
+      { garbage: deps.garbage, storage: deps.registry.storage, clock: deps.registry.clock },
+      {
+        timeMachineMs: deps.registry.options.timeMachineMs,
+        graceMs: deps.options.gcGraceMs,
+        batchSize: deps.options.gcBatchSize,
+      },
+    );
+    return collected.tagLifetimes + collected.manifests + collected.blobs;
+  },
+} as const satisfies Record<string, (deps: WorkerDeps) => Promise<number>>;
 
 export type ScheduledTaskName = keyof typeof SCHEDULED_TASKS;
 

@@ -20,7 +20,7 @@ async function abandonOneUpload() {
 describe('the scheduled-task Lambda (middy)', () => {
   it('runs the task an EventBridge schedule names and reports what it handled', async () => {
     await abandonOneUpload();
-    const handler = scheduledTaskHandler(async () => t.registry.deps);
+    const handler = scheduledTaskHandler(async () => t.workers);
     // The input the rule sends: { task, time: <aws.events.event.time> }.
     const result = await handler(
       { task: 'remove-abandoned-uploads', time: '2026-11-24T23:00:00Z' },
@@ -30,7 +30,7 @@ describe('the scheduled-task Lambda (middy)', () => {
   });
 
   it('refuses an unknown task before touching the registry, and logs it with the request id', async () => {
-    const registryDeps = vi.fn(async () => t.registry.deps);
+    const registryDeps = vi.fn(async () => t.workers);
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const handler = scheduledTaskHandler(registryDeps);
     await expect(handler({ task: 'drop-everything' }, context)).rejects.toThrow(
@@ -49,7 +49,7 @@ describe('the local server task timers', () => {
   it('run each task on its interval and report each run', async () => {
     await abandonOneUpload();
     const run = await new Promise<TaskRun>((resolve) => {
-      const stop = startTaskTimers(t.registry.deps, { 'remove-abandoned-uploads': 5 }, (r) => {
+      const stop = startTaskTimers(t.workers, { 'remove-abandoned-uploads': 5 }, (r) => {
         stop();
         resolve(r);
       });

@@ -13,6 +13,8 @@ import type { AccessOptions, AccessServices } from '../../shared/access/access-s
 import { createAccessServices } from '../../shared/access/access-services.js';
 import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
+import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
+import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
@@ -25,6 +27,8 @@ import {
 } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
+import { workersFromConfig } from '../../functions/common/workers-from-config.js';
 import { createScratchDatabase } from './postgres.js';
 
 /** A clock tests move by hand. */
@@ -42,6 +46,8 @@ export interface TestRegistry {
   app: HttpApp;
   registry: Registry;
   access: AccessServices;
+  /** The scheduled workers' dependencies, for tests that run a worker by hand. */
+  workers: WorkerDeps;
   db: Kysely<Database>;
   clock: FixedClock;
   stores: Map<string, BlobStore>;
@@ -62,6 +68,8 @@ export interface TestRegistryOptions {
   access?: Partial<AccessOptions>;
   /** A PostgreSQL server to run on (a scratch database on it) instead of embedded Postgres. */
   postgresUrl?: string;
+  /** Garbage collection's grace period for fresh blobs (default an hour). */
+  gcGraceMs?: number;
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -89,6 +97,8 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     {
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
+      quota: new SqlQuotaStore(db),
+      prune: new SqlPruneStore(db),
       clock,
       newId: randomUUID,
       tokenKey: TEST_TOKEN_KEY,
@@ -115,6 +125,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     }),
     registry,
     access,
+    workers: workersFromConfig({ gcGraceMs: opts.gcGraceMs ?? 3_600_000 }, db, registry),
     db,
     clock,
     stores,

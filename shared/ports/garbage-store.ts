@@ -1,0 +1,48 @@
+/**
+ * What garbage collection needs from the metadata. Every method re-checks,
+ * under lock, that what it removes is still garbage: listing is only a hint.
+ */
+
+export interface TimeMachine {
+  nowMs: number;
+  /** The window for namespaces that set none (Quay's DEFAULT_TAG_EXPIRATION). */
+  defaultWindowMs: number;
+}
+
+export interface GarbageManifest {
+  id: number;
+  repositoryId: number;
+}
+
+export interface GarbageStore {
+  /** Deletes up to `limit` tag lifetimes that ended before their namespace's window; how many. */
+  removeExpiredTagHistory(at: TimeMachine, limit: number): Promise<number>;
+  /**
+   * Manifests nothing keeps any more: no tag lifetime (live, or ended within
+   * the window), no parent index, no subject still present, and pushed
+   * before the window. Ordered by id, after `afterId`.
+   */
+  listGarbageManifests(at: TimeMachine, afterId: number, limit: number): Promise<GarbageManifest[]>;
+  /**
+   * Deletes those of the repository's manifests that are still garbage, and
+   * subtracts what leaves the repository and namespace from their sizes, in
+   * one transaction; returns how many went.
+   */
+  collectManifests(repositoryId: number, ids: number[], at: TimeMachine): Promise<number>;
+  /**
+   * Blobs no manifest references, neither pushed nor linked into a
+   * repository since `cutoffMs`. Ordered by digest, after `afterDigest`.
+   */
+  listGarbageBlobs(cutoffMs: number, afterDigest: string, limit: number): Promise<string[]>;
+  /**
+   * Locks those blobs that are still garbage, calls `deleteBytes` with where
+   * each is stored while holding the locks, then removes their rows; a push
+   * that touches or references one of them waits and then sees it gone.
+   * Returns the digests collected.
+   */
+  collectBlobs(
+    digests: string[],
+    cutoffMs: number,
+    deleteBytes: (blobs: { digest: string; locations: string[] }[]) => Promise<void>,
+  ): Promise<string[]>;
+}

@@ -1,0 +1,23 @@
+import type { GarbageStore } from '../ports/garbage-store.js';
+import type { PruneStore } from '../ports/prune-store.js';
+import type { QuotaStore } from '../ports/quota-store.js';
+import type { RegistryDeps } from '../registry/registry-deps.js';
+import type { AutopruneOptions } from './autoprune.js';
+import type { QuotaWorkerOptions } from './quota-worker.js';
+
+export interface WorkerOptions {
+  /** Blobs pushed or linked this recently are never garbage-collected. */
+  gcGraceMs: number;
+  gcBatchSize: number;
+  autoprune: AutopruneOptions;
+  quota: QuotaWorkerOptions;
+}
+
+/** What the scheduled workers run against: the registry and the housekeeping stores. */
+export interface WorkerDeps {
+  registry: RegistryDeps;
+  garbage: GarbageStore;
+  quota: QuotaStore;
+  prune: PruneStore;
+  options: WorkerOptions;
+}
