@@ -5,6 +5,8 @@ import { ZodError } from 'zod';
 import { AppTokenService } from '../../access/app-tokens.js';
 import type { AccessServices } from '../../access/access-services.js';
 import { OAuthService } from '../../access/oauth.js';
+import { QuotaService } from '../../access/quotas.js';
+import { AutoprunePolicyService } from '../../access/autoprune-policies.js';
 import { OrganizationService } from '../../access/organizations.js';
 import { RepositoryAdminService } from '../../access/repository-admin.js';
 import { RobotService } from '../../access/robots.js';
@@ -16,6 +18,8 @@ import { apiAuthentication } from './api-auth.js';
 import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
 import { quayError, renderApiError } from './api-errors.js';
 import { registerLogRoutes } from './log-routes.js';
+import { registerQuotaRoutes } from './quota-routes.js';
+import { registerAutopruneRoutes } from './autoprune-routes.js';
 import { registerApplicationRoutes } from './oauth-routes.js';
 import { registerOrganizationRoutes } from './organization-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -39,6 +43,8 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     repositories: new RepositoryAdminService(access),
     appTokens: new AppTokenService(access),
     oauth: new OAuthService(access),
+    quotas: new QuotaService(access),
+    autoprune: new AutoprunePolicyService(access),
   };
 }
 
@@ -96,6 +102,8 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerTagRoutes(api, services);
   registerApplicationRoutes(api, services);
   registerLogRoutes(api, services);
+  registerQuotaRoutes(api, services);
+  registerAutopruneRoutes(api, services);
 
   api.onError((error, c) => {
     const known = renderApiError(error, c);

@@ -2,6 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppTokenService } from '../../access/app-tokens.js';
 import type { AccessServices } from '../../access/access-services.js';
 import type { OAuthService } from '../../access/oauth.js';
+import type { QuotaService } from '../../access/quotas.js';
+import type { AutoprunePolicyService } from '../../access/autoprune-policies.js';
 import type { OrganizationService } from '../../access/organizations.js';
 import type { Principal } from '../../access/principal.js';
 import type { RepositoryAdminService } from '../../access/repository-admin.js';
@@ -26,4 +28,6 @@ export interface ApiServices {
   repositories: RepositoryAdminService;
   appTokens: AppTokenService;
   oauth: OAuthService;
+  quotas: QuotaService;
+  autoprune: AutoprunePolicyService;
 }
