@@ -16,8 +16,9 @@ import type { Database } from './schema.js';
  * it sees whatever a racing push committed first:
  * - a manifest is locked `FOR UPDATE`, which waits for a push that shares it
  *   (`FOR SHARE` on index children, the upsert of a re-push, a tag move);
- * - a blob row and its repository links are locked `FOR UPDATE`, which waits
- *   for a manifest push that checked them `FOR SHARE` and for `touchBlob`.
+ * - a blob's repository links and then its row are locked `FOR UPDATE`,
+ *   which waits for a manifest push that checked them `FOR SHARE` and for
+ *   `touchBlob`.
  * A push that comes after the lock waits for the sweep to commit and then
  * finds the row gone: it fails with "blob unknown" or uploads the bytes
  * again, and never stores a manifest whose blob is missing.
@@ -118,15 +119,17 @@ export class SqlGarbageStore implements GarbageStore {
   ): Promise<string[]> {
     if (digests.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const list = digestList(digests);
+      // Links first, then blobs: the order a manifest push takes them in
+      // (links FOR SHARE, then the blob rows its references point at), and
+      // each sorted by digest, so sweeps and pushes never deadlock.
+      await sql`select 1 from repository_blob where digest in (${digestList(digests)})
+        order by digest, repository_id for update`.execute(trx);
       // Another collector holding some of them: skip those, it sweeps them.
       const locked = await sql<{ digest: string }>`
-        select digest from blob where digest in (${list}) order by digest for update skip locked`.execute(
-        trx,
-      );
+        select digest from blob where digest in (${digestList(digests)})
+        order by digest for update skip locked`.execute(trx);
       if (locked.rows.length === 0) return [];
       const held = digestList(locked.rows.map((r) => r.digest));
-      await sql`select 1 from repository_blob where digest in (${held}) for update`.execute(trx);
       const { rows } = await sql<{ digest: string; locations: string[] | null }>`
         select b.digest,
           (select array_agg(p.location order by p.location) from blob_placement p

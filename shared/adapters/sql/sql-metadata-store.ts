@@ -15,6 +15,7 @@ import type {
   TagQuery,
   UploadRecord,
 } from '../../ports/metadata-store.js';
+import { isForeignKeyViolation } from './identity/rows.js';
 import { admitContent, lockSizes, uploadRejection } from './quota-accounting.js';
 import type { Database } from './schema.js';
 import {
@@ -147,7 +148,13 @@ export class SqlMetadataStore implements MetadataStore {
       .where('digest', '=', digest)
       .executeTakeFirst();
     if (!exists) return false;
-    await this.link(this.db, repositoryId, digest, nowMs);
+    try {
+      await this.link(this.db, repositoryId, digest, nowMs);
+    } catch (error) {
+      // Garbage collection removed the blob between the check and the link.
+      if (isForeignKeyViolation(error)) return false;
+      throw error;
+    }
     return true;
   }
 
@@ -249,6 +256,7 @@ export class SqlMetadataStore implements MetadataStore {
               .select(['repository_blob.digest', 'blob.size'])
               .where('repository_blob.repository_id', '=', m.repositoryId)
               .where('repository_blob.digest', 'in', blobDigests)
+              .orderBy('repository_blob.digest')
               .forShare('repository_blob')
               .execute();
       const childDigests = unique(m.childDigests);

@@ -99,3 +99,8 @@ export function isUniqueViolation(error: unknown): boolean {
   const text = String((error as { code?: unknown })?.code ?? '') + String(error);
   return text.includes('23505') || /duplicate key/i.test(text);
 }
+
+export function isForeignKeyViolation(error: unknown): boolean {
+  const text = `${(error as { code?: string }).code ?? ''} ${String(error)}`;
+  return text.includes('23503') || /foreign key constraint/i.test(text);
+}
