@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
+import type { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import type { PruneClaim, PruneStore } from '../../shared/ports/prune-store.js';
 import { runAutoprune } from '../../shared/workers/autoprune.js';
 import { collectGarbage } from '../../shared/workers/garbage-collection.js';
