@@ -299,6 +299,35 @@ describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pul
     );
   });
 
+  it('refuses a push that would cross a Reject quota, and skopeo says why', async () => {
+    expect((await api('POST', '/organization/', { name: 'metered' })).status).toBe(201);
+    expect(
+      (await api('POST', '/organization/metered/quota', { limit_bytes: 300_000 })).status,
+    ).toBe(201);
+    const quotas = (await (
+      await fetch(`${server.url}/api/v1/organization/metered/quota`, { headers: authorization })
+    ).json()) as { id: number }[];
+    const limit = await api('POST', `/organization/metered/quota/${quotas[0]!.id}/limit`, {
+      type: 'Reject',
+      threshold_percent: 100,
+    });
+    expect(limit.status).toBe(201);
+
+    const small = await imageLayout(join(work, 'small'), 'v1', [2048, 100_000]);
+    await copy(`oci:${small.layout.dir}:v1`, `docker://${server.host}/metered/app:v1`);
+    const big = await imageLayout(join(work, 'big'), 'v2', [250_000]);
+    await expect(
+      copy(`oci:${big.layout.dir}:v2`, `docker://${server.host}/metered/app:v2`),
+    ).rejects.toThrow(/denied: Quota has been exceeded on namespace metered/);
+    await expect(
+      skopeo('inspect', '--creds', CREDS, `docker://${server.host}/metered/app:v2`),
+    ).rejects.toThrow(/manifest unknown/i);
+    // The image under the quota is untouched.
+    const pulled = join(work, 'metered-pull');
+    await copy(`docker://${server.host}/metered/app:v1`, `oci:${pulled}:v1`);
+    expect((await readLayoutIndex(pulled)).manifests[0]!.digest).toBe(small.image.digest);
+  });
+
   it('on first start generates the superuser password and prints it once', async () => {
     const dataDir = join(work, 'fresh');
     const fresh = await startServerProcess({ BERTH_DATA_DIR: dataDir });
