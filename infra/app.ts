@@ -25,6 +25,7 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
         database: primary.database,
         registrySecret: primary.registrySecret,
         servesDomain: region === primaryRegion,
+        runsHousekeeping: region === primaryRegion,
         crossRegionReferences: true,
       }),
   );

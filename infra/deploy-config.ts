@@ -23,6 +23,18 @@ const schema = z
         maxTasks: z.number().int().min(1).default(4),
       })
       .default({ cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4 }),
+    /**
+     * How often, in minutes, the primary region runs the namespace-wide
+     * workers (EventBridge rates; a minute at the least). Abandoned uploads
+     * are swept hourly in every region.
+     */
+    schedules: z
+      .strictObject({
+        autopruneMinutes: z.number().int().min(1).default(1),
+        quotaBackfillMinutes: z.number().int().min(1).default(5),
+        garbageCollectionMinutes: z.number().int().min(1).default(60),
+      })
+      .default({ autopruneMinutes: 1, quotaBackfillMinutes: 5, garbageCollectionMinutes: 60 }),
     /** Quay's FEATURE_PROXY_STORAGE: serve blob bytes through the registry instead of redirecting. */
     proxyStorage: z.boolean().default(false),
     /**

@@ -95,6 +95,11 @@ export class RegistryStorage {
     this.local.grantDelete(grantee);
     for (const r of this.remote) r.bucket.grantRead(grantee);
   }
+
+  /** Garbage collection removes a blob from every region that holds it. */
+  grantDeleteEverywhere(grantee: iam.IGrantable): void {
+    for (const r of this.remote) r.bucket.grantDelete(grantee);
+  }
 }
 
 /**

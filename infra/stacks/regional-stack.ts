@@ -21,7 +21,7 @@ import {
   type MetadataDatabase,
   type StoredSecret,
 } from '../constructs/bindings.js';
-import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
+import { SCHEDULED_TASKS, type ScheduledTaskName } from '../../shared/workers/scheduled-tasks.js';
 import { blobBucketName, storageOrder, type DeployConfig } from '../deploy-config.js';
 
 export interface RegionalStackProps extends StackProps {
@@ -31,6 +31,11 @@ export interface RegionalStackProps extends StackProps {
   registrySecret: StoredSecret;
   /** Whether this region serves the configured domain name. */
   servesDomain: boolean;
+  /**
+   * Whether this region runs the namespace-wide workers (auto-prune, quota
+   * backfill, garbage collection); one region does, on the shared database.
+   */
+  runsHousekeeping: boolean;
 }
 
 /** The only requests the data plane takes: blob upload sessions. Everything else is Lambda. */
@@ -199,8 +204,11 @@ export class RegionalStack extends Stack {
   }
 
   /**
-   * Each scheduled task runs hourly in every region (each cleans its own
-   * bucket); deliveries that still fail after retries land in a queue.
+   * Scheduled tasks: abandoned uploads are swept hourly in every region
+   * (each cleans its own bucket); auto-prune, quota backfill and garbage
+   * collection work on the shared database, so only the housekeeping
+   * region runs them, at the configured rates. Deliveries that still fail
+   * after retries land in a queue.
    */
   private scheduledTasks(props: RegionalStackProps, storage: RegistryStorage) {
     const fn = new BerthFunction(this, 'ScheduledTasks', {
@@ -210,15 +218,25 @@ export class RegionalStack extends Stack {
     })
       .bindDatabase(props.database)
       .bindStorage(storage);
+    if (props.runsHousekeeping) storage.grantDeleteEverywhere(fn);
     const deadLetters = new sqs.Queue(this, 'ScheduledTaskDeadLetters', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    for (const task of Object.keys(SCHEDULED_TASKS)) {
+    const { schedules } = props.config;
+    const minutes: Record<ScheduledTaskName, number | null> = {
+      'remove-abandoned-uploads': 60,
+      autoprune: props.runsHousekeeping ? schedules.autopruneMinutes : null,
+      'quota-backfill': props.runsHousekeeping ? schedules.quotaBackfillMinutes : null,
+      'garbage-collection': props.runsHousekeeping ? schedules.garbageCollectionMinutes : null,
+    };
+    for (const task of Object.keys(SCHEDULED_TASKS) as ScheduledTaskName[]) {
+      const every = minutes[task];
+      if (every === null) continue;
       new events.Rule(this, `Schedule-${task}`, {
         description: `Berth: ${task}`,
-        schedule: events.Schedule.rate(Duration.hours(1)),
+        schedule: events.Schedule.rate(Duration.minutes(every)),
         targets: [
           new targets.LambdaFunction(fn, {
             event: events.RuleTargetInput.fromObject({ task, time: events.EventField.time }),

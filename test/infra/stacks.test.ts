@@ -281,6 +281,39 @@ describe('regional stack', () => {
     useast.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
+  it('runs auto-prune, quota backfill and garbage collection in the first region only, at the configured rates', () => {
+    const ruleFor = (template: Template, task: string) =>
+      Object.values(template.findResources('AWS::Events::Rule') as Resources).filter((rule) =>
+        JSON.stringify(rule.Properties.Targets).includes(`\\"task\\":\\"${task}\\"`),
+      );
+    for (const [task, rate] of [
+      ['autoprune', 'rate(1 minute)'],
+      ['quota-backfill', 'rate(5 minutes)'],
+      ['garbage-collection', 'rate(1 hour)'],
+    ]) {
+      const rules = ruleFor(useast, task!);
+      expect(rules, task).toHaveLength(1);
+      expect(rules[0]!.Properties.ScheduleExpression).toBe(rate);
+      expect(ruleFor(euwest, task!), task).toHaveLength(0);
+    }
+    expect(ruleFor(euwest, 'remove-abandoned-uploads')).toHaveLength(1);
+    // Garbage collection deletes a blob from every region's bucket; other regions' functions may not.
+    const deletesIn = (template: Template, region: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy') as Resources).some((policy) =>
+        (
+          policy.Properties.PolicyDocument as {
+            Statement: { Action: string | string[]; Resource: unknown }[];
+          }
+        ).Statement.some(
+          (st) =>
+            [st.Action].flat().some((a) => a.startsWith('s3:DeleteObject')) &&
+            JSON.stringify(st.Resource).includes(`berth-blobs-123456789012-${region}`),
+        ),
+      );
+    expect(deletesIn(useast, 'eu-west-1')).toBe(true);
+    expect(deletesIn(euwest, 'us-east-1')).toBe(false);
+  });
+
   it('grants every function and task only named resources', () => {
     for (const template of [primary, useast, euwest]) {
       const policies = template.findResources('AWS::IAM::Policy') as Resources;

@@ -29,6 +29,32 @@ describe('the scheduled-task Lambda (middy)', () => {
     expect(result).toEqual({ task: 'remove-abandoned-uploads', handled: 1 });
   });
 
+  it('runs garbage collection, auto-prune and the quota worker from their schedules', async () => {
+    const handler = scheduledTaskHandler(async () => t.workers);
+    // A blob nothing references, older than the grace period: garbage.
+    const blob = await t.app.request(
+      '/v2/tasks/gc/blobs/uploads/?digest=sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
+      {
+        method: 'POST',
+        body: 'x',
+      },
+    );
+    expect(blob.status).toBe(201);
+    t.clock.advance(2 * 60 * 60 * 1000);
+    const time = '2026-11-25T03:00:00Z';
+    expect(await handler({ task: 'garbage-collection', time }, context)).toEqual({
+      task: 'garbage-collection',
+      handled: 1,
+    });
+    expect(await handler({ task: 'autoprune', time }, context)).toEqual({
+      task: 'autoprune',
+      handled: 0,
+    });
+    expect(await handler({ task: 'quota-backfill', time }, context)).toMatchObject({
+      task: 'quota-backfill',
+    });
+  });
+
   it('refuses an unknown task before touching the registry, and logs it with the request id', async () => {
     const registryDeps = vi.fn(async () => t.workers);
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
