@@ -30,10 +30,15 @@ export interface GarbageStore {
    */
   collectManifests(repositoryId: number, ids: number[], at: TimeMachine): Promise<number>;
   /**
-   * Blobs no manifest references, neither pushed nor linked into a
-   * repository since `cutoffMs`. Ordered by digest, after `afterDigest`.
+   * Among the next `scan` blobs by digest after `afterDigest`, those no
+   * manifest references, neither pushed nor linked into a repository since
+   * `cutoffMs`; `next` is where the following page starts, null at the end.
    */
-  listGarbageBlobs(cutoffMs: number, afterDigest: string, limit: number): Promise<string[]>;
+  listGarbageBlobs(
+    cutoffMs: number,
+    afterDigest: string,
+    scan: number,
+  ): Promise<{ digests: string[]; next: string | null }>;
   /**
    * Locks those blobs that are still garbage, calls `deleteBytes` with where
    * each is stored while holding the locks, then removes their rows; a push

@@ -44,18 +44,19 @@ export async function collectGarbage(
   }
 
   for (;;) {
-    const thisPass = await collectManifestsOnce(deps.garbage, at, options.batchSize);
+    // Wide listings: each repository's share of a listing is swept in one transaction.
+    const thisPass = await collectManifestsOnce(deps.garbage, at, options.batchSize * 10);
     collected.manifests += thisPass;
     if (thisPass === 0) break;
   }
 
   const cutoffMs = at.nowMs - options.graceMs;
-  let after = '';
-  for (;;) {
-    const digests = await deps.garbage.listGarbageBlobs(cutoffMs, after, options.batchSize);
-    if (digests.length === 0) break;
-    after = digests[digests.length - 1]!;
-    const swept = await deps.garbage.collectBlobs(digests, cutoffMs, (blobs) =>
+  let after: string | null = '';
+  while (after !== null) {
+    const page = await deps.garbage.listGarbageBlobs(cutoffMs, after, options.batchSize);
+    after = page.next;
+    if (page.digests.length === 0) continue;
+    const swept = await deps.garbage.collectBlobs(page.digests, cutoffMs, (blobs) =>
       deleteEverywhere(deps.storage, blobs),
     );
     collected.blobs += swept.length;

@@ -83,16 +83,19 @@ function scopeFilter(scope: Scope): RawBuilder<unknown> {
   return sql`m.repository_id in (select r.id from repository r where r.namespace_id = ${scope.namespaceId}${except})`;
 }
 
-/** The digests among `digests` that are part of the scope's content. */
+/**
+ * The digests among `digests` that are part of the scope's content. Driven
+ * by the digests (few) through the digest indexes, not by the scope's
+ * manifests (possibly very many).
+ */
 async function present(db: Db, scope: Scope, digests: string[]): Promise<Set<string>> {
   if (digests.length === 0) return new Set();
   const filter = scopeFilter(scope);
-  const list = sql.join(digests.map((d) => sql`${d}::text`));
   const { rows } = await sql<{ digest: string }>`
-    select m.digest from manifest m where ${filter} and m.digest in (${list})
-    union
-    select mb.digest from manifest_blob mb join manifest m on m.id = mb.manifest_id
-    where ${filter} and mb.digest in (${list})`.execute(db);
+    select d.digest from (values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)
+    where exists (select 1 from manifest m where m.digest = d.digest and ${filter})
+      or exists (select 1 from manifest_blob mb join manifest m on m.id = mb.manifest_id
+                 where mb.digest = d.digest and ${filter})`.execute(db);
   return new Set(rows.map((r) => r.digest));
 }
 
@@ -109,6 +112,30 @@ export async function recount(db: Db, scope: Scope): Promise<number> {
       where ${filter}
     ) c`.execute(db);
   return Number(rows[0]!.size);
+}
+
+/** Sizes counted from scratch for several repositories or namespaces at once. */
+export async function recountEach(
+  db: Db,
+  target: 'repository' | 'namespace',
+  ids: number[],
+): Promise<Map<number, number>> {
+  const list = sql.join(ids.map((id) => sql`${id}::bigint`));
+  const owner = target === 'repository' ? sql`m.repository_id` : sql`r.namespace_id`;
+  const filter =
+    target === 'repository' ? sql`m.repository_id in (${list})` : sql`r.namespace_id in (${list})`;
+  const { rows } = await sql<{ owner: number; size: number | string }>`
+    select c.owner, coalesce(sum(c.size), 0)::bigint as size from (
+      select ${owner} as owner, m.digest, m.size from manifest m
+        join repository r on r.id = m.repository_id where ${filter}
+      union
+      select ${owner} as owner, b.digest, b.size from manifest m
+        join repository r on r.id = m.repository_id
+        join manifest_blob mb on mb.manifest_id = m.id
+        join blob b on b.digest = mb.digest
+      where ${filter}
+    ) c group by c.owner`.execute(db);
+  return new Map(rows.map((r) => [Number(r.owner), Number(r.size)]));
 }
 
 const sum = (items: ContentItem[]) => items.reduce((total, i) => total + i.size, 0);
@@ -258,13 +285,15 @@ async function recordWarning(
   });
 }
 
-/** What a manifest contributes to its repository's content: its own digest and its blobs. */
-export async function manifestContent(db: Db, manifestId: number): Promise<ContentItem[]> {
+/** What manifests contribute to their repository's content: their own digests and their blobs'. */
+export async function manifestContent(db: Db, manifestIds: number[]): Promise<ContentItem[]> {
+  if (manifestIds.length === 0) return [];
+  const ids = sql.join(manifestIds.map((id) => sql`${id}::bigint`));
   const { rows } = await sql<{ digest: string; size: number }>`
-    select m.digest, m.size from manifest m where m.id = ${manifestId}
+    select m.digest, m.size from manifest m where m.id in (${ids})
     union
     select b.digest, b.size from manifest_blob mb join blob b on b.digest = mb.digest
-    where mb.manifest_id = ${manifestId}`.execute(db);
+    where mb.manifest_id in (${ids})`.execute(db);
   return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
 }
 

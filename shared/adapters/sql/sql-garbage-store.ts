@@ -96,20 +96,25 @@ export class SqlGarbageStore implements GarbageStore {
       );
       const garbage = rows.map((r) => Number(r.id));
       if (garbage.length === 0) return 0;
-      const content: ContentItem[] = [];
-      for (const id of garbage) content.push(...(await manifestContent(trx, id)));
+      const content = await manifestContent(trx, garbage);
       await trx.deleteFrom('manifest').where('id', 'in', garbage).execute();
       await releaseContent(trx, sizes, repositoryId, content);
       return garbage.length;
     });
   }
 
-  async listGarbageBlobs(cutoffMs: number, afterDigest: string, limit: number): Promise<string[]> {
-    const { rows } = await sql<{ digest: string }>`
-      select b.digest from blob b
-      where b.digest > ${afterDigest} and ${blobIsGarbage(cutoffMs)}
-      order by b.digest limit ${limit}`.execute(this.db);
-    return rows.map((r) => r.digest);
+  async listGarbageBlobs(cutoffMs: number, afterDigest: string, scan: number) {
+    // A page of the primary key first, then the test on that page only: the
+    // planner cannot turn the walk into a scan of every blob per page.
+    const { rows } = await sql<{ digest: string; garbage: boolean }>`
+      select b.digest, (${blobIsGarbage(cutoffMs)}) as garbage
+      from (select digest from blob where digest > ${afterDigest} order by digest limit ${scan}) page
+      join blob b on b.digest = page.digest
+      order by b.digest`.execute(this.db);
+    return {
+      digests: rows.filter((r) => r.garbage).map((r) => r.digest),
+      next: rows.length < scan ? null : rows[rows.length - 1]!.digest,
+    };
   }
 
   async collectBlobs(

@@ -10,7 +10,7 @@ import {
 } from '../../ports/quota-store.js';
 import type { QuotaLimitKind } from '../../registry/quota-policy.js';
 import { isUniqueViolation } from './identity/rows.js';
-import { recount } from './quota-accounting.js';
+import { recount, recountEach } from './quota-accounting.js';
 import type { Database } from './schema.js';
 
 const toLimit = (r: { id: number; kind: QuotaLimitKind; threshold_percent: number }) => ({
@@ -157,34 +157,34 @@ export class SqlQuotaStore implements QuotaStore {
 
   async backfill(limit: number): Promise<number> {
     let counted = 0;
-    // Repositories, then namespaces, each in its own short transaction. A
-    // size row a push holds is skipped (SKIP LOCKED) and counted next time.
+    // Repositories, then namespaces, in batches, each batch one short
+    // transaction. A size row a push holds is skipped (SKIP LOCKED) and
+    // counted next time.
     for (const target of ['repository', 'namespace'] as const) {
       while (counted < limit) {
-        const done = await this.backfillOne(target);
-        if (!done) break;
-        counted += 1;
+        const done = await this.backfillBatch(target, Math.min(BACKFILL_BATCH, limit - counted));
+        counted += done;
+        if (done === 0) break;
       }
     }
     return counted;
   }
 
-  private backfillOne(target: 'repository' | 'namespace'): Promise<boolean> {
+  private backfillBatch(target: 'repository' | 'namespace', size: number): Promise<number> {
     const table = target === 'repository' ? 'quota_repository_size' : 'quota_namespace_size';
     const key = target === 'repository' ? 'repository_id' : 'namespace_id';
     return this.db.transaction().execute(async (trx) => {
       const { rows } = await sql<{ id: number }>`
-        select ${sql.ref(key)} as id from ${sql.table(table)} where not backfilled
-        order by ${sql.ref(key)} limit 1 for update skip locked`.execute(trx);
-      const id = rows[0] && Number(rows[0].id);
-      if (id === undefined) return false;
-      const size = await recount(
-        trx,
-        target === 'repository' ? { repositoryId: id } : { namespaceId: id },
-      );
-      await sql`update ${sql.table(table)} set size_bytes = ${size}, backfilled = true
-        where ${sql.ref(key)} = ${id}`.execute(trx);
-      return true;
+        select ${sql.ref(key)} as id from ${sql.table(table)} where backfilled = false
+        order by ${sql.ref(key)} limit ${size} for update skip locked`.execute(trx);
+      const ids = rows.map((r) => Number(r.id));
+      if (ids.length === 0) return 0;
+      const sizes = await recountEach(trx, target, ids);
+      const values = ids.map((id) => sql`(${id}::bigint, ${sizes.get(id) ?? 0}::bigint)`);
+      await sql`update ${sql.table(table)} t set size_bytes = v.size, backfilled = true
+        from (values ${sql.join(values)}) as v(id, size)
+        where t.${sql.ref(key)} = v.id`.execute(trx);
+      return ids.length;
     });
   }
 
@@ -218,5 +218,8 @@ export class SqlQuotaStore implements QuotaStore {
     return recount(this.db, scope);
   }
 }
+
+/** Sizes counted per backfill transaction. */
+const BACKFILL_BATCH = 50;
 
 const EMPTY: ContentSize = { sizeBytes: 0, backfilled: true };

@@ -26,6 +26,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('size_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('backfilled', 'boolean', (c) => c.notNull())
     .execute();
+  // The backfill worker finds what is left to count without scanning what is done.
+  for (const [table, key] of [
+    ['quota_repository_size', 'repository_id'],
+    ['quota_namespace_size', 'namespace_id'],
+  ] as const) {
+    await db.schema
+      .createIndex(`${table}_pending`)
+      .on(table)
+      .column(key)
+      .where(sql.ref('backfilled'), '=', false)
+      .execute();
+  }
   await db.schema
     .createTable('quota_registry_size')
     .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
@@ -138,6 +150,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('blob').addColumn('last_pushed_ms', 'bigint').execute();
   // The namespace's time-machine window (Quay's tag_expiration_s); null: the default.
   await db.schema.alterTable('account').addColumn('tag_expiration_s', 'integer').execute();
+  // Quota presence checks look manifests up by digest across a namespace.
+  await db.schema.createIndex('manifest_digest').on('manifest').column('digest').execute();
   await db.schema
     .createIndex('tag_ended')
     .on('tag')
@@ -148,6 +162,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('tag_ended').ifExists().execute();
+  await db.schema.dropIndex('manifest_digest').ifExists().execute();
   await db.schema.alterTable('account').dropColumn('tag_expiration_s').execute();
   await db.schema.alterTable('blob').dropColumn('last_pushed_ms').execute();
   for (const table of [
