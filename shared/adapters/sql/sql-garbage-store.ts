@@ -1,11 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { GarbageManifest, GarbageStore, TimeMachine } from '../../ports/garbage-store.js';
-import {
-  lockSizes,
-  manifestContent,
-  releaseContent,
-  type ContentItem,
-} from './quota-accounting.js';
+import { lockSizes, manifestContent, releaseContent } from './quota-accounting.js';
 import type { Database } from './schema.js';
 
 /**
