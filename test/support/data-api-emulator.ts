@@ -65,6 +65,8 @@ export function dataApiEmulator(databaseUrl: string): {
   // Raw text for every type: the emulator decides the Data API encoding itself.
   const raw = { getTypeParser: () => (value: string) => value } as unknown as typeof pg.types;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20, types: raw });
+  // Dropping the scratch database ends idle connections; that is expected.
+  pool.on('error', () => undefined);
   const transactions = new Map<string, pg.PoolClient>();
 
   async function execute(

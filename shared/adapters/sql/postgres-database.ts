@@ -19,5 +19,11 @@ export async function openPostgresDatabase(
   options: OpenOptions & { poolSize?: number } = {},
 ): Promise<Kysely<Database>> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  // An idle connection the server closes (a restart, a failover, an
+  // administrator) is dropped from the pool and replaced on demand; without
+  // a listener node-postgres would turn it into an uncaught exception.
+  pool.on('error', (error) => {
+    console.error('[berth] idle database connection lost:', error.message);
+  });
   return openDatabase(new PostgresDialect({ pool }), options);
 }
