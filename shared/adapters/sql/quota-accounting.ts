@@ -6,6 +6,7 @@ import {
   type NamespaceQuotaRules,
 } from '../../registry/quota-policy.js';
 import { SqlAudit } from './identity/audit.js';
+import { asJson } from './identity/rows.js';
 import type { Database } from './schema.js';
 
 /**
@@ -37,12 +38,18 @@ export interface LockedSizes {
   namespace: { size: number; backfilled: boolean } | null;
 }
 
+type SizeTable = 'quota_repository_size' | 'quota_namespace_size';
+const SIZE_KEY = {
+  quota_repository_size: 'repository_id',
+  quota_namespace_size: 'namespace_id',
+} as const satisfies Record<SizeTable, string>;
+
 async function lockRow(
   trx: Transaction<Database>,
-  table: 'quota_repository_size' | 'quota_namespace_size',
+  table: SizeTable,
   id: number,
 ): Promise<{ size: number; backfilled: boolean }> {
-  const key = table === 'quota_repository_size' ? 'repository_id' : 'namespace_id';
+  const key = SIZE_KEY[table];
   // A missing row means content that came after the quota migration, all of
   // which went through here: it starts counted, at zero.
   await sql`insert into ${sql.table(table)} (${sql.ref(key)}, size_bytes, backfilled)
@@ -84,33 +91,44 @@ function scopeFilter(scope: Scope): RawBuilder<unknown> {
 }
 
 /**
- * The digests among `digests` that are part of the scope's content. Driven
- * by the digests (few) through the digest indexes, not by the scope's
- * manifests (possibly very many).
+ * The content of the manifests `m` (joined to their repository `r`) that
+ * match `filter`: their own digests and their blobs', one row per digest
+ * and owner (`owner` groups the rows; one group by default).
  */
+const contentOf = (filter: RawBuilder<unknown>, owner: RawBuilder<unknown> = sql`0`) => sql`
+  select ${owner} as owner, m.digest, m.size from manifest m
+    join repository r on r.id = m.repository_id where ${filter}
+  union
+  select ${owner} as owner, b.digest, b.size from manifest m
+    join repository r on r.id = m.repository_id
+    join manifest_blob mb on mb.manifest_id = m.id
+    join blob b on b.digest = mb.digest
+  where ${filter}`;
+
+/**
+ * Whether `digest` is part of the content matching `filter`. Driven by the
+ * digest through the digest indexes, not by the scope's manifests
+ * (possibly very many).
+ */
+const heldIn = (digest: RawBuilder<unknown>, filter: RawBuilder<unknown>) => sql`(
+  exists (select 1 from manifest m where m.digest = ${digest} and ${filter})
+  or exists (select 1 from manifest_blob mb join manifest m on m.id = mb.manifest_id
+             where mb.digest = ${digest} and ${filter}))`;
+
+/** The digests among `digests` that are part of the scope's content. */
 async function present(db: Db, scope: Scope, digests: string[]): Promise<Set<string>> {
   if (digests.length === 0) return new Set();
-  const filter = scopeFilter(scope);
   const { rows } = await sql<{ digest: string }>`
     select d.digest from (values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)
-    where exists (select 1 from manifest m where m.digest = d.digest and ${filter})
-      or exists (select 1 from manifest_blob mb join manifest m on m.id = mb.manifest_id
-                 where mb.digest = d.digest and ${filter})`.execute(db);
+    where ${heldIn(sql.ref('d.digest'), scopeFilter(scope))}`.execute(db);
   return new Set(rows.map((r) => r.digest));
 }
 
 /** The scope's size counted from scratch: what the kept sizes must always equal. */
 export async function recount(db: Db, scope: Scope): Promise<number> {
-  const filter = scopeFilter(scope);
   const { rows } = await sql<{ size: number | string }>`
-    select coalesce(sum(c.size), 0)::bigint as size from (
-      select m.digest, m.size from manifest m where ${filter}
-      union
-      select b.digest, b.size from manifest m
-        join manifest_blob mb on mb.manifest_id = m.id
-        join blob b on b.digest = mb.digest
-      where ${filter}
-    ) c`.execute(db);
+    select coalesce(sum(c.size), 0)::bigint as size
+    from (${contentOf(scopeFilter(scope))}) c`.execute(db);
   return Number(rows[0]!.size);
 }
 
@@ -122,19 +140,10 @@ export async function recountEach(
 ): Promise<Map<number, number>> {
   const list = sql.join(ids.map((id) => sql`${id}::bigint`));
   const owner = target === 'repository' ? sql`m.repository_id` : sql`r.namespace_id`;
-  const filter =
-    target === 'repository' ? sql`m.repository_id in (${list})` : sql`r.namespace_id in (${list})`;
   const { rows } = await sql<{ owner: number; size: number | string }>`
-    select c.owner, coalesce(sum(c.size), 0)::bigint as size from (
-      select ${owner} as owner, m.digest, m.size from manifest m
-        join repository r on r.id = m.repository_id where ${filter}
-      union
-      select ${owner} as owner, b.digest, b.size from manifest m
-        join repository r on r.id = m.repository_id
-        join manifest_blob mb on mb.manifest_id = m.id
-        join blob b on b.digest = mb.digest
-      where ${filter}
-    ) c group by c.owner`.execute(db);
+    select c.owner, coalesce(sum(c.size), 0)::bigint as size
+    from (${contentOf(sql`${owner} in (${list})`, owner)}) c
+    group by c.owner`.execute(db);
   return new Map(rows.map((r) => [Number(r.owner), Number(r.size)]));
 }
 
@@ -171,14 +180,9 @@ async function namespaceName(db: Db, namespaceId: number): Promise<string> {
   return row.name;
 }
 
-async function setSize(
-  trx: Transaction<Database>,
-  table: 'quota_repository_size' | 'quota_namespace_size',
-  id: number,
-  delta: number,
-) {
+async function setSize(trx: Transaction<Database>, table: SizeTable, id: number, delta: number) {
   if (delta === 0) return;
-  const key = table === 'quota_repository_size' ? 'repository_id' : 'namespace_id';
+  const key = SIZE_KEY[table];
   await sql`update ${sql.table(table)} set size_bytes = size_bytes + ${delta}
     where ${sql.ref(key)} = ${id}`.execute(trx);
 }
@@ -269,7 +273,7 @@ async function recordWarning(
       kind: 'quota_warning',
       namespace_id: namespaceId,
       repository_id: repositoryId,
-      payload: sql`${JSON.stringify(payload)}::jsonb` as unknown as Record<string, unknown>,
+      payload: asJson(payload),
       created_at_ms: w.nowMs,
       delivered_at_ms: null,
     })
@@ -335,24 +339,11 @@ export async function releaseRepository(
 ): Promise<void> {
   const locked = await lockSizes(trx, repositoryId);
   if (locked.namespaceId === null || !locked.namespace?.backfilled) return;
+  const others = scopeFilter({ namespaceId: locked.namespaceId, exceptRepositoryId: repositoryId });
   const { rows } = await sql<{ size: number | string }>`
-    select coalesce(sum(c.size), 0)::bigint as size from (
-      select m.digest, m.size from manifest m where m.repository_id = ${repositoryId}
-      union
-      select b.digest, b.size from manifest m
-        join manifest_blob mb on mb.manifest_id = m.id
-        join blob b on b.digest = mb.digest
-      where m.repository_id = ${repositoryId}
-    ) c
-    where not exists (
-      select 1 from manifest o join repository r on r.id = o.repository_id
-      where r.namespace_id = ${locked.namespaceId} and r.id <> ${repositoryId} and o.digest = c.digest)
-    and not exists (
-      select 1 from manifest_blob ob join manifest o on o.id = ob.manifest_id
-        join repository r on r.id = o.repository_id
-      where r.namespace_id = ${locked.namespaceId} and r.id <> ${repositoryId} and ob.digest = c.digest)`.execute(
-    trx,
-  );
+    select coalesce(sum(c.size), 0)::bigint as size
+    from (${contentOf(scopeFilter({ repositoryId }))}) c
+    where not ${heldIn(sql.ref('c.digest'), others)}`.execute(trx);
   await setSize(trx, 'quota_namespace_size', locked.namespaceId, -Number(rows[0]!.size));
 }
 

@@ -7,11 +7,9 @@ import type {
   PruneStore,
 } from '../../ports/prune-store.js';
 import type { PrunePolicy } from '../../registry/prune-policy.js';
+import { asJson } from './identity/rows.js';
 import type { Database } from './schema.js';
 import { aliveAt } from './sql-tags.js';
-
-const asJson = (value: unknown) =>
-  sql`${JSON.stringify(value)}::jsonb` as unknown as Record<string, unknown>;
 
 function toPolicy(row: {
   uuid: string;

@@ -5,6 +5,7 @@ import type {
   RepositoryAuditEntry,
 } from '../../../ports/identity-store.js';
 import type { Database } from '../schema.js';
+import { asJson } from './rows.js';
 
 /** The audit log. */
 export class SqlAudit {
@@ -22,7 +23,7 @@ export class SqlAudit {
         repository_id: e.repository?.id ?? null,
         repository_name: e.repository?.name ?? null,
         ip: e.ip,
-        metadata: sql`${JSON.stringify(e.metadata)}::jsonb`,
+        metadata: asJson(e.metadata),
         created_at_ms: e.createdAtMs,
       })
       .execute();

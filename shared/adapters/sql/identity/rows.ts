@@ -1,5 +1,5 @@
 /** Row mapping and helpers the SQL identity queries share. */
-import { type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type {
   AccountRecord,
   AppTokenRecord,
@@ -104,3 +104,7 @@ export function isForeignKeyViolation(error: unknown): boolean {
   const text = `${(error as { code?: string }).code ?? ''} ${String(error)}`;
   return text.includes('23503') || /foreign key constraint/i.test(text);
 }
+
+/** A JSON value for a `jsonb` column, typed as JSON whichever driver sends it. */
+export const asJson = (value: unknown): RawBuilder<Record<string, unknown>> =>
+  sql<Record<string, unknown>>`${JSON.stringify(value)}::jsonb`;
