@@ -11,6 +11,7 @@ export const BUNDLES = {
   'rest-api': { entry: 'functions/aws/rest-api.ts', kind: 'lambda' },
   migrate: { entry: 'functions/aws/migrate.ts', kind: 'lambda' },
   'scheduled-task': { entry: 'functions/aws/scheduled-task.ts', kind: 'lambda' },
+  'job-worker': { entry: 'functions/aws/job-worker.ts', kind: 'lambda' },
 
   'data-plane': { entry: 'functions/aws/data-plane.ts', kind: 'container' },
 } as const;

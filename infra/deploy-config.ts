@@ -33,8 +33,16 @@ const schema = z
         autopruneMinutes: z.number().int().min(1).default(1),
         quotaBackfillMinutes: z.number().int().min(1).default(5),
         garbageCollectionMinutes: z.number().int().min(1).default(60),
+        mirrorScheduleMinutes: z.number().int().min(1).default(1),
       })
-      .default({ autopruneMinutes: 1, quotaBackfillMinutes: 5, garbageCollectionMinutes: 60 }),
+      .default({
+        autopruneMinutes: 1,
+        quotaBackfillMinutes: 5,
+        garbageCollectionMinutes: 60,
+        mirrorScheduleMinutes: 1,
+      }),
+    /** How many mirror syncs run at once (the job worker's SQS concurrency, at least 2). */
+    mirrorWorkers: z.number().int().min(2).max(1000).default(10),
     /** Quay's FEATURE_PROXY_STORAGE: serve blob bytes through the registry instead of redirecting. */
     proxyStorage: z.boolean().default(false),
     /**

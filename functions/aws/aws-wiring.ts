@@ -1,5 +1,7 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsJobQueue } from '../../shared/adapters/queue/sqs-job-queue.js';
 import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
@@ -20,6 +22,7 @@ export interface AwsClients {
   rdsData?: RDSDataClient;
   blobStores?: Map<string, BlobStore>;
   secretsManager?: SecretsManagerClient;
+  sqs?: SQSClient;
 }
 
 /** Reads a secret string from Secrets Manager, in the region its ARN names. */
@@ -92,5 +95,14 @@ export async function buildAwsWorkers(
   clients: AwsClients = {},
 ): Promise<WorkerDeps> {
   const db = await openAwsDatabase(config, clients);
-  return workersFromConfig(config, db, registryFromConfig(config, db, clients.blobStores));
+  const queueUrl = config.mirror.jobQueueUrl;
+  return workersFromConfig(config, db, registryFromConfig(config, db, clients.blobStores), {
+    secret: await loadAwsSecret(config, clients),
+    // Only the housekeeping region queues jobs; elsewhere a send is a configuration error.
+    queue: queueUrl
+      ? new SqsJobQueue(clients.sqs ?? new SQSClient({}), queueUrl)
+      : {
+          send: () => Promise.reject(new Error('BERTH_JOB_QUEUE_URL is not set in this region')),
+        },
+  });
 }

@@ -6,12 +6,26 @@ import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-s
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
+import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
+import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
+import { HttpUpstreamConnector } from '../../shared/adapters/upstream/http-upstream-registry.js';
+import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Registry } from '../../shared/registry/registry.js';
 
 /** Derives the token-signing key from the registry's secret, so the secret itself signs nothing. */
 export function tokenKeyFrom(secret: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', secret, 'berth', 'registry token signing', 32));
+}
+
+/** The key mirror credentials are sealed with, derived apart from the token key. */
+export function credentialKeyFrom(secret: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, 'berth', 'mirror credential sealing', 32));
+}
+
+/** Upstream registries, reached only through the address guard. */
+export function upstreamConnector(allowedHosts: string[]): HttpUpstreamConnector {
+  return new HttpUpstreamConnector(new AddressGuard(allowedHosts));
 }
 
 /** Identity and access on the same database as the registry, for any runtime. */
@@ -30,6 +44,9 @@ export function accessFromConfig(
       oauth: new SqlOAuthStore(db),
       quota: new SqlQuotaStore(db),
       prune: new SqlPruneStore(db),
+      mirrors: new SqlMirrorStore(db),
+      upstream: upstreamConnector(config.mirror.allowedHosts),
+      credentials: new CredentialBox(credentialKeyFrom(secret)),
       clock: registry.deps.clock,
       newId: randomUUID,
       tokenKey: tokenKeyFrom(secret),
@@ -41,6 +58,7 @@ export function accessFromConfig(
         tokenService: a.tokenService,
         tokenExpirySeconds: a.tokenExpirySeconds,
         maxFailedLogins: a.maxFailedLogins,
+        mirrorEnabled: config.mirror.enabled,
         auditBatchDelayMs: runtime === 'server' ? a.auditBatchMs : 0,
       },
     },

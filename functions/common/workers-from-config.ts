@@ -1,25 +1,46 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlGarbageStore } from '../../shared/adapters/sql/sql-garbage-store.js';
+import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
 import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
+import type { JobQueue } from '../../shared/ports/job-queue.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import { DEFAULT_AUTOPRUNE } from '../../shared/workers/autoprune.js';
+import { DEFAULT_MIRROR_OPTIONS, type MirrorOptions } from '../../shared/workers/mirror-sync.js';
 import { DEFAULT_QUOTA_WORKER } from '../../shared/workers/quota-worker.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
+import { credentialKeyFrom, upstreamConnector } from './access-from-config.js';
 
-/** The scheduled workers' dependencies on the registry's database, for any runtime. */
+/** The workers' dependencies on the registry's database, for any runtime. */
 export function workersFromConfig(
-  config: Pick<BerthConfig, 'gcGraceMs'>,
+  config: Pick<BerthConfig, 'gcGraceMs' | 'mirror'>,
   db: Kysely<Database>,
   registry: Registry,
+  wiring: { secret: string; queue: JobQueue; mirrorOptions?: Partial<MirrorOptions> },
 ): WorkerDeps {
   return {
     registry: registry.deps,
     garbage: new SqlGarbageStore(db),
     quota: new SqlQuotaStore(db),
     prune: new SqlPruneStore(db),
+    mirror: {
+      registry,
+      mirrors: new SqlMirrorStore(db),
+      upstream: upstreamConnector(config.mirror.allowedHosts),
+      credentials: new CredentialBox(credentialKeyFrom(wiring.secret)),
+      queue: wiring.queue,
+      clock: registry.deps.clock,
+      newId: randomUUID,
+      options: {
+        ...DEFAULT_MIRROR_OPTIONS,
+        rollback: config.mirror.rollback,
+        ...wiring.mirrorOptions,
+      },
+    },
     options: {
       gcGraceMs: config.gcGraceMs,
       gcBatchSize: 500,

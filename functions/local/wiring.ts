@@ -17,6 +17,8 @@ import { loadOrCreateSecret } from './secret-key.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
 import { startTaskTimers } from './task-timers.js';
+import { startJobConsumers } from './job-consumers.js';
+import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
 
 export interface LocalRegistry {
@@ -47,11 +49,34 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
   );
-  const workers = workersFromConfig(config, db, registry);
-  const stopTasks = startTaskTimers(workers, config.taskIntervalsMs, (run) => {
-    if (run.error) console.error(`[berth] task ${run.task} failed:`, run.error);
-    else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);
-  });
+  const queue = new SqlJobQueue(db, registry.deps.clock);
+  const workers = workersFromConfig(config, db, registry, { secret, queue });
+  const { 'mirror-schedule': mirrorInterval, ...otherTasks } = config.taskIntervalsMs;
+  const stopTasks = startTaskTimers(
+    workers,
+    config.mirror.enabled ? config.taskIntervalsMs : otherTasks,
+    (run) => {
+      if (run.error) console.error(`[berth] task ${run.task} failed:`, run.error);
+      else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);
+    },
+  );
+  const stopConsumers = startJobConsumers(
+    workers,
+    queue,
+    {
+      concurrency: config.mirror.localWorkers,
+      visibilityMs: workers.mirror.options.leaseMs,
+      idlePollMs: Math.min(1000, mirrorInterval),
+    },
+    ({ result, error }) => {
+      if (error) console.error('[berth] job failed:', error);
+      else if (result?.kind === 'finished') {
+        console.log(
+          `[berth] mirror sync ${result.outcome.status}: ${result.copied.length} copied, ${result.removed.length} removed`,
+        );
+      }
+    },
+  );
   return {
     app: createHttpApp({
       registry,
@@ -77,6 +102,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     databaseKind,
     close: async () => {
       stopTasks();
+      await stopConsumers();
       await access.audit.flush();
       await db.destroy();
       await unlock();

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { BundleName } from '../bundle.js';
 import type { MetadataDatabase, RegistryStorage, StoredSecret } from './bindings.js';
@@ -46,6 +47,13 @@ export class BerthFunction extends lambda.Function {
     for (const [key, value] of Object.entries(secret.environment()))
       this.addEnvironment(key, value);
     secret.grantRead(this);
+    return this;
+  }
+
+  /** Lets the function queue jobs (`BERTH_JOB_QUEUE_URL`). */
+  bindJobQueue(queue: sqs.IQueue): this {
+    this.addEnvironment('BERTH_JOB_QUEUE_URL', queue.queueUrl);
+    queue.grantSendMessages(this);
     return this;
   }
 

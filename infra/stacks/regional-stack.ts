@@ -11,6 +11,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -217,8 +218,12 @@ export class RegionalStack extends Stack {
       timeout: Duration.minutes(5),
     })
       .bindDatabase(props.database)
-      .bindStorage(storage);
-    if (props.runsHousekeeping) storage.grantDeleteEverywhere(fn);
+      .bindStorage(storage)
+      .bindSecret(props.registrySecret);
+    if (props.runsHousekeeping) {
+      storage.grantDeleteEverywhere(fn);
+      fn.bindJobQueue(this.jobWorker(props, storage));
+    }
     const deadLetters = new sqs.Queue(this, 'ScheduledTaskDeadLetters', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -230,6 +235,7 @@ export class RegionalStack extends Stack {
       autoprune: props.runsHousekeeping ? schedules.autopruneMinutes : null,
       'quota-backfill': props.runsHousekeeping ? schedules.quotaBackfillMinutes : null,
       'garbage-collection': props.runsHousekeeping ? schedules.garbageCollectionMinutes : null,
+      'mirror-schedule': props.runsHousekeeping ? schedules.mirrorScheduleMinutes : null,
     };
     for (const task of Object.keys(SCHEDULED_TASKS) as ScheduledTaskName[]) {
       const every = minutes[task];
@@ -246,6 +252,47 @@ export class RegionalStack extends Stack {
         ],
       });
     }
+  }
+
+  /**
+   * The job queue and its worker: one mirror sync per message, run by a
+   * Lambda with up to 15 minutes, which hands a long sync on to a new
+   * message before its time runs out. Failed jobs retry, then rest in a
+   * dead-letter queue. Concurrency is capped so a burst of mirrors cannot
+   * starve the registry's own functions.
+   */
+  private jobWorker(props: RegionalStackProps, storage: RegistryStorage): sqs.Queue {
+    const timeout = Duration.minutes(15);
+    const deadLetters = new sqs.Queue(this, 'JobDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    const queue = new sqs.Queue(this, 'Jobs', {
+      // Longer than the worker may run, or a job in progress would be handed out twice.
+      visibilityTimeout: Duration.minutes(20),
+      retentionPeriod: Duration.days(4),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 3 },
+    });
+    const worker = new BerthFunction(this, 'JobWorker', {
+      bundle: 'job-worker',
+      bundleDir: props.bundleDir,
+      timeout,
+    })
+      .bindDatabase(props.database)
+      .bindStorage(storage)
+      .bindSecret(props.registrySecret)
+      .bindJobQueue(queue);
+    worker.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.config.mirrorWorkers,
+      }),
+    );
+    return queue;
   }
 
   private dataPlane(props: RegionalStackProps, storage: RegistryStorage) {

@@ -1,7 +1,10 @@
 import type { Clock } from '../ports/clock.js';
 import type { IdentityStore } from '../ports/identity-store.js';
 import type { OAuthStore } from '../ports/oauth-store.js';
+import type { MirrorStore } from '../ports/mirror-store.js';
 import type { PruneStore } from '../ports/prune-store.js';
+import type { UpstreamConnector } from '../ports/upstream-registry.js';
+import type { CredentialBox } from './credential-box.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
@@ -21,6 +24,8 @@ export interface AccessOptions {
   tokenService: string;
   tokenExpirySeconds: number;
   maxFailedLogins: number;
+  /** Quay's FEATURE_REPO_MIRROR. */
+  mirrorEnabled?: boolean;
   /** See `AuditOptions.batchDelayMs`: 0 on Lambda, which may freeze between requests. */
   auditBatchDelayMs?: number;
 }
@@ -31,6 +36,10 @@ export interface AccessDeps {
   /** Namespace quotas and auto-prune policies, administered through the API. */
   quota: QuotaStore;
   prune: PruneStore;
+  /** Repository mirrors: their settings, sealed credentials, and the check of upstream hosts. */
+  mirrors: MirrorStore;
+  upstream: Pick<UpstreamConnector, 'refusal'>;
+  credentials: CredentialBox;
   clock: Clock;
   newId: () => string;
   /** 32 bytes that sign this registry's tokens; never leaves the process. */

@@ -57,7 +57,11 @@ export type AuditKind =
   | 'delete_namespace_autoprune_policy'
   | 'create_repository_autoprune_policy'
   | 'update_repository_autoprune_policy'
-  | 'delete_repository_autoprune_policy';
+  | 'delete_repository_autoprune_policy'
+  | 'repo_mirror_config_changed'
+  | 'repo_mirror_sync_started'
+  | 'repo_mirror_sync_success'
+  | 'repo_mirror_sync_failed';
 
 export interface AuditTarget {
   namespace?: AccountRecord | null;

@@ -68,6 +68,12 @@ const schema = strictObject({
   BERTH_QUOTA_BACKFILL_INTERVAL_SECONDS: _default(integer({ min: 1 }), 60),
   BERTH_GC_INTERVAL_SECONDS: _default(integer({ min: 1 }), 300),
   BERTH_GC_GRACE_SECONDS: _default(integer({ min: 0 }), 3600),
+  FEATURE_REPO_MIRROR: _default(boolean, true),
+  REPO_MIRROR_INTERVAL: _default(integer({ min: 1 }), 30),
+  REPO_MIRROR_ROLLBACK: _default(boolean, false),
+  BERTH_MIRROR_ALLOWED_HOSTS: _default(array(string()), []),
+  BERTH_MIRROR_WORKERS: _default(integer({ min: 1, max: 64 }), 4),
+  BERTH_JOB_QUEUE_URL: optional(string().check(startsWith('https://'))),
   DEFAULT_TAG_EXPIRATION: _default(
     string().check(regex(DURATION, { message: 'a duration such as 2w, 3d or 12h' })),
     '2w',
@@ -107,7 +113,21 @@ export interface BerthConfig {
   taskIntervalsMs: Record<ScheduledTaskName, number>;
   /** Blobs pushed or linked this recently are never garbage-collected. */
   gcGraceMs: number;
+  mirror: MirrorConfig;
   access: AccessConfig;
+}
+
+export interface MirrorConfig {
+  /** Quay's FEATURE_REPO_MIRROR: the mirror API and its workers. */
+  enabled: boolean;
+  /** Quay's REPO_MIRROR_ROLLBACK: a failed sync puts the tags back; else best effort. */
+  rollback: boolean;
+  /** Upstream hosts, addresses or CIDR ranges allowed although internal (see `address-guard.ts`). */
+  allowedHosts: string[];
+  /** How many sync jobs the local server runs at once. */
+  localWorkers: number;
+  /** On AWS: the SQS queue that carries sync jobs to the job worker. */
+  jobQueueUrl: string | undefined;
 }
 
 export interface AccessConfig {
@@ -138,9 +158,14 @@ const STRUCTURED_KEYS = new Set([
   'DISTRIBUTED_STORAGE_CONFIG',
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'SUPER_USERS',
+  'BERTH_MIRROR_ALLOWED_HOSTS',
 ]);
 /** Lists that the environment may also give comma-separated. */
-const LIST_KEYS = new Set(['DISTRIBUTED_STORAGE_PREFERENCE', 'SUPER_USERS']);
+const LIST_KEYS = new Set([
+  'DISTRIBUTED_STORAGE_PREFERENCE',
+  'SUPER_USERS',
+  'BERTH_MIRROR_ALLOWED_HOSTS',
+]);
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -224,8 +249,16 @@ export function loadConfig(
       autoprune: c.BERTH_AUTOPRUNE_INTERVAL_SECONDS * 1000,
       'quota-backfill': c.BERTH_QUOTA_BACKFILL_INTERVAL_SECONDS * 1000,
       'garbage-collection': c.BERTH_GC_INTERVAL_SECONDS * 1000,
+      'mirror-schedule': c.REPO_MIRROR_INTERVAL * 1000,
     },
     gcGraceMs: c.BERTH_GC_GRACE_SECONDS * 1000,
+    mirror: {
+      enabled: c.FEATURE_REPO_MIRROR,
+      rollback: c.REPO_MIRROR_ROLLBACK,
+      allowedHosts: c.BERTH_MIRROR_ALLOWED_HOSTS,
+      localWorkers: c.BERTH_MIRROR_WORKERS,
+      jobQueueUrl: c.BERTH_JOB_QUEUE_URL,
+    },
     access: {
       enabled: c.BERTH_ACCESS_CONTROL,
       superusers: [...new Set([...c.SUPER_USERS, c.BERTH_SUPERUSER])],

@@ -1,6 +1,7 @@
 import { runAutoprune } from './autoprune.js';
 import { removeAbandonedUploads } from './abandoned-uploads.js';
 import { collectGarbage } from './garbage-collection.js';
+import { scheduleMirrors } from './mirror-scheduler.js';
 import { runQuotaWorker } from './quota-worker.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -30,6 +31,7 @@ export const SCHEDULED_TASKS = {
     );
     return collected.tagLifetimes + collected.manifests + collected.blobs;
   },
+  'mirror-schedule': (deps: WorkerDeps) => scheduleMirrors(deps.mirror),
 } as const satisfies Record<string, (deps: WorkerDeps) => Promise<number>>;
 
 export type ScheduledTaskName = keyof typeof SCHEDULED_TASKS;

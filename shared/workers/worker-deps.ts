@@ -3,6 +3,7 @@ import type { PruneStore } from '../ports/prune-store.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import type { RegistryDeps } from '../registry/registry-deps.js';
 import type { AutopruneOptions } from './autoprune.js';
+import type { MirrorDeps } from './mirror-sync.js';
 import type { QuotaWorkerOptions } from './quota-worker.js';
 
 export interface WorkerOptions {
@@ -13,11 +14,13 @@ export interface WorkerOptions {
   quota: QuotaWorkerOptions;
 }
 
-/** What the scheduled workers run against: the registry and the housekeeping stores. */
+/** What the scheduled workers and queued jobs run against: the registry and the housekeeping stores. */
 export interface WorkerDeps {
   registry: RegistryDeps;
   garbage: GarbageStore;
   quota: QuotaStore;
   prune: PruneStore;
+  /** Repository mirroring: its scheduler and the sync jobs it queues. */
+  mirror: MirrorDeps;
   options: WorkerOptions;
 }

@@ -30,6 +30,11 @@ import { StorageLocations } from '../../shared/registry/storage-locations.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { workersFromConfig } from '../../functions/common/workers-from-config.js';
 import { createScratchDatabase } from './postgres.js';
+import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
+import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
+import { CredentialBox } from '../../shared/access/credential-box.js';
+import type { MirrorOptions } from '../../shared/workers/mirror-sync.js';
+import { credentialKeyFrom, upstreamConnector } from '../../functions/common/access-from-config.js';
 
 /** A clock tests move by hand. */
 export class FixedClock implements Clock {
@@ -48,6 +53,8 @@ export interface TestRegistry {
   access: AccessServices;
   /** The scheduled workers' dependencies, for tests that run a worker by hand. */
   workers: WorkerDeps;
+  /** The job queue the mirror scheduler fills; tests receive from it by hand. */
+  queue: SqlJobQueue;
   db: Kysely<Database>;
   clock: FixedClock;
   stores: Map<string, BlobStore>;
@@ -70,9 +77,12 @@ export interface TestRegistryOptions {
   postgresUrl?: string;
   /** Garbage collection's grace period for fresh blobs (default an hour). */
   gcGraceMs?: number;
+  /** Mirroring: allowed internal upstream hosts (default loopback, where test upstreams run) and worker options. */
+  mirror?: { allowedHosts?: string[]; options?: Partial<MirrorOptions> };
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
@@ -93,12 +103,16 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     newId: randomUUID,
     options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
   });
+  const allowedHosts = opts.mirror?.allowedHosts ?? ['127.0.0.0/8', 'localhost'];
   const access = createAccessServices(
     {
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
       quota: new SqlQuotaStore(db),
       prune: new SqlPruneStore(db),
+      mirrors: new SqlMirrorStore(db),
+      upstream: upstreamConnector(allowedHosts),
+      credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
       clock,
       newId: randomUUID,
       tokenKey: TEST_TOKEN_KEY,
@@ -116,6 +130,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     registry.listings,
   );
   const silent = () => undefined;
+  const queue = new SqlJobQueue(db, clock);
   return {
     app: createHttpApp({
       registry,
@@ -125,7 +140,22 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     }),
     registry,
     access,
-    workers: workersFromConfig({ gcGraceMs: opts.gcGraceMs ?? 3_600_000 }, db, registry),
+    workers: workersFromConfig(
+      {
+        gcGraceMs: opts.gcGraceMs ?? 3_600_000,
+        mirror: {
+          enabled: true,
+          rollback: false,
+          allowedHosts,
+          localWorkers: 1,
+          jobQueueUrl: undefined,
+        },
+      },
+      db,
+      registry,
+      { secret: TEST_SECRET, queue, mirrorOptions: opts.mirror?.options ?? {} },
+    ),
+    queue,
     db,
     clock,
     stores,

@@ -5,6 +5,7 @@ import * as identity from './migrations/0003-identity.js';
 import * as manifestLabels from './migrations/0004-manifest-labels.js';
 import * as oauth from './migrations/0005-oauth.js';
 import * as quotaPruneGc from './migrations/0006-quota-prune-gc.js';
+import * as repositoryMirror from './migrations/0007-repository-mirror.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-manifest-labels': manifestLabels,
   '0005-oauth': oauth,
   '0006-quota-prune-gc': quotaPruneGc,
+  '0007-repository-mirror': repositoryMirror,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

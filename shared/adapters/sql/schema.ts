@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import type { Job } from '../../ports/job-queue.js';
+import type { SyncRun } from '../../ports/mirror-store.js';
 
 /** The metadata tables, as Kysely sees them. Migrations in `migrations/` define them. */
 export interface Database {
@@ -31,6 +33,8 @@ export interface Database {
   namespace_autoprune_policy: NamespaceAutoprunePolicyTable;
   repository_autoprune_policy: RepositoryAutoprunePolicyTable;
   autoprune_task: AutopruneTaskTable;
+  repo_mirror: RepoMirrorTable;
+  job: JobTable;
 }
 
 export interface RepositoryTable {
@@ -306,4 +310,46 @@ export interface AutopruneTaskTable {
   /** Which worker holds the claim, and until when; a lapsed claim is free again. */
   claim_token: string | null;
   claimed_until_ms: number | null;
+}
+
+export interface RepoMirrorTable {
+  repository_id: number;
+  is_enabled: boolean;
+  /** `host[:port]/path` of the upstream repository, as Quay writes it. */
+  external_reference: string;
+  /** Sealed with the registry's credential key (see `access/credential-box.ts`). */
+  username_sealed: string | null;
+  password_sealed: string | null;
+  verify_tls: boolean;
+  proxy: {
+    http_proxy?: string | null;
+    https_proxy?: string | null;
+    no_proxy?: string | null;
+  } | null;
+  rule_globs: string[];
+  robot_id: number | null;
+  sync_interval_s: number;
+  /** When the next sync is due (Quay's sync_start_date). */
+  sync_start_ms: number;
+  /** The running sync's lease. */
+  sync_expiration_ms: number | null;
+  sync_retries_remaining: number;
+  sync_status: 'NEVER_RUN' | 'SYNC_NOW' | 'SYNCING' | 'SUCCESS' | 'FAIL' | 'CANCEL';
+  sync_token: string | null;
+  /** A running sync's plan and progress, so a later invocation can carry it on. */
+  sync_run: SyncRun | null;
+  queued_at_ms: number | null;
+  last_sync_ms: number | null;
+  last_error: string | null;
+  created_at_ms: number;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  queue: string;
+  body: Job;
+  visible_at_ms: number;
+  receive_count: number;
+  receipt: string | null;
+  created_at_ms: number;
 }

@@ -7,6 +7,7 @@ import type { AccessServices } from '../../access/access-services.js';
 import { OAuthService } from '../../access/oauth.js';
 import { QuotaService } from '../../access/quotas.js';
 import { AutoprunePolicyService } from '../../access/autoprune-policies.js';
+import { MirrorService } from '../../access/mirrors.js';
 import { OrganizationService } from '../../access/organizations.js';
 import { RepositoryAdminService } from '../../access/repository-admin.js';
 import { RobotService } from '../../access/robots.js';
@@ -20,6 +21,7 @@ import { quayError, renderApiError } from './api-errors.js';
 import { registerLogRoutes } from './log-routes.js';
 import { registerQuotaRoutes } from './quota-routes.js';
 import { registerAutopruneRoutes } from './autoprune-routes.js';
+import { registerMirrorRoutes } from './mirror-routes.js';
 import { registerApplicationRoutes } from './oauth-routes.js';
 import { registerOrganizationRoutes } from './organization-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -45,6 +47,7 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     oauth: new OAuthService(access),
     quotas: new QuotaService(access),
     autoprune: new AutoprunePolicyService(access),
+    mirrors: new MirrorService(access),
   };
 }
 
@@ -104,6 +107,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerLogRoutes(api, services);
   registerQuotaRoutes(api, services);
   registerAutopruneRoutes(api, services);
+  registerMirrorRoutes(api, services);
 
   api.onError((error, c) => {
     const known = renderApiError(error, c);

@@ -4,6 +4,7 @@ import type { AccessServices } from '../../access/access-services.js';
 import type { OAuthService } from '../../access/oauth.js';
 import type { QuotaService } from '../../access/quotas.js';
 import type { AutoprunePolicyService } from '../../access/autoprune-policies.js';
+import type { MirrorService } from '../../access/mirrors.js';
 import type { OrganizationService } from '../../access/organizations.js';
 import type { Principal } from '../../access/principal.js';
 import type { RepositoryAdminService } from '../../access/repository-admin.js';
@@ -30,4 +31,5 @@ export interface ApiServices {
   oauth: OAuthService;
   quotas: QuotaService;
   autoprune: AutoprunePolicyService;
+  mirrors: MirrorService;
 }

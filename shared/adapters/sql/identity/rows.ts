@@ -106,5 +106,5 @@ export function isForeignKeyViolation(error: unknown): boolean {
 }
 
 /** A JSON value for a `jsonb` column, typed as JSON whichever driver sends it. */
-export const asJson = (value: unknown): RawBuilder<Record<string, unknown>> =>
-  sql<Record<string, unknown>>`${JSON.stringify(value)}::jsonb`;
+export const asJson = <T = Record<string, unknown>>(value: T): RawBuilder<T> =>
+  sql<T>`${JSON.stringify(value)}::jsonb`;
