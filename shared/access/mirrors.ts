@@ -81,6 +81,9 @@ export class MirrorService {
         'external_reference, root_rule, robot_username, sync_interval and sync_start_date are required',
       );
     }
+    if (await this.s.deps.mirrors.find(view.repository.id)) {
+      throw accessError('conflict', `${view.repository.name} already has a mirror configuration`);
+    }
     const settings: MirrorSettings = {
       isEnabled: input.isEnabled ?? true,
       externalReference,

@@ -1,4 +1,4 @@
-import type { CredentialBox} from '../access/credential-box.js';
+import type { CredentialBox } from '../access/credential-box.js';
 import { mirrorCredentialContext } from '../access/credential-box.js';
 import type { JobQueue, MirrorSyncJob } from '../ports/job-queue.js';
 import type {
