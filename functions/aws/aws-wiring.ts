@@ -1,7 +1,6 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsJobQueue } from '../../shared/adapters/queue/sqs-job-queue.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
@@ -14,8 +13,6 @@ import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
 import { accessFromConfig } from '../common/access-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
-import { workersFromConfig } from '../common/workers-from-config.js';
-import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
@@ -87,22 +84,4 @@ export async function buildAwsApp(
     app: createHttpApp({ registry, access, publicUrl: config.access.publicUrl, ...http }),
     access,
   };
-}
-
-/** The scheduled workers wired to the AWS adapters. */
-export async function buildAwsWorkers(
-  config: BerthConfig,
-  clients: AwsClients = {},
-): Promise<WorkerDeps> {
-  const db = await openAwsDatabase(config, clients);
-  const queueUrl = config.mirror.jobQueueUrl;
-  return workersFromConfig(config, db, registryFromConfig(config, db, clients.blobStores), {
-    secret: await loadAwsSecret(config, clients),
-    // Only the housekeeping region queues jobs; elsewhere a send is a configuration error.
-    queue: queueUrl
-      ? new SqsJobQueue(clients.sqs ?? new SQSClient({}), queueUrl)
-      : {
-          send: () => Promise.reject(new Error('BERTH_JOB_QUEUE_URL is not set in this region')),
-        },
-  });
 }

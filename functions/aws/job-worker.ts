@@ -4,7 +4,7 @@ import { loadConfig } from '../../shared/config/config.js';
 import type { Job } from '../../shared/ports/job-queue.js';
 import { handleJob } from '../../shared/workers/jobs.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
-import { buildAwsWorkers } from './aws-wiring.js';
+import { buildAwsWorkers } from './aws-workers.js';
 
 /** Time kept back from Lambda's deadline to save progress and queue the rest. */
 const SAFETY_MS = 30_000;

@@ -7,7 +7,7 @@ import {
   type ScheduledTaskName,
 } from '../../shared/workers/scheduled-tasks.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
-import { buildAwsWorkers } from './aws-wiring.js';
+import { buildAwsWorkers } from './aws-workers.js';
 
 /** What an EventBridge schedule sends (the rule's input): which task, and when it fired. */
 export interface ScheduledTaskEvent {

@@ -8,7 +8,6 @@ import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
 import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
-import { HttpUpstreamConnector } from '../../shared/adapters/upstream/http-upstream-registry.js';
 import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Registry } from '../../shared/registry/registry.js';
@@ -21,11 +20,6 @@ export function tokenKeyFrom(secret: string): Uint8Array {
 /** The key mirror credentials are sealed with, derived apart from the token key. */
 export function credentialKeyFrom(secret: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', secret, 'berth', 'mirror credential sealing', 32));
-}
-
-/** Upstream registries, reached only through the address guard. */
-export function upstreamConnector(allowedHosts: string[]): HttpUpstreamConnector {
-  return new HttpUpstreamConnector(new AddressGuard(allowedHosts));
 }
 
 /** Identity and access on the same database as the registry, for any runtime. */
@@ -45,7 +39,8 @@ export function accessFromConfig(
       quota: new SqlQuotaStore(db),
       prune: new SqlPruneStore(db),
       mirrors: new SqlMirrorStore(db),
-      upstream: upstreamConnector(config.mirror.allowedHosts),
+      // Saving a mirror only checks its hosts: the HTTP client stays out of the API functions.
+      upstream: new AddressGuard(config.mirror.allowedHosts),
       credentials: new CredentialBox(credentialKeyFrom(secret)),
       clock: registry.deps.clock,
       newId: randomUUID,

@@ -13,7 +13,9 @@ import { DEFAULT_AUTOPRUNE } from '../../shared/workers/autoprune.js';
 import { DEFAULT_MIRROR_OPTIONS, type MirrorOptions } from '../../shared/workers/mirror-sync.js';
 import { DEFAULT_QUOTA_WORKER } from '../../shared/workers/quota-worker.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
-import { credentialKeyFrom, upstreamConnector } from './access-from-config.js';
+import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
+import { HttpUpstreamConnector } from '../../shared/adapters/upstream/http-upstream-registry.js';
+import { credentialKeyFrom } from './access-from-config.js';
 
 /** The workers' dependencies on the registry's database, for any runtime. */
 export function workersFromConfig(
@@ -30,7 +32,7 @@ export function workersFromConfig(
     mirror: {
       registry,
       mirrors: new SqlMirrorStore(db),
-      upstream: upstreamConnector(config.mirror.allowedHosts),
+      upstream: new HttpUpstreamConnector(new AddressGuard(config.mirror.allowedHosts)),
       credentials: new CredentialBox(credentialKeyFrom(wiring.secret)),
       queue: wiring.queue,
       clock: registry.deps.clock,

@@ -37,6 +37,8 @@ export function parseExternalReference(value: string): ExternalReference | strin
 /** The host without its port or IPv6 brackets: what DNS is asked about. */
 export function hostnameOf(host: string): string {
   if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  // A bare IPv6 address has colons of its own and no port.
+  if (host.indexOf(':') !== host.lastIndexOf(':')) return host;
   const colon = host.lastIndexOf(':');
   return colon > 0 ? host.slice(0, colon) : host;
 }

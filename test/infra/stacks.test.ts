@@ -290,6 +290,7 @@ describe('regional stack', () => {
       ['autoprune', 'rate(1 minute)'],
       ['quota-backfill', 'rate(5 minutes)'],
       ['garbage-collection', 'rate(1 hour)'],
+      ['mirror-schedule', 'rate(1 minute)'],
     ]) {
       const rules = ruleFor(useast, task!);
       expect(rules, task).toHaveLength(1);
@@ -312,6 +313,30 @@ describe('regional stack', () => {
       );
     expect(deletesIn(useast, 'eu-west-1')).toBe(true);
     expect(deletesIn(euwest, 'us-east-1')).toBe(false);
+  });
+
+  it('carries mirror sync jobs through SQS to a 15-minute job worker that reports partial batch failures, in the first region', () => {
+    const functions = useast.findResources('AWS::Lambda::Function') as Resources;
+    const worker = Object.entries(functions).find(([id]) => id.startsWith('JobWorker'))!;
+    expect(worker[1].Properties.Timeout).toBe(900);
+    const queues = useast.findResources('AWS::SQS::Queue') as Resources;
+    const jobs = Object.entries(queues).find(([id]) => id.startsWith('Jobs'))!;
+    // Longer than the worker runs, so a job in progress is not handed out twice.
+    expect(jobs[1].Properties.VisibilityTimeout).toBeGreaterThan(900);
+    expect(jobs[1].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 3 });
+    useast.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: worker[0] },
+      EventSourceArn: { 'Fn::GetAtt': [jobs[0], 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    // The scheduler and the worker (which hands long syncs on) both queue jobs, and know where.
+    const queueUrlHolders = Object.values(functions).filter((f) =>
+      JSON.stringify(f.Properties.Environment).includes('BERTH_JOB_QUEUE_URL'),
+    );
+    expect(queueUrlHolders).toHaveLength(2);
+    expect(euwest.findResources('AWS::Lambda::EventSourceMapping')).toEqual({});
   });
 
   it('grants every function and task only named resources', () => {

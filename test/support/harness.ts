@@ -34,7 +34,8 @@ import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
 import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { MirrorOptions } from '../../shared/workers/mirror-sync.js';
-import { credentialKeyFrom, upstreamConnector } from '../../functions/common/access-from-config.js';
+import { credentialKeyFrom } from '../../functions/common/access-from-config.js';
+import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
 
 /** A clock tests move by hand. */
 export class FixedClock implements Clock {
@@ -111,7 +112,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       quota: new SqlQuotaStore(db),
       prune: new SqlPruneStore(db),
       mirrors: new SqlMirrorStore(db),
-      upstream: upstreamConnector(allowedHosts),
+      upstream: new AddressGuard(allowedHosts),
       credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
       clock,
       newId: randomUUID,

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { hostnameOf } from '../../registry/external-reference.js';
 
 /**
  * Keeps the mirror worker from being pointed at the registry's own network
@@ -80,8 +81,9 @@ export class AddressGuard {
     return INTERNAL.check(a, family) && !this.allowedAddresses.check(a, family);
   }
 
-  /** Why connecting to `hostname` is refused, or null. */
-  async refusal(hostname: string): Promise<string | null> {
+  /** Why connecting to `host` (a name or address, with or without a port) is refused, or null. */
+  async refusal(host: string): Promise<string | null> {
+    const hostname = hostnameOf(host);
     const name = hostname.toLowerCase();
     if (this.allowedNames.has(name)) return null;
     let addresses: string[];

@@ -18,7 +18,6 @@ import {
   type UpstreamRegistry,
   type UpstreamTarget,
 } from '../../ports/upstream-registry.js';
-import { hostnameOf } from '../../registry/external-reference.js';
 import type { AddressGuard } from './address-guard.js';
 import { parseChallenge, type Challenge } from './www-authenticate.js';
 
@@ -49,7 +48,7 @@ export class HttpUpstreamConnector implements UpstreamConnector {
   ) {}
 
   async refusal(host: string): Promise<string | null> {
-    return this.guard.refusal(hostnameOf(host));
+    return this.guard.refusal(host);
   }
 
   connect(target: UpstreamTarget): UpstreamRegistry {

@@ -1,0 +1,25 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsJobQueue } from '../../shared/adapters/queue/sqs-job-queue.js';
+import type { BerthConfig } from '../../shared/config/config.js';
+import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
+import { registryFromConfig } from '../common/registry-from-config.js';
+import { workersFromConfig } from '../common/workers-from-config.js';
+import { loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
+
+/** The scheduled workers wired to the AWS adapters. */
+export async function buildAwsWorkers(
+  config: BerthConfig,
+  clients: AwsClients = {},
+): Promise<WorkerDeps> {
+  const db = await openAwsDatabase(config, clients);
+  const queueUrl = config.mirror.jobQueueUrl;
+  return workersFromConfig(config, db, registryFromConfig(config, db, clients.blobStores), {
+    secret: await loadAwsSecret(config, clients),
+    // Only the housekeeping region queues jobs; elsewhere a send is a configuration error.
+    queue: queueUrl
+      ? new SqsJobQueue(clients.sqs ?? new SQSClient({}), queueUrl)
+      : {
+          send: () => Promise.reject(new Error('BERTH_JOB_QUEUE_URL is not set in this region')),
+        },
+  });
+}
