@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve } from '@hono/node-server';
 import { expect } from 'vitest';
 import type { HttpApp } from '../../shared/http/http-env.js';
@@ -22,12 +23,18 @@ export interface LoopbackServer {
 export async function serveOnLoopback(
   app: HttpApp,
   intercept?: (request: Request) => Promise<Response | undefined> | Response | undefined,
+  tls?: { key: string; cert: string },
 ): Promise<LoopbackServer> {
-  const server = serve({
-    fetch: async (request: Request) => (await intercept?.(request)) ?? app.fetch(request),
-    port: 0,
-    hostname: '127.0.0.1',
-  });
+  const fetch = async (request: Request) => (await intercept?.(request)) ?? app.fetch(request);
+  const server = tls
+    ? serve({
+        fetch,
+        port: 0,
+        hostname: '127.0.0.1',
+        createServer: createHttpsServer,
+        serverOptions: tls,
+      })
+    : serve({ fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
