@@ -1,8 +1,7 @@
 import { accessError } from '../errors/access-error.js';
 import type { MirrorRecord, MirrorSettings, ProxySettings } from '../ports/mirror-store.js';
-import { parseExternalReference } from '../registry/external-reference.js';
+import { parseExternalReference, proxyHosts } from '../registry/external-reference.js';
 import { globProblem } from '../registry/tag-globs.js';
-import { proxyHosts } from '../workers/mirror-sync.js';
 import type { AccessServices } from './access-services.js';
 import { mirrorCredentialContext } from './credential-box.js';
 import type { Principal } from './principal.js';

@@ -1,4 +1,5 @@
 import { isRepositoryName } from '../oci/grammar.js';
+import type { ProxySettings } from '../ports/mirror-store.js';
 
 export interface ExternalReference {
   /** Where the registry API answers: `registry-1.docker.io` for `docker.io`. */
@@ -41,4 +42,11 @@ export function hostnameOf(host: string): string {
   if (host.indexOf(':') !== host.lastIndexOf(':')) return host;
   const colon = host.lastIndexOf(':');
   return colon > 0 ? host.slice(0, colon) : host;
+}
+
+/** The hosts of a mirror's proxies: they are reached too, so they are checked like the upstream. */
+export function proxyHosts(mirror: { proxy: ProxySettings | null }): string[] {
+  return [mirror.proxy?.http_proxy, mirror.proxy?.https_proxy]
+    .filter((p): p is string => Boolean(p))
+    .map((p) => hostnameOf(new URL(p.includes('://') ? p : `http://${p}`).host));
 }

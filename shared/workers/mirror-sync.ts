@@ -14,7 +14,7 @@ import type {
   UpstreamRegistry,
   UpstreamTarget,
 } from '../ports/upstream-registry.js';
-import { hostnameOf, parseExternalReference } from '../registry/external-reference.js';
+import { parseExternalReference, proxyHosts } from '../registry/external-reference.js';
 import type { Registry } from '../registry/registry.js';
 import { tagMatcher } from '../registry/tag-globs.js';
 import { copyImage } from './mirror-copy.js';
@@ -191,12 +191,6 @@ async function connect(deps: MirrorDeps, mirror: MirrorRecord): Promise<Upstream
     proxy: mirror.proxy,
   };
   return deps.upstream.connect(target);
-}
-
-export function proxyHosts(mirror: Pick<MirrorRecord, 'proxy'>): string[] {
-  return [mirror.proxy?.http_proxy, mirror.proxy?.https_proxy]
-    .filter((p): p is string => Boolean(p))
-    .map((p) => hostnameOf(new URL(p.includes('://') ? p : `http://${p}`).host));
 }
 
 function openCredentials(box: CredentialBox, mirror: MirrorRecord) {
