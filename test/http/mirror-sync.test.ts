@@ -4,6 +4,7 @@ import { createUser, PASSWORD } from '../support/accounts.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import {
   expectFinished,
+  mirrorConfig,
   mirrorSetup,
   quayDate,
   runMirrorTick,
@@ -56,16 +57,8 @@ describe('mirror sync from a registry with token auth', () => {
     return { pusher, ...setup };
   }
 
-  const config = (host: string, globs: string[], password = PASSWORD) => ({
-    external_reference: `${host}/alice/app`,
-    external_registry_username: 'alice',
-    external_registry_password: password,
-    sync_interval: 3600,
-    sync_start_date: quayDate(downstream.clock.now()),
-    robot_username: 'mirrors+sync',
-    root_rule: { rule_kind: 'tag_glob_csv', rule_value: globs },
-    external_registry_config: { verify_tls: false },
-  });
+  const config = (host: string, globs: string[], password = PASSWORD) =>
+    mirrorConfig(downstream, host, { globs, password });
 
   const upstreamTags = (globs: RegExp) =>
     tagDigests(

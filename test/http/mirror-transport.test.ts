@@ -8,8 +8,8 @@ import { startForwardProxy } from '../support/forward-proxy.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import {
   expectFinished,
+  mirrorConfig,
   mirrorSetup,
-  quayDate,
   runMirrorTick,
   serveOnLoopback,
   type LoopbackServer,
@@ -56,10 +56,7 @@ describe('mirror transport settings', () => {
     await downstream?.close();
   });
 
-  async function start(serverTls?: {
-    key: string;
-    cert: string;
-  }): Promise<{
+  async function start(serverTls?: { key: string; cert: string }): Promise<{
     server: LoopbackServer;
     api: Awaited<ReturnType<typeof mirrorSetup>>['api'];
     path: string;
@@ -74,16 +71,8 @@ describe('mirror transport settings', () => {
     return { server, api, path };
   }
 
-  const config = (host: string, registryConfig: Record<string, unknown>) => ({
-    external_reference: `${host}/alice/app`,
-    external_registry_username: 'alice',
-    external_registry_password: PASSWORD,
-    sync_interval: 3600,
-    sync_start_date: quayDate(downstream.clock.now()),
-    robot_username: 'mirrors+sync',
-    root_rule: { rule_kind: 'tag_glob_csv', rule_value: ['*'] },
-    external_registry_config: registryConfig,
-  });
+  const config = (host: string, registryConfig: Record<string, unknown>) =>
+    mirrorConfig(downstream, host, { registryConfig });
 
   it('with verify_tls, refuses a self-signed certificate; without, mirrors over TLS all the same', async () => {
     // Prepare

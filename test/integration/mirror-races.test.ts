@@ -10,8 +10,8 @@ import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
 import { createUser, PASSWORD } from '../support/accounts.js';
 import { skipUnlessAvailable, startTestRegistry, type TestRegistry } from '../support/harness.js';
 import {
+  mirrorConfig,
   mirrorSetup,
-  quayDate,
   serveOnLoopback,
   type LoopbackServer,
 } from '../support/mirroring.js';
@@ -82,14 +82,8 @@ describe.skipIf(skip)('mirror workers on PostgreSQL', () => {
         });
       }
       const created = await api.post(`/repository/mirrors/r${i}/mirror`, {
+        ...mirrorConfig(downstream, server.host),
         external_reference: `${server.host}/alice/r${i}`,
-        external_registry_username: 'alice',
-        external_registry_password: PASSWORD,
-        sync_interval: 3600,
-        sync_start_date: quayDate(downstream.clock.now()),
-        robot_username: 'mirrors+sync',
-        root_rule: { rule_kind: 'tag_glob_csv', rule_value: ['*'] },
-        external_registry_config: { verify_tls: false },
       });
       expect(created.status).toBe(201);
     }

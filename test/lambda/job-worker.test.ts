@@ -8,8 +8,8 @@ import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { createUser, PASSWORD } from '../support/accounts.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import {
+  mirrorConfig,
   mirrorSetup,
-  quayDate,
   serveOnLoopback,
   tagDigests,
   type LoopbackServer,
@@ -55,16 +55,7 @@ describe('the job worker Lambda and the SQS queue', () => {
     await new V2Client(upstream.app, `alice:${PASSWORD}`).pushImage('alice/app', 'v1');
     server = await serveOnLoopback(upstream.app);
     const { api, path } = await mirrorSetup(downstream);
-    await api.post(path, {
-      external_reference: `${server.host}/alice/app`,
-      external_registry_username: 'alice',
-      external_registry_password: PASSWORD,
-      sync_interval: 3600,
-      sync_start_date: quayDate(downstream.clock.now()),
-      robot_username: 'mirrors+sync',
-      root_rule: { rule_kind: 'tag_glob_csv', rule_value: ['*'] },
-      external_registry_config: { verify_tls: false },
-    });
+    await api.post(path, mirrorConfig(downstream, server.host));
     const client = new SQSClient({
       endpoint: sqs.endpoint,
       region: 'eu-west-1',

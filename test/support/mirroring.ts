@@ -114,3 +114,21 @@ export async function tagDigests(
   }
   return result;
 }
+
+/** A mirror of `alice/app` on a test upstream, as `POST …/mirror` takes it; `overrides` replace fields. */
+export function mirrorConfig(
+  t: TestRegistry,
+  host: string,
+  overrides: { globs?: string[]; password?: string; registryConfig?: Record<string, unknown> } = {},
+) {
+  return {
+    external_reference: `${host}/alice/app`,
+    external_registry_username: 'alice',
+    external_registry_password: overrides.password ?? PASSWORD,
+    sync_interval: 3600,
+    sync_start_date: quayDate(t.clock.now()),
+    robot_username: 'mirrors+sync',
+    root_rule: { rule_kind: 'tag_glob_csv', rule_value: overrides.globs ?? ['*'] },
+    external_registry_config: overrides.registryConfig ?? { verify_tls: false },
+  };
+}
