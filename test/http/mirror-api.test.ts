@@ -228,4 +228,15 @@ describe('mirror configuration API', () => {
     });
     expect(missing.status).toBe(404);
   });
+
+  it('answers 404 everywhere when FEATURE_REPO_MIRROR is off', async () => {
+    t = await startTestRegistry({ access: { enabled: true, mirrorEnabled: false } });
+    const { api, path } = await mirrorSetup(t);
+
+    const created = await api.post(path, config());
+
+    expect(created.status).toBe(404);
+    expect(created.body.error_message).toMatch(/FEATURE_REPO_MIRROR/);
+    expect((await api.get('/repository/mirrors/app')).body.state).toBe('NORMAL');
+  });
 });

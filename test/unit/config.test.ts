@@ -86,6 +86,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow('s3_access_key and s3_secret_key go together');
   });
 
+  it("reads Quay's mirror keys and Berth's allow-list, defaulting to Quay's 30 s scheduler", () => {
+    expect(loadConfig({}).mirror).toEqual({
+      enabled: true,
+      rollback: false,
+      allowedHosts: [],
+      localWorkers: 4,
+      jobQueueUrl: undefined,
+    });
+    expect(loadConfig({}).taskIntervalsMs['mirror-schedule']).toBe(30_000);
+    const config = loadConfig({
+      FEATURE_REPO_MIRROR: 'false',
+      REPO_MIRROR_INTERVAL: '5',
+      REPO_MIRROR_ROLLBACK: 'true',
+      BERTH_MIRROR_ALLOWED_HOSTS: 'registry.corp, 10.0.0.0/8',
+    });
+    expect(config.mirror).toMatchObject({
+      enabled: false,
+      rollback: true,
+      allowedHosts: ['registry.corp', '10.0.0.0/8'],
+    });
+    expect(config.taskIntervalsMs['mirror-schedule']).toBe(5000);
+  });
+
   it('takes a comma-separated storage preference from the environment', () => {
     const config = loadConfig({
       DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
