@@ -12,6 +12,7 @@ import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-s
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { identityStoreContract } from './identity-store.contract.js';
 import { metadataStoreContract } from './metadata-store.contract.js';
+import { mirrorStoreContract } from './mirror-store.contract.js';
 
 /**
  * Empties every table the migrations created (read from the catalog, so new
@@ -34,6 +35,10 @@ function storeContracts(db: () => Kysely<Database>) {
   identityStoreContract(async () => {
     await truncateAll(db());
     return { identity: createSqlIdentityStore(db()), oauth: new SqlOAuthStore(db()) };
+  });
+  mirrorStoreContract(async () => {
+    await truncateAll(db());
+    return db();
   });
 }
 
