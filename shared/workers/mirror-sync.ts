@@ -85,7 +85,7 @@ export async function runMirrorJob(
   const leaseUntil = () => deps.clock.now() + deps.options.leaseMs;
   let claim: MirrorClaim;
   let mirror: MirrorRecord;
-  let run: SyncRun;
+  let run: SyncRun | null = null;
   if (job.token) {
     claim = { repositoryId: job.repositoryId, token: job.token };
     const resumed = await deps.mirrors.resume(claim, now, leaseUntil());
@@ -102,10 +102,6 @@ export async function runMirrorJob(
       { message: `mirroring ${mirror.externalReference}` },
       now,
     );
-    const planned = await plan(deps, mirror).catch((error: unknown) => reasonOf(error));
-    if (typeof planned === 'string') return finish(deps, claim, mirror, null, planned);
-    run = planned;
-    if (!(await deps.mirrors.saveRun(claim, run, leaseUntil()))) return { kind: 'stopped' };
   }
 
   let upstream: UpstreamRegistry;
@@ -115,6 +111,14 @@ export async function runMirrorJob(
     return finish(deps, claim, mirror, run, reasonOf(error));
   }
   try {
+    if (!run) {
+      try {
+        run = await plan(deps, mirror, upstream);
+      } catch (error) {
+        return finish(deps, claim, mirror, null, reasonOf(error));
+      }
+      if (!(await deps.mirrors.saveRun(claim, run, leaseUntil()))) return { kind: 'stopped' };
+    }
     while (run.next < run.plan.length) {
       if (deps.clock.now() + deps.options.tagBudgetMs > budget.deadlineMs) {
         await deps.queue.send([
@@ -143,14 +147,12 @@ export async function runMirrorJob(
 }
 
 /** Lists upstream tags, keeps those the rules match, and notes what each local tag points at. */
-async function plan(deps: MirrorDeps, mirror: MirrorRecord): Promise<SyncRun> {
-  const upstream = await connect(deps, mirror);
-  let tags: string[];
-  try {
-    tags = await upstream.listTags();
-  } finally {
-    await upstream.close();
-  }
+async function plan(
+  deps: MirrorDeps,
+  mirror: MirrorRecord,
+  upstream: UpstreamRegistry,
+): Promise<SyncRun> {
+  const tags = await upstream.listTags();
   const matches = tagMatcher(mirror.globs);
   const planned = [...new Set(tags.filter(matches))].sort();
   const previous: Record<string, string | null> = {};

@@ -5,8 +5,7 @@ import {
   rejectsUploads,
   type NamespaceQuotaRules,
 } from '../../registry/quota-policy.js';
-import { SqlAudit } from './identity/audit.js';
-import { asJson } from './identity/rows.js';
+import { recordRegistryEvent } from './registry-events.js';
 import type { Database } from './schema.js';
 
 /**
@@ -267,25 +266,13 @@ async function recordWarning(
     threshold_bytes: w.thresholdBytes,
     limit_bytes: w.limitBytes,
   };
-  await trx
-    .insertInto('registry_event')
-    .values({
-      kind: 'quota_warning',
-      namespace_id: namespaceId,
-      repository_id: repositoryId,
-      payload: asJson(payload),
-      created_at_ms: w.nowMs,
-      delivered_at_ms: null,
-    })
-    .execute();
-  await new SqlAudit(trx).appendAudit({
+  await recordRegistryEvent(trx, {
     kind: 'quota_warning',
     performer: null,
     namespace: { id: namespaceId, name },
-    repository: { id: repositoryId, name: repository.name.slice(name.length + 1) },
-    ip: null,
-    metadata: { ...payload, repo: repository.name },
-    createdAtMs: w.nowMs,
+    repository: { id: repositoryId, name: repository.name },
+    payload,
+    nowMs: w.nowMs,
   });
 }
 

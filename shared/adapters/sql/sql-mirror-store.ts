@@ -9,8 +9,8 @@ import type {
   SyncRequest,
   SyncRun,
 } from '../../ports/mirror-store.js';
-import { SqlAudit } from './identity/audit.js';
 import { asJson } from './identity/rows.js';
+import { recordRegistryEvent } from './registry-events.js';
 import type { Database, RepoMirrorTable } from './schema.js';
 
 type MirrorRow = Selectable<RepoMirrorTable> & {
@@ -278,20 +278,8 @@ export class SqlMirrorStore implements MirrorStore {
   ): Promise<void> {
     const slash = mirror.repositoryName.indexOf('/');
     const namespace = slash > 0 ? mirror.repositoryName.slice(0, slash) : null;
-    const payload = { ...metadata, namespace, repo: mirror.repositoryName };
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('registry_event')
-        .values({
-          kind,
-          namespace_id: mirror.namespaceId,
-          repository_id: mirror.repositoryId,
-          payload: asJson(payload),
-          created_at_ms: nowMs,
-          delivered_at_ms: null,
-        })
-        .execute();
-      await new SqlAudit(trx).appendAudit({
+    await this.db.transaction().execute((trx) =>
+      recordRegistryEvent(trx, {
         kind,
         performer:
           mirror.robotId !== null && mirror.robotName !== null
@@ -301,11 +289,10 @@ export class SqlMirrorStore implements MirrorStore {
           namespace !== null && mirror.namespaceId !== null
             ? { id: mirror.namespaceId, name: namespace }
             : null,
-        repository: { id: mirror.repositoryId, name: mirror.repositoryName.slice(slash + 1) },
-        ip: null,
-        metadata: payload,
-        createdAtMs: nowMs,
-      });
-    });
+        repository: { id: mirror.repositoryId, name: mirror.repositoryName },
+        payload: { ...metadata, namespace, repo: mirror.repositoryName },
+        nowMs,
+      }),
+    );
   }
 }
