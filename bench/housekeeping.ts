@@ -9,6 +9,8 @@ import { SqlGarbageStore } from '../shared/adapters/sql/sql-garbage-store.js';
 import { SqlPruneStore } from '../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../shared/adapters/sql/sql-quota-store.js';
 import { systemClock } from '../shared/ports/clock.js';
+import { MemoryCache } from '../shared/adapters/cache/memory-cache.js';
+import { ModelCache } from '../shared/registry/model-cache.js';
 import { StorageLocations } from '../shared/registry/storage-locations.js';
 import { runAutoprune } from '../shared/workers/autoprune.js';
 import { collectGarbage } from '../shared/workers/garbage-collection.js';
@@ -178,7 +180,12 @@ async function benchGc(db: Kysely<Database>, scale: number): Promise<() => Promi
   const storage = new StorageLocations(new Map([['local', new MemoryBlobStore()]]), ['local']);
   return async () => {
     const collected = await collectGarbage(
-      { garbage: new SqlGarbageStore(db), storage, clock: systemClock },
+      {
+        garbage: new SqlGarbageStore(db),
+        storage,
+        cache: new ModelCache(new MemoryCache()),
+        clock: systemClock,
+      },
       { timeMachineMs: 14 * 86_400_000, graceMs: 3_600_000, batchSize: 500 },
     );
     if (collected.blobs !== blobs || collected.manifests !== manifests) {

@@ -13,6 +13,8 @@ import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
 import { accessFromConfig } from '../common/access-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
+import { processCache } from '../common/process-cache.js';
+import type { Cache } from '../../shared/ports/cache.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
@@ -20,6 +22,8 @@ export interface AwsClients {
   blobStores?: Map<string, BlobStore>;
   secretsManager?: SecretsManagerClient;
   sqs?: SQSClient;
+  /** The data plane's cache, when it may reach one; else each process's own memory. */
+  cache?: Cache;
 }
 
 /** Reads a secret string from Secrets Manager, in the region its ARN names. */
@@ -62,7 +66,10 @@ export async function buildAwsCore(
   clients: AwsClients,
   runtime: 'server' | 'lambda',
 ): Promise<{ registry: Registry; access: AccessServices }> {
-  const registry = registryFromConfig(config, db, clients.blobStores);
+  const registry = registryFromConfig(config, db, {
+    cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
+    stores: clients.blobStores,
+  });
   const secret = await loadAwsSecret(config, clients);
   return { registry, access: accessFromConfig(config, db, registry, secret, runtime) };
 }

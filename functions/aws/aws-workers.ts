@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsJobQueue } from '../../shared/adapters/queue/sqs-job-queue.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
+import { processCache } from '../common/process-cache.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
 import { loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
@@ -13,7 +14,11 @@ export async function buildAwsWorkers(
 ): Promise<WorkerDeps> {
   const db = await openAwsDatabase(config, clients);
   const queueUrl = config.mirror.jobQueueUrl;
-  return workersFromConfig(config, db, registryFromConfig(config, db, clients.blobStores), {
+  const registry = registryFromConfig(config, db, {
+    cache: processCache(config.cache, 'on Lambda'),
+    stores: clients.blobStores,
+  });
+  return workersFromConfig(config, db, registry, {
     secret: await loadAwsSecret(config, clients),
     // Only the housekeeping region queues jobs; elsewhere a send is a configuration error.
     queue: queueUrl

@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../../shared/config/config.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
+import { cacheFromConfig } from '../common/cache-from-config.js';
 import { buildAwsApp } from './aws-wiring.js';
 
 /**
@@ -13,7 +14,7 @@ async function main() {
   const config = loadConfig(process.env);
   const { app, access } = await buildAwsApp(
     config,
-    {},
+    { cache: await cacheFromConfig(config.cache) },
     { readBody: nodeBodyReader, surfaces: [v2Surface] },
     'server',
   );

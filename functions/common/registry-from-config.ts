@@ -4,6 +4,8 @@ import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
+import type { Cache } from '../../shared/ports/cache.js';
+import { ModelCache } from '../../shared/registry/model-cache.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
@@ -14,10 +16,14 @@ import { blobStoreFor } from './blob-stores.js';
 export function registryFromConfig(
   config: BerthConfig,
   db: Kysely<Database>,
-  stores?: Map<string, BlobStore>,
+  wiring: { cache: Cache; stores?: Map<string, BlobStore> | undefined },
 ): Registry {
+  const { stores } = wiring;
   return createRegistry({
     metadata: new SqlMetadataStore(db),
+    cache: new ModelCache(wiring.cache, {
+      repositoryBlobTtlMs: config.cache.repositoryBlobTtlMs,
+    }),
     storage: new StorageLocations(
       stores ??
         new Map(

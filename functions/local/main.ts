@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseConfigYaml } from '../../shared/config/config-file.js';
-import { ConfigError, loadConfig } from '../../shared/config/config.js';
+import { ConfigError, loadConfig, type CacheConfig } from '../../shared/config/config.js';
 import { buildLocalRegistry } from './wiring.js';
 
 /** `npm start`: the whole registry in one Node process, with embedded storage and database. */
@@ -43,7 +43,7 @@ async function main() {
         );
       }
       lines.push(
-        `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database})`,
+        `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database}, cache: ${cacheKind(config.cache)})`,
       );
       console.log(lines.join('\n'));
     },
@@ -71,3 +71,8 @@ main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? `Berth: ${error.message}` : error);
   process.exit(1);
 });
+
+function cacheKind(cache: CacheConfig): string {
+  if (cache.engine === 'redis') return `Redis at ${cache.redis?.host}:${cache.redis?.port}`;
+  return cache.engine === 'noop' ? 'none' : 'in memory';
+}

@@ -20,6 +20,7 @@ import { startTaskTimers } from './task-timers.js';
 import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
+import { cacheFromConfig } from '../common/cache-from-config.js';
 
 export interface LocalRegistry {
   app: HttpApp;
@@ -42,7 +43,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   const db = config.databaseUrl
     ? await openPostgresDatabase(config.databaseUrl)
     : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
-  const registry = registryFromConfig(config, db);
+  const cache = await cacheFromConfig(config.cache);
+  const registry = registryFromConfig(config, db, { cache });
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
   const access = accessFromConfig(config, db, registry, secret, 'server');
   const created = await new UserService(access).bootstrap(
@@ -105,6 +107,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       await stopConsumers();
       await access.audit.flush();
       await db.destroy();
+      await cache.close();
       await unlock();
     },
   };

@@ -50,6 +50,26 @@ const boolean = union(
   { error: 'expected true or false' },
 );
 
+const duration = string().check(regex(DURATION, { message: 'a duration such as 60s or 5m' }));
+
+/** Quay's model cache settings; `memcached` and `rediscluster` are not offered. */
+const modelCacheSchema = strictObject({
+  engine: _default(oneOf(['inmemory', 'redis', 'noop']), 'inmemory'),
+  redis_config: optional(
+    strictObject({
+      primary: strictObject({
+        host: string().check(minLength(1)),
+        port: _default(integer({ min: 1, max: 65535 }), 6379),
+        password: optional(string()),
+        ssl: _default(boolean, false),
+      }),
+      /** Berth's: keeps registries that share one Redis apart. */
+      key_prefix: _default(string(), 'berth:'),
+    }),
+  ),
+  repository_blob_cache_ttl: _default(duration, '60s'),
+});
+
 const schema = strictObject({
   BERTH_HOST: _default(string(), '0.0.0.0'),
   BERTH_PORT: _default(integer({ min: 0, max: 65535 }), 5000),
@@ -74,10 +94,7 @@ const schema = strictObject({
   BERTH_MIRROR_ALLOWED_HOSTS: _default(array(string()), []),
   BERTH_MIRROR_WORKERS: _default(integer({ min: 1, max: 64 }), 4),
   BERTH_JOB_QUEUE_URL: optional(string().check(startsWith('https://'))),
-  DEFAULT_TAG_EXPIRATION: _default(
-    string().check(regex(DURATION, { message: 'a duration such as 2w, 3d or 12h' })),
-    '2w',
-  ),
+  DEFAULT_TAG_EXPIRATION: _default(duration, '2w'),
   BERTH_ACCESS_CONTROL: _default(boolean, true),
   SUPER_USERS: _default(array(string()), []),
   BERTH_SUPERUSER: _default(string(), 'admin'),
@@ -92,6 +109,10 @@ const schema = strictObject({
   BERTH_AUDIT_BATCH_MS: _default(integer({ min: 0, max: 10_000 }), 250),
   BERTH_SECRET_KEY: optional(string().check(minLength(32))),
   BERTH_SECRET_KEY_ARN: optional(string().check(startsWith('arn:'))),
+  DATA_MODEL_CACHE_CONFIG: _default(modelCacheSchema, {
+    engine: 'inmemory',
+    repository_blob_cache_ttl: '60s',
+  }),
 });
 
 export interface BerthConfig {
@@ -115,6 +136,17 @@ export interface BerthConfig {
   gcGraceMs: number;
   mirror: MirrorConfig;
   access: AccessConfig;
+  cache: CacheConfig;
+}
+
+/** Quay's DATA_MODEL_CACHE_CONFIG: where lookups are remembered between requests. */
+export interface CacheConfig {
+  /** `inmemory`: each process its own; `redis`: shared by every process; `noop`: none. */
+  engine: 'inmemory' | 'redis' | 'noop';
+  redis:
+    | { host: string; port: number; password: string | undefined; tls: boolean; keyPrefix: string }
+    | undefined;
+  repositoryBlobTtlMs: number;
 }
 
 export interface MirrorConfig {
@@ -159,6 +191,7 @@ const STRUCTURED_KEYS = new Set([
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
+  'DATA_MODEL_CACHE_CONFIG',
 ]);
 /** Lists that the environment may also give comma-separated. */
 const LIST_KEYS = new Set([
@@ -223,6 +256,10 @@ export function loadConfig(
     }
   }
   if (preference.length === 0) throw new ConfigError('DISTRIBUTED_STORAGE_PREFERENCE is empty');
+  const cache = c.DATA_MODEL_CACHE_CONFIG;
+  if (cache.engine === 'redis' && !cache.redis_config) {
+    throw new ConfigError('DATA_MODEL_CACHE_CONFIG: engine redis needs redis_config.primary.host');
+  }
   if (Boolean(c.BERTH_DB_CLUSTER_ARN) !== Boolean(c.BERTH_DB_SECRET_ARN)) {
     throw new ConfigError('BERTH_DB_CLUSTER_ARN and BERTH_DB_SECRET_ARN go together');
   }
@@ -274,6 +311,20 @@ export function loadConfig(
       auditBatchMs: c.BERTH_AUDIT_BATCH_MS,
       secretKey: c.BERTH_SECRET_KEY,
       secretKeyArn: c.BERTH_SECRET_KEY_ARN,
+    },
+    cache: {
+      engine: cache.engine,
+      redis:
+        cache.engine === 'redis' && cache.redis_config
+          ? {
+              host: cache.redis_config.primary.host,
+              port: cache.redis_config.primary.port,
+              password: cache.redis_config.primary.password,
+              tls: cache.redis_config.primary.ssl,
+              keyPrefix: cache.redis_config.key_prefix,
+            }
+          : undefined,
+      repositoryBlobTtlMs: parseDuration(cache.repository_blob_cache_ttl)!,
     },
   };
 }

@@ -16,7 +16,9 @@ export class BlobService {
   async stat(name: string, digest: string): Promise<BlobRecord> {
     const repository = await existingRepository(this.deps, name);
     if (!parseDigest(digest)) throw ociError('DIGEST_INVALID', { detail: { digest } });
-    const blob = await this.deps.metadata.findRepositoryBlob(repository.id, digest);
+    const blob = await this.deps.cache.repositoryBlob(repository.id, digest, () =>
+      this.deps.metadata.findRepositoryBlob(repository.id, digest),
+    );
     if (!blob) throw ociError('BLOB_UNKNOWN', { detail: { digest } });
     return blob;
   }
@@ -54,9 +56,9 @@ export class BlobService {
     assertDeletionEnabled(this.deps);
     const repository = await existingRepository(this.deps, name);
     if (!parseDigest(digest)) throw ociError('DIGEST_INVALID', { detail: { digest } });
-    if (!(await this.deps.metadata.unlinkBlob(repository.id, digest))) {
-      throw ociError('BLOB_UNKNOWN', { detail: { digest } });
-    }
+    const unlinked = await this.deps.metadata.unlinkBlob(repository.id, digest);
+    await this.deps.cache.forgetRepositoryBlob(repository.id, digest);
+    if (!unlinked) throw ociError('BLOB_UNKNOWN', { detail: { digest } });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ModelCache } from './model-cache.js';
 import type { StorageLocations } from './storage-locations.js';
 
 export interface RegistryOptions {
@@ -23,6 +24,8 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
 export interface RegistryDeps {
   metadata: MetadataStore;
   storage: StorageLocations;
+  /** Lookups remembered between requests; never the only copy of anything. */
+  cache: ModelCache;
   clock: Clock;
   newId: () => string;
   options: RegistryOptions;

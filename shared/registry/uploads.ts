@@ -111,7 +111,9 @@ export class UploadService {
   private async tryMount(repositoryId: number, digest: string, from: string): Promise<boolean> {
     const source = await this.deps.metadata.findRepository(from);
     if (!source) return false;
-    const blob = await this.deps.metadata.findRepositoryBlob(source.id, digest);
+    const blob = await this.deps.cache.repositoryBlob(source.id, digest, () =>
+      this.deps.metadata.findRepositoryBlob(source.id, digest),
+    );
     if (!blob) return false;
     return this.deps.metadata.linkBlob(repositoryId, digest, this.deps.clock.now());
   }

@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { GarbageStore, TimeMachine } from '../ports/garbage-store.js';
+import type { ModelCache } from '../registry/model-cache.js';
 import type { StorageLocations } from '../registry/storage-locations.js';
 
 export interface GarbageCollectionOptions {
@@ -13,6 +14,7 @@ export interface GarbageCollectionOptions {
 export interface GarbageCollectionDeps {
   garbage: GarbageStore;
   storage: StorageLocations;
+  cache: ModelCache;
   clock: Clock;
 }
 
@@ -59,6 +61,7 @@ export async function collectGarbage(
     const swept = await deps.garbage.collectBlobs(page.digests, cutoffMs, (blobs) =>
       deleteEverywhere(deps.storage, blobs),
     );
+    await deps.cache.forgetBlobs(swept);
     collected.blobs += swept.length;
   }
   return collected;

@@ -22,7 +22,12 @@ export const SCHEDULED_TASKS = {
     runQuotaWorker({ quota: deps.quota, clock: deps.registry.clock }, deps.options.quota),
   'garbage-collection': async (deps: WorkerDeps) => {
     const collected = await collectGarbage(
-      { garbage: deps.garbage, storage: deps.registry.storage, clock: deps.registry.clock },
+      {
+        garbage: deps.garbage,
+        storage: deps.registry.storage,
+        cache: deps.registry.cache,
+        clock: deps.registry.clock,
+      },
       {
         timeMachineMs: deps.registry.options.timeMachineMs,
         graceMs: deps.options.gcGraceMs,

@@ -130,6 +130,7 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
     const garbage = {
       garbage: t.workers.garbage,
       storage: t.registry.deps.storage,
+      cache: t.registry.deps.cache,
       clock: t.clock,
     };
     // A grace period a few collector passes long: pushes race it at its edge.

@@ -270,6 +270,40 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(unknownApi.statusCode).toBe(404);
     });
 
+    it('keeps its model cache in its own memory, and refuses a Redis it cannot reach', async () => {
+      const layer = Buffer.from('a layer pulled twice from one warm instance');
+      const digest = digestOf(layer);
+      const cached = await buildAwsApp(config, clients, { surfaces: [v2Surface] });
+      const warm = lambdaHttpHandler(cached.app);
+      const push = await warm(
+        httpApiEvent('POST', '/v2/admin/cached/blobs/uploads/', {
+          query: `digest=${digest}`,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: layer,
+        }),
+        context,
+      );
+      expect(push.statusCode).toBe(201);
+      const before = emulator.statements();
+      for (let i = 0; i < 2; i++) {
+        const pull = await warm(httpApiEvent('HEAD', `/v2/admin/cached/blobs/${digest}`), context);
+        expect(pull.statusCode).toBe(200);
+      }
+      const lookups = emulator
+        .statements()
+        .slice(before.length)
+        .filter((sql) => /from "?repository_blob"?/i.test(sql));
+      expect(lookups).toHaveLength(1);
+
+      const redis = {
+        ...config,
+        cache: { ...config.cache, engine: 'redis' as const },
+      };
+      await expect(buildAwsApp(redis, clients, { surfaces: [v2Surface] })).rejects.toThrow(
+        'engine redis is not available on Lambda',
+      );
+    });
+
     it('answers ALB events too, errors in the OCI form', async () => {
       const tags = await handler(albEvent('GET', '/v2/admin/app/tags/list'), context);
       expect(tags.statusCode).toBe(200);

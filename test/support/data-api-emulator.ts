@@ -60,6 +60,8 @@ function toField(value: unknown, typeName: string): Field {
  */
 export function dataApiEmulator(databaseUrl: string): {
   client: RDSDataClient;
+  /** Every statement executed so far, in order. */
+  statements: () => string[];
   close: () => Promise<void>;
 } {
   // Raw text for every type: the emulator decides the Data API encoding itself.
@@ -68,10 +70,12 @@ export function dataApiEmulator(databaseUrl: string): {
   // Dropping the scratch database ends idle connections; that is expected.
   pool.on('error', () => undefined);
   const transactions = new Map<string, pg.PoolClient>();
+  const executed: string[] = [];
 
   async function execute(
     input: ExecuteStatementCommandInput,
   ): Promise<Partial<ExecuteStatementCommandOutput>> {
+    executed.push(input.sql!);
     const names = (input.parameters ?? []).map((p) => p.name!);
     const sql = input.sql!.replace(/:([a-zA-Z_]\w*)/g, (match, name: string) => {
       const index = names.indexOf(name);
@@ -135,7 +139,7 @@ export function dataApiEmulator(databaseUrl: string): {
       }
     },
   } as unknown as RDSDataClient;
-  return { client, close: () => pool.end() };
+  return { client, statements: () => [...executed], close: () => pool.end() };
 }
 
 function pgBytea(text: string): Buffer {

@@ -36,6 +36,9 @@ import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { MirrorOptions } from '../../shared/workers/mirror-sync.js';
 import { credentialKeyFrom } from '../../functions/common/access-from-config.js';
 import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
+import { MemoryCache } from '../../shared/adapters/cache/memory-cache.js';
+import type { Cache } from '../../shared/ports/cache.js';
+import { ModelCache } from '../../shared/registry/model-cache.js';
 
 /** A clock tests move by hand. */
 export class FixedClock implements Clock {
@@ -80,6 +83,8 @@ export interface TestRegistryOptions {
   gcGraceMs?: number;
   /** Mirroring: allowed internal upstream hosts (default loopback, where test upstreams run) and worker options. */
   mirror?: { allowedHosts?: string[]; options?: Partial<MirrorOptions> };
+  /** The model cache's store (default: this process's memory, on the test clock). */
+  cache?: Cache;
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -99,6 +104,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const clock = new FixedClock();
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db),
+    cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
     storage: new StorageLocations(stores, names),
     clock,
     newId: randomUUID,

@@ -109,6 +109,44 @@ describe('loadConfig', () => {
     expect(config.taskIntervalsMs['mirror-schedule']).toBe(5000);
   });
 
+  it("reads Quay's model cache settings: in memory by default, Redis when configured", () => {
+    expect(loadConfig({}).cache).toEqual({
+      engine: 'inmemory',
+      redis: undefined,
+      repositoryBlobTtlMs: 60_000,
+    });
+    const yaml = parseConfigYaml(
+      [
+        'DATA_MODEL_CACHE_CONFIG:',
+        '  engine: redis',
+        '  redis_config:',
+        '    primary: { host: cache.internal, password: s3cret, ssl: true }',
+        '  repository_blob_cache_ttl: 5m',
+      ].join('\n'),
+    );
+    expect(loadConfig({}, yaml).cache).toEqual({
+      engine: 'redis',
+      redis: {
+        host: 'cache.internal',
+        port: 6379,
+        password: 's3cret',
+        tls: true,
+        keyPrefix: 'berth:',
+      },
+      repositoryBlobTtlMs: 300_000,
+    });
+    expect(loadConfig({ DATA_MODEL_CACHE_CONFIG: '{"engine":"noop"}' }).cache.engine).toBe('noop');
+  });
+
+  it.each([
+    ['{"engine":"redis"}', 'redis_config'],
+    ['{"engine":"memcached"}', 'DATA_MODEL_CACHE_CONFIG.engine'],
+    ['{"engine":"inmemory","repository_blob_cache_ttl":"soon"}', 'repository_blob_cache_ttl'],
+    ['{"engine":"redis","redis_config":{"primary":{"port":6379}}}', 'host'],
+  ])('refuses the model cache setting %s', (value, mention) => {
+    expect(() => loadConfig({ DATA_MODEL_CACHE_CONFIG: value })).toThrow(mention);
+  });
+
   it('takes a comma-separated storage preference from the environment', () => {
     const config = loadConfig({
       DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
