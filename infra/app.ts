@@ -2,11 +2,13 @@ import { App, Tags } from 'aws-cdk-lib';
 import { bundleAll, DEFAULT_BUNDLE_DIR } from './bundle.js';
 import { parseDeployConfig, type DeployConfig } from './deploy-config.js';
 import { PrimaryStack } from './stacks/primary-stack.js';
+import { EdgeStack } from './stacks/edge-stack.js';
 import { RegionalStack } from './stacks/regional-stack.js';
 
 /**
  * The stacks of one deployment: the stateful primary stack in the first
- * region, and a regional stack in every region (the first included).
+ * region, a regional stack in every region (the first included), and the
+ * edge stack with the one distribution in front of them all.
  */
 export function buildStacks(app: App, config: DeployConfig, bundleDir: string, account?: string) {
   const [primaryRegion] = config.regions as [string, ...string[]];
@@ -24,13 +26,19 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
         bundleDir,
         database: primary.database,
         registrySecret: primary.registrySecret,
-        servesDomain: region === primaryRegion,
         runsHousekeeping: region === primaryRegion,
         crossRegionReferences: true,
       }),
   );
+  // CloudFront is global; its stack lives in the first region, beside the database.
+  const edge = new EdgeStack(app, 'BerthEdge', {
+    env: { account, region: primaryRegion },
+    config,
+    regions: regional.map((r) => r.origins),
+    crossRegionReferences: true,
+  });
   Tags.of(app).add('application', 'berth');
-  return { primary, regional };
+  return { primary, regional, edge };
 }
 
 async function main() {

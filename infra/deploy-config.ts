@@ -1,20 +1,30 @@
 import { z } from 'zod';
+import { REGION_LOCATIONS } from './edge/region-locations.js';
 
 /**
  * What `cdk deploy` builds, from CDK context (`cdk.json`'s `berth` key, or
  * `-c berth='{"regions":[...]}'`). Regions are listed in preference order;
- * the first one also holds the database and the cache.
+ * the first one also holds the database.
  */
 const schema = z
   .object({
-    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/)).min(1),
+    regions: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+          .refine((r) => Object.hasOwn(REGION_LOCATIONS, r), {
+            message:
+              'a region the front door knows the location of (infra/edge/region-locations.ts)',
+          }),
+      )
+      .min(1),
     /** Registry host name, with an ACM certificate for it in us-east-1 (CloudFront's region). */
     domainName: z.string().optional(),
     certificateArn: z.string().startsWith('arn:aws:acm:us-east-1:').optional(),
     /** Aurora Serverless v2 capacity in ACUs; 0 lets the database pause when idle. */
     auroraMinCapacity: z.number().min(0).max(256).default(0),
     auroraMaxCapacity: z.number().min(1).max(256).default(4),
-    cacheNodeType: z.string().default('cache.t4g.micro'),
     dataPlane: z
       .object({
         cpu: z.number().int().default(512),

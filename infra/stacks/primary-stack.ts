@@ -7,7 +7,6 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -28,8 +27,13 @@ const DATABASE_NAME = 'berth';
 /**
  * The stateful part, once, in the primary region: the metadata database
  * (Aurora PostgreSQL Serverless v2 with the Data API, so Lambdas need no VPC
- * and no connection pool), the cache, the KMS key for secrets, and the
- * deploy-time schema migration.
+ * and no connection pool), the KMS key for secrets, and the deploy-time
+ * schema migration.
+ *
+ * No Redis: a cache in this VPC would be out of reach of the functions,
+ * which run outside any VPC so that they need neither NAT gateways nor
+ * interface endpoints. Each function instance keeps its model cache in its
+ * own memory instead (see `functions/common/process-cache.ts`).
  */
 export class PrimaryStack extends Stack {
   readonly database: MetadataDatabase;
@@ -94,28 +98,6 @@ export class PrimaryStack extends Stack {
       'BERTH_SUPERUSER_PASSWORD_ARN',
     );
     new CfnOutput(this, 'AdminPasswordSecret', { value: adminPassword.secret.secretArn });
-
-    const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
-      vpc,
-      description: 'Berth cache: reachable only from inside the VPC',
-      allowAllOutbound: false,
-    });
-    cacheSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(6379));
-    const cacheSubnets = new elasticache.CfnSubnetGroup(this, 'CacheSubnets', {
-      description: 'Berth cache subnets',
-      subnetIds: vpc.isolatedSubnets.map((s) => s.subnetId),
-    });
-    new elasticache.CfnReplicationGroup(this, 'Cache', {
-      replicationGroupDescription: 'Berth cache and ephemeral events',
-      engine: 'redis',
-      cacheNodeType: config.cacheNodeType,
-      numCacheClusters: 1,
-      cacheSubnetGroupName: cacheSubnets.ref,
-      securityGroupIds: [cacheSecurityGroup.securityGroupId],
-      atRestEncryptionEnabled: true,
-      kmsKeyId: this.secretsKey.keyId,
-      transitEncryptionEnabled: true,
-    });
 
     const migrate = new BerthFunction(this, 'Migrate', {
       bundle: 'migrate',

@@ -2,9 +2,6 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -16,6 +13,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../edge/front-door-function.js';
+import { UPLOAD_PATH_PATTERN, type RegionOrigins } from './edge-stack.js';
 import { BerthFunction } from '../constructs/berth-function.js';
 import {
   RegistryStorage,
@@ -30,8 +29,6 @@ export interface RegionalStackProps extends StackProps {
   bundleDir: string;
   database: MetadataDatabase;
   registrySecret: StoredSecret;
-  /** Whether this region serves the configured domain name. */
-  servesDomain: boolean;
   /**
    * Whether this region runs the namespace-wide workers (auto-prune, quota
    * backfill, garbage collection); one region does, on the shared database.
@@ -39,17 +36,14 @@ export interface RegionalStackProps extends StackProps {
   runsHousekeeping: boolean;
 }
 
-/** The only requests the data plane takes: blob upload sessions. Everything else is Lambda. */
-export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
 /** Served by the REST function (the API and its OAuth endpoints); the rest by the registry function. */
 export const REST_PREFIXES = ['/api/v1', '/oauth'];
-const ORIGIN_VERIFY_HEADER = 'X-Berth-Origin-Verify';
 const DATA_PLANE_PORT = 8080;
 
 /**
  * Token realms must name the host clients use. With a domain name that is
- * SERVER_HOSTNAME; without one, CloudFront's own name, which the viewer
- * function below passes on as `X-Forwarded-Host` (CloudFront replaces Host).
+ * SERVER_HOSTNAME; without one, CloudFront's own name, which the front
+ * door's function passes on as `X-Forwarded-Host` (CloudFront replaces Host).
  */
 function publicHost(config: DeployConfig): Record<string, string> {
   return config.domainName
@@ -58,18 +52,15 @@ function publicHost(config: DeployConfig): Record<string, string> {
 }
 
 /**
- * One region: its blob bucket, the registry Lambda behind an API Gateway
- * HTTP API, the upload data plane (ECS Fargate behind an ALB), and a
- * CloudFront distribution that joins them on one host name.
- *
- * Why this front door: Lambda behind an ALB takes and returns at most 1 MB,
- * too little for 4 MiB manifests; behind API Gateway it gets 6 MB. API
- * Gateway in turn caps requests at 10 MB, so uploads, which docker and
- * podman stream a whole layer at a time, go to the data plane instead.
- * CloudFront routes the two by path on one host name, because clients drop
- * credentials when redirected across hosts.
+ * One region: its blob bucket, the registry and REST Lambdas behind an API
+ * Gateway HTTP API, the upload data plane (ECS Fargate behind an ALB), and
+ * the workers. The edge stack's distribution joins every region's origins
+ * on one host name.
  */
 export class RegionalStack extends Stack {
+  /** What the front door routes to in this region. */
+  readonly origins: RegionOrigins;
+
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -143,64 +134,12 @@ export class RegionalStack extends Stack {
       action: elbv2.ListenerAction.forward([dataPlane.targetGroup]),
     });
 
-    const forwardHost = new cloudfront.Function(this, 'ForwardHost', {
-      comment: 'Berth: pass the viewer Host on as X-Forwarded-Host',
-      runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(
-        [
-          'function handler(event) {',
-          '  var request = event.request;',
-          "  request.headers['x-forwarded-host'] = { value: request.headers.host.value };",
-          "  request.headers['x-forwarded-proto'] = { value: 'https' };",
-          '  return request;',
-          '}',
-        ].join('\n'),
-      ),
-    });
-    const passThrough = {
-      functionAssociations: [
-        { function: forwardHost, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
-      ],
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+    this.origins = {
+      region,
+      apiDomainName: `${api.apiId}.execute-api.${region}.amazonaws.com`,
+      domainName: dataPlane.loadBalancer.loadBalancerDnsName,
+      originSecret,
     };
-    const domain =
-      props.servesDomain && config.domainName && config.certificateArn
-        ? {
-            domainNames: [config.domainName],
-            certificate: acm.Certificate.fromCertificateArn(
-              this,
-              'Certificate',
-              config.certificateArn,
-            ),
-          }
-        : {};
-    const distribution = new cloudfront.Distribution(this, 'FrontDoor', {
-      comment: `Berth registry, ${region}`,
-      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
-      ...domain,
-      defaultBehavior: {
-        ...passThrough,
-        origin: new origins.HttpOrigin(`${api.apiId}.execute-api.${region}.amazonaws.com`),
-        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-      },
-      additionalBehaviors: {
-        [UPLOAD_PATH_PATTERN]: {
-          ...passThrough,
-          origin: new origins.LoadBalancerV2Origin(dataPlane.loadBalancer, {
-            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-            customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret },
-            readTimeout: Duration.seconds(60),
-          }),
-          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
-        },
-      },
-    });
-
-    new CfnOutput(this, 'RegistryUrl', {
-      value: `https://${config.domainName && props.servesDomain ? config.domainName : distribution.distributionDomainName}`,
-    });
     new CfnOutput(this, 'BlobBucket', { value: bucket.bucketName });
   }
 

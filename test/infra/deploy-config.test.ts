@@ -35,5 +35,12 @@ describe('deploy config', () => {
       'go together',
     );
     expect(() => parseDeployConfig({ regions: ['Mars'] })).toThrow('regions');
+    expect(() => parseDeployConfig({ regions: ['us-east-1', 'xx-nowhere-9'] })).toThrow(
+      'a region the front door knows the location of',
+    );
+    // The Redis node went with the cache that no function could reach.
+    expect(() => parseDeployConfig({ regions, cacheNodeType: 'cache.t4g.micro' })).toThrow(
+      'cacheNodeType',
+    );
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStacks } from '../../infra/app.js';
 import { bundleAll } from '../../infra/bundle.js';
 import { parseDeployConfig } from '../../infra/deploy-config.js';
-import { UPLOAD_PATH_PATTERN } from '../../infra/stacks/regional-stack.js';
+import { UPLOAD_PATH_PATTERN } from '../../infra/stacks/edge-stack.js';
 import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -16,6 +16,7 @@ let bundleDir: string;
 let primary: Template;
 let useast: Template;
 let euwest: Template;
+let edge: Template;
 
 beforeAll(async () => {
   bundleDir = await mkdtemp(join(tmpdir(), 'berth-cdk-'));
@@ -30,6 +31,7 @@ beforeAll(async () => {
   primary = Template.fromStack(stacks.primary);
   useast = Template.fromStack(stacks.regional[0]!);
   euwest = Template.fromStack(stacks.regional[1]!);
+  edge = Template.fromStack(stacks.edge);
 }, 120_000);
 afterAll(() => rm(bundleDir, { recursive: true, force: true }));
 
@@ -47,17 +49,10 @@ describe('primary stack', () => {
     primary.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.anyValue() });
   });
 
-  it('runs an encrypted Redis cache reachable only inside the VPC, with no NAT gateway', () => {
-    primary.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
-      Engine: 'redis',
-      AtRestEncryptionEnabled: true,
-      TransitEncryptionEnabled: true,
-    });
-    primary.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupIngress: [
-        Match.objectLike({ FromPort: 6379, ToPort: 6379, CidrIp: Match.anyValue() }),
-      ],
-    });
+  it('keeps no cache cluster the VPC-less functions could not reach, and no NAT gateway', () => {
+    primary.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
+    primary.resourceCountIs('AWS::ElastiCache::CacheCluster', 0);
+    primary.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
     primary.resourceCountIs('AWS::EC2::NatGateway', 0);
   });
 
@@ -119,9 +114,8 @@ describe('secrets', () => {
   });
 
   it('passes the viewer host to the origins, so token realms name it', () => {
-    useast.hasResourceProperties('AWS::CloudFront::Function', {
-      FunctionCode: Match.stringLikeRegexp('x-forwarded-host'),
-    });
+    const [fn] = Object.values(edge.findResources('AWS::CloudFront::Function'));
+    expect(JSON.stringify(fn!.Properties)).toContain("request.headers['x-forwarded-host']");
   });
 });
 
@@ -199,9 +193,14 @@ describe('regional stack', () => {
   });
 
   it('sends upload routes, and nothing else, to the Fargate data plane', () => {
-    const [distribution] = Object.values(
-      useast.findResources('AWS::CloudFront::Distribution'),
+    // One distribution for the whole deployment, none per region.
+    useast.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    euwest.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    const distributions = Object.values(
+      edge.findResources('AWS::CloudFront::Distribution'),
     ) as Resources[string][];
+    expect(distributions).toHaveLength(1);
+    const [distribution] = distributions;
     const config = distribution!.Properties.DistributionConfig as {
       Aliases: string[];
       Origins: {
@@ -221,15 +220,33 @@ describe('regional stack', () => {
     const defaultOrigin = config.Origins.find(
       (o) => o.Id === config.DefaultCacheBehavior.TargetOriginId,
     )!;
-    expect(JSON.stringify(uploadOrigin.DomainName)).toContain('DataPlaneLoadBalancer');
+    // The first region's load balancer, named across stacks; the function may pick another.
+    expect(JSON.stringify(uploadOrigin.DomainName)).toMatch(/DataPlaneLoadBalancer|Reader/);
     expect(uploadOrigin.OriginCustomHeaders?.map((h) => h.HeaderName)).toEqual([
-      'X-Berth-Origin-Verify',
+      'x-berth-origin-verify',
     ]);
     expect(JSON.stringify(defaultOrigin.DomainName)).toContain('execute-api');
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('https-only');
     expect(config.CacheBehaviors[0]!.AllowedMethods).toEqual(
       expect.arrayContaining(['PATCH', 'PUT', 'POST', 'DELETE']),
     );
+
+    // Uploads carry the viewer's location, and the function knows every region's data plane.
+    edge.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
+      OriginRequestPolicyConfig: Match.objectLike({
+        HeadersConfig: {
+          HeaderBehavior: 'allViewerAndWhitelistCloudFront',
+          Headers: ['CloudFront-Viewer-Latitude', 'CloudFront-Viewer-Longitude'],
+        },
+      }),
+    });
+    const [fn] = Object.values(edge.findResources('AWS::CloudFront::Function'));
+    expect(fn!.Properties.FunctionConfig).toMatchObject({ Runtime: 'cloudfront-js-2.0' });
+    const code = JSON.stringify(fn!.Properties.FunctionCode);
+    expect(code).toContain('cf.updateRequestOrigin');
+    expect(code.match(/"region":"[a-z0-9-]+"|latitude/g)?.length).toBeGreaterThan(0);
+    expect(code).toMatch(/-?38\.9.*-77\.4/);
+    expect(code).toMatch(/53\.3.*-6\.3/);
 
     // The load balancer refuses whatever did not come through CloudFront's upload route.
     useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
@@ -244,7 +261,7 @@ describe('regional stack', () => {
       Conditions: Match.arrayWith([
         Match.objectLike({
           Field: 'http-header',
-          HttpHeaderConfig: Match.objectLike({ HttpHeaderName: 'X-Berth-Origin-Verify' }),
+          HttpHeaderConfig: Match.objectLike({ HttpHeaderName: 'x-berth-origin-verify' }),
         }),
         Match.objectLike({
           Field: 'path-pattern',
@@ -405,12 +422,5 @@ describe('regional stack', () => {
     for (const statement of onRemote) {
       for (const action of [statement.Action].flat()) expect(action).toMatch(/^s3:(Get|List)/);
     }
-    // Only the primary region serves the domain name.
-    const [distribution] = Object.values(
-      euwest.findResources('AWS::CloudFront::Distribution'),
-    ) as Resources[string][];
-    expect(
-      (distribution!.Properties.DistributionConfig as { Aliases?: string[] }).Aliases,
-    ).toBeUndefined();
   });
 });
