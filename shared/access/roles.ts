@@ -1,4 +1,5 @@
 import type { RepositoryRole, TeamRole } from '../ports/identity-store.js';
+import { splitRepositoryName } from '../oci/grammar.js';
 
 /** What a Docker token may grant on a repository. `*` is everything, as admins get. */
 export type RepositoryAction = 'pull' | 'push' | 'delete' | '*';
@@ -30,6 +31,5 @@ export const higherRole = (a: RepositoryRole | null, b: RepositoryRole | null) =
 
 /** The namespace of a repository name: its first component. Null for a name without one. */
 export function namespaceOf(repositoryName: string): string | null {
-  const slash = repositoryName.indexOf('/');
-  return slash > 0 ? repositoryName.slice(0, slash) : null;
+  return splitRepositoryName(repositoryName).namespace;
 }

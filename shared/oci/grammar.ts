@@ -24,3 +24,14 @@ export function isTag(reference: string): boolean {
 export function looksLikeDigest(reference: string): boolean {
   return reference.includes(':');
 }
+
+/**
+ * A repository name as namespace and the rest: `acme/team/app` is `acme` and
+ * `team/app`; a one-component name has no namespace.
+ */
+export function splitRepositoryName(name: string): { namespace: string | null; shortName: string } {
+  const slash = name.indexOf('/');
+  return slash > 0
+    ? { namespace: name.slice(0, slash), shortName: name.slice(slash + 1) }
+    : { namespace: null, shortName: name.slice(slash + 1) };
+}

@@ -69,6 +69,12 @@ export type SyncRequest = 'requested' | 'running' | 'no-mirror';
 export type MirrorEventKind =
   'repo_mirror_sync_started' | 'repo_mirror_sync_success' | 'repo_mirror_sync_failed';
 
+/** What a mirror event names: the repository, its namespace and the robot that acts. */
+export type MirrorEventSubject = Pick<
+  MirrorRecord,
+  'repositoryId' | 'repositoryName' | 'namespaceId' | 'robotId' | 'robotName'
+>;
+
 export interface MirrorStore {
   find(repositoryId: number): Promise<MirrorRecord | null>;
   /**
@@ -112,10 +118,7 @@ export interface MirrorStore {
   /** Writes an audit entry and an undelivered registry event in one transaction. */
   recordEvent(
     kind: MirrorEventKind,
-    mirror: Pick<
-      MirrorRecord,
-      'repositoryId' | 'repositoryName' | 'namespaceId' | 'robotId' | 'robotName'
-    >,
+    mirror: MirrorEventSubject,
     metadata: Record<string, unknown>,
     nowMs: number,
   ): Promise<void>;

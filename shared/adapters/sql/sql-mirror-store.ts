@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type UpdateObject } from 'kysely';
 import type {
   MirrorClaim,
   MirrorEventKind,
+  MirrorEventSubject,
   MirrorRecord,
   MirrorSettings,
   MirrorStore,
@@ -10,6 +11,7 @@ import type {
   SyncRun,
 } from '../../ports/mirror-store.js';
 import { asJson } from './identity/rows.js';
+import { splitRepositoryName } from '../../oci/grammar.js';
 import { recordRegistryEvent } from './registry-events.js';
 import type { Database, RepoMirrorTable } from './schema.js';
 
@@ -269,15 +271,11 @@ export class SqlMirrorStore implements MirrorStore {
 
   async recordEvent(
     kind: MirrorEventKind,
-    mirror: Pick<
-      MirrorRecord,
-      'repositoryId' | 'repositoryName' | 'namespaceId' | 'robotId' | 'robotName'
-    >,
+    mirror: MirrorEventSubject,
     metadata: Record<string, unknown>,
     nowMs: number,
   ): Promise<void> {
-    const slash = mirror.repositoryName.indexOf('/');
-    const namespace = slash > 0 ? mirror.repositoryName.slice(0, slash) : null;
+    const { namespace } = splitRepositoryName(mirror.repositoryName);
     await this.db.transaction().execute((trx) =>
       recordRegistryEvent(trx, {
         kind,

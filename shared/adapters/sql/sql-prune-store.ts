@@ -8,6 +8,7 @@ import type {
 } from '../../ports/prune-store.js';
 import type { PrunePolicy } from '../../registry/prune-policy.js';
 import { asJson } from './identity/rows.js';
+import { splitRepositoryName } from '../../oci/grammar.js';
 import type { Database } from './schema.js';
 import { aliveAt } from './sql-tags.js';
 
@@ -234,9 +235,7 @@ export class SqlPruneStore implements PruneStore {
     policyUuids: string[],
   ): Promise<string[]> {
     if (tagIds.length === 0) return [];
-    const slash = repository.name.indexOf('/');
-    const namespace = slash > 0 ? repository.name.slice(0, slash) : null;
-    const shortName = repository.name.slice(slash + 1);
+    const { namespace, shortName } = splitRepositoryName(repository.name);
     const { rows } = await sql<{ name: string }>`
       with ended as (
         update tag set lifetime_end_ms = ${nowMs}

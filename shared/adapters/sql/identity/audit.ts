@@ -6,6 +6,7 @@ import type {
 } from '../../../ports/identity-store.js';
 import type { Database } from '../schema.js';
 import { asJson } from './rows.js';
+import { splitRepositoryName } from '../../../oci/grammar.js';
 
 /** The audit log. */
 export class SqlAudit {
@@ -34,11 +35,11 @@ export class SqlAudit {
     // Typed casts: in VALUES, Postgres infers no parameter types. Ordered, so
     // ids (the log's order) follow the order the events happened in.
     const rows = entries.map((e, ord) => {
-      const slash = e.repositoryName.indexOf('/');
+      const { namespace, shortName } = splitRepositoryName(e.repositoryName);
       return sql`(${ord}::integer, ${e.repositoryName}::text, ${e.kind}::text, ${e.performer?.id ?? null}::bigint,
         ${e.performer?.name ?? null}::text,
-        ${slash > 0 ? e.repositoryName.slice(0, slash) : null}::text,
-        ${e.repositoryName.slice(slash + 1)}::text, ${e.ip}::text,
+        ${namespace}::text,
+        ${shortName}::text, ${e.ip}::text,
         ${JSON.stringify(e.metadata)}::jsonb, ${e.createdAtMs}::bigint)`;
     });
     await sql`
