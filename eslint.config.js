@@ -11,6 +11,7 @@ const vendorModules = [
   '@aws-sdk/*',
   'node:http',
   'node:http2',
+  'hash-wasm',
 ];
 
 export default tseslint.config(

@@ -11,12 +11,19 @@ import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
 import { blobStoreFor } from './blob-stores.js';
+import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
+import type { Sha256Engine } from '../../shared/ports/sha256.js';
 
 /** The registry core on a database and the configured storage locations, for any runtime. */
 export function registryFromConfig(
   config: BerthConfig,
   db: Kysely<Database>,
-  wiring: { cache: Cache; stores?: Map<string, BlobStore> | undefined },
+  wiring: {
+    cache: Cache;
+    stores?: Map<string, BlobStore> | undefined;
+    /** Resumable where upload sessions may continue in another process; else the native hash. */
+    sha256?: Sha256Engine;
+  },
 ): Registry {
   const { stores } = wiring;
   return createRegistry({
@@ -33,6 +40,7 @@ export function registryFromConfig(
     ),
     clock: systemClock,
     newId: randomUUID,
+    sha256: wiring.sha256 ?? nodeSha256,
     options: {
       ...DEFAULT_REGISTRY_OPTIONS,
       chunkMinLength: config.chunkMinLength,

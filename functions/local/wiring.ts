@@ -21,6 +21,8 @@ import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
+import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
+import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
 export interface LocalRegistry {
   app: HttpApp;
@@ -44,7 +46,10 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     ? await openPostgresDatabase(config.databaseUrl)
     : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
   const cache = await cacheFromConfig(config.cache);
-  const registry = registryFromConfig(config, db, { cache });
+  // Servers sharing a database may each take part of one upload session, so
+  // its hash state travels with the session; alone, the native hash is faster.
+  const sha256 = databaseKind === 'postgres' ? await createWasmSha256() : nodeSha256;
+  const registry = registryFromConfig(config, db, { cache, sha256 });
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
   const access = accessFromConfig(config, db, registry, secret, 'server');
   const created = await new UserService(access).bootstrap(

@@ -7,46 +7,86 @@ export interface ByteRange {
 export type ByteSource = AsyncIterable<Uint8Array>;
 
 /**
+ * Where a blob's bytes are in one location: under the canonical key of its
+ * digest (`key: null`), or under the key its upload was published at
+ * (`commitUpload` decides; S3 cannot rename a multipart upload). The
+ * metadata store keeps the key with the placement.
+ */
+export interface BlobRef {
+  digest: string;
+  key: string | null;
+}
+
+/**
+ * What a store keeps about an upload session between requests: small and
+ * JSON-serializable, opaque to the core, saved in the session's metadata
+ * row. `null` for stores that need nothing beyond the size.
+ */
+export type UploadState = Readonly<Record<string, unknown>> | null;
+
+/** An upload session as the metadata row last committed it. */
+export interface StagedUpload {
+  id: string;
+  /** Bytes committed so far; anything a store holds beyond this is an append that never committed. */
+  size: number;
+  state: UploadState;
+}
+
+/**
  * One storage location's bytes: content-addressed blobs plus the staging area
- * of upload sessions. It knows nothing of repositories or metadata; the
- * registry decides what is visible. Every adapter runs the contract suite in
- * `test/contract/blob-store.contract.ts`.
+ * of upload sessions. It knows nothing of repositories; the registry decides
+ * what is visible. The session's size and state live in the metadata row,
+ * the one commit point: an append only becomes part of the upload when the
+ * caller saves what `appendUpload` returned. Every adapter runs the contract
+ * suite in `test/contract/blob-store.contract.ts`.
  */
 export interface BlobStore {
-  /** Creates an empty staging area for an upload session. */
-  startUpload(uploadId: string): Promise<void>;
+  /** Creates an empty staging area for an upload session and returns its first state. */
+  startUpload(uploadId: string): Promise<UploadState>;
 
   /**
-   * Appends `data` to the upload, which must currently hold exactly `offset`
-   * bytes (else `UploadOffsetError`). All or nothing: if `data` fails midway
-   * the upload is left as it was. Returns the new size.
+   * Writes `data` after the upload's committed bytes. Leaves what `upload`
+   * describes untouched, so a failed append, or one whose result is never
+   * saved, loses nothing. The caller holds the session exclusively.
    */
-  appendUpload(uploadId: string, offset: number, data: ByteSource): Promise<number>;
+  appendUpload(
+    upload: StagedUpload,
+    data: ByteSource,
+  ): Promise<{ size: number; state: UploadState }>;
 
-  /** The upload's size, or `null` if there is no such upload. */
-  uploadSize(uploadId: string): Promise<number | null>;
+  /** The upload's committed bytes; used to hash them when no running digest survived. */
+  readUpload(upload: StagedUpload): ByteSource;
 
-  /** The upload's bytes so far; used to re-hash when no running digest survived. */
-  readUpload(uploadId: string): ByteSource;
+  /**
+   * Publishes the upload's bytes as the blob `digest` (already verified,
+   * unless a caller hashes `readUpload` first) and returns where they are now.
+   * Repeating it after a crash is harmless.
+   */
+  commitUpload(upload: StagedUpload, digest: string): Promise<BlobRef>;
 
-  /** Publishes the upload's bytes as the blob `digest` and removes the upload. */
-  commitUpload(uploadId: string, digest: string): Promise<void>;
+  /**
+   * Drops the session's staged bytes, and what `commitUpload` may have
+   * published for it, so only for a session whose blob was never recorded.
+   * A missing upload is not an error; `state` may be null when unknown.
+   */
+  abortUpload(uploadId: string, state: UploadState): Promise<void>;
 
-  /** Drops the upload and its bytes; a missing upload is not an error. */
-  abortUpload(uploadId: string): Promise<void>;
+  /** Stores small bytes (a large manifest) under the canonical key of `digest`, verified by the caller. */
+  writeBlob(digest: string, bytes: Uint8Array): Promise<void>;
 
   /** The blob's size, or `null` if this location does not hold it. */
-  stat(digest: string): Promise<{ size: number } | null>;
+  stat(blob: BlobRef): Promise<{ size: number } | null>;
 
   /** Streams the blob, or the inclusive `range` of it. */
-  read(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
+  read(blob: BlobRef, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
 
   /** Removes the blob; a missing blob is not an error. */
-  delete(digest: string): Promise<void>;
+  delete(blob: BlobRef): Promise<void>;
 
   /**
-   * A URL a client may fetch the blob from directly, valid for a short time,
-   * or `null` when this store can only be read through the registry.
+   * A URL a client may fetch the blob (or the inclusive `range` of it, which
+   * the client asks for itself) from directly, valid for a short time, or
+   * `null` when this store can only be read through the registry.
    */
-  redirectUrl(digest: string, expiresInSeconds: number): Promise<string | null>;
+  redirectUrl(blob: BlobRef, expiresInSeconds: number): Promise<string | null>;
 }

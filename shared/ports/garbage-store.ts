@@ -1,3 +1,4 @@
+import type { BlobPlacement } from './metadata-store.js';
 /**
  * What garbage collection needs from the metadata. Every method re-checks,
  * under lock, that what it removes is still garbage: listing is only a hint.
@@ -48,6 +49,6 @@ export interface GarbageStore {
   collectBlobs(
     digests: string[],
     cutoffMs: number,
-    deleteBytes: (blobs: { digest: string; locations: string[] }[]) => Promise<void>,
+    deleteBytes: (blobs: { digest: string; placements: BlobPlacement[] }[]) => Promise<void>,
   ): Promise<string[]>;
 }

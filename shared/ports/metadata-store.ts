@@ -1,3 +1,5 @@
+import type { UploadState } from './blob-store.js';
+
 /**
  * What the registry keeps about its content, apart from the bytes. Every
  * adapter runs the contract suite in `test/contract/metadata-store.contract.ts`.
@@ -8,13 +10,20 @@ export interface RepositoryRecord {
   name: string;
 }
 
+/** One storage location holding a blob, and the key there when it is not the canonical one. */
+export interface BlobPlacement {
+  location: string;
+  key: string | null;
+}
+
 export interface BlobRecord {
   digest: string;
   size: number;
-  /** Names of the storage locations that hold the bytes. */
-  locations: string[];
+  /** The storage locations that hold the bytes, by location name. */
+  placements: BlobPlacement[];
 }
 
+/** An upload session as last committed: its row is the commit point of every append. */
 export interface UploadRecord {
   id: string;
   repositoryId: number;
@@ -22,7 +31,22 @@ export interface UploadRecord {
   location: string;
   size: number;
   createdAtMs: number;
+  /** The blob store's own state of the session. */
+  state: UploadState;
+  /** The running SHA-256 state after exactly `size` bytes, when the hash engine saves one. */
+  digestState: Uint8Array | null;
 }
+
+/** A request's hold on an upload session, so no other request appends to it meanwhile. */
+export interface UploadClaim {
+  token: string;
+  untilMs: number;
+  nowMs: number;
+}
+
+/** What an append or a finish found: the session it now holds, or why not. */
+export type ClaimedUpload =
+  { kind: 'claimed'; upload: UploadRecord } | { kind: 'busy'; size: number };
 
 export interface ManifestRecord {
   id: number;
@@ -131,14 +155,16 @@ export interface MetadataStore {
   /** The blob, only if it is linked into this repository. */
   findRepositoryBlob(repositoryId: number, digest: string): Promise<BlobRecord | null>;
   /**
-   * Records that `location` holds the verified blob and links it into the
-   * repository, in one transaction; repeating it is harmless.
+   * Records that `location` holds the verified blob (at `key`, null for the
+   * canonical key) and links it into the repository, in one transaction;
+   * repeating it is harmless. Returns the key in force: an earlier
+   * placement in that location wins over this one.
    */
   recordBlob(
     repositoryId: number,
-    blob: { digest: string; size: number; location: string },
+    blob: { digest: string; size: number; location: string; key: string | null },
     nowMs: number,
-  ): Promise<void>;
+  ): Promise<{ key: string | null }>;
   /** Links an existing blob into another repository (a cross-repository mount). */
   linkBlob(repositoryId: number, digest: string, nowMs: number): Promise<boolean>;
   /**
@@ -153,10 +179,51 @@ export interface MetadataStore {
   /** Whether the repository's namespace has reached a Reject limit, which refuses new uploads. */
   quotaRejection(repositoryId: number): Promise<QuotaExceeded | null>;
 
-  createUpload(upload: UploadRecord): Promise<void>;
+  /** Creates a session, held by `claim` when the creating request goes on to use it. */
+  createUpload(upload: UploadRecord, claim?: UploadClaim): Promise<void>;
   findUpload(repositoryId: number, id: string): Promise<UploadRecord | null>;
-  setUploadSize(id: string, size: number, nowMs: number): Promise<void>;
-  deleteUpload(id: string): Promise<void>;
+  /**
+   * Takes the session of the repository for one request, unless another
+   * request holds it (`busy`, with the committed size) or it does not exist
+   * (null). With `staleBeforeMs`, only a session untouched since then.
+   */
+  claimUpload(
+    repositoryId: number,
+    id: string,
+    claim: UploadClaim,
+    staleBeforeMs?: number,
+  ): Promise<ClaimedUpload | null>;
+  /** Extends a hold; false when the session is gone or held by another request. */
+  renewUploadClaim(id: string, token: string, untilMs: number, nowMs: number): Promise<boolean>;
+  /**
+   * Commits an append: the new size, store state and digest state, in one
+   * write, and lets the session go unless `keep`. False when the hold was
+   * lost (the session was cancelled): nothing is written.
+   */
+  commitUploadAppend(
+    id: string,
+    token: string,
+    append: { size: number; state: UploadState; digestState: Uint8Array | null; keep: boolean },
+    nowMs: number,
+  ): Promise<boolean>;
+  /** Lets the session go without changing it. */
+  releaseUpload(id: string, token: string): Promise<void>;
+  /**
+   * Ends the session: records the blob, links it into the repository and
+   * removes the session, in one transaction, only while `token` holds it.
+   * Null when the hold was lost; otherwise the key in force (as `recordBlob`).
+   */
+  publishUpload(
+    id: string,
+    token: string,
+    blob: { digest: string; size: number; location: string; key: string | null },
+    nowMs: number,
+  ): Promise<{ key: string | null } | null>;
+  /**
+   * Removes the session and returns it; null if absent. With `token`, only
+   * while that request holds it; without, whoever holds it (a cancel).
+   */
+  deleteUpload(id: string, token?: string): Promise<UploadRecord | null>;
   /** Upload sessions staged in `location` that nobody has touched since `beforeMs`, oldest first. */
   listStaleUploads(location: string, beforeMs: number, limit: number): Promise<UploadRecord[]>;
 

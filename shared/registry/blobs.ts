@@ -25,8 +25,8 @@ export class BlobService {
 
   /**
    * Opens the blob for reading: a redirect when the chosen location can hand
-   * out URLs and the whole blob is wanted, else a stream of the bytes (of the
-   * `Range` header's range, if it names one).
+   * out URLs, else a stream of the bytes (of the `Range` header's range, if
+   * it names one). An unsatisfiable range is refused here either way.
    */
   async open(name: string, digest: string, rangeHeader?: string): Promise<BlobContent> {
     const blob = await this.stat(name, digest);
@@ -37,14 +37,17 @@ export class BlobService {
         headers: { 'Content-Range': `bytes */${blob.size}` },
       });
     }
-    const location = this.deps.storage.choose(blob.locations);
+    const location = this.deps.storage.choose(blob);
     if (!location)
       throw ociError('BLOB_UNKNOWN', { detail: { digest, reason: 'no storage holds it' } });
-    if (!range) {
-      const url = await location.store.redirectUrl(digest, this.deps.options.redirectExpirySeconds);
-      if (url) return { kind: 'redirect', url, blob };
-    }
-    const stream = await location.store.read(digest, range);
+    // A presigned GET honours the client's own Range header, so ranged reads
+    // (resumed pulls, lazy-pulling snapshotters) redirect too.
+    const url = await location.store.redirectUrl(
+      location.ref,
+      this.deps.options.redirectExpirySeconds,
+    );
+    if (url) return { kind: 'redirect', url, blob };
+    const stream = await location.store.read(location.ref, range);
     return range ? { kind: 'stream', stream, blob, range } : { kind: 'stream', stream, blob };
   }
 

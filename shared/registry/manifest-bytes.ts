@@ -9,10 +9,6 @@ import { readSmallBlob } from './small-blobs.js';
  */
 export const INLINE_MANIFEST_BYTES = 32 * 1024;
 
-async function* only(bytes: Uint8Array) {
-  yield bytes;
-}
-
 /** Writes a large manifest's bytes to the preferred storage location as the blob `digest`. */
 export async function storeManifestBytes(
   deps: RegistryDeps,
@@ -25,20 +21,12 @@ export async function storeManifestBytes(
   // Touched first: a garbage collection of these bytes finishes before the
   // check below, or spares them (see touchBlob).
   await deps.metadata.touchBlob(digest, deps.clock.now());
-  if (!(await store.stat(digest))) {
-    const uploadId = deps.newId();
-    await store.startUpload(uploadId);
-    try {
-      await store.appendUpload(uploadId, 0, only(content));
-      await store.commitUpload(uploadId, digest);
-    } catch (error) {
-      await store.abortUpload(uploadId);
-      throw error;
-    }
-  }
+  const known = await deps.metadata.findBlob(digest);
+  const placed = known?.placements.find((p) => p.location === location);
+  if (!placed) await store.writeBlob(digest, content);
   await deps.metadata.recordBlob(
     repositoryId,
-    { digest, size: content.byteLength, location },
+    { digest, size: content.byteLength, location, key: placed?.key ?? null },
     deps.clock.now(),
   );
 }

@@ -1,5 +1,5 @@
 import type { Cache } from '../ports/cache.js';
-import type { BlobRecord } from '../ports/metadata-store.js';
+import type { BlobPlacement, BlobRecord } from '../ports/metadata-store.js';
 
 export interface ModelCacheOptions {
   /** How long a blob found in a repository is remembered (Quay's `repository_blob_cache_ttl`). */
@@ -43,7 +43,7 @@ export class ModelCache {
     const loaded = await load();
     if (loaded) {
       const ttl = this.options.repositoryBlobTtlMs;
-      const value = JSON.stringify({ size: loaded.size, locations: loaded.locations });
+      const value = JSON.stringify({ size: loaded.size, placements: loaded.placements });
       await Promise.all([this.cache.set(keys[0]!, '1', ttl), this.cache.set(keys[1]!, value, ttl)]);
     }
     return loaded;
@@ -66,13 +66,18 @@ function blobKey(digest: string): string {
   return `blob:${digest}`;
 }
 
+function isPlacement(value: unknown): value is BlobPlacement {
+  const p = value as Partial<BlobPlacement> | null;
+  return typeof p?.location === 'string' && (p.key === null || typeof p.key === 'string');
+}
+
 /** A cached record, or null for one this version cannot read (it is then loaded afresh). */
 function parseBlob(digest: string, value: string): BlobRecord | null {
   try {
-    const { size, locations } = JSON.parse(value) as { size: unknown; locations: unknown };
-    if (typeof size !== 'number' || !Array.isArray(locations)) return null;
-    if (!locations.every((l): l is string => typeof l === 'string')) return null;
-    return { digest, size, locations };
+    const { size, placements } = JSON.parse(value) as { size: unknown; placements: unknown };
+    if (typeof size !== 'number' || !Array.isArray(placements)) return null;
+    if (!placements.every(isPlacement)) return null;
+    return { digest, size, placements };
   } catch {
     return null;
   }

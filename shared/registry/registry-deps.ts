@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { Sha256Engine } from '../ports/sha256.js';
 import type { ModelCache } from './model-cache.js';
 import type { StorageLocations } from './storage-locations.js';
 
@@ -12,6 +13,12 @@ export interface RegistryOptions {
   redirectExpirySeconds: number;
   /** How long ended tags stay restorable (Quay's time machine). */
   timeMachineMs: number;
+  /**
+   * How long a request's hold on an upload session lasts before it must be
+   * renewed (it is, a third of the way in, while the request streams); a
+   * process that dies lets its sessions go this long after.
+   */
+  uploadClaimMs: number;
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
@@ -19,6 +26,7 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   deletionEnabled: true,
   redirectExpirySeconds: 300,
   timeMachineMs: 14 * 24 * 60 * 60 * 1000,
+  uploadClaimMs: 60_000,
 };
 
 export interface RegistryDeps {
@@ -28,5 +36,7 @@ export interface RegistryDeps {
   cache: ModelCache;
   clock: Clock;
   newId: () => string;
+  /** Hashes uploads; a resumable engine lets any process continue any session. */
+  sha256: Sha256Engine;
   options: RegistryOptions;
 }

@@ -1,36 +1,37 @@
-import type { Hash } from 'node:crypto';
-import { createDigester } from '../oci/digest.js';
+import type { RunningHash } from '../ports/sha256.js';
 
 interface RunningDigest {
-  hash: Hash;
-  /** Bytes hashed so far; valid only while it equals the upload's size. */
+  hash: RunningHash;
+  /** Bytes hashed so far; valid only while it equals the upload's committed size. */
   offset: number;
 }
 
 /**
- * sha256 of each upload in progress, fed while its bytes stream in, so
- * finishing an upload needs no second pass over the data. Kept in memory: an
- * upload whose chunks land on another process, or that outlives a restart,
- * loses its entry and is re-hashed from storage when it finishes. That is
- * slower but still correct, which is why losing an entry is always safe.
+ * The SHA-256 of each upload in progress in this process, fed while its
+ * bytes stream in, so finishing needs no second pass over the data and the
+ * next chunk needs no state loaded. An entry is only a shortcut: the
+ * session's row keeps the saved state too when the engine can save one,
+ * and without either the bytes are hashed again when the upload finishes.
+ * Slower, but still correct, which is why losing an entry is always safe.
  */
 export class RunningDigests {
   private readonly digests = new Map<string, RunningDigest>();
 
   constructor(private readonly capacity = 10_000) {}
 
-  start(uploadId: string): void {
+  remember(uploadId: string, offset: number, hash: RunningHash): void {
+    this.digests.delete(uploadId);
     if (this.digests.size >= this.capacity) {
       const oldest = this.digests.keys().next().value;
       if (oldest !== undefined) this.digests.delete(oldest);
     }
-    this.digests.set(uploadId, { hash: createDigester('sha256'), offset: 0 });
+    this.digests.set(uploadId, { hash, offset });
   }
 
   /** The running hash if it covers exactly the first `offset` bytes of the upload. */
-  at(uploadId: string, offset: number): RunningDigest | undefined {
+  at(uploadId: string, offset: number): RunningHash | undefined {
     const entry = this.digests.get(uploadId);
-    return entry && entry.offset === offset ? entry : undefined;
+    return entry && entry.offset === offset ? entry.hash : undefined;
   }
 
   forget(uploadId: string): void {

@@ -10,7 +10,7 @@ export async function readSmallBlob(
   digest: string,
 ): Promise<Uint8Array | null> {
   const blob = await deps.metadata.findBlob(digest);
-  const location = blob && deps.storage.choose(blob.locations);
+  const location = blob && deps.storage.choose(blob);
   if (!location) return null;
-  return new Uint8Array(await new Response(await location.store.read(digest)).arrayBuffer());
+  return new Uint8Array(await new Response(await location.store.read(location.ref)).arrayBuffer());
 }

@@ -1,4 +1,5 @@
-import type { BlobStore } from '../ports/blob-store.js';
+import type { BlobRef, BlobStore } from '../ports/blob-store.js';
+import type { BlobPlacement, BlobRecord } from '../ports/metadata-store.js';
 
 /**
  * The named places blobs can live (one per region once geo-replication
@@ -26,10 +27,20 @@ export class StorageLocations {
     return store;
   }
 
-  /** The best location among those that hold a blob, by preference, then any configured one. */
-  choose(holding: readonly string[]): { name: string; store: BlobStore } | null {
-    const name =
-      this.preference.find((n) => holding.includes(n)) ?? holding.find((n) => this.stores.has(n));
-    return name ? { name, store: this.get(name) } : null;
+  /**
+   * The best location among those that hold the blob, by preference, then
+   * any configured one, with the blob's reference there.
+   */
+  choose(blob: BlobRecord): { name: string; store: BlobStore; ref: BlobRef } | null {
+    const at = (name: string) => blob.placements.find((p) => p.location === name);
+    const placement: BlobPlacement | undefined =
+      this.preference.map(at).find((p) => p !== undefined) ??
+      blob.placements.find((p) => this.stores.has(p.location));
+    if (!placement) return null;
+    return {
+      name: placement.location,
+      store: this.get(placement.location),
+      ref: { digest: blob.digest, key: placement.key },
+    };
   }
 }

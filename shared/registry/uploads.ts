@@ -1,32 +1,34 @@
-import type { Hash } from 'node:crypto';
 import { ociError } from '../errors/registry-error.js';
 import { createDigester, finishDigest, parseDigest, type Digest } from '../oci/digest.js';
-import type { ByteSource } from '../ports/blob-store.js';
-import { UploadNotFoundError, UploadOffsetError } from '../ports/errors.js';
-import type { UploadRecord } from '../ports/metadata-store.js';
+import type { ByteSource, StagedUpload, UploadState } from '../ports/blob-store.js';
+import { UploadNotFoundError } from '../ports/errors.js';
+import type { UploadClaim, UploadRecord } from '../ports/metadata-store.js';
+import type { RunningHash } from '../ports/sha256.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { assertRepositoryName, repositoryForPush } from './repositories.js';
-
 import { quotaDenied } from './quota-policy.js';
 import { RunningDigests } from './running-digests.js';
+import { SessionHold } from './session-hold.js';
 
 /**
  * Blob upload sessions.
  *
  * Invariants:
- * - Bytes are staged in the upload's storage location and become a blob only
- *   in `finish`, after their digest has been computed from the stored bytes'
- *   stream and matched. Until the metadata row is written the blob is
- *   invisible; a crash in between leaves an unreferenced file, never a
- *   visible partial blob.
- * - Each append is all or nothing (the store rolls a failed append back), so
- *   the upload's size is always the end of the last accepted chunk, and the
- *   running digest is replaced only after the store accepted the chunk.
- * - A failed digest check, a cancel, or a rejected chunk that ends the session
- *   removes the staged bytes and the session row.
- * - Appends to one upload are serialized in this process; across processes
- *   the store's offset check turns a lost race into a 416.
+ * - The session's metadata row is its one commit point. An append writes
+ *   bytes to the store, then saves the new size, the store's state and the
+ *   running SHA-256 state in one conditional write; until that write lands
+ *   the bytes are not part of the upload, so a failed or interrupted append
+ *   leaves the upload exactly as it was, and any process can continue it.
+ * - A request holds the session while it works on it (`SessionHold`): a
+ *   second request, in this process or another, gets a clean 416 with the
+ *   current `Range`, never half of two appends.
+ * - Bytes become a blob only in `finish`, after their digest matched:
+ *   from the saved running state, or by hashing the staged bytes again when
+ *   none survived. The blob is visible once its placement is recorded, in
+ *   the same transaction that ends the session; a crash before leaves
+ *   bytes nothing points at, never a visible partial blob.
+ * - A failed digest check or a cancel removes the staged bytes, then the row.
  */
 
 /** Parsed `Content-Range` of a chunk: inclusive start and end. */
@@ -59,13 +61,18 @@ function rangeError(message: string, currentSize: number) {
   });
 }
 
+const unknownUpload = (uploadId: string) =>
+  ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId } });
+
 async function* metered(
   source: ByteSource,
-  hash: Hash | undefined,
+  hash: RunningHash | null,
   expectedLength: number | undefined,
+  hold: SessionHold,
 ): ByteSource {
   let length = 0;
   for await (const chunk of source) {
+    if (hold.lost) throw unknownUpload(hold.uploadId);
     length += chunk.byteLength;
     if (expectedLength !== undefined && length > expectedLength) {
       throw ociError('SIZE_INVALID', { message: 'chunk is longer than its Content-Range' });
@@ -78,33 +85,57 @@ async function* metered(
   }
 }
 
+const staged = (upload: UploadRecord): StagedUpload => ({
+  id: upload.id,
+  size: upload.size,
+  state: upload.state,
+});
+
 export class UploadService {
   private readonly running = new RunningDigests();
   private readonly locks = new KeyedLock();
 
   constructor(private readonly deps: RegistryDeps) {}
 
-  /** `POST .../blobs/uploads/`, optionally as a cross-repository mount. */
-  async start(name: string, mount?: { digest: string; from?: string }): Promise<UploadStart> {
+  /** The repository a push goes to, created on first push, unless its namespace is full. */
+  private async pushTarget(name: string): Promise<number> {
     const repository = await repositoryForPush(this.deps, name);
     const overQuota = await this.deps.metadata.quotaRejection(repository.id);
     if (overQuota) throw quotaDenied(overQuota);
+    return repository.id;
+  }
+
+  /** `POST .../blobs/uploads/`, optionally as a cross-repository mount. */
+  async start(name: string, mount?: { digest: string; from?: string }): Promise<UploadStart> {
+    const repositoryId = await this.pushTarget(name);
     if (mount?.from && parseDigest(mount.digest)) {
-      const mounted = await this.tryMount(repository.id, mount.digest, mount.from);
+      const mounted = await this.tryMount(repositoryId, mount.digest, mount.from);
       if (mounted) return { kind: 'blob', digest: mount.digest };
     }
-    const uploadId = this.deps.newId();
+    const upload = await this.open(repositoryId);
+    return { kind: 'session', uploadId: upload.id, offset: 0 };
+  }
+
+  private async open(
+    repositoryId: number,
+    claim?: UploadClaim,
+    id = this.deps.newId(),
+  ): Promise<UploadRecord> {
     const location = this.deps.storage.preferred;
-    await this.deps.storage.get(location).startUpload(uploadId);
-    await this.deps.metadata.createUpload({
-      id: uploadId,
-      repositoryId: repository.id,
+    const state = await this.deps.storage.get(location).startUpload(id);
+    const hash = this.deps.sha256.start();
+    const upload: UploadRecord = {
+      id,
+      repositoryId,
       location,
       size: 0,
       createdAtMs: this.deps.clock.now(),
-    });
-    this.running.start(uploadId);
-    return { kind: 'session', uploadId, offset: 0 };
+      state,
+      digestState: hash.save(),
+    };
+    await this.deps.metadata.createUpload(upload, claim);
+    this.running.remember(id, 0, hash);
+    return upload;
   }
 
   /** A mount that cannot happen (unknown source, blob not there) falls back to an upload. */
@@ -121,30 +152,52 @@ export class UploadService {
   /** `POST .../blobs/uploads/?digest=` with the whole blob as body. */
   async uploadMonolithic(name: string, digest: string, data: ByteSource): Promise<string> {
     const expected = this.requireDigest(digest);
-    const started = await this.start(name);
-    if (started.kind !== 'session') throw new Error('a plain upload start always opens a session');
-    return this.finish(name, started.uploadId, expected.value, data);
+    const repositoryId = await this.pushTarget(name);
+    // The session is born held by this request.
+    const id = this.deps.newId();
+    const hold = new SessionHold(this.deps, id);
+    const upload = await this.open(repositoryId, hold.claim(), id);
+    return this.held(hold, () => this.finishHeld(hold, upload, expected, data, undefined));
   }
 
-  private async session(name: string, uploadId: string): Promise<UploadRecord> {
+  /** Runs `task` while this request holds the session, and lets it go after. */
+  private async held<T>(hold: SessionHold, task: () => Promise<T>): Promise<T> {
+    hold.begin();
+    try {
+      return await task();
+    } finally {
+      await hold.end();
+    }
+  }
+
+  /** Claims the session of `name` for one request, then runs `task` with it. */
+  private async withSession<T>(
+    name: string,
+    uploadId: string,
+    task: (hold: SessionHold, upload: UploadRecord) => Promise<T>,
+  ): Promise<T> {
     assertRepositoryName(name);
     // An unknown repository cannot hold the session: the session is what is unknown.
     const repository = await this.deps.metadata.findRepository(name);
-    const upload = repository && (await this.deps.metadata.findUpload(repository.id, uploadId));
-
-    if (!upload) throw ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId } });
-    return upload;
-  }
-
-  private async sizeOf(upload: UploadRecord): Promise<number> {
-    const size = await this.deps.storage.get(upload.location).uploadSize(upload.id);
-    if (size === null) throw ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId: upload.id } });
-    return size;
+    if (!repository) throw unknownUpload(uploadId);
+    return this.locks.run(uploadId, async () => {
+      const hold = new SessionHold(this.deps, uploadId);
+      const claimed = await this.deps.metadata.claimUpload(repository.id, uploadId, hold.claim());
+      if (!claimed) throw unknownUpload(uploadId);
+      if (claimed.kind === 'busy') {
+        throw rangeError('another request is writing this upload', claimed.size);
+      }
+      return this.held(hold, () => task(hold, claimed.upload));
+    });
   }
 
   /** `GET` on an upload: bytes received so far. */
   async status(name: string, uploadId: string): Promise<number> {
-    return this.sizeOf(await this.session(name, uploadId));
+    assertRepositoryName(name);
+    const repository = await this.deps.metadata.findRepository(name);
+    const upload = repository && (await this.deps.metadata.findUpload(repository.id, uploadId));
+    if (!upload) throw unknownUpload(uploadId);
+    return upload.size;
   }
 
   /** `PATCH`: a streamed chunk (no range) or a chunk at `range`. Returns the new size. */
@@ -154,16 +207,27 @@ export class UploadService {
     data: ByteSource,
     contentRange?: string,
   ): Promise<number> {
-    const upload = await this.session(name, uploadId);
-    return this.locks.run(uploadId, () => this.appendLocked(upload, data, contentRange));
+    return this.withSession(name, uploadId, async (hold, upload) => {
+      const appended = await this.appendHeld(hold, upload, data, contentRange, false);
+      return appended.size;
+    });
   }
 
-  private async appendLocked(
+  /** The running hash at exactly the upload's committed size, if one survived anywhere. */
+  private hashAt(upload: UploadRecord): RunningHash | null {
+    const inMemory = this.running.at(upload.id, upload.size);
+    if (inMemory) return inMemory;
+    return upload.digestState ? this.deps.sha256.resume(upload.digestState) : null;
+  }
+
+  private async appendHeld(
+    hold: SessionHold,
     upload: UploadRecord,
     data: ByteSource,
     contentRange: string | undefined,
-  ): Promise<number> {
-    const offset = await this.sizeOf(upload);
+    keep: boolean,
+  ): Promise<UploadRecord> {
+    const offset = upload.size;
     let expectedLength: number | undefined;
     if (contentRange !== undefined) {
       const range = parseContentRange(contentRange, offset);
@@ -172,29 +236,29 @@ export class UploadService {
       }
       expectedLength = range.end - range.start + 1;
     }
-    const running = this.running.at(upload.id, offset);
-    // Hash into a copy: the running digest may only move once the store has the chunk.
-    const hash = running?.hash.copy();
-    let size: number;
+    // Hash into a copy: the running digest may only move once the append commits.
+    const hash = this.hashAt(upload)?.copy() ?? null;
+    let appended: { size: number; state: UploadState };
     try {
-      size = await this.deps.storage
+      appended = await this.deps.storage
         .get(upload.location)
-        .appendUpload(upload.id, offset, metered(data, hash, expectedLength));
+        .appendUpload(staged(upload), metered(data, hash, expectedLength, hold));
     } catch (error) {
-      if (error instanceof UploadOffsetError) throw rangeError(error.message, error.actual);
-      if (error instanceof UploadNotFoundError) {
-        throw ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId: upload.id } });
-      }
+      if (error instanceof UploadNotFoundError) throw unknownUpload(upload.id);
       throw error;
     }
-    if (running && hash) {
-      running.hash = hash;
-      running.offset = size;
-    } else {
-      this.running.forget(upload.id);
-    }
-    await this.deps.metadata.setUploadSize(upload.id, size, this.deps.clock.now());
-    return size;
+    const digestState = hash?.save() ?? null;
+    const committed = await this.deps.metadata.commitUploadAppend(
+      upload.id,
+      hold.token,
+      { size: appended.size, state: appended.state, digestState, keep },
+      this.deps.clock.now(),
+    );
+    if (!committed) throw unknownUpload(upload.id);
+    if (!keep) hold.settle();
+    if (hash) this.running.remember(upload.id, appended.size, hash);
+    else this.running.forget(upload.id);
+    return { ...upload, size: appended.size, state: appended.state, digestState };
   }
 
   private requireDigest(digest: string | undefined): Digest {
@@ -222,53 +286,83 @@ export class UploadService {
     data: ByteSource | null,
     contentRange?: string,
   ): Promise<string> {
-    const upload = await this.session(name, uploadId);
-    return this.locks.run(uploadId, async () => {
-      const expected = this.requireDigest(digest);
-      if (data) await this.appendLocked(upload, data, contentRange);
-      const store = this.deps.storage.get(upload.location);
-      const size = await this.sizeOf(upload);
-      const actual = await this.digestOf(upload, expected, size);
-      if (actual !== expected.value) {
-        await this.discard(upload);
-        throw ociError('DIGEST_INVALID', { detail: { expected: expected.value, actual } });
-      }
-      await this.deps.metadata.touchBlob(expected.value, this.deps.clock.now());
-      if (await store.stat(expected.value)) {
-        await store.abortUpload(upload.id);
-      } else {
-        await store.commitUpload(upload.id, expected.value);
-      }
-      await this.deps.metadata.recordBlob(
-        upload.repositoryId,
-        { digest: expected.value, size, location: upload.location },
-        this.deps.clock.now(),
-      );
-      await this.deps.metadata.deleteUpload(upload.id);
-      this.running.forget(upload.id);
-      return expected.value;
-    });
+    return this.withSession(name, uploadId, (hold, upload) =>
+      this.finishHeld(hold, upload, this.requireDigest(digest), data, contentRange),
+    );
   }
 
-  private async digestOf(upload: UploadRecord, expected: Digest, size: number): Promise<string> {
-    const running = this.running.at(upload.id, size);
-    if (running && expected.algorithm === 'sha256') return finishDigest('sha256', running.hash);
-    const hash = createDigester(expected.algorithm);
-    for await (const chunk of this.deps.storage.get(upload.location).readUpload(upload.id)) {
-      hash.update(chunk);
+  private async finishHeld(
+    hold: SessionHold,
+    upload: UploadRecord,
+    expected: Digest,
+    data: ByteSource | null,
+    contentRange: string | undefined,
+  ): Promise<string> {
+    const current = data ? await this.appendHeld(hold, upload, data, contentRange, true) : upload;
+    const actual = await this.digestOf(current, expected);
+    if (actual !== expected.value) {
+      await this.discard(current, hold);
+      throw ociError('DIGEST_INVALID', { detail: { expected: expected.value, actual } });
     }
+    const store = this.deps.storage.get(current.location);
+    const now = () => this.deps.clock.now();
+    // Touched first: a garbage collection of these bytes finishes before the
+    // lookup below, or spares them (see touchBlob).
+    await this.deps.metadata.touchBlob(expected.value, now());
+    const known = await this.deps.metadata.findBlob(expected.value);
+    const existing = known?.placements.find((p) => p.location === current.location);
+    const ref = existing
+      ? { digest: expected.value, key: existing.key }
+      : await store.commitUpload(staged(current), expected.value);
+    const published = await this.deps.metadata.publishUpload(
+      current.id,
+      hold.token,
+      { digest: expected.value, size: current.size, location: current.location, key: ref.key },
+      now(),
+    );
+    hold.settle();
+    this.running.forget(current.id);
+    if (!published) {
+      // Cancelled under us: what this request published is nobody's.
+      if (!existing) await store.abortUpload(current.id, current.state);
+      throw unknownUpload(current.id);
+    }
+    if (existing) await store.abortUpload(current.id, current.state);
+    // Another upload of the same bytes was recorded first; readers use its copy.
+    else if (published.key !== ref.key) await store.delete(ref);
+    return expected.value;
+  }
+
+  private async digestOf(upload: UploadRecord, expected: Digest): Promise<string> {
+    if (expected.algorithm === 'sha256') {
+      const running = this.hashAt(upload);
+      if (running) return `sha256:${running.copy().hex()}`;
+    }
+    const hash = createDigester(expected.algorithm);
+    const store = this.deps.storage.get(upload.location);
+    for await (const chunk of store.readUpload(staged(upload))) hash.update(chunk);
     return finishDigest(expected.algorithm, hash);
   }
 
-  /** `DELETE` on an upload. */
+  /** `DELETE` on an upload; whichever request holds it loses it. */
   async cancel(name: string, uploadId: string): Promise<void> {
-    const upload = await this.session(name, uploadId);
-    await this.locks.run(uploadId, () => this.discard(upload));
+    assertRepositoryName(name);
+    const repository = await this.deps.metadata.findRepository(name);
+    if (!repository) throw unknownUpload(uploadId);
+    await this.locks.run(uploadId, async () => {
+      const upload = await this.deps.metadata.findUpload(repository.id, uploadId);
+      if (!upload) throw unknownUpload(uploadId);
+      await this.deps.storage.get(upload.location).abortUpload(upload.id, upload.state);
+      await this.deps.metadata.deleteUpload(upload.id);
+      this.running.forget(upload.id);
+    });
   }
 
-  private async discard(upload: UploadRecord): Promise<void> {
-    await this.deps.storage.get(upload.location).abortUpload(upload.id);
-    await this.deps.metadata.deleteUpload(upload.id);
+  /** Ends a session this request holds: its bytes first, then its row. */
+  private async discard(upload: UploadRecord, hold: SessionHold): Promise<void> {
+    await this.deps.storage.get(upload.location).abortUpload(upload.id, upload.state);
+    await this.deps.metadata.deleteUpload(upload.id, hold.token);
+    hold.settle();
     this.running.forget(upload.id);
   }
 }

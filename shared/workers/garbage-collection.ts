@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { GarbageStore, TimeMachine } from '../ports/garbage-store.js';
+import type { BlobPlacement } from '../ports/metadata-store.js';
 import type { ModelCache } from '../registry/model-cache.js';
 import type { StorageLocations } from '../registry/storage-locations.js';
 
@@ -90,10 +91,10 @@ async function collectManifestsOnce(
 
 async function deleteEverywhere(
   storage: StorageLocations,
-  blobs: { digest: string; locations: string[] }[],
+  blobs: { digest: string; placements: BlobPlacement[] }[],
 ): Promise<void> {
   const deletions = blobs.flatMap((b) =>
-    b.locations.map((location) => () => storage.get(location).delete(b.digest)),
+    b.placements.map((p) => () => storage.get(p.location).delete({ digest: b.digest, key: p.key })),
   );
   // A few at a time: object stores take deletes in parallel well, not thousands at once.
   for (let i = 0; i < deletions.length; i += 16) {

@@ -1,29 +1,62 @@
 import { expect, it } from 'vitest';
 import { digestOf } from '../../shared/oci/digest.js';
-import type { BlobStore, ByteSource } from '../../shared/ports/blob-store.js';
-import {
-  BlobNotFoundError,
-  UploadNotFoundError,
-  UploadOffsetError,
-} from '../../shared/ports/errors.js';
+import type {
+  BlobRef,
+  BlobStore,
+  ByteSource,
+  StagedUpload,
+} from '../../shared/ports/blob-store.js';
+import { BlobNotFoundError, UploadNotFoundError } from '../../shared/ports/errors.js';
 
-async function* source(...chunks: string[]): ByteSource {
-  for (const chunk of chunks) yield Buffer.from(chunk);
+async function* source(...chunks: (string | Uint8Array)[]): ByteSource {
+  for (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }
 
-async function* failingAfter(chunk: string): ByteSource {
-  yield Buffer.from(chunk);
+async function* failingAfter(chunk: string | Uint8Array): ByteSource {
+  yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   throw new Error('client went away');
 }
 
-async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
-  return Buffer.from(await new Response(stream).arrayBuffer()).toString();
+export async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  return Buffer.from(await new Response(stream).arrayBuffer());
 }
 
-async function collect(bytes: ByteSource): Promise<string> {
+export async function collect(bytes: ByteSource): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   for await (const chunk of bytes) parts.push(chunk);
-  return Buffer.concat(parts).toString();
+  return Buffer.concat(parts);
+}
+
+/**
+ * An upload session driven the way the registry drives it: each append
+ * starts from the last committed state, and only a committed append's
+ * result becomes the next one's start.
+ */
+export class Session {
+  committed: StagedUpload;
+
+  private constructor(
+    readonly store: BlobStore,
+    id: string,
+    state: StagedUpload['state'],
+  ) {
+    this.committed = { id, size: 0, state };
+  }
+
+  static async start(store: BlobStore, id: string): Promise<Session> {
+    return new Session(store, id, await store.startUpload(id));
+  }
+
+  /** Appends and commits, as a successful PATCH does. */
+  async append(data: ByteSource): Promise<number> {
+    const result = await this.store.appendUpload(this.committed, data);
+    this.committed = { id: this.committed.id, ...result };
+    return result.size;
+  }
+
+  commit(digest: string): Promise<BlobRef> {
+    return this.store.commitUpload(this.committed, digest);
+  }
 }
 
 /** The behaviour every `BlobStore` adapter must have. */
@@ -33,82 +66,95 @@ export function blobStoreContract(makeStore: () => Promise<BlobStore>): void {
 
   it('stages appended chunks and publishes them under the digest', async () => {
     const store = await makeStore();
-    const id = newUpload();
-    await store.startUpload(id);
-    expect(await store.uploadSize(id)).toBe(0);
-    expect(await store.appendUpload(id, 0, source('hello ', 'wor'))).toBe(9);
-    expect(await store.appendUpload(id, 9, source('ld'))).toBe(11);
-    expect(await collect(store.readUpload(id))).toBe('hello world');
+    const session = await Session.start(store, newUpload());
+    expect(await session.append(source('hello ', 'wor'))).toBe(9);
+    expect(await session.append(source('ld'))).toBe(11);
+    expect((await collect(store.readUpload(session.committed))).toString()).toBe('hello world');
 
     const digest = digestOf(Buffer.from('hello world'));
-    expect(await store.stat(digest)).toBeNull();
-    await store.commitUpload(id, digest);
-    expect(await store.stat(digest)).toEqual({ size: 11 });
-    expect(await store.uploadSize(id)).toBeNull();
-    expect(await text(await store.read(digest))).toBe('hello world');
+    expect(await store.stat({ digest, key: null })).toBeNull();
+    const ref = await session.commit(digest);
+    expect(ref.digest).toBe(digest);
+    expect(await store.stat(ref)).toEqual({ size: 11 });
+    expect((await bytesOf(await store.read(ref))).toString()).toBe('hello world');
   });
 
   it('reads inclusive byte ranges', async () => {
     const store = await makeStore();
-    const id = newUpload();
-    await store.startUpload(id);
-    await store.appendUpload(id, 0, source('0123456789'));
-    const digest = digestOf(Buffer.from('0123456789'));
-    await store.commitUpload(id, digest);
-    expect(await text(await store.read(digest, { start: 2, end: 4 }))).toBe('234');
-    expect(await text(await store.read(digest, { start: 9, end: 9 }))).toBe('9');
+    const session = await Session.start(store, newUpload());
+    await session.append(source('0123456789'));
+    const ref = await session.commit(digestOf(Buffer.from('0123456789')));
+    expect((await bytesOf(await store.read(ref, { start: 2, end: 4 }))).toString()).toBe('234');
+    expect((await bytesOf(await store.read(ref, { start: 9, end: 9 }))).toString()).toBe('9');
   });
 
-  it('refuses an append at the wrong offset and leaves the upload unchanged', async () => {
+  it('loses nothing committed to an append whose result is never committed', async () => {
     const store = await makeStore();
-    const id = newUpload();
-    await store.startUpload(id);
-    await store.appendUpload(id, 0, source('abc'));
-    await expect(store.appendUpload(id, 1, source('x'))).rejects.toBeInstanceOf(UploadOffsetError);
-    expect(await store.uploadSize(id)).toBe(3);
+    const session = await Session.start(store, newUpload());
+    await session.append(source('keep '));
+    // A request that wrote its chunk and died before saving the new state.
+    await store.appendUpload(session.committed, source('lost in a crash '));
+    expect(await session.append(source('and this'))).toBe(13);
+    expect((await collect(store.readUpload(session.committed))).toString()).toBe('keep and this');
+    const ref = await session.commit(digestOf(Buffer.from('keep and this')));
+    expect((await bytesOf(await store.read(ref))).toString()).toBe('keep and this');
   });
 
-  it('rolls back an append whose source fails midway', async () => {
+  it('leaves the committed upload as it was when a source fails midway', async () => {
     const store = await makeStore();
-    const id = newUpload();
-    await store.startUpload(id);
-    await store.appendUpload(id, 0, source('keep'));
-    await expect(store.appendUpload(id, 4, failingAfter('lose'))).rejects.toThrow(
+    const session = await Session.start(store, newUpload());
+    await session.append(source('keep'));
+    await expect(store.appendUpload(session.committed, failingAfter('lose'))).rejects.toThrow(
       'client went away',
     );
-    expect(await store.uploadSize(id)).toBe(4);
-    expect(await collect(store.readUpload(id))).toBe('keep');
+    expect((await collect(store.readUpload(session.committed))).toString()).toBe('keep');
+    expect(await session.append(source('!'))).toBe(5);
   });
 
   it('reports unknown uploads and blobs with port errors', async () => {
     const store = await makeStore();
-    await expect(store.appendUpload('missing-upload', 0, source('x'))).rejects.toBeInstanceOf(
+    const gone = await Session.start(store, newUpload());
+    await gone.append(source('x'));
+    await store.abortUpload(gone.committed.id, gone.committed.state);
+    await expect(store.appendUpload(gone.committed, source('y'))).rejects.toBeInstanceOf(
       UploadNotFoundError,
     );
-    expect(await store.uploadSize('missing-upload')).toBeNull();
     const digest = digestOf(Buffer.from('never stored'));
-    await expect(store.read(digest)).rejects.toBeInstanceOf(BlobNotFoundError);
-    await expect(store.commitUpload('missing-upload', digest)).rejects.toBeInstanceOf(
-      UploadNotFoundError,
-    );
+    await expect(store.read({ digest, key: null })).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
+  it('repeats a commit harmlessly, as a finish retried after a crash does', async () => {
+    const store = await makeStore();
+    const session = await Session.start(store, newUpload());
+    await session.append(source('twice'));
+    const digest = digestOf(Buffer.from('twice'));
+    const first = await session.commit(digest);
+    const second = await session.commit(digest);
+    expect(second).toEqual(first);
+    expect((await bytesOf(await store.read(second))).toString()).toBe('twice');
   });
 
   it('aborts uploads and deletes blobs idempotently', async () => {
     const store = await makeStore();
-    const id = newUpload();
-    await store.startUpload(id);
-    await store.appendUpload(id, 0, source('gone'));
-    await store.abortUpload(id);
-    await store.abortUpload(id);
-    expect(await store.uploadSize(id)).toBeNull();
+    const session = await Session.start(store, newUpload());
+    await session.append(source('gone'));
+    await store.abortUpload(session.committed.id, session.committed.state);
+    await store.abortUpload(session.committed.id, null);
 
-    const kept = newUpload();
-    await store.startUpload(kept);
-    await store.appendUpload(kept, 0, source('blob'));
-    const digest = digestOf(Buffer.from('blob'));
-    await store.commitUpload(kept, digest);
-    await store.delete(digest);
-    await store.delete(digest);
-    expect(await store.stat(digest)).toBeNull();
+    const kept = await Session.start(store, newUpload());
+    await kept.append(source('blob'));
+    const ref = await kept.commit(digestOf(Buffer.from('blob')));
+    await store.delete(ref);
+    await store.delete(ref);
+    expect(await store.stat(ref)).toBeNull();
+  });
+
+  it('writes small blobs whole under their canonical key', async () => {
+    const store = await makeStore();
+    const bytes = Buffer.from('{"schemaVersion":2}');
+    const ref = { digest: digestOf(bytes), key: null };
+    await store.writeBlob(ref.digest, bytes);
+    expect(await store.stat(ref)).toEqual({ size: bytes.byteLength });
+    expect((await bytesOf(await store.read(ref))).equals(bytes)).toBe(true);
   });
 }

@@ -10,7 +10,11 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
   async function withBlobs(store: MetadataStore, name: string, ...blobs: string[]) {
     const repo = await store.ensureRepository(name, T0);
     for (const b of blobs) {
-      await store.recordBlob(repo.id, { digest: digest(b), size: b.length, location: 'local' }, T0);
+      await store.recordBlob(
+        repo.id,
+        { digest: digest(b), size: b.length, location: 'local', key: null },
+        T0,
+      );
     }
     return repo;
   }
@@ -61,11 +65,27 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.findRepositoryBlob(b.id, digest('layer'))).toBeNull();
     expect(await store.linkBlob(b.id, digest('layer'), T0)).toBe(true);
     expect(await store.linkBlob(b.id, digest('never pushed'), T0)).toBe(false);
-    await store.recordBlob(a.id, { digest: digest('layer'), size: 5, location: 'eu' }, T0);
+    const placed = await store.recordBlob(
+      a.id,
+      { digest: digest('layer'), size: 5, location: 'eu', key: 'blobs/uploaded/u9' },
+      T0,
+    );
+    expect(placed).toEqual({ key: 'blobs/uploaded/u9' });
+    // A later placement in the same location keeps the first one's key.
+    expect(
+      await store.recordBlob(
+        a.id,
+        { digest: digest('layer'), size: 5, location: 'eu', key: 'blobs/uploaded/u10' },
+        T0,
+      ),
+    ).toEqual({ key: 'blobs/uploaded/u9' });
     expect(await store.findRepositoryBlob(b.id, digest('layer'))).toEqual({
       digest: digest('layer'),
       size: 5,
-      locations: ['eu', 'local'],
+      placements: [
+        { location: 'eu', key: 'blobs/uploaded/u9' },
+        { location: 'local', key: null },
+      ],
     });
     expect(await store.unlinkBlob(b.id, digest('layer'))).toBe(true);
     expect(await store.unlinkBlob(b.id, digest('layer'))).toBe(false);
@@ -73,25 +93,105 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.findBlob(digest('layer'))).not.toBeNull();
   });
 
-  it('keeps upload sessions per repository', async () => {
+  const session = (id: string, repositoryId: number, location = 'local', at = T0) => ({
+    id,
+    repositoryId,
+    location,
+    size: 0,
+    createdAtMs: at,
+    state: { multipartId: null, generation: 0 },
+    digestState: new Uint8Array([1, 2, 3]),
+  });
+  const claim = (token: string, nowMs = T0, forMs = 60_000) => ({
+    token,
+    nowMs,
+    untilMs: nowMs + forMs,
+  });
+
+  it('keeps upload sessions per repository, with their store and digest state', async () => {
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);
     const other = await store.ensureRepository('s', T0);
-    await store.createUpload({
-      id: 'u1',
-      repositoryId: repo.id,
-      location: 'local',
-      size: 0,
-      createdAtMs: T0,
-    });
-    await store.setUploadSize('u1', 42, T0 + 1);
-    expect(await store.findUpload(repo.id, 'u1')).toMatchObject({ size: 42, location: 'local' });
+    await store.createUpload(session('u1', repo.id));
+    expect(await store.findUpload(repo.id, 'u1')).toEqual(session('u1', repo.id));
     expect(await store.findUpload(other.id, 'u1')).toBeNull();
-    await store.deleteUpload('u1');
+    expect(await store.claimUpload(other.id, 'u1', claim('t'))).toBeNull();
+    expect(await store.deleteUpload('u1')).toEqual(session('u1', repo.id));
     expect(await store.findUpload(repo.id, 'u1')).toBeNull();
+    expect(await store.deleteUpload('u1')).toBeNull();
   });
 
-  it('lists stale upload sessions of one location, oldest first', async () => {
+  it('lets one request at a time hold a session, until it commits, lets go, or its hold lapses', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.createUpload(session('u1', repo.id));
+    const first = await store.claimUpload(repo.id, 'u1', claim('a'));
+    expect(first).toMatchObject({ kind: 'claimed', upload: { size: 0 } });
+    expect(await store.claimUpload(repo.id, 'u1', claim('b', T0 + 1))).toEqual({
+      kind: 'busy',
+      size: 0,
+    });
+    // Only the holder commits; the commit is one write of size, state and digest state.
+    const append = { size: 7, state: { generation: 1 }, digestState: new Uint8Array([9]) };
+    expect(await store.commitUploadAppend('u1', 'b', { ...append, keep: false }, T0 + 2)).toBe(
+      false,
+    );
+    expect(await store.commitUploadAppend('u1', 'a', { ...append, keep: false }, T0 + 2)).toBe(
+      true,
+    );
+    expect(await store.findUpload(repo.id, 'u1')).toMatchObject({
+      size: 7,
+      state: { generation: 1 },
+      digestState: new Uint8Array([9]),
+    });
+    // Let go by the commit: the next request takes it, and renews its hold.
+    expect(await store.claimUpload(repo.id, 'u1', claim('b', T0 + 3, 10))).toMatchObject({
+      kind: 'claimed',
+    });
+    expect(await store.renewUploadClaim('u1', 'b', T0 + 100, T0 + 5)).toBe(true);
+    expect(await store.renewUploadClaim('u1', 'a', T0 + 100, T0 + 5)).toBe(false);
+    expect(await store.claimUpload(repo.id, 'u1', claim('c', T0 + 50))).toMatchObject({
+      kind: 'busy',
+    });
+    // A process that died: its hold lapses and another request takes over.
+    expect(await store.claimUpload(repo.id, 'u1', claim('c', T0 + 100))).toMatchObject({
+      kind: 'claimed',
+    });
+    await store.releaseUpload('u1', 'c');
+    expect(await store.claimUpload(repo.id, 'u1', claim('d', T0 + 101))).toMatchObject({
+      kind: 'claimed',
+    });
+    // A holder that keeps the session commits and still holds it.
+    expect(await store.commitUploadAppend('u1', 'd', { ...append, keep: true }, T0 + 102)).toBe(
+      true,
+    );
+    expect(await store.claimUpload(repo.id, 'u1', claim('e', T0 + 103))).toMatchObject({
+      kind: 'busy',
+    });
+    expect(await store.deleteUpload('u1', 'e')).toBeNull();
+    expect(await store.deleteUpload('u1', 'd')).toMatchObject({ id: 'u1' });
+  });
+
+  it('publishes an upload in one transaction, only while its request holds it', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    await store.createUpload(session('u1', repo.id), claim('a'));
+    const blob = { digest: digest('layer'), size: 5, location: 'local', key: 'blobs/uploaded/u1' };
+    expect(await store.publishUpload('u1', 'b', blob, T0)).toBeNull();
+    expect(await store.findBlob(digest('layer'))).toBeNull();
+    expect(await store.publishUpload('u1', 'a', blob, T0)).toEqual({ key: 'blobs/uploaded/u1' });
+    expect(await store.findUpload(repo.id, 'u1')).toBeNull();
+    expect(await store.findRepositoryBlob(repo.id, digest('layer'))).toMatchObject({
+      placements: [{ location: 'local', key: 'blobs/uploaded/u1' }],
+    });
+    // A second upload of the same bytes learns which copy readers use.
+    await store.createUpload(session('u2', repo.id), claim('z'));
+    expect(await store.publishUpload('u2', 'z', { ...blob, key: 'blobs/uploaded/u2' }, T0)).toEqual(
+      { key: 'blobs/uploaded/u1' },
+    );
+  });
+
+  it('lists stale upload sessions of one location, oldest first, and claims only untouched ones', async () => {
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);
     for (const [id, location, at] of [
@@ -100,11 +200,15 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
       ['fresh', 'local', T0 + 100],
       ['remote', 'eu', T0 - 20],
     ] as const) {
-      await store.createUpload({ id, repositoryId: repo.id, location, size: 0, createdAtMs: at });
+      await store.createUpload(session(id, repo.id, location, at));
     }
     const stale = await store.listStaleUploads('local', T0 + 50, 10);
     expect(stale.map((u) => u.id)).toEqual(['older', 'old']);
     expect(await store.listStaleUploads('local', T0 + 50, 1)).toHaveLength(1);
+    expect(await store.claimUpload(repo.id, 'fresh', claim('g', T0 + 200), T0 + 50)).toBeNull();
+    expect(await store.claimUpload(repo.id, 'old', claim('g', T0 + 200), T0 + 50)).toMatchObject({
+      kind: 'claimed',
+    });
   });
 
   it('stores nothing when a manifest needs blobs or manifests the repository lacks', async () => {

@@ -67,7 +67,10 @@ describe.skipIf(
     );
     // Server b's lookup is now in Redis, under the configured prefix.
     const [entry] = await observer.getMany([`blob:${digest}`]);
-    expect(JSON.parse(entry!)).toEqual({ size: content.length, locations: ['local'] });
+    expect(JSON.parse(entry!)).toEqual({
+      size: content.length,
+      placements: [{ location: 'local', key: null }],
+    });
 
     const deleted = await fetch(`${a.url}/v2/acme/app/blobs/${digest}`, { method: 'DELETE' });
     expect(deleted.status).toBe(202);

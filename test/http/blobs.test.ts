@@ -130,9 +130,9 @@ describe('storage placement', () => {
       expect(await multi.registry.deps.metadata.findBlob(pushed.digest)).toEqual({
         digest: pushed.digest,
         size: 12,
-        locations: ['local'],
+        placements: [{ location: 'local', key: null }],
       });
-      expect(await multi.stores.get('eu')!.stat(pushed.digest)).toBeNull();
+      expect(await multi.stores.get('eu')!.stat({ digest: pushed.digest, key: null })).toBeNull();
       expect(await (await client.request(`/v2/geo/blobs/${pushed.digest}`)).text()).toBe(
         'placed bytes',
       );

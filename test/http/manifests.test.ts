@@ -137,7 +137,9 @@ describe('PUT and GET a manifest', () => {
       .where('digest', '=', digest)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ content: null, size: bytes.byteLength });
-    expect(await t.stores.get('local')!.stat(digest)).toEqual({ size: bytes.byteLength });
+    expect(await t.stores.get('local')!.stat({ digest: digest, key: null })).toEqual({
+      size: bytes.byteLength,
+    });
 
     const get = await v2.request(`/v2/${repo}/manifests/large`);
     expect(get.headers.get('docker-content-digest')).toBe(digest);

@@ -54,14 +54,30 @@ describe('blob GET on S3 storage', () => {
     expect(response.headers.get('location')).toBeNull();
   });
 
-  it('streams ranges itself rather than redirecting them', async () => {
+  it('redirects ranged reads too, and the client sends its Range to the presigned URL', async () => {
     const v2 = new V2Client(t.app);
     const blob = await v2.pushBlob('org/app', '0123456789');
     const response = await v2.request(`/v2/org/app/blobs/${blob.digest}`, {
-      headers: { Range: 'bytes=2-4' },
+      headers: { Range: 'bytes=2-' },
     });
-    expect(response.status).toBe(206);
-    expect(await response.text()).toBe('234');
+    expect(response.status).toBe(307);
+    // What containerd and docker do when they resume a pull: follow with the same Range.
+    const followed = await fetch(response.headers.get('location')!, {
+      headers: { Range: 'bytes=2-' },
+    });
+    expect(followed.status).toBe(206);
+    expect(followed.headers.get('content-range')).toBe('bytes 2-9/10');
+    expect(await followed.text()).toBe('23456789');
+  });
+
+  it('still refuses an unsatisfiable range itself, with 416', async () => {
+    const v2 = new V2Client(t.app);
+    const blob = await v2.pushBlob('org/app', '0123456789');
+    const response = await v2.request(`/v2/org/app/blobs/${blob.digest}`, {
+      headers: { Range: 'bytes=10-' },
+    });
+    expect(response.status).toBe(416);
+    expect(response.headers.get('content-range')).toBe('bytes */10');
   });
 });
 

@@ -4,7 +4,7 @@ import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { digestOf } from '../../shared/oci/digest.js';
 import { createRegistry } from '../../shared/registry/registry.js';
 
-import { startTestRegistry, type TestRegistry } from '../support/harness.js';
+import { stagedUploads, startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
 
 let t: TestRegistry;
@@ -34,10 +34,10 @@ async function patch(location: string, body: string, range?: string) {
 /** Nothing of the upload may survive: no staged bytes, no session, no blob. */
 async function expectNothingLeft(name: string, location: string, digest: string) {
   const uploadId = location.split('/').pop()!;
-  expect(await t.stores.get('local')!.uploadSize(uploadId)).toBeNull();
+  expect(await stagedUploads(t.stores.get('local')!)).not.toContain(uploadId);
   expect((await v2.request(location)).status).toBe(404);
   expect((await v2.request(`/v2/${name}/blobs/${digest}`, { method: 'HEAD' })).status).toBe(404);
-  expect(await t.stores.get('local')!.stat(digest)).toBeNull();
+  expect(await t.stores.get('local')!.stat({ digest: digest, key: null })).toBeNull();
 }
 
 describe('starting an upload', () => {
@@ -93,7 +93,11 @@ describe('monolithic upload (POST ?digest=)', () => {
     expect(
       await t.db.selectFrom('blob').select('digest').where('digest', '=', digest).execute(),
     ).toEqual([]);
-    expect(await t.stores.get('local')!.stat(digestOf(Buffer.from('something else')))).toBeNull();
+    expect(
+      await t.stores
+        .get('local')!
+        .stat({ digest: digestOf(Buffer.from('something else')), key: null }),
+    ).toBeNull();
   });
 
   it('refuses a malformed digest', async () => {
@@ -258,7 +262,11 @@ describe('finishing an upload', () => {
     expect(response.status).toBe(400);
     expect(await errorCode(response)).toBe('DIGEST_INVALID');
     await expectNothingLeft('finish', location, claimed);
-    expect(await t.stores.get('local')!.stat(digestOf(Buffer.from('actual bytes')))).toBeNull();
+    expect(
+      await t.stores
+        .get('local')!
+        .stat({ digest: digestOf(Buffer.from('actual bytes')), key: null }),
+    ).toBeNull();
   });
 
   it('deduplicates a blob pushed twice', async () => {

@@ -188,11 +188,11 @@ async function expectEveryReferencedBlobPresent(t: TestRegistry) {
   const referenced = await t.db
     .selectFrom('manifest_blob')
     .leftJoin('blob_placement', 'blob_placement.digest', 'manifest_blob.digest')
-    .select(['manifest_blob.digest', 'blob_placement.location'])
+    .select(['manifest_blob.digest', 'blob_placement.location', 'blob_placement.storage_key'])
     .distinct()
     .execute();
-  for (const { digest, location } of referenced) {
+  for (const { digest, location, storage_key: key } of referenced) {
     expect(location, digest).not.toBeNull();
-    expect(await t.stores.get(location!)!.stat(digest), digest).not.toBeNull();
+    expect(await t.stores.get(location!)!.stat({ digest, key }), digest).not.toBeNull();
   }
 }

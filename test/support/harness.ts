@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
+import type { Sha256Engine } from '../../shared/ports/sha256.js';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -85,6 +87,13 @@ export interface TestRegistryOptions {
   mirror?: { allowedHosts?: string[]; options?: Partial<MirrorOptions> };
   /** The model cache's store (default: this process's memory, on the test clock). */
   cache?: Cache;
+  /** The upload hash engine (default: the native one, kept in memory). */
+  sha256?: Sha256Engine;
+  /**
+   * Another registry whose database, storage and clock this one shares: two
+   * servers of one registry, as the data plane's tasks are.
+   */
+  shareWith?: TestRegistry;
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -92,22 +101,29 @@ export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
-  const scratch = opts.postgresUrl ? await createScratchDatabase(opts.postgresUrl) : null;
-  const db = scratch ? await openPostgresDatabase(scratch.url) : await openEmbeddedDatabase(null);
-  const dir = opts.storage === 'fs' ? await mkdtemp(join(tmpdir(), 'berth-fs-')) : null;
+  const shared = opts.shareWith;
+  const scratch =
+    !shared && opts.postgresUrl ? await createScratchDatabase(opts.postgresUrl) : null;
+  const db =
+    shared?.db ??
+    (scratch ? await openPostgresDatabase(scratch.url) : await openEmbeddedDatabase(null));
+  const dir = !shared && opts.storage === 'fs' ? await mkdtemp(join(tmpdir(), 'berth-fs-')) : null;
   const makeStore = (name: string): BlobStore =>
     dir ? new FsBlobStore(join(dir, name)) : new MemoryBlobStore();
-  const names = ['local', ...(opts.extraLocations ?? [])];
-  const stores = new Map(
-    names.map((n) => [n, n === 'local' && opts.localStore ? opts.localStore : makeStore(n)]),
-  );
-  const clock = new FixedClock();
+  const names = shared ? [...shared.stores.keys()] : ['local', ...(opts.extraLocations ?? [])];
+  const stores =
+    shared?.stores ??
+    new Map(
+      names.map((n) => [n, n === 'local' && opts.localStore ? opts.localStore : makeStore(n)]),
+    );
+  const clock = shared?.clock ?? new FixedClock();
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db),
     cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
     storage: new StorageLocations(stores, names),
     clock,
     newId: randomUUID,
+    sha256: opts.sha256 ?? nodeSha256,
     options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
   });
   const allowedHosts = opts.mirror?.allowedHosts ?? ['127.0.0.0/8', 'localhost'];
@@ -168,11 +184,19 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     stores,
     close: async () => {
       await access.audit.flush();
+      if (shared) return;
       await db.destroy();
       await scratch?.drop();
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Upload sessions that still have bytes staged in a test store (memory or filesystem). */
+export async function stagedUploads(store: BlobStore): Promise<string[]> {
+  if (store instanceof MemoryBlobStore) return store.stagedUploads();
+  if (store instanceof FsBlobStore) return readdir(join(store.root, 'uploads')).catch(() => []);
+  throw new Error('only memory and filesystem stores can be inspected');
 }
 
 /** Fails loudly in CI, where no test tier may skip itself; elsewhere, says whether to skip. */

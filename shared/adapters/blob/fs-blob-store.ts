@@ -3,8 +3,16 @@ import { mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, ByteRange, ByteSource } from '../../ports/blob-store.js';
-import { BlobNotFoundError, UploadNotFoundError, UploadOffsetError } from '../../ports/errors.js';
+import { randomUUID } from 'node:crypto';
+import type {
+  BlobRef,
+  BlobStore,
+  ByteRange,
+  ByteSource,
+  StagedUpload,
+  UploadState,
+} from '../../ports/blob-store.js';
+import { BlobNotFoundError, UploadNotFoundError } from '../../ports/errors.js';
 import { fileReadStream } from './file-read-stream.js';
 import { blobKey, uploadKey } from './storage-layout.js';
 
@@ -12,12 +20,21 @@ const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
-/** Blobs as files under a directory, laid out as `storage-layout.ts` says. */
+/**
+ * Blobs as files under a directory, laid out as `storage-layout.ts` says.
+ * An upload is one staging file; bytes past the committed size are an
+ * append that never committed and are cut off before the next one.
+ */
 export class FsBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  constructor(readonly root: string) {}
 
   private path(key: string) {
     return join(this.root, key);
+  }
+
+  /** Blobs always live under their canonical key here: a rename publishes them. */
+  private blobPath(blob: BlobRef) {
+    return this.path(blobKey(blob.digest));
   }
 
   private async sizeOf(path: string): Promise<number | null> {
@@ -29,77 +46,97 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async startUpload(uploadId: string): Promise<void> {
+  async startUpload(uploadId: string): Promise<UploadState> {
     const path = this.path(uploadKey(uploadId));
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, new Uint8Array());
+    return null;
   }
 
-  async appendUpload(uploadId: string, offset: number, data: ByteSource): Promise<number> {
-    const path = this.path(uploadKey(uploadId));
+  async appendUpload(
+    upload: StagedUpload,
+    data: ByteSource,
+  ): Promise<{ size: number; state: UploadState }> {
+    const path = this.path(uploadKey(upload.id));
     const size = await this.sizeOf(path);
-    if (size === null) throw new UploadNotFoundError(uploadId);
-    if (size !== offset) throw new UploadOffsetError(uploadId, offset, size);
+    if (size === null || size < upload.size) throw new UploadNotFoundError(upload.id);
+    if (size > upload.size) await truncate(path, upload.size);
     try {
       // A deep write buffer lets the socket keep reading while the disk
       // writes, and lets Node coalesce queued chunks into one writev().
+      // 'r+' rather than 'a': a cancel that removed the file ends the append.
       await pipeline(
         Readable.from(data, { objectMode: false }),
-        createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER_BYTES }),
+        createWriteStream(path, {
+          flags: 'r+',
+          start: upload.size,
+          highWaterMark: WRITE_BUFFER_BYTES,
+        }),
       );
     } catch (error) {
-      // All or nothing: an interrupted append leaves the upload as it was.
-      await truncate(path, offset).catch(() => undefined);
+      await truncate(path, upload.size).catch(() => undefined);
+      if (isMissing(error)) throw new UploadNotFoundError(upload.id);
       throw error;
     }
-    return (await this.sizeOf(path)) ?? offset;
+    return { size: (await this.sizeOf(path)) ?? upload.size, state: null };
   }
 
-  async uploadSize(uploadId: string): Promise<number | null> {
-    return this.sizeOf(this.path(uploadKey(uploadId)));
-  }
-
-  async *readUpload(uploadId: string): ByteSource {
-    const path = this.path(uploadKey(uploadId));
+  async *readUpload(upload: StagedUpload): ByteSource {
+    if (upload.size === 0) return;
+    const path = this.path(uploadKey(upload.id));
     try {
-      yield* createReadStream(path);
+      yield* createReadStream(path, { start: 0, end: upload.size - 1 });
     } catch (error) {
-      if (isMissing(error)) throw new UploadNotFoundError(uploadId);
+      if (isMissing(error)) throw new UploadNotFoundError(upload.id);
       throw error;
     }
   }
 
-  async commitUpload(uploadId: string, digest: string): Promise<void> {
-    const from = this.path(uploadKey(uploadId));
+  async commitUpload(upload: StagedUpload, digest: string): Promise<BlobRef> {
+    const from = this.path(uploadKey(upload.id));
     const to = this.path(blobKey(digest));
     await mkdir(dirname(to), { recursive: true });
     try {
+      await truncate(from, upload.size);
       // rename() is atomic: readers see no blob or the whole blob.
       await rename(from, to);
     } catch (error) {
-      if (isMissing(error)) throw new UploadNotFoundError(uploadId);
-      throw error;
+      // A repeat after a crash: the first attempt already moved the file.
+      if (!isMissing(error) || (await this.sizeOf(to)) !== upload.size) {
+        throw isMissing(error) ? new UploadNotFoundError(upload.id) : error;
+      }
     }
+    return { digest, key: null };
   }
 
   async abortUpload(uploadId: string): Promise<void> {
     await rm(this.path(uploadKey(uploadId)), { force: true });
   }
 
-  async stat(digest: string): Promise<{ size: number } | null> {
-    const size = await this.sizeOf(this.path(blobKey(digest)));
+  async writeBlob(digest: string, bytes: Uint8Array): Promise<void> {
+    const to = this.path(blobKey(digest));
+    // Staged like an upload and renamed, so nothing under blobs/ is ever half written.
+    const aside = this.path(uploadKey(randomUUID()));
+    await mkdir(dirname(aside), { recursive: true });
+    await mkdir(dirname(to), { recursive: true });
+    await writeFile(aside, bytes);
+    await rename(aside, to);
+  }
+
+  async stat(blob: BlobRef): Promise<{ size: number } | null> {
+    const size = await this.sizeOf(this.blobPath(blob));
     return size === null ? null : { size };
   }
 
-  async read(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
-    const path = this.path(blobKey(digest));
+  async read(blob: BlobRef, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    const path = this.blobPath(blob);
     const size = await this.sizeOf(path);
-    if (size === null) throw new BlobNotFoundError(digest);
+    if (size === null) throw new BlobNotFoundError(blob.digest);
     return fileReadStream(path, size, range);
   }
 
-  async delete(digest: string): Promise<void> {
-    await rm(this.path(blobKey(digest)), { force: true });
+  async delete(blob: BlobRef): Promise<void> {
+    await rm(this.blobPath(blob), { force: true });
   }
 
   async redirectUrl(): Promise<string | null> {

@@ -1,59 +1,76 @@
-import type { BlobStore, ByteRange, ByteSource } from '../../ports/blob-store.js';
-import { BlobNotFoundError, UploadNotFoundError, UploadOffsetError } from '../../ports/errors.js';
-
-const concat = (parts: Uint8Array[]) => Buffer.concat(parts);
+import type {
+  BlobRef,
+  BlobStore,
+  ByteRange,
+  ByteSource,
+  StagedUpload,
+  UploadState,
+} from '../../ports/blob-store.js';
+import { BlobNotFoundError, UploadNotFoundError } from '../../ports/errors.js';
 
 /** Blobs in memory, for unit tests only: it holds whole blobs by design. */
 export class MemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<string, Uint8Array>();
   private readonly uploads = new Map<string, Uint8Array>();
 
-  async startUpload(uploadId: string): Promise<void> {
+  /** The sessions with staged bytes, so tests can see that nothing is left behind. */
+  stagedUploads(): string[] {
+    return [...this.uploads.keys()];
+  }
+
+  async startUpload(uploadId: string): Promise<UploadState> {
     this.uploads.set(uploadId, new Uint8Array());
+    return null;
   }
 
-  async appendUpload(uploadId: string, offset: number, data: ByteSource): Promise<number> {
-    const current = this.uploads.get(uploadId);
-    if (!current) throw new UploadNotFoundError(uploadId);
-    if (current.byteLength !== offset) {
-      throw new UploadOffsetError(uploadId, offset, current.byteLength);
-    }
-    const parts: Uint8Array[] = [current];
+  private staged(upload: StagedUpload): Uint8Array {
+    const bytes = this.uploads.get(upload.id);
+    if (!bytes || bytes.byteLength < upload.size) throw new UploadNotFoundError(upload.id);
+    return bytes.subarray(0, upload.size);
+  }
+
+  async appendUpload(
+    upload: StagedUpload,
+    data: ByteSource,
+  ): Promise<{ size: number; state: UploadState }> {
+    const parts: Uint8Array[] = [this.staged(upload)];
     for await (const chunk of data) parts.push(chunk);
-    const next = concat(parts);
-    this.uploads.set(uploadId, next);
-    return next.byteLength;
+    const next = Buffer.concat(parts);
+    if (!this.uploads.has(upload.id)) throw new UploadNotFoundError(upload.id);
+    this.uploads.set(upload.id, next);
+    return { size: next.byteLength, state: null };
   }
 
-  async uploadSize(uploadId: string): Promise<number | null> {
-    return this.uploads.get(uploadId)?.byteLength ?? null;
+  async *readUpload(upload: StagedUpload): ByteSource {
+    yield this.staged(upload);
   }
 
-  async *readUpload(uploadId: string): ByteSource {
-    const bytes = this.uploads.get(uploadId);
-    if (!bytes) throw new UploadNotFoundError(uploadId);
-    yield bytes;
-  }
-
-  async commitUpload(uploadId: string, digest: string): Promise<void> {
-    const bytes = this.uploads.get(uploadId);
-    if (!bytes) throw new UploadNotFoundError(uploadId);
-    this.blobs.set(digest, bytes);
-    this.uploads.delete(uploadId);
+  async commitUpload(upload: StagedUpload, digest: string): Promise<BlobRef> {
+    if (this.uploads.has(upload.id)) {
+      this.blobs.set(digest, this.staged(upload));
+      this.uploads.delete(upload.id);
+    } else if (this.blobs.get(digest)?.byteLength !== upload.size) {
+      throw new UploadNotFoundError(upload.id);
+    }
+    return { digest, key: null };
   }
 
   async abortUpload(uploadId: string): Promise<void> {
     this.uploads.delete(uploadId);
   }
 
-  async stat(digest: string): Promise<{ size: number } | null> {
-    const bytes = this.blobs.get(digest);
+  async writeBlob(digest: string, bytes: Uint8Array): Promise<void> {
+    this.blobs.set(digest, bytes.slice());
+  }
+
+  async stat(blob: BlobRef): Promise<{ size: number } | null> {
+    const bytes = this.blobs.get(blob.digest);
     return bytes ? { size: bytes.byteLength } : null;
   }
 
-  async read(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
-    const bytes = this.blobs.get(digest);
-    if (!bytes) throw new BlobNotFoundError(digest);
+  async read(blob: BlobRef, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    const bytes = this.blobs.get(blob.digest);
+    if (!bytes) throw new BlobNotFoundError(blob.digest);
     const slice = range ? bytes.subarray(range.start, range.end + 1) : bytes;
     return new ReadableStream({
       start(controller) {
@@ -63,8 +80,8 @@ export class MemoryBlobStore implements BlobStore {
     });
   }
 
-  async delete(digest: string): Promise<void> {
-    this.blobs.delete(digest);
+  async delete(blob: BlobRef): Promise<void> {
+    this.blobs.delete(blob.digest);
   }
 
   async redirectUrl(): Promise<string | null> {

@@ -6,23 +6,34 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
+  NoSuchUpload,
   NotFound,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobStore, ByteRange, ByteSource } from '../../ports/blob-store.js';
-import { BlobNotFoundError, UploadNotFoundError, UploadOffsetError } from '../../ports/errors.js';
+import type {
+  BlobRef,
+  BlobStore,
+  ByteRange,
+  ByteSource,
+  StagedUpload,
+  UploadState,
+} from '../../ports/blob-store.js';
+import { BlobNotFoundError, UploadNotFoundError } from '../../ports/errors.js';
 import {
-  uploadDataKey,
-  uploadedSize,
-  uploadStateKey,
+  currentStagingKeys,
+  newUploadState,
+  parseUploadState,
+  partSizeOf,
+  uploadPartsKey,
   uploadTailKey,
   type S3UploadState,
 } from './s3-upload-state.js';
-import { blobKey } from './storage-layout.js';
+import { blobKey, uploadedBlobKey, uploadKey } from './storage-layout.js';
 
 const MiB = 1024 * 1024;
 
@@ -33,11 +44,6 @@ export interface S3BlobStoreOptions {
   prefix?: string;
   /** Size of multipart parts; S3 requires at least 5 MiB for all but the last. */
   partSize?: number;
-  /**
-   * Largest object copied with one CopyObject (S3's limit is 5 GiB); larger
-   * uploads are published by streaming them into a new multipart upload.
-   */
-  copyObjectLimit?: number;
   /** Whether blob reads may answer with presigned URLs (false: storage proxy mode). */
   redirects: boolean;
 }
@@ -61,16 +67,16 @@ function takeBytes(chunks: Uint8Array[], size: number): Buffer {
 
 /**
  * Blobs in one S3 bucket (one per region), laid out as `storage-layout.ts`
- * says. Upload sessions are S3 multipart uploads whose progress is recorded
- * in a small state object (see `s3-upload-state.ts`); an append holds at
- * most one part in memory.
+ * says. An upload session streams into an S3 multipart upload created at
+ * the key the blob will keep, so finishing even a multi-gigabyte layer is
+ * one CompleteMultipartUpload (plus the tail as its last part), never a copy.
+ * An append holds at most one part in memory.
  */
 export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;
-  private readonly copyObjectLimit: number;
   private readonly redirects: boolean;
 
   constructor(options: S3BlobStoreOptions) {
@@ -78,12 +84,15 @@ export class S3BlobStore implements BlobStore {
     this.bucket = options.bucket;
     this.prefix = options.prefix ? `${options.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
     this.partSize = options.partSize ?? 8 * MiB;
-    this.copyObjectLimit = options.copyObjectLimit ?? 5 * 1024 * MiB;
     this.redirects = options.redirects;
   }
 
   private key(relative: string) {
     return `${this.prefix}${relative}`;
+  }
+
+  private objectKey(blob: BlobRef) {
+    return this.key(blob.key ?? blobKey(blob.digest));
   }
 
   private async getBytes(key: string): Promise<Buffer> {
@@ -95,278 +104,283 @@ export class S3BlobStore implements BlobStore {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
   }
 
-  private async loadState(uploadId: string): Promise<S3UploadState> {
+  private async staging(key: string, uploadId: string): Promise<Buffer> {
     try {
-      return JSON.parse((await this.getBytes(this.key(uploadStateKey(uploadId)))).toString('utf8'));
+      return await this.getBytes(this.key(key));
     } catch (error) {
       if (isMissing(error)) throw new UploadNotFoundError(uploadId);
       throw error;
     }
   }
 
-  private async saveState(uploadId: string, state: S3UploadState): Promise<void> {
-    await this.putBytes(this.key(uploadStateKey(uploadId)), JSON.stringify(state));
+  private async etags(uploadId: string, state: S3UploadState): Promise<string[]> {
+    if (state.parts === 0) return [];
+    const list = JSON.parse(
+      (await this.staging(uploadPartsKey(uploadId, state.partsGeneration), uploadId)).toString(),
+    ) as string[];
+    return list.slice(0, state.parts);
   }
 
-  private async uploadPart(uploadId: string, state: S3UploadState, number: number, body: Buffer) {
+  async startUpload(): Promise<UploadState> {
+    return { ...newUploadState(this.partSize) };
+  }
+
+  async appendUpload(
+    upload: StagedUpload,
+    data: ByteSource,
+  ): Promise<{ size: number; state: UploadState }> {
+    const state = parseUploadState(upload.state, upload.id);
+    // The state given is committed, so what it superseded is garbage now.
+    const cleanup = this.deleteKeys(state.obsolete.map((k) => this.key(k))).catch(() => undefined);
+    const generation = state.generation + 1;
+    const pending: Uint8Array[] =
+      state.tail > 0
+        ? [await this.staging(uploadTailKey(upload.id, state.tailGeneration), upload.id)]
+        : [];
+    let pendingSize = state.tail;
+    let multipartId = state.multipartId;
+    let parts = state.parts;
+    let received = 0;
+    const added: string[] = [];
+    for await (const chunk of data) {
+      pending.push(chunk);
+      pendingSize += chunk.byteLength;
+      received += chunk.byteLength;
+      for (
+        let next = partSizeOf(state, parts + 1);
+        pendingSize >= next;
+        next = partSizeOf(state, parts + 1)
+      ) {
+        multipartId ??= await this.createMultipart(upload.id);
+        added.push(
+          await this.uploadPart(upload.id, multipartId, parts + 1, takeBytes(pending, next)),
+        );
+        pendingSize -= next;
+        parts += 1;
+      }
+    }
+    if (received === 0) {
+      await cleanup;
+      return { size: upload.size, state: { ...state, obsolete: [] } };
+    }
+    const writes: Promise<void>[] = [];
+    const next: S3UploadState = {
+      ...state,
+      multipartId,
+      generation,
+      parts,
+      tail: pendingSize,
+      obsolete: [],
+    };
+    if (added.length > 0) {
+      const etags = [...(await this.etags(upload.id, state)), ...added];
+      writes.push(
+        this.putBytes(this.key(uploadPartsKey(upload.id, generation)), JSON.stringify(etags)),
+      );
+      next.partsGeneration = generation;
+    }
+    if (pendingSize > 0) {
+      writes.push(
+        this.putBytes(
+          this.key(uploadTailKey(upload.id, generation)),
+          takeBytes(pending, pendingSize),
+        ),
+      );
+      next.tailGeneration = generation;
+    }
+    await Promise.all(writes);
+    next.obsolete = currentStagingKeys(upload.id, state).filter(
+      (k) => !currentStagingKeys(upload.id, next).includes(k),
+    );
+    await cleanup;
+    return { size: upload.size + received, state: { ...next } };
+  }
+
+  private async createMultipart(uploadId: string): Promise<string> {
+    const { UploadId } = await this.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: this.key(uploadedBlobKey(uploadId)),
+      }),
+    );
+    return UploadId!;
+  }
+
+  private async uploadPart(uploadId: string, multipartId: string, number: number, body: Buffer) {
     const { ETag } = await this.s3.send(
       new UploadPartCommand({
         Bucket: this.bucket,
-        Key: this.key(uploadDataKey(uploadId)),
-        UploadId: state.multipartId,
+        Key: this.key(uploadedBlobKey(uploadId)),
+        UploadId: multipartId,
         PartNumber: number,
         Body: body,
       }),
     );
-    return { number, etag: ETag!, size: body.byteLength };
-  }
-
-  async startUpload(uploadId: string): Promise<void> {
-    const { UploadId } = await this.s3.send(
-      new CreateMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: this.key(uploadDataKey(uploadId)),
-      }),
-    );
-    await this.saveState(uploadId, {
-      multipartId: UploadId!,
-      parts: [],
-      tail: null,
-      generation: 0,
-      completed: null,
-    });
-  }
-
-  async appendUpload(uploadId: string, offset: number, data: ByteSource): Promise<number> {
-    const state = await this.loadState(uploadId);
-    const size = uploadedSize(state);
-    if (state.completed) throw new Error(`upload ${uploadId} is already complete`);
-    if (size !== offset) throw new UploadOffsetError(uploadId, offset, size);
-
-    const pending: Uint8Array[] = state.tail ? [await this.getBytes(state.tail.key)] : [];
-    let pendingSize = state.tail?.size ?? 0;
-    const parts = [...state.parts];
-    for await (const chunk of data) {
-      pending.push(chunk);
-      pendingSize += chunk.byteLength;
-      while (pendingSize >= this.partSize) {
-        parts.push(
-          await this.uploadPart(
-            uploadId,
-            state,
-            parts.length + 1,
-            takeBytes(pending, this.partSize),
-          ),
-        );
-        pendingSize -= this.partSize;
-      }
-    }
-    const generation = state.generation + 1;
-    let tail: S3UploadState['tail'] = null;
-    if (pendingSize > 0) {
-      tail = { key: this.key(uploadTailKey(uploadId, generation)), size: pendingSize };
-      await this.putBytes(tail.key, takeBytes(pending, pendingSize));
-    }
-    await this.saveState(uploadId, { ...state, parts, tail, generation });
-    if (state.tail) await this.deleteKeys([state.tail.key]);
-    return uploadedSize({ ...state, parts, tail });
-  }
-
-  async uploadSize(uploadId: string): Promise<number | null> {
-    try {
-      return uploadedSize(await this.loadState(uploadId));
-    } catch (error) {
-      if (error instanceof UploadNotFoundError) return null;
-      throw error;
-    }
+    return ETag!;
   }
 
   /**
-   * Completes the multipart upload so its bytes can be read (S3 cannot read
-   * parts in progress). Only done when the upload is being finished.
+   * Completes the multipart upload, the tail as its last part. Repeating it
+   * (a finish retried after a crash) finds the upload gone and the object
+   * in place, which is success too.
    */
-  private async complete(uploadId: string): Promise<S3UploadState> {
-    const state = await this.loadState(uploadId);
-    if (state.completed) return state;
-    const dataKey = this.key(uploadDataKey(uploadId));
-    let completed: S3UploadState['completed'];
-    if (state.parts.length === 0) {
-      await this.abortMultipart(uploadId, state);
-      completed = { key: state.tail?.key ?? null };
-    } else {
-      const parts = [...state.parts];
-      if (state.tail)
-        parts.push(
-          await this.uploadPart(
-            uploadId,
-            state,
-            parts.length + 1,
-            await this.getBytes(state.tail.key),
-          ),
-        );
-      await this.s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: dataKey,
-          UploadId: state.multipartId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
-        }),
-      );
-      completed = { key: dataKey };
-    }
-    const next = { ...state, completed };
-    await this.saveState(uploadId, next);
-    return next;
-  }
-
-  async *readUpload(uploadId: string): ByteSource {
-    const { completed } = await this.complete(uploadId);
-    if (!completed?.key) return;
-    const object = await this.s3.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: completed.key }),
-    );
-    yield* object.Body!.transformToWebStream() as unknown as AsyncIterable<Uint8Array>;
-  }
-
-  async commitUpload(uploadId: string, digest: string): Promise<void> {
-    const state = await this.complete(uploadId);
-    const target = this.key(blobKey(digest));
-    const source = state.completed!.key;
-    const size = uploadedSize(state);
-    if (source === null) {
-      await this.putBytes(target, new Uint8Array());
-    } else if (size <= this.copyObjectLimit) {
-      await this.s3.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: target,
-          CopySource: `${this.bucket}/${encodeURI(source)}`,
-        }),
-      );
-    } else {
-      await this.streamCopy(source, target);
-    }
-    await this.abortUpload(uploadId);
-  }
-
-  /** Publishes an object too large for CopyObject by streaming it into a new multipart upload. */
-  private async streamCopy(source: string, target: string): Promise<void> {
-    const { UploadId } = await this.s3.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: target }),
-    );
+  private async complete(upload: StagedUpload, state: S3UploadState): Promise<void> {
+    const key = this.key(uploadedBlobKey(upload.id));
+    const etags = await this.etags(upload.id, state);
     try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: source }));
-      const pending: Uint8Array[] = [];
-      let pendingSize = 0;
-      const parts: { PartNumber: number; ETag: string }[] = [];
-      const flush = async (size: number) => {
-        const { ETag } = await this.s3.send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key: target,
-            UploadId,
-            PartNumber: parts.length + 1,
-            Body: takeBytes(pending, size),
-          }),
-        );
-        parts.push({ PartNumber: parts.length + 1, ETag: ETag! });
-        pendingSize -= size;
-      };
-      for await (const chunk of object.Body!.transformToWebStream() as unknown as AsyncIterable<Uint8Array>) {
-        pending.push(chunk);
-        pendingSize += chunk.byteLength;
-        while (pendingSize >= this.partSize) await flush(this.partSize);
+      if (state.tail > 0) {
+        const tail = await this.staging(uploadTailKey(upload.id, state.tailGeneration), upload.id);
+        etags.push(await this.uploadPart(upload.id, state.multipartId!, state.parts + 1, tail));
       }
-      if (pendingSize > 0 || parts.length === 0) await flush(pendingSize);
       await this.s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
-          Key: target,
-          UploadId,
-          MultipartUpload: { Parts: parts },
+          Key: key,
+          UploadId: state.multipartId!,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
         }),
       );
     } catch (error) {
-      await this.s3
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId }))
-        .catch(() => undefined);
-      throw error;
+      // S3 answers NoSuchUpload to a repeat; S3-compatible servers vary.
+      if ((await this.headSize(key)) === upload.size) return;
+      throw error instanceof NoSuchUpload ? new UploadNotFoundError(upload.id) : error;
     }
   }
 
-  private async abortMultipart(uploadId: string, state: S3UploadState) {
-    await this.s3
-      .send(
-        new AbortMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: this.key(uploadDataKey(uploadId)),
-          UploadId: state.multipartId,
-        }),
-      )
-      .catch(() => undefined);
-  }
-
-  private async deleteKeys(keys: string[]) {
-    if (keys.length === 0) return;
-    await this.s3.send(
-      new DeleteObjectsCommand({
-        Bucket: this.bucket,
-        Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
-      }),
-    );
-  }
-
-  async abortUpload(uploadId: string): Promise<void> {
-    let state: S3UploadState;
+  private async headSize(key: string): Promise<number | null> {
     try {
-      state = await this.loadState(uploadId);
-    } catch (error) {
-      if (error instanceof UploadNotFoundError) return;
-      throw error;
-    }
-    if (!state.completed) await this.abortMultipart(uploadId, state);
-    const keys = [this.key(uploadDataKey(uploadId)), this.key(uploadStateKey(uploadId))];
-    if (state.tail) keys.push(state.tail.key);
-    await this.deleteKeys(keys);
-  }
-
-  async stat(digest: string): Promise<{ size: number } | null> {
-    try {
-      const head = await this.s3.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(blobKey(digest)) }),
-      );
-      return { size: head.ContentLength ?? 0 };
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength ?? 0;
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
     }
   }
 
-  async read(digest: string, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+  async *readUpload(upload: StagedUpload): ByteSource {
+    const state = parseUploadState(upload.state, upload.id);
+    let key: string;
+    if (state.parts === 0) {
+      if (state.tail === 0) return;
+      key = this.key(uploadTailKey(upload.id, state.tailGeneration));
+    } else {
+      // S3 cannot read parts in progress: complete first (finishing repeats it harmlessly).
+      await this.complete(upload, state);
+      key = this.key(uploadedBlobKey(upload.id));
+    }
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    yield* object.Body!.transformToWebStream() as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  async commitUpload(upload: StagedUpload, digest: string): Promise<BlobRef> {
+    const state = parseUploadState(upload.state, upload.id);
+    let ref: BlobRef;
+    if (state.parts === 0) {
+      // Smaller than one part: the tail becomes the blob, copied inside S3.
+      const target = this.key(blobKey(digest));
+      if (state.tail === 0) await this.putBytes(target, new Uint8Array());
+      else {
+        const tail = this.key(uploadTailKey(upload.id, state.tailGeneration));
+        try {
+          await this.s3.send(
+            new CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: target,
+              CopySource: `${this.bucket}/${encodeURI(tail)}`,
+            }),
+          );
+        } catch (error) {
+          // A repeat: the first attempt copied the tail and removed it.
+          if ((await this.headSize(target)) !== upload.size) throw error;
+        }
+      }
+      ref = { digest, key: null };
+    } else {
+      await this.complete(upload, state);
+      ref = { digest, key: uploadedBlobKey(upload.id) };
+    }
+    await this.deleteKeys(
+      [...currentStagingKeys(upload.id, state), ...state.obsolete].map((k) => this.key(k)),
+    ).catch(() => undefined);
+    return ref;
+  }
+
+  private async deleteKeys(keys: string[]) {
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
+  }
+
+  async abortUpload(uploadId: string, state: UploadState): Promise<void> {
+    const multipartId = (state as Partial<S3UploadState> | null)?.multipartId;
+    if (multipartId) {
+      await this.s3
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: this.key(uploadedBlobKey(uploadId)),
+            UploadId: multipartId,
+          }),
+        )
+        .catch(() => undefined);
+    }
+    // Everything staged, including appends that never committed, and a
+    // blob published for a session that was never recorded.
+    const keys = [this.key(uploadedBlobKey(uploadId))];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: `${this.key(uploadKey(uploadId))}/`,
+          ContinuationToken: token,
+        }),
+      );
+      keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    await this.deleteKeys(keys);
+  }
+
+  async writeBlob(digest: string, bytes: Uint8Array): Promise<void> {
+    await this.putBytes(this.key(blobKey(digest)), bytes);
+  }
+
+  async stat(blob: BlobRef): Promise<{ size: number } | null> {
+    const size = await this.headSize(this.objectKey(blob));
+    return size === null ? null : { size };
+  }
+
+  async read(blob: BlobRef, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     try {
       const object = await this.s3.send(
         new GetObjectCommand({
           Bucket: this.bucket,
-          Key: this.key(blobKey(digest)),
+          Key: this.objectKey(blob),
           ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
         }),
       );
       return object.Body!.transformToWebStream() as ReadableStream<Uint8Array>;
     } catch (error) {
-      if (isMissing(error)) throw new BlobNotFoundError(digest);
+      if (isMissing(error)) throw new BlobNotFoundError(blob.digest);
       throw error;
     }
   }
 
-  async delete(digest: string): Promise<void> {
-    await this.deleteKeys([this.key(blobKey(digest))]);
+  async delete(blob: BlobRef): Promise<void> {
+    await this.deleteKeys([this.objectKey(blob)]);
   }
 
-  async redirectUrl(digest: string, expiresInSeconds: number): Promise<string | null> {
+  async redirectUrl(blob: BlobRef, expiresInSeconds: number): Promise<string | null> {
     if (!this.redirects) return null;
     return getSignedUrl(
       this.s3,
-      new GetObjectCommand({ Bucket: this.bucket, Key: this.key(blobKey(digest)) }),
+      new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(blob) }),
       { expiresIn: expiresInSeconds },
     );
   }

@@ -1,22 +1,24 @@
 /**
  * Where bytes live inside one storage location. Every blob store adapter
- * (filesystem now, S3 later) uses these keys, so a location's contents can be
- * moved between technologies as a plain copy.
+ * uses these keys, so a location's contents can be moved between
+ * technologies as a plain copy.
  *
  *   <root>/
  *     blobs/
  *       <algorithm>/<first two hex digits>/<hex>   a verified blob, immutable
+ *       uploaded/<upload id>                        S3: a verified blob left where its
+ *                                                   multipart upload completed (S3 cannot
+ *                                                   rename); its placement row names the key
  *     uploads/
  *       <upload id>                                bytes staged by an upload session (filesystem)
- *       <upload id>/state.json                     S3: the session's parts and tail, its commit point
  *       <upload id>/tail-<generation>              S3: bytes that do not yet fill a part
- *       <upload id>/data                           S3: the completed multipart upload
+ *       <upload id>/parts-<generation>.json        S3: the ETags of the parts uploaded so far
  *
  * Stores with a key prefix (S3 `storage_path`) put the whole tree under it.
  *
-
- * A blob key is written only by committing a finished upload whose digest was
- * verified, so nothing under `blobs/` is ever partial.
+ * A key under `blobs/` is written only with bytes whose digest was verified
+ * (a multipart upload completes only then), so nothing there is ever
+ * partial; `uploads/` is scratch, and on S3 a lifecycle rule expires it.
  */
 
 const SAFE_UPLOAD_ID = /^[a-zA-Z0-9-]{1,64}$/;
@@ -32,4 +34,10 @@ export function blobKey(digest: string): string {
 export function uploadKey(uploadId: string): string {
   if (!SAFE_UPLOAD_ID.test(uploadId)) throw new Error(`not a storable upload id: ${uploadId}`);
   return `uploads/${uploadId}`;
+}
+
+/** Where an S3 upload's multipart upload is created, and so where its blob stays. */
+export function uploadedBlobKey(uploadId: string): string {
+  if (!SAFE_UPLOAD_ID.test(uploadId)) throw new Error(`not a storable upload id: ${uploadId}`);
+  return `blobs/uploaded/${uploadId}`;
 }

@@ -6,6 +6,7 @@ import * as manifestLabels from './migrations/0004-manifest-labels.js';
 import * as oauth from './migrations/0005-oauth.js';
 import * as quotaPruneGc from './migrations/0006-quota-prune-gc.js';
 import * as repositoryMirror from './migrations/0007-repository-mirror.js';
+import * as resumableUploads from './migrations/0008-resumable-uploads.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-oauth': oauth,
   '0006-quota-prune-gc': quotaPruneGc,
   '0007-repository-mirror': repositoryMirror,
+  '0008-resumable-uploads': resumableUploads,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

@@ -63,6 +63,8 @@ export interface BlobPlacementTable {
   digest: string;
   location: string;
   created_at_ms: number;
+  /** The object's key when it is not the digest's canonical key (a published multipart upload). */
+  storage_key: string | null;
 }
 
 /** A blob is readable through a repository only when linked into it. */
@@ -72,6 +74,7 @@ export interface RepositoryBlobTable {
   created_at_ms: number;
 }
 
+/** An upload session; its row is the commit point of every append (see migration 0008). */
 export interface BlobUploadTable {
   id: string;
   repository_id: number;
@@ -79,6 +82,13 @@ export interface BlobUploadTable {
   size: number;
   created_at_ms: number;
   updated_at_ms: number;
+  /** The blob store's own state of the session, opaque here. */
+  store_state: Record<string, unknown> | null;
+  /** The running SHA-256 state after exactly `size` bytes, when the hash engine saves one. */
+  digest_state: Uint8Array | null;
+  /** The request that holds the session, and until when. */
+  claim_token: string | null;
+  claimed_until_ms: number | null;
 }
 
 export interface ManifestTable {

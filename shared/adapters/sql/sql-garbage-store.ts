@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { GarbageManifest, GarbageStore, TimeMachine } from '../../ports/garbage-store.js';
+import type { BlobPlacement } from '../../ports/metadata-store.js';
 import { lockSizes, manifestContent, releaseContent } from './quota-accounting.js';
 import type { Database } from './schema.js';
 
@@ -115,7 +116,7 @@ export class SqlGarbageStore implements GarbageStore {
   async collectBlobs(
     digests: string[],
     cutoffMs: number,
-    deleteBytes: (blobs: { digest: string; locations: string[] }[]) => Promise<void>,
+    deleteBytes: (blobs: { digest: string; placements: BlobPlacement[] }[]) => Promise<void>,
   ): Promise<string[]> {
     if (digests.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
@@ -130,15 +131,16 @@ export class SqlGarbageStore implements GarbageStore {
         order by digest for update skip locked`.execute(trx);
       if (locked.rows.length === 0) return [];
       const held = digestList(locked.rows.map((r) => r.digest));
-      const { rows } = await sql<{ digest: string; locations: string[] | null }>`
+      const { rows } = await sql<{ digest: string; placements: BlobPlacement[] | null }>`
         select b.digest,
-          (select array_agg(p.location order by p.location) from blob_placement p
-           where p.digest = b.digest) as locations
+          (select json_agg(json_build_object('location', p.location, 'key', p.storage_key)
+             order by p.location) from blob_placement p
+           where p.digest = b.digest) as placements
         from blob b where b.digest in (${held}) and ${blobIsGarbage(cutoffMs)}`.execute(trx);
       if (rows.length === 0) return [];
       // Bytes first, rows last, all under the locks: if deleting bytes fails
       // the rows stay, and the next run tries again.
-      await deleteBytes(rows.map((r) => ({ digest: r.digest, locations: r.locations ?? [] })));
+      await deleteBytes(rows.map((r) => ({ digest: r.digest, placements: r.placements ?? [] })));
       const garbage = rows.map((r) => r.digest);
       await trx.deleteFrom('repository_blob').where('digest', 'in', garbage).execute();
       await trx.deleteFrom('blob').where('digest', 'in', garbage).execute();

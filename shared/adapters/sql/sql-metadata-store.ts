@@ -13,8 +13,12 @@ import type {
   TagEntry,
   TagHistoryEntry,
   TagQuery,
+  UploadClaim,
   UploadRecord,
+  BlobPlacement,
+  ClaimedUpload,
 } from '../../ports/metadata-store.js';
+import type { UploadState } from '../../ports/blob-store.js';
 import { isForeignKeyViolation } from './identity/rows.js';
 import { admitContent, lockSizes, uploadRejection } from './quota-accounting.js';
 import type { Database } from './schema.js';
@@ -28,32 +32,15 @@ import {
   setTag,
   setTagExpiration,
 } from './sql-tags.js';
+import * as uploads from './sql-uploads.js';
+import { asBytes } from './sql-uploads.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 const unique = (values: string[]) => [...new Set(values)];
 
-/** PGlite hands back `Uint8Array`, node-postgres a `Buffer`; callers see plain bytes either way. */
-const asBytes = (value: Uint8Array): Uint8Array =>
-  Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
-
-const UPLOAD_COLUMNS = ['id', 'repository_id', 'location', 'size', 'created_at_ms'] as const;
-
-function toUpload(row: {
-  id: string;
-  repository_id: number;
-  location: string;
-  size: number;
-  created_at_ms: number;
-}): UploadRecord {
-  return {
-    id: row.id,
-    repositoryId: row.repository_id,
-    location: row.location,
-    size: row.size,
-    createdAtMs: row.created_at_ms,
-  };
-}
+/** Rolls back a publish whose session was cancelled under it. */
+class LostUploadClaim extends Error {}
 
 /** The metadata store over any Postgres that Kysely reaches (PGlite, node-postgres, Data API). */
 export class SqlMetadataStore implements MetadataStore {
@@ -96,9 +83,8 @@ export class SqlMetadataStore implements MetadataStore {
       .select([
         'blob.digest',
         'blob.size',
-        sql<string[]>`array_agg(blob_placement.location order by blob_placement.location)`.as(
-          'locations',
-        ),
+        sql<BlobPlacement[]>`json_agg(json_build_object('location', blob_placement.location,
+          'key', blob_placement.storage_key) order by blob_placement.location)`.as('placements'),
       ])
       .where('blob.digest', '=', digest)
       .groupBy(['blob.digest', 'blob.size'])
@@ -118,26 +104,13 @@ export class SqlMetadataStore implements MetadataStore {
 
   async recordBlob(
     repositoryId: number,
-    blob: { digest: string; size: number; location: string },
+    blob: { digest: string; size: number; location: string; key: string | null },
     nowMs: number,
-  ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('blob')
-        .values({
-          digest: blob.digest,
-          size: blob.size,
-          created_at_ms: nowMs,
-          last_pushed_ms: nowMs,
-        })
-        .onConflict((oc) => oc.column('digest').doUpdateSet({ last_pushed_ms: nowMs }))
-        .execute();
-      await trx
-        .insertInto('blob_placement')
-        .values({ digest: blob.digest, location: blob.location, created_at_ms: nowMs })
-        .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
-        .execute();
+  ): Promise<{ key: string | null }> {
+    return this.db.transaction().execute(async (trx) => {
+      const placed = await uploads.placeBlob(trx, blob, nowMs);
       await this.link(trx, repositoryId, blob.digest, nowMs);
+      return placed;
     });
   }
 
@@ -187,56 +160,66 @@ export class SqlMetadataStore implements MetadataStore {
     return result.numDeletedRows > 0n;
   }
 
-  async createUpload(upload: UploadRecord): Promise<void> {
-    await this.db
-      .insertInto('blob_upload')
-      .values({
-        id: upload.id,
-        repository_id: upload.repositoryId,
-        location: upload.location,
-        size: upload.size,
-        created_at_ms: upload.createdAtMs,
-        updated_at_ms: upload.createdAtMs,
-      })
-      .execute();
+  createUpload(upload: UploadRecord, claim?: UploadClaim): Promise<void> {
+    return uploads.createUpload(this.db, upload, claim);
   }
 
-  async findUpload(repositoryId: number, id: string): Promise<UploadRecord | null> {
-    const row = await this.db
-      .selectFrom('blob_upload')
-      .select(UPLOAD_COLUMNS)
-      .where('id', '=', id)
-      .where('repository_id', '=', repositoryId)
-      .executeTakeFirst();
-    return row ? toUpload(row) : null;
+  findUpload(repositoryId: number, id: string): Promise<UploadRecord | null> {
+    return uploads.findUpload(this.db, repositoryId, id);
   }
 
-  async setUploadSize(id: string, size: number, nowMs: number): Promise<void> {
-    await this.db
-      .updateTable('blob_upload')
-      .set({ size, updated_at_ms: nowMs })
-      .where('id', '=', id)
-      .execute();
+  claimUpload(
+    repositoryId: number,
+    id: string,
+    claim: UploadClaim,
+    staleBeforeMs?: number,
+  ): Promise<ClaimedUpload | null> {
+    return uploads.claimUpload(this.db, repositoryId, id, claim, staleBeforeMs);
   }
 
-  async deleteUpload(id: string): Promise<void> {
-    await this.db.deleteFrom('blob_upload').where('id', '=', id).execute();
+  renewUploadClaim(id: string, token: string, untilMs: number, nowMs: number): Promise<boolean> {
+    return uploads.renewUploadClaim(this.db, id, token, untilMs, nowMs);
   }
 
-  async listStaleUploads(
-    location: string,
-    beforeMs: number,
-    limit: number,
-  ): Promise<UploadRecord[]> {
-    const rows = await this.db
-      .selectFrom('blob_upload')
-      .select(UPLOAD_COLUMNS)
-      .where('location', '=', location)
-      .where('updated_at_ms', '<', beforeMs)
-      .orderBy('updated_at_ms')
-      .limit(limit)
-      .execute();
-    return rows.map(toUpload);
+  commitUploadAppend(
+    id: string,
+    token: string,
+    append: { size: number; state: UploadState; digestState: Uint8Array | null; keep: boolean },
+    nowMs: number,
+  ): Promise<boolean> {
+    return uploads.commitUploadAppend(this.db, id, token, append, nowMs);
+  }
+
+  releaseUpload(id: string, token: string): Promise<void> {
+    return uploads.releaseUpload(this.db, id, token);
+  }
+
+  async publishUpload(
+    id: string,
+    token: string,
+    blob: { digest: string; size: number; location: string; key: string | null },
+    nowMs: number,
+  ): Promise<{ key: string | null } | null> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const session = await uploads.deleteUpload(trx, id, token);
+        if (!session) throw new LostUploadClaim();
+        const placed = await uploads.placeBlob(trx, blob, nowMs);
+        await this.link(trx, session.repositoryId, blob.digest, nowMs);
+        return placed;
+      });
+    } catch (error) {
+      if (error instanceof LostUploadClaim) return null;
+      throw error;
+    }
+  }
+
+  deleteUpload(id: string, token?: string): Promise<UploadRecord | null> {
+    return uploads.deleteUpload(this.db, id, token);
+  }
+
+  listStaleUploads(location: string, beforeMs: number, limit: number): Promise<UploadRecord[]> {
+    return uploads.listStaleUploads(this.db, location, beforeMs, limit);
   }
 
   async putManifest(m: NewManifest): Promise<PutManifestResult> {

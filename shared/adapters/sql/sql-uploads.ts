@@ -1,0 +1,207 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { UploadState } from '../../ports/blob-store.js';
+import type { ClaimedUpload, UploadClaim, UploadRecord } from '../../ports/metadata-store.js';
+import type { BlobUploadTable, Database } from './schema.js';
+
+/**
+ * Upload sessions. The row is the session's commit point, and a request
+ * holds it with a claim: the conditional `update` below is what makes two
+ * processes appending to one session a clean refusal instead of a lost
+ * part. A claim ends with the request, or lapses at `claimed_until_ms` when
+ * its process died (a live one renews it).
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const UPLOAD_COLUMNS = [
+  'id',
+  'repository_id',
+  'location',
+  'size',
+  'created_at_ms',
+  'store_state',
+  'digest_state',
+] as const;
+
+type UploadRow = Pick<Selectable<BlobUploadTable>, (typeof UPLOAD_COLUMNS)[number]>;
+
+/** PGlite hands back `Uint8Array`, node-postgres a `Buffer`; callers see plain bytes either way. */
+export const asBytes = (value: Uint8Array): Uint8Array =>
+  Buffer.isBuffer(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+
+export function toUpload(row: UploadRow): UploadRecord {
+  return {
+    id: row.id,
+    repositoryId: row.repository_id,
+    location: row.location,
+    size: row.size,
+    createdAtMs: row.created_at_ms,
+    state: (row.store_state as UploadState) ?? null,
+    digestState: row.digest_state ? asBytes(row.digest_state) : null,
+  };
+}
+
+export async function createUpload(
+  db: Db,
+  upload: UploadRecord,
+  claim?: UploadClaim,
+): Promise<void> {
+  await db
+    .insertInto('blob_upload')
+    .values({
+      id: upload.id,
+      repository_id: upload.repositoryId,
+      location: upload.location,
+      size: upload.size,
+      created_at_ms: upload.createdAtMs,
+      updated_at_ms: upload.createdAtMs,
+      store_state: upload.state as Record<string, unknown> | null,
+      digest_state: upload.digestState,
+      claim_token: claim?.token ?? null,
+      claimed_until_ms: claim?.untilMs ?? null,
+    })
+    .execute();
+}
+
+export async function findUpload(
+  db: Db,
+  repositoryId: number,
+  id: string,
+): Promise<UploadRecord | null> {
+  const row = await db
+    .selectFrom('blob_upload')
+    .select(UPLOAD_COLUMNS)
+    .where('id', '=', id)
+    .where('repository_id', '=', repositoryId)
+    .executeTakeFirst();
+  return row ? toUpload(row) : null;
+}
+
+export async function claimUpload(
+  db: Db,
+  repositoryId: number,
+  id: string,
+  claim: UploadClaim,
+  staleBeforeMs?: number,
+): Promise<ClaimedUpload | null> {
+  let update = db
+    .updateTable('blob_upload')
+    .set({ claim_token: claim.token, claimed_until_ms: claim.untilMs, updated_at_ms: claim.nowMs })
+    .where('id', '=', id)
+    .where('repository_id', '=', repositoryId)
+    .where((eb) =>
+      eb.or([eb('claimed_until_ms', 'is', null), eb('claimed_until_ms', '<=', claim.nowMs)]),
+    );
+  if (staleBeforeMs !== undefined) update = update.where('updated_at_ms', '<', staleBeforeMs);
+  const row = await update.returning(UPLOAD_COLUMNS).executeTakeFirst();
+  if (row) return { kind: 'claimed', upload: toUpload(row) };
+  const held = await findUpload(db, repositoryId, id);
+  if (!held || staleBeforeMs !== undefined) return null;
+  return { kind: 'busy', size: held.size };
+}
+
+export async function renewUploadClaim(
+  db: Db,
+  id: string,
+  token: string,
+  untilMs: number,
+  nowMs: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('blob_upload')
+    .set({ claimed_until_ms: untilMs, updated_at_ms: nowMs })
+    .where('id', '=', id)
+    .where('claim_token', '=', token)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function commitUploadAppend(
+  db: Db,
+  id: string,
+  token: string,
+  append: { size: number; state: UploadState; digestState: Uint8Array | null; keep: boolean },
+  nowMs: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('blob_upload')
+    .set({
+      size: append.size,
+      store_state: append.state as Record<string, unknown> | null,
+      digest_state: append.digestState,
+      updated_at_ms: nowMs,
+      ...(append.keep ? {} : { claim_token: null, claimed_until_ms: null }),
+    })
+    .where('id', '=', id)
+    .where('claim_token', '=', token)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function releaseUpload(db: Db, id: string, token: string): Promise<void> {
+  await db
+    .updateTable('blob_upload')
+    .set({ claim_token: null, claimed_until_ms: null })
+    .where('id', '=', id)
+    .where('claim_token', '=', token)
+    .execute();
+}
+
+export async function deleteUpload(
+  db: Db,
+  id: string,
+  token?: string,
+): Promise<UploadRecord | null> {
+  let query = db.deleteFrom('blob_upload').where('id', '=', id);
+  if (token !== undefined) query = query.where('claim_token', '=', token);
+  const row = await query.returning(UPLOAD_COLUMNS).executeTakeFirst();
+  return row ? toUpload(row) : null;
+}
+
+export async function listStaleUploads(
+  db: Db,
+  location: string,
+  beforeMs: number,
+  limit: number,
+): Promise<UploadRecord[]> {
+  const rows = await db
+    .selectFrom('blob_upload')
+    .select(UPLOAD_COLUMNS)
+    .where('location', '=', location)
+    .where('updated_at_ms', '<', beforeMs)
+    .orderBy('updated_at_ms')
+    .limit(limit)
+    .execute();
+  return rows.map(toUpload);
+}
+
+/**
+ * Records a blob's placement in a location, keeping an earlier one: two
+ * uploads of the same bytes may finish at once, and the first recorded key
+ * is the one readers use (the caller removes its own copy).
+ */
+export async function placeBlob(
+  trx: Transaction<Database>,
+  blob: { digest: string; size: number; location: string; key: string | null },
+  nowMs: number,
+): Promise<{ key: string | null }> {
+  await trx
+    .insertInto('blob')
+    .values({ digest: blob.digest, size: blob.size, created_at_ms: nowMs, last_pushed_ms: nowMs })
+    .onConflict((oc) => oc.column('digest').doUpdateSet({ last_pushed_ms: nowMs }))
+    .execute();
+  await trx
+    .insertInto('blob_placement')
+    .values({
+      digest: blob.digest,
+      location: blob.location,
+      created_at_ms: nowMs,
+      storage_key: blob.key,
+    })
+    .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
+    .execute();
+  const { rows } = await sql<{ storage_key: string | null }>`
+    select storage_key from blob_placement
+    where digest = ${blob.digest} and location = ${blob.location}`.execute(trx);
+  return { key: rows[0]?.storage_key ?? null };
+}
