@@ -46,6 +46,8 @@ export interface S3BlobStoreOptions {
   partSize?: number;
   /** Whether blob reads may answer with presigned URLs (false: storage proxy mode). */
   redirects: boolean;
+  /** Parts an append uploads at once; each holds one part in memory (default 4). */
+  partsInFlight?: number;
 }
 
 const isMissing = (error: unknown) => error instanceof NoSuchKey || error instanceof NotFound;
@@ -70,7 +72,7 @@ function takeBytes(chunks: Uint8Array[], size: number): Buffer {
  * says. An upload session streams into an S3 multipart upload created at
  * the key the blob will keep, so finishing even a multi-gigabyte layer is
  * one CompleteMultipartUpload (plus the tail as its last part), never a copy.
- * An append holds at most one part in memory.
+ * An append holds at most `partsInFlight` parts in memory while they upload.
  */
 export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
@@ -78,6 +80,7 @@ export class S3BlobStore implements BlobStore {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly redirects: boolean;
+  private readonly partsInFlight: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.s3 = options.client;
@@ -85,6 +88,7 @@ export class S3BlobStore implements BlobStore {
     this.prefix = options.prefix ? `${options.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
     this.partSize = options.partSize ?? 8 * MiB;
     this.redirects = options.redirects;
+    this.partsInFlight = options.partsInFlight ?? 4;
   }
 
   private key(relative: string) {
@@ -142,23 +146,44 @@ export class S3BlobStore implements BlobStore {
     let parts = state.parts;
     let received = 0;
     const added: string[] = [];
-    for await (const chunk of data) {
-      pending.push(chunk);
-      pendingSize += chunk.byteLength;
-      received += chunk.byteLength;
-      for (
-        let next = partSizeOf(state, parts + 1);
-        pendingSize >= next;
-        next = partSizeOf(state, parts + 1)
-      ) {
-        multipartId ??= await this.createMultipart(upload.id);
-        added.push(
-          await this.uploadPart(upload.id, multipartId, parts + 1, takeBytes(pending, next)),
-        );
-        pendingSize -= next;
-        parts += 1;
+    // A few parts in flight at once: one S3 PUT stream is slower than a socket.
+    const inFlight = new Set<Promise<void>>();
+    const failures: unknown[] = [];
+    try {
+      for await (const chunk of data) {
+        pending.push(chunk);
+        pendingSize += chunk.byteLength;
+        received += chunk.byteLength;
+        for (
+          let next = partSizeOf(state, parts + 1);
+          pendingSize >= next;
+          next = partSizeOf(state, parts + 1)
+        ) {
+          multipartId ??= await this.createMultipart(upload.id);
+          const index = parts - state.parts;
+          const sending = this.uploadPart(
+            upload.id,
+            multipartId,
+            parts + 1,
+            takeBytes(pending, next),
+          )
+            .then(
+              (etag) => void (added[index] = etag),
+              (error: unknown) => void failures.push(error),
+            )
+            .finally(() => inFlight.delete(sending));
+          inFlight.add(sending);
+          pendingSize -= next;
+          parts += 1;
+          if (failures.length > 0) throw failures[0];
+          // Backpressure: the stream waits while the parts in flight fill memory.
+          while (inFlight.size >= this.partsInFlight) await Promise.race(inFlight);
+        }
       }
+    } finally {
+      await Promise.all(inFlight);
     }
+    if (failures.length > 0) throw failures[0];
     if (received === 0) {
       await cleanup;
       return { size: upload.size, state: { ...state, obsolete: [] } };
