@@ -3,9 +3,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
+import { DEFAULT_RESUME } from '../../shared/adapters/sql/data-api-dialect.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import type { BerthConfig } from '../../shared/config/config.js';
-import { createHttpApp, type Surface } from '../../shared/http/app.js';
+import { createHttpApp, type EdgeOptions, type Surface } from '../../shared/http/app.js';
+import type { Sha256Engine } from '../../shared/ports/sha256.js';
+import { originSecretVerifier } from './origin-secret.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
@@ -19,6 +22,8 @@ import type { Cache } from '../../shared/ports/cache.js';
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
   rdsData?: RDSDataClient;
+  /** The origin secret's reader, for the functions behind function URLs. */
+  originSecrets?: SecretsManagerClient;
   blobStores?: Map<string, BlobStore>;
   secretsManager?: SecretsManagerClient;
   sqs?: SQSClient;
@@ -26,9 +31,24 @@ export interface AwsClients {
   cache?: Cache;
 }
 
+/** The region an ARN names (`arn:aws:<service>:<region>:...`). */
+export function regionOf(arn: string): string {
+  const region = arn.split(':')[3];
+  if (!region) throw new Error(`${arn} names no region`);
+  return region;
+}
+
+/**
+ * The Data API is regional: a function in another region than the cluster
+ * must call the cluster's region, not its own (the SDK's default).
+ */
+export function dataApiClientFor(resourceArn: string): RDSDataClient {
+  return new RDSDataClient({ region: regionOf(resourceArn) });
+}
+
 /** Reads a secret string from Secrets Manager, in the region its ARN names. */
 export async function readSecret(arn: string, clients: AwsClients = {}): Promise<string> {
-  const client = clients.secretsManager ?? new SecretsManagerClient({ region: arn.split(':')[3] });
+  const client = clients.secretsManager ?? new SecretsManagerClient({ region: regionOf(arn) });
   const result = await client.send(new GetSecretValueCommand({ SecretId: arn }));
   if (!result.SecretString) throw new Error(`secret ${arn} has no string value`);
   return result.SecretString;
@@ -53,8 +73,13 @@ export async function openAwsDatabase(
 ): Promise<Kysely<Database>> {
   if (!config.dataApi)
     throw new Error('BERTH_DB_CLUSTER_ARN and BERTH_DB_SECRET_ARN are required on AWS');
+  const { resumeWaitMs, ...coordinates } = config.dataApi;
   return openDataApiDatabase(
-    { client: clients.rdsData ?? new RDSDataClient({}), ...config.dataApi },
+    {
+      client: clients.rdsData ?? dataApiClientFor(coordinates.resourceArn),
+      ...coordinates,
+      resume: { retryDelayMs: DEFAULT_RESUME.retryDelayMs, maxWaitMs: resumeWaitMs },
+    },
     { migrate },
   );
 }
@@ -65,30 +90,55 @@ export async function buildAwsCore(
   db: Kysely<Database>,
   clients: AwsClients,
   runtime: 'server' | 'lambda',
+  sha256?: Sha256Engine,
 ): Promise<{ registry: Registry; access: AccessServices }> {
   const registry = registryFromConfig(config, db, {
     cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
     stores: clients.blobStores,
+    ...(sha256 ? { sha256 } : {}),
   });
   const secret = await loadAwsSecret(config, clients);
   return { registry, access: accessFromConfig(config, db, registry, secret, runtime) };
+}
+
+/**
+ * Behind the front door: token realms name the host the viewer used, and a
+ * function URL, which anyone could call, answers only requests carrying the
+ * origin secret.
+ */
+function edgeOptions(config: BerthConfig, clients: AwsClients): EdgeOptions {
+  const { viewerHostHeader, originSecretArn } = config.edge;
+  return {
+    viewerHostHeader,
+    ...(originSecretArn
+      ? { verifyOrigin: originSecretVerifier(originSecretArn, clients.originSecrets) }
+      : {}),
+  };
 }
 
 /** Wires the registry for the AWS runtimes: Data API metadata, S3 storage per location. */
 export async function buildAwsApp(
   config: BerthConfig,
   clients: AwsClients = {},
-  http: { readBody?: BodyReader; surfaces: Surface[] },
+  http: { readBody?: BodyReader; surfaces: Surface[]; sha256?: Sha256Engine },
   runtime: 'server' | 'lambda' = 'lambda',
 ): Promise<{ app: HttpApp; access: AccessServices }> {
+  const { sha256, ...surfaces } = http;
   const { registry, access } = await buildAwsCore(
     config,
     await openAwsDatabase(config, clients),
     clients,
     runtime,
+    sha256,
   );
   return {
-    app: createHttpApp({ registry, access, publicUrl: config.access.publicUrl, ...http }),
+    app: createHttpApp({
+      registry,
+      access,
+      publicUrl: config.access.publicUrl,
+      edge: edgeOptions(config, clients),
+      ...surfaces,
+    }),
     access,
   };
 }

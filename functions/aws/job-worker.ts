@@ -5,6 +5,7 @@ import type { Job } from '../../shared/ports/job-queue.js';
 import { handleJob } from '../../shared/workers/jobs.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { buildAwsWorkers } from './aws-workers.js';
+import { lazyInit } from './lazy-init.js';
 
 /** Time kept back from Lambda's deadline to save progress and queue the rest. */
 const SAFETY_MS = 30_000;
@@ -61,6 +62,4 @@ export function jobWorkerHandler(workerDeps: () => Promise<WorkerDeps>) {
   });
 }
 
-let deps: Promise<WorkerDeps> | undefined;
-
-export const handler = jobWorkerHandler(() => (deps ??= buildAwsWorkers(loadConfig(process.env))));
+export const handler = jobWorkerHandler(lazyInit(() => buildAwsWorkers(loadConfig(process.env))));

@@ -4,13 +4,14 @@ import { loadConfig } from '../../shared/config/config.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { buildAwsApp } from './aws-wiring.js';
 import { lambdaHttpHandler } from './lambda-http.js';
+import { lazyInit } from './lazy-init.js';
 
-let ready: Promise<ReturnType<typeof lambdaHttpHandler>> | undefined;
+const ready = lazyInit(async () => {
+  const { app } = await buildAwsApp(loadConfig(process.env), {}, { surfaces: [v2Surface] });
+  return lambdaHttpHandler(app);
+});
 
-/** The `/v2` Lambda behind API Gateway; `/api/v1` is `rest-api.ts`. */
+/** The `/v2` Lambda behind its function URL; `/api/v1` is `rest-api.ts`, uploads the data plane. */
 export async function handler(event: LambdaEvent, context: Context) {
-  ready ??= buildAwsApp(loadConfig(process.env), {}, { surfaces: [v2Surface] }).then(({ app }) =>
-    lambdaHttpHandler(app),
-  );
-  return (await ready)(event, context);
+  return (await ready())(event, context);
 }

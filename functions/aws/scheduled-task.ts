@@ -8,6 +8,7 @@ import {
 } from '../../shared/workers/scheduled-tasks.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { buildAwsWorkers } from './aws-workers.js';
+import { lazyInit } from './lazy-init.js';
 
 /** What an EventBridge schedule sends (the rule's input): which task, and when it fired. */
 export interface ScheduledTaskEvent {
@@ -59,8 +60,6 @@ export function scheduledTaskHandler(workerDeps: () => Promise<WorkerDeps>) {
     });
 }
 
-let deps: Promise<WorkerDeps> | undefined;
-
 export const handler = scheduledTaskHandler(
-  () => (deps ??= buildAwsWorkers(loadConfig(process.env))),
+  lazyInit(() => buildAwsWorkers(loadConfig(process.env))),
 );

@@ -14,6 +14,9 @@ import { blobStoreFor } from './blob-stores.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 
+/** Rows per listing query on the Data API, whose results may not pass 1 MiB. */
+export const DATA_API_ROWS_PER_QUERY = 2_000;
+
 /** The registry core on a database and the configured storage locations, for any runtime. */
 export function registryFromConfig(
   config: BerthConfig,
@@ -46,6 +49,8 @@ export function registryFromConfig(
       chunkMinLength: config.chunkMinLength,
       deletionEnabled: config.deletionEnabled,
       timeMachineMs: config.timeMachineMs,
+      // 2,000 names of at most 255 bytes, with the Data API's per-field wrapping, stay under 1 MiB.
+      ...(config.dataApi ? { metadataRowsPerQuery: DATA_API_ROWS_PER_QUERY } : {}),
     },
   });
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { parseConfigYaml } from '../../shared/config/config-file.js';
 import { ConfigError, loadConfig, type CacheConfig } from '../../shared/config/config.js';
 import { buildLocalRegistry } from './wiring.js';
+import { serveRegistry } from '../common/node-server.js';
 
 /** `npm start`: the whole registry in one Node process, with embedded storage and database. */
 async function main() {
@@ -13,41 +13,38 @@ async function main() {
   const config = loadConfig(env, fromFile);
   const local = await buildLocalRegistry(config);
 
-  const server = serve(
-    { fetch: local.app.fetch, hostname: config.host, port: config.port },
-    (info) => {
-      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-      const database =
-        local.databaseKind === 'embedded'
-          ? `embedded Postgres in ${config.dataDir}`
-          : 'Postgres at DATABASE_URL';
-      const url = config.access.publicUrl ?? `http://${host}:${info.port}`;
-      // One write, so whoever watches for the URL also has the lines above it.
-      const lines: string[] = [];
-      if (!config.access.enabled) {
-        lines.push('Berth: access control is OFF (BERTH_ACCESS_CONTROL=false): anyone may push');
-      }
-      const boot = local.bootstrap;
-      if (boot?.generatedPassword) {
-        lines.push(
-          `Berth: created superuser ${boot.user} with password ${boot.generatedPassword}`,
-          `  (shown once; log in with: skopeo login --tls-verify=false -u ${boot.user} ${new URL(url).host})`,
-        );
-      } else if (boot) {
-        lines.push(
-          `Berth: created superuser ${boot.user} with the password from BERTH_SUPERUSER_PASSWORD`,
-        );
-      } else if (local.awaitingInitialization) {
-        lines.push(
-          'Berth: no users yet; create the first one with POST /api/v1/user/initialize (FEATURE_USER_INITIALIZE)',
-        );
-      }
+  const server = serveRegistry(local.app, { hostname: config.host, port: config.port }, (port) => {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const database =
+      local.databaseKind === 'embedded'
+        ? `embedded Postgres in ${config.dataDir}`
+        : 'Postgres at DATABASE_URL';
+    const url = config.access.publicUrl ?? `http://${host}:${port}`;
+    // One write, so whoever watches for the URL also has the lines above it.
+    const lines: string[] = [];
+    if (!config.access.enabled) {
+      lines.push('Berth: access control is OFF (BERTH_ACCESS_CONTROL=false): anyone may push');
+    }
+    const boot = local.bootstrap;
+    if (boot?.generatedPassword) {
       lines.push(
-        `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database}, cache: ${cacheKind(config.cache)})`,
+        `Berth: created superuser ${boot.user} with password ${boot.generatedPassword}`,
+        `  (shown once; log in with: skopeo login --tls-verify=false -u ${boot.user} ${new URL(url).host})`,
       );
-      console.log(lines.join('\n'));
-    },
-  );
+    } else if (boot) {
+      lines.push(
+        `Berth: created superuser ${boot.user} with the password from BERTH_SUPERUSER_PASSWORD`,
+      );
+    } else if (local.awaitingInitialization) {
+      lines.push(
+        'Berth: no users yet; create the first one with POST /api/v1/user/initialize (FEATURE_USER_INITIALIZE)',
+      );
+    }
+    lines.push(
+      `Berth registry listening on ${url} (data: ${config.dataDir}, metadata: ${database}, cache: ${cacheKind(config.cache)})`,
+    );
+    console.log(lines.join('\n'));
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

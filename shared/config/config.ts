@@ -78,6 +78,7 @@ const schema = strictObject({
   BERTH_DB_CLUSTER_ARN: optional(string().check(startsWith('arn:'))),
   BERTH_DB_SECRET_ARN: optional(string().check(startsWith('arn:'))),
   BERTH_DB_NAME: _default(string(), 'berth'),
+  BERTH_DB_RESUME_WAIT_SECONDS: _default(integer({ min: 0, max: 900 }), 60),
   DISTRIBUTED_STORAGE_CONFIG: optional(storageConfigSchema),
   DISTRIBUTED_STORAGE_PREFERENCE: optional(array(string())),
   BERTH_CHUNK_MIN_LENGTH: _default(integer({ min: 0 }), 5 * 1024 * 1024),
@@ -103,6 +104,8 @@ const schema = strictObject({
   FEATURE_SUPERUSERS_FULL_ACCESS: _default(boolean, false),
   FEATURE_USER_INITIALIZE: _default(boolean, false),
   SERVER_HOSTNAME: optional(string().check(minLength(1))),
+  BERTH_VIEWER_HOST_HEADER: optional(string().check(regex(/^[a-z0-9-]+$/))),
+  BERTH_ORIGIN_SECRET_ARN: optional(string().check(startsWith('arn:'))),
   PREFERRED_URL_SCHEME: _default(oneOf(['http', 'https']), 'http'),
   BERTH_TOKEN_EXPIRY_SECONDS: _default(integer({ min: 30, max: 86400 }), 300),
   BERTH_MAX_FAILED_LOGINS: _default(integer({ min: 1 }), 5),
@@ -122,7 +125,7 @@ export interface BerthConfig {
   /** Postgres to use instead of the embedded one. */
   databaseUrl: string | undefined;
   /** Aurora through the RDS Data API, when deployed on AWS. */
-  dataApi: { resourceArn: string; secretArn: string; database: string } | undefined;
+  dataApi: DataApiConfig | undefined;
   storage: { locations: StorageLocationConfig[]; preference: string[] };
   chunkMinLength: number;
   deletionEnabled: boolean;
@@ -137,6 +140,23 @@ export interface BerthConfig {
   mirror: MirrorConfig;
   access: AccessConfig;
   cache: CacheConfig;
+  edge: EdgeConfig;
+}
+
+export interface DataApiConfig {
+  resourceArn: string;
+  secretArn: string;
+  database: string;
+  /** How long a call waits for a paused cluster to resume before the request gets 503. */
+  resumeWaitMs: number;
+}
+
+/** How a function behind the one front door (CloudFront) knows its requests came through it. */
+export interface EdgeConfig {
+  /** The header the front door writes the viewer's host into (token realms name that host). */
+  viewerHostHeader: string | undefined;
+  /** The secret the front door sends with every request to a function URL, when one is checked. */
+  originSecretArn: string | undefined;
 }
 
 /** Quay's DATA_MODEL_CACHE_CONFIG: where lookups are remembered between requests. */
@@ -274,6 +294,7 @@ export function loadConfig(
             resourceArn: c.BERTH_DB_CLUSTER_ARN,
             secretArn: c.BERTH_DB_SECRET_ARN,
             database: c.BERTH_DB_NAME,
+            resumeWaitMs: c.BERTH_DB_RESUME_WAIT_SECONDS * 1000,
           }
         : undefined,
     storage: { locations, preference },
@@ -325,6 +346,10 @@ export function loadConfig(
             }
           : undefined,
       repositoryBlobTtlMs: parseDuration(cache.repository_blob_cache_ttl)!,
+    },
+    edge: {
+      viewerHostHeader: c.BERTH_VIEWER_HOST_HEADER,
+      originSecretArn: c.BERTH_ORIGIN_SECRET_ARN,
     },
   };
 }

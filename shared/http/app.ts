@@ -30,16 +30,38 @@ export interface HttpAppOptions {
   access: AccessServices;
   /** The registry's public URL (`https://host`), for token realms; the request's origin otherwise. */
   publicUrl?: string | undefined;
+  /** Behind the one front door: where it says the viewer's host is, and how to know it was it. */
+  edge?: EdgeOptions;
   logUnknownError?: UnknownErrorLogger;
   /** A runtime's faster request-body reader; the Fetch API body otherwise. */
   readBody?: BodyReader;
   surfaces: Surface[];
 }
 
-/** The origin a proxy in front says the client used (CloudFront's viewer function sets these). */
-function forwardedOrigin(request: Request): string | undefined {
+export interface EdgeOptions {
+  /**
+   * The header the front door writes the viewer's host into. Viewers reach
+   * the registry over HTTPS only, so the origin is `https://<that host>`,
+   * whatever scheme the hop behind the front door used.
+   */
+  viewerHostHeader?: string | undefined;
+  /**
+   * Refuses a request that did not come through the front door (403), before
+   * anything else happens; for an origin anyone could reach, a function URL.
+   */
+  verifyOrigin?: (request: Request) => boolean | Promise<boolean>;
+}
+
+const HOST = /^[A-Za-z0-9.-]+(:\d+)?$/;
+
+/** The origin a proxy in front says the client used. */
+function forwardedOrigin(request: Request, edge: EdgeOptions | undefined): string | undefined {
+  if (edge?.viewerHostHeader) {
+    const host = request.headers.get(edge.viewerHostHeader);
+    return host && HOST.test(host) ? `https://${host}` : undefined;
+  }
   const host = request.headers.get('x-forwarded-host');
-  if (!host || !/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) return undefined;
+  if (!host || !HOST.test(host)) return undefined;
   const proto = request.headers.get('x-forwarded-proto') === 'https' ? 'https' : 'http';
   return `${proto}://${host}`;
 }
@@ -52,6 +74,7 @@ export function createHttpApp({
   registry,
   access: accessServices,
   publicUrl,
+  edge,
   logUnknownError = defaultLogger,
   readBody,
   surfaces,
@@ -62,9 +85,15 @@ export function createHttpApp({
 
   app.use('*', async (c, next) => {
     c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    if (edge?.verifyOrigin && !(await edge.verifyOrigin(c.req.raw))) {
+      const message = 'requests reach this registry through its front door only';
+      return c.req.path.startsWith(`${API_PREFIX}/`) || c.req.path.startsWith('/oauth/')
+        ? c.json(quayError(403, 'insufficient_scope', message), 403)
+        : renderError(ociError('DENIED', { message }), c, logUnknownError);
+    }
     if (readBody) c.set('readBody', readBody);
     if (access.service) {
-      const origin = publicUrl ?? forwardedOrigin(c.req.raw) ?? new URL(c.req.url).origin;
+      const origin = publicUrl ?? forwardedOrigin(c.req.raw, edge) ?? new URL(c.req.url).origin;
       c.set('challenge', { realm: `${origin}/v2/auth`, service: access.service });
     }
     await next();

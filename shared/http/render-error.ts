@@ -2,7 +2,11 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { AccessError } from '../errors/access-error.js';
 import { ociError, RegistryError } from '../errors/registry-error.js';
-import { BlobNotFoundError, UploadNotFoundError } from '../ports/errors.js';
+import {
+  BlobNotFoundError,
+  DatabaseUnavailableError,
+  UploadNotFoundError,
+} from '../ports/errors.js';
 import type { HttpEnv } from './http-env.js';
 
 export type UnknownErrorLogger = (error: unknown, requestId: string) => void;
@@ -47,6 +51,13 @@ export function toRegistryError(error: unknown, c: Context<HttpEnv>): RegistryEr
   }
   if (error instanceof UploadNotFoundError) {
     return ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId: error.uploadId }, cause: error });
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return ociError('UNAVAILABLE', {
+      message: error.message,
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      cause: error,
+    });
   }
   if (error instanceof HTTPException && error.status < 500) {
     return ociError('UNSUPPORTED', { status: error.status, message: error.message, cause: error });

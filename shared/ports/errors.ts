@@ -25,3 +25,17 @@ export class UploadOffsetError extends Error {
     this.name = 'UploadOffsetError';
   }
 }
+
+/**
+ * The metadata database cannot answer now (an Aurora cluster resuming from
+ * a pause, an outage); a client should try again after `retryAfterSeconds`.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super('the metadata database is not available right now', options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}

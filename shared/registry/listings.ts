@@ -16,12 +16,14 @@ export class ListingService {
         after === undefined ? { limit } : { limit, after },
         this.deps.clock.now(),
       ),
+      this.deps.options.metadataRowsPerQuery,
     );
   }
 
   async catalog(page: PageRequest): Promise<PageOf<string>> {
     return paginate(page, (limit, after) =>
       this.deps.metadata.listRepositories(after === undefined ? { limit } : { limit, after }),
+      this.deps.options.metadataRowsPerQuery,
     );
   }
 

@@ -27,14 +27,25 @@ export function pageSize(n: string | undefined): number {
 /**
  * Fetches one page through `fetch(limit, after)` asking for one entry more
  * than needed, to know whether another page follows without a count query.
+ * A metadata store that caps what one query may return (the Data API's
+ * 1 MiB) is asked in chunks of at most `rowsPerQuery`.
  */
 export async function paginate(
   request: PageRequest,
   fetch: (limit: number, after: string | undefined) => Promise<string[]>,
+  rowsPerQuery = Infinity,
 ): Promise<PageOf<string>> {
   const size = pageSize(request.n);
   if (size === 0) return { items: [] };
-  const rows = await fetch(size + 1, request.last || undefined);
+  const rows: string[] = [];
+  let after = request.last || undefined;
+  while (rows.length < size + 1) {
+    const want = Math.min(size + 1 - rows.length, rowsPerQuery);
+    const chunk = await fetch(want, after);
+    rows.push(...chunk);
+    if (chunk.length < want) break;
+    after = chunk[chunk.length - 1];
+  }
   if (rows.length <= size) return { items: rows };
   const items = rows.slice(0, size);
   return { items, next: { n: size, last: items[items.length - 1]! } };

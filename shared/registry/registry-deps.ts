@@ -19,6 +19,11 @@ export interface RegistryOptions {
    * process that dies lets its sessions go this long after.
    */
   uploadClaimMs: number;
+  /**
+   * Most rows one listing query may ask for: the Data API ends a call whose
+   * result passes 1 MiB, and a page of 10,000 repository names can.
+   */
+  metadataRowsPerQuery: number;
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
@@ -27,6 +32,7 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   redirectExpirySeconds: 300,
   timeMachineMs: 14 * 24 * 60 * 60 * 1000,
   uploadClaimMs: 60_000,
+  metadataRowsPerQuery: Infinity,
 };
 
 export interface RegistryDeps {

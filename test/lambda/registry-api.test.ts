@@ -1,5 +1,9 @@
 import type { CloudFormationCustomResourceCreateEvent, Context } from 'aws-lambda';
-import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  ResourceNotFoundException,
+  type GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
@@ -17,21 +21,34 @@ import { createScratchDatabase } from '../support/postgres.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
 import { basic } from '../support/accounts.js';
+import pg from 'pg';
 
 const databaseUrl = process.env.DATABASE_URL;
 const context = { awsRequestId: 'req-1', functionName: 'berth-registry-api' } as Context;
 
-/** Secrets as Secrets Manager would hold them for the deployed stacks. */
-const SECRETS: Record<string, string> = {
-  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry': 'k'.repeat(64),
-  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin': 'lambda-admin-password',
+const ORIGIN_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-origin';
+/** Secrets as Secrets Manager would hold them for the deployed stacks, by version stage. */
+const SECRETS: Record<string, { AWSCURRENT: string; AWSPREVIOUS?: string }> = {
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry': {
+    AWSCURRENT: 'k'.repeat(64),
+  },
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin': {
+    AWSCURRENT: 'lambda-admin-password',
+  },
+  [ORIGIN_SECRET_ARN]: { AWSCURRENT: 'origin-secret-2', AWSPREVIOUS: 'origin-secret-1' },
 };
-/** A Secrets Manager client answering `GetSecretValue` as the service does. */
+/** A Secrets Manager client answering `GetSecretValue` as the service does, version stages too. */
 const secretsManager = {
   send: async (command: GetSecretValueCommand) => {
-    const value = SECRETS[command.input.SecretId!];
-    if (!value) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
-    return { ARN: command.input.SecretId, Name: 'x', SecretString: value, VersionId: 'v1' };
+    const stage = (command.input.VersionStage ?? 'AWSCURRENT') as 'AWSCURRENT' | 'AWSPREVIOUS';
+    const value = SECRETS[command.input.SecretId!]?.[stage];
+    if (!value) {
+      throw new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret value for staging label",
+        $metadata: {},
+      });
+    }
+    return { ARN: command.input.SecretId, Name: 'x', SecretString: value, VersionId: stage };
   },
 } as unknown as SecretsManagerClient;
 const ADMIN_AUTH = basic('admin:lambda-admin-password');
@@ -39,9 +56,13 @@ const ADMIN_AUTH = basic('admin:lambda-admin-password');
 // The events below are shaped as AWS sends them; hono's types ask for fields
 // (an authorizer, for one) that AWS leaves out when none is configured.
 
-/** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
-
-function httpApiEvent(
+/**
+ * A Lambda function URL event (payload format 2.0) as CloudFront's request
+ * reaches it: Host is the function URL's (the origin request policy drops
+ * the viewer's), the viewer's host is in the front door's own header, and
+ * CloudFront added the origin secret.
+ */
+function functionUrlEvent(
   method: string,
   path: string,
   init: { query?: string; headers?: Record<string, string>; body?: Buffer } = {},
@@ -52,17 +73,19 @@ function httpApiEvent(
     rawPath: path,
     rawQueryString: init.query ?? '',
     headers: {
-      host: 'abc123.execute-api.us-east-1.amazonaws.com',
-      'x-forwarded-host': 'registry.example.com',
+      host: 'f3k2example.lambda-url.us-east-1.on.aws',
+      'x-berth-viewer-host': 'registry.example.com',
+      'x-berth-origin-verify': 'origin-secret-2',
       'x-forwarded-proto': 'https',
+      via: '2.0 a1b2c3.cloudfront.net (CloudFront)',
       authorization: ADMIN_AUTH,
       ...init.headers,
     },
     requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'registry.example.com',
-      domainPrefix: 'registry',
+      accountId: 'anonymous',
+      apiId: 'f3k2example',
+      domainName: 'f3k2example.lambda-url.us-east-1.on.aws',
+      domainPrefix: 'f3k2example',
       http: {
         method,
         path,
@@ -78,23 +101,6 @@ function httpApiEvent(
     },
     body: init.body ? init.body.toString('base64') : null,
     isBase64Encoded: Boolean(init.body),
-  } as unknown as LambdaEvent;
-}
-
-/** An Application Load Balancer event, as Lambda receives it. */
-function albEvent(method: string, path: string): LambdaEvent {
-  return {
-    requestContext: {
-      elb: {
-        targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/berth/abc',
-      },
-    },
-    httpMethod: method,
-    path,
-    queryStringParameters: {},
-    headers: { host: 'registry.example.com', authorization: ADMIN_AUTH },
-    body: '',
-    isBase64Encoded: false,
   } as unknown as LambdaEvent;
 }
 
@@ -123,10 +129,14 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         BERTH_SECRET_KEY_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry',
         BERTH_SUPERUSER_PASSWORD_ARN:
           'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin',
+        BERTH_VIEWER_HOST_HEADER: 'x-berth-viewer-host',
+        BERTH_ORIGIN_SECRET_ARN: ORIGIN_SECRET_ARN,
+        BERTH_DB_RESUME_WAIT_SECONDS: '2',
       });
       clients = {
         rdsData: emulator.client,
         secretsManager,
+        originSecrets: secretsManager,
         blobStores: new Map([
           [
             'us-east-1',
@@ -175,12 +185,12 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       );
     });
 
-    it('serves pushes and pulls through API Gateway events, byte for byte', async () => {
+    it('serves pushes and pulls through function URL events, byte for byte', async () => {
       const layer = Buffer.from('layer through lambda');
       const config_ = Buffer.from('{"os":"linux"}');
       for (const blob of [layer, config_]) {
         const pushed = await handler(
-          httpApiEvent('POST', '/v2/admin/app/blobs/uploads/', {
+          functionUrlEvent('POST', '/v2/admin/app/blobs/uploads/', {
             query: `digest=${digestOf(blob)}`,
             headers: { 'content-type': 'application/octet-stream' },
             body: blob,
@@ -208,7 +218,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         }),
       );
       const put = await handler(
-        httpApiEvent('PUT', '/v2/admin/app/manifests/v1', {
+        functionUrlEvent('PUT', '/v2/admin/app/manifests/v1', {
           headers: { 'content-type': MediaType.ociManifest },
           body: manifest,
         }),
@@ -217,14 +227,14 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(put.statusCode).toBe(201);
       expect(put.headers?.['docker-content-digest']).toBe(digestOf(manifest));
 
-      const get = await handler(httpApiEvent('GET', '/v2/admin/app/manifests/v1'), context);
+      const get = await handler(functionUrlEvent('GET', '/v2/admin/app/manifests/v1'), context);
       expect(get.statusCode).toBe(200);
       expect(get.isBase64Encoded).toBe(true);
       expect(Buffer.from(get.body!, 'base64').equals(manifest)).toBe(true);
       expect(get.headers?.['content-type']).toBe(MediaType.ociManifest);
 
       const blob = await handler(
-        httpApiEvent('GET', `/v2/admin/app/blobs/${digestOf(layer)}`),
+        functionUrlEvent('GET', `/v2/admin/app/blobs/${digestOf(layer)}`),
         context,
       );
       expect(blob.statusCode).toBe(307);
@@ -235,7 +245,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
 
     it('challenges anonymous callers with a realm on the host the client used', async () => {
       const response = await handler(
-        httpApiEvent('GET', '/v2/admin/app/tags/list', { headers: { authorization: '' } }),
+        functionUrlEvent('GET', '/v2/admin/app/tags/list', { headers: { authorization: '' } }),
         context,
       );
       expect(response.statusCode).toBe(401);
@@ -246,7 +256,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
 
     it('serves /api/v1 from the REST function, and /v2 not at all there', async () => {
       const repository = await restHandler(
-        httpApiEvent('GET', '/api/v1/repository/admin/app'),
+        functionUrlEvent('GET', '/api/v1/repository/admin/app'),
         context,
       );
       expect(repository.statusCode).toBe(200);
@@ -256,7 +266,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         can_admin: true,
       });
       const logs = await restHandler(
-        httpApiEvent('GET', '/api/v1/repository/admin/app/logs'),
+        functionUrlEvent('GET', '/api/v1/repository/admin/app/logs'),
         context,
       );
       const kinds = JSON.parse(Buffer.from(logs.body!, 'base64').toString()).logs.map(
@@ -264,9 +274,9 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       );
       // The registry function wrote these at once: Lambda may freeze after answering.
       expect(kinds).toEqual(expect.arrayContaining(['push_repo', 'pull_repo', 'create_repo']));
-      const v2 = await restHandler(httpApiEvent('GET', '/v2/admin/app/tags/list'), context);
+      const v2 = await restHandler(functionUrlEvent('GET', '/v2/admin/app/tags/list'), context);
       expect(v2.statusCode).toBe(404);
-      const unknownApi = await handler(httpApiEvent('GET', '/api/v1/discovery'), context);
+      const unknownApi = await handler(functionUrlEvent('GET', '/api/v1/discovery'), context);
       expect(unknownApi.statusCode).toBe(404);
     });
 
@@ -276,7 +286,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       const cached = await buildAwsApp(config, clients, { surfaces: [v2Surface] });
       const warm = lambdaHttpHandler(cached.app);
       const push = await warm(
-        httpApiEvent('POST', '/v2/admin/cached/blobs/uploads/', {
+        functionUrlEvent('POST', '/v2/admin/cached/blobs/uploads/', {
           query: `digest=${digest}`,
           headers: { 'content-type': 'application/octet-stream' },
           body: layer,
@@ -286,7 +296,10 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(push.statusCode).toBe(201);
       const before = emulator.statements();
       for (let i = 0; i < 2; i++) {
-        const pull = await warm(httpApiEvent('HEAD', `/v2/admin/cached/blobs/${digest}`), context);
+        const pull = await warm(
+          functionUrlEvent('HEAD', `/v2/admin/cached/blobs/${digest}`),
+          context,
+        );
         expect(pull.statusCode).toBe(200);
       }
       const lookups = emulator
@@ -304,19 +317,118 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       );
     });
 
-    it('answers ALB events too, errors in the OCI form', async () => {
-      const tags = await handler(albEvent('GET', '/v2/admin/app/tags/list'), context);
-      expect(tags.statusCode).toBe(200);
-      expect(JSON.parse(Buffer.from(tags.body!, 'base64').toString())).toEqual({
-        name: 'admin/app',
-        tags: ['v1'],
-      });
-
-      const missing = await handler(albEvent('GET', '/v2/admin/app/manifests/nope'), context);
+    it('answers in the OCI form, and refuses what did not come through the front door', async () => {
+      const missing = await handler(
+        functionUrlEvent('GET', '/v2/admin/app/manifests/nope'),
+        context,
+      );
       expect(missing.statusCode).toBe(404);
       expect(JSON.parse(Buffer.from(missing.body!, 'base64').toString()).errors[0].code).toBe(
         'MANIFEST_UNKNOWN',
       );
+      // A function URL is reachable by anyone: without CloudFront's secret, nothing is served.
+      for (const secret of ['', 'guessed']) {
+        const headers = { 'x-berth-origin-verify': secret };
+        const direct = await handler(
+          functionUrlEvent('GET', '/v2/admin/app/tags/list', { headers }),
+          context,
+        );
+        expect(direct.statusCode).toBe(403);
+        expect(JSON.parse(Buffer.from(direct.body!, 'base64').toString()).errors[0].code).toBe(
+          'DENIED',
+        );
+        const api = await restHandler(
+          functionUrlEvent('GET', '/api/v1/user/', { headers }),
+          context,
+        );
+        expect(api.statusCode).toBe(403);
+        expect(JSON.parse(Buffer.from(api.body!, 'base64').toString())).toMatchObject({
+          status: 403,
+          error_type: 'insufficient_scope',
+        });
+      }
+      // Mid-rotation, the previous value still works.
+      const previous = await handler(
+        functionUrlEvent('GET', '/v2/admin/app/tags/list', {
+          headers: { 'x-berth-origin-verify': 'origin-secret-1' },
+        }),
+        context,
+      );
+      expect(previous.statusCode).toBe(200);
+    });
+
+    it("names the viewer's host over https in token realms, whatever scheme the hop behind CloudFront used", async () => {
+      const response = await handler(
+        functionUrlEvent('GET', '/v2/', {
+          headers: {
+            authorization: '',
+            'x-forwarded-proto': 'http',
+            'x-forwarded-host': 'evil.example',
+          },
+        }),
+        context,
+      );
+      expect(response.statusCode).toBe(401);
+      expect(response.headers?.['www-authenticate']).toBe(
+        'Bearer realm="https://registry.example.com/v2/auth",service="berth"',
+      );
+    });
+
+    it('migrates with schema statements outside transactions, each allowed past the 45-second call limit', () => {
+      const ddl = emulator.inputs().filter((input) => /^\s*(create|alter)\b/i.test(input.sql!));
+      expect(ddl.length).toBeGreaterThan(20);
+      for (const input of ddl) {
+        expect(input.continueAfterTimeout, input.sql).toBe(true);
+        expect(input.transactionId, input.sql).toBeUndefined();
+      }
+    });
+
+    it('answers 503 with Retry-After while a paused database resumes past the wait budget, then serves', async () => {
+      const pausedAt = Date.now();
+      emulator.pause(6_000);
+      const paused = await handler(functionUrlEvent('GET', '/v2/admin/app/tags/list'), context);
+      expect(paused.statusCode).toBe(503);
+      expect(paused.headers?.['retry-after']).toBe('10');
+      expect(JSON.parse(Buffer.from(paused.body!, 'base64').toString()).errors[0].code).toBe(
+        'UNAVAILABLE',
+      );
+      const api = await restHandler(
+        functionUrlEvent('GET', '/api/v1/repository/admin/app'),
+        context,
+      );
+      expect(api.statusCode).toBe(503);
+      expect(JSON.parse(Buffer.from(api.body!, 'base64').toString())).toMatchObject({
+        status: 503,
+        error_type: 'service_unavailable',
+      });
+      await new Promise((resolve) => setTimeout(resolve, pausedAt + 6_000 - Date.now()));
+      const resumed = await handler(functionUrlEvent('GET', '/v2/admin/app/tags/list'), context);
+      expect(resumed.statusCode).toBe(200);
+    });
+
+    it('lists 10,000 long tags in one page, in queries that each stay under the 1 MiB result limit', async () => {
+      const db = new pg.Client({ connectionString: scratch.url });
+      await db.connect();
+      try {
+        // Straight into the tables: pushing 10,000 tags through the function takes minutes.
+        await db.query(`
+          insert into tag (repository_id, name, manifest_id, lifetime_start_ms)
+          select m.repository_id, 'v' || lpad(i::text, 5, '0') || repeat('x', 120), m.id, 0
+          from manifest m join repository r on r.id = m.repository_id and r.name = 'admin/app',
+            generate_series(1, 10000) as i`);
+      } finally {
+        await db.end();
+      }
+      const page = await handler(
+        functionUrlEvent('GET', '/v2/admin/app/tags/list', { query: 'n=10000' }),
+        context,
+      );
+      expect(page.statusCode).toBe(200);
+      const { tags } = JSON.parse(Buffer.from(page.body!, 'base64').toString()) as {
+        tags: string[];
+      };
+      expect(tags).toHaveLength(10_000);
+      expect(page.headers?.link).toContain('last=');
     });
   },
 );

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  ColumnMetadata,
-  ExecuteStatementCommandInput,
-  ExecuteStatementCommandOutput,
-  Field,
-  RDSDataClient,
-  SqlParameter,
+import {
+  BadRequestException,
+  DatabaseResumingException,
+  type ColumnMetadata,
+  type ExecuteStatementCommandInput,
+  type ExecuteStatementCommandOutput,
+  type Field,
+  type RDSDataClient,
+  type SqlParameter,
 } from '@aws-sdk/client-rds-data';
+import { DATA_API } from '../infra/aws-facts.js';
 import pg from 'pg';
 
 const typeNames = new Map<number, string>(
@@ -56,12 +59,20 @@ function toField(value: unknown, typeName: string): Field {
  * Enough of the RDS Data API for the dialect, executed on a real Postgres:
  * named parameters, typed records with column metadata, and transactions
  * held on their own client. Its encoding follows the recorded shapes that
- * `test/unit/data-api-dialect.test.ts` checks the dialect against.
+ * `test/unit/data-api-dialect.test.ts` checks the dialect against. As the
+ * Data API does, it refuses results over 1 MiB and rows over 64 KB, runs
+ * calls outside a transaction on whichever pooled connection comes next
+ * (so nothing session-scoped survives from one call to the next), and
+ * refuses calls with DatabaseResumingException while "paused".
  */
 export function dataApiEmulator(databaseUrl: string): {
   client: RDSDataClient;
   /** Every statement executed so far, in order. */
   statements: () => string[];
+  /** Every ExecuteStatement input so far, to check the options the dialect sent. */
+  inputs: () => ExecuteStatementCommandInput[];
+  /** Makes every call fail as a paused Aurora Serverless v2 cluster does, for `ms`. */
+  pause: (ms: number) => void;
   close: () => Promise<void>;
 } {
   // Raw text for every type: the emulator decides the Data API encoding itself.
@@ -70,12 +81,20 @@ export function dataApiEmulator(databaseUrl: string): {
   // Dropping the scratch database ends idle connections; that is expected.
   pool.on('error', () => undefined);
   const transactions = new Map<string, pg.PoolClient>();
-  const executed: string[] = [];
+  const executed: ExecuteStatementCommandInput[] = [];
+  let pausedUntil = 0;
+  // Calls outside transactions rotate over a few connections, as a pool hands them out.
+  const rotation: pg.PoolClient[] = [];
+  let turn = 0;
+  async function nextConnection(): Promise<pg.PoolClient> {
+    if (rotation.length < 3) rotation.push(await pool.connect());
+    return rotation[turn++ % rotation.length]!;
+  }
 
   async function execute(
     input: ExecuteStatementCommandInput,
   ): Promise<Partial<ExecuteStatementCommandOutput>> {
-    executed.push(input.sql!);
+    executed.push(input);
     const names = (input.parameters ?? []).map((p) => p.name!);
     const sql = input.sql!.replace(/:([a-zA-Z_]\w*)/g, (match, name: string) => {
       const index = names.indexOf(name);
@@ -85,23 +104,39 @@ export function dataApiEmulator(databaseUrl: string): {
     const values = (input.parameters ?? []).map(parameterValue);
     const client = input.transactionId ? transactions.get(input.transactionId) : undefined;
     if (input.transactionId && !client) throw new Error('emulator: unknown transaction');
-    const result = await (client ?? pool).query({ text: sql, values, rowMode: 'array' });
+    const result = await (client ?? (await nextConnection())).query({
+      text: sql,
+      values,
+      rowMode: 'array',
+    });
     const columns: ColumnMetadata[] = (result.fields ?? []).map((f) => {
       const typeName = ARRAY_TYPES[f.dataTypeID] ?? typeNames.get(f.dataTypeID) ?? 'text';
       return { name: f.name, label: f.name, typeName };
     });
     const rows = (result.rows ?? []) as unknown[][];
+    const records = rows.map((row) =>
+      row.map((cell, i) => {
+        const typeName = columns[i]!.typeName!;
+        if (cell === null) return { isNull: true };
+        if (typeName === 'bytea') return toField(pgBytea(String(cell)), typeName);
+        if (typeName.startsWith('_')) return toField(pgArray(String(cell)), typeName);
+        if (typeName === 'bool') return toField(cell === 't', typeName);
+        return toField(cell, typeName);
+      }),
+    );
+    for (const record of records) {
+      if (JSON.stringify(record).length > DATA_API.maxRowBytes) {
+        throw new BadRequestException({ message: 'Packet for query is too large', $metadata: {} });
+      }
+    }
+    if (JSON.stringify(records).length > DATA_API.maxResponseBytes) {
+      throw new BadRequestException({
+        message: 'Database returned more than the allowed response size limit',
+        $metadata: {},
+      });
+    }
     return {
-      records: rows.map((row) =>
-        row.map((cell, i) => {
-          const typeName = columns[i]!.typeName!;
-          if (cell === null) return { isNull: true };
-          if (typeName === 'bytea') return toField(pgBytea(String(cell)), typeName);
-          if (typeName.startsWith('_')) return toField(pgArray(String(cell)), typeName);
-          if (typeName === 'bool') return toField(cell === 't', typeName);
-          return toField(cell, typeName);
-        }),
-      ),
+      records,
       columnMetadata: input.includeResultMetadata ? columns : undefined,
       numberOfRecordsUpdated: result.command === 'SELECT' ? 0 : (result.rowCount ?? 0),
     };
@@ -109,6 +144,12 @@ export function dataApiEmulator(databaseUrl: string): {
 
   const client = {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      if (Date.now() < pausedUntil) {
+        throw new DatabaseResumingException({
+          message: 'The Aurora DB instance is resuming after being auto-paused.',
+          $metadata: {},
+        });
+      }
       switch (command.constructor.name) {
         case 'ExecuteStatementCommand':
           return execute(command.input as unknown as ExecuteStatementCommandInput);
@@ -139,7 +180,18 @@ export function dataApiEmulator(databaseUrl: string): {
       }
     },
   } as unknown as RDSDataClient;
-  return { client, statements: () => [...executed], close: () => pool.end() };
+  return {
+    client,
+    statements: () => executed.map((input) => input.sql!),
+    inputs: () => [...executed],
+    pause: (ms) => {
+      pausedUntil = Date.now() + ms;
+    },
+    close: async () => {
+      for (const connection of rotation) connection.release();
+      await pool.end();
+    },
+  };
 }
 
 function pgBytea(text: string): Buffer {

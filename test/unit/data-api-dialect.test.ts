@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '../../shared/ports/errors.js';
 import {
   DatabaseResumingException,
   type ExecuteStatementCommandOutput,
@@ -192,7 +193,11 @@ describe('DataApiDialect', () => {
     const patient = new Kysely<unknown>({
       dialect: new DataApiDialect({ ...target, resume: { retryDelayMs: 5, maxWaitMs: 30 } }),
     });
-    await expect(sql`select 1`.execute(patient)).rejects.toBeInstanceOf(DatabaseResumingException);
+    // Past the budget: an error the HTTP surfaces answer with 503 and Retry-After.
+    const failure = await sql`select 1`.execute(patient).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DatabaseUnavailableError);
+    expect((failure as DatabaseUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+    expect((failure as Error).cause).toBeInstanceOf(DatabaseResumingException);
   });
 
   it('rolls the transaction back when a statement fails', async () => {

@@ -10,7 +10,15 @@ import {
   type RDSDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
-import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import {
+  PostgresAdapter,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from 'kysely';
+import { DatabaseUnavailableError } from '../../ports/errors.js';
 import { PostgresFamilyDialect } from './postgres-family-dialect.js';
 
 export interface DataApiTarget {
@@ -23,11 +31,20 @@ export interface DataApiTarget {
   /**
    * How to wait for a paused Aurora Serverless v2 cluster (0 ACU) to resume:
    * the Data API refuses calls with DatabaseResumingException meanwhile.
+   * Past `maxWaitMs` the call fails with `DatabaseUnavailableError`, which
+   * the HTTP surfaces answer with 503 and `Retry-After`: a request must end
+   * within its function's timeout, and clients retry a 503.
    */
   resume?: { retryDelayMs: number; maxWaitMs: number };
 }
 
-const DEFAULT_RESUME = { retryDelayMs: 2_000, maxWaitMs: 60_000 };
+export const DEFAULT_RESUME = { retryDelayMs: 2_000, maxWaitMs: 60_000 };
+
+/** What a client is told to wait when the database is still resuming. */
+const RESUMING_RETRY_AFTER_SECONDS = 10;
+
+/** Schema statements: kept running past the Data API's 45-second call limit (see below). */
+const DDL = /^\s*(create|alter|drop|comment)\b/i;
 
 /**
  * Sends a Data API command, retrying while the database resumes. Safe for
@@ -40,12 +57,33 @@ async function send<T>(target: DataApiTarget, command: object): Promise<T> {
     try {
       return (await target.client.send(command as never)) as T;
     } catch (error) {
-      if (!(error instanceof DatabaseResumingException) || Date.now() + retryDelayMs > deadline) {
-        throw error;
+      if (!(error instanceof DatabaseResumingException)) throw error;
+      if (Date.now() + retryDelayMs > deadline) {
+        throw new DatabaseUnavailableError(RESUMING_RETRY_AFTER_SECONDS, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
     }
   }
+}
+
+/**
+ * Postgres as the Data API serves it. Every call outside a transaction may
+ * land on another pooled connection, so Kysely's session-level advisory lock
+ * around migrations would be taken on one connection and released on
+ * another; and each migration runs as separate calls, so a schema
+ * statement can run past the 45-second call limit (`continueAfterTimeout`)
+ * instead of being cut off half done. One migration runs at a time anyway:
+ * only the deploy's custom resource migrates, and CloudFormation updates a
+ * stack once at a time.
+ */
+class DataApiAdapter extends PostgresAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return false;
+  }
+
+  override async acquireMigrationLock(_db: Kysely<unknown>): Promise<void> {}
+
+  override async releaseMigrationLock(_db: Kysely<unknown>): Promise<void> {}
 }
 
 /**
@@ -60,6 +98,10 @@ export class DataApiDialect extends PostgresFamilyDialect {
 
   createDriver(): Driver {
     return new DataApiDriver(this.target);
+  }
+
+  override createAdapter() {
+    return new DataApiAdapter();
   }
 }
 
@@ -135,7 +177,11 @@ class DataApiConnection implements DatabaseConnection {
         sql: toNamedParameters(compiled.sql),
         parameters: compiled.parameters.map((value, i) => toSqlParameter(`p${i + 1}`, value)),
         includeResultMetadata: true,
-        ...(this.transactionId ? { transactionId: this.transactionId } : {}),
+        ...(this.transactionId
+          ? { transactionId: this.transactionId }
+          : DDL.test(compiled.sql)
+            ? { continueAfterTimeout: true }
+            : {}),
       }),
     );
     return {

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { AccessError, type AccessErrorKind } from '../../errors/access-error.js';
 import { RegistryError } from '../../errors/registry-error.js';
+import { DatabaseUnavailableError } from '../../ports/errors.js';
 
 /**
  * Quay's error body: `error_type` names the kind, `error_message` and
@@ -60,6 +61,9 @@ export function renderApiError(error: unknown, c: Context): Response | null {
     }
   } else if (error instanceof RegistryError) {
     body = fromRegistryError(error);
+  } else if (error instanceof DatabaseUnavailableError) {
+    body = quayError(503, 'service_unavailable', error.message);
+    headers['Retry-After'] = String(error.retryAfterSeconds);
   } else {
     return null;
   }

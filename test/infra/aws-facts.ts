@@ -1,0 +1,177 @@
+/**
+ * Every AWS limit or behaviour the deployment relies on, written once, with
+ * the document it comes from (title and section, as read in AWS's own
+ * documentation). `aws-facts.test.ts` checks the code and the synthesized
+ * templates against these; the Data API emulator enforces the Data API's.
+ * When AWS changes a fact, change it here and the tests say what no longer
+ * fits.
+ */
+
+export interface Source {
+  /** The document's title and section. */
+  document: string;
+  url: string;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const CLOUDFRONT_FUNCTIONS = {
+  /** Headers a function may not add; CloudFront answers 502 if one does. */
+  disallowedHeaders: [
+    'connection',
+    'expect',
+    'keep-alive',
+    'proxy-authenticate',
+    'proxy-authorization',
+    'proxy-connection',
+    'trailer',
+    'upgrade',
+    'x-accel-buffering',
+    'x-accel-charset',
+    'x-accel-limit-rate',
+    'x-accel-redirect',
+    'x-amz-cf-*',
+    'x-amzn-auth',
+    'x-amzn-cf-billing',
+    'x-amzn-cf-id',
+    'x-amzn-cf-xff',
+    'x-amzn-errortype',
+    'x-amzn-fle-profile',
+    'x-amzn-header-count',
+    'x-amzn-header-order',
+    'x-amzn-lambda-integration-tag',
+    'x-amzn-requestid',
+    'x-cache',
+    'x-edge-*',
+    'x-forwarded-proto',
+    'x-real-ip',
+  ],
+  /** Headers a viewer-request function may read but not add, change or remove (else 502). */
+  readOnlyViewerRequestHeaders: ['content-length', 'host', 'transfer-encoding', 'via'],
+  headersSource: {
+    document:
+      'Amazon CloudFront Developer Guide, "Restrictions on all edge functions", sections "Disallowed headers" and "Read-only headers in viewer request events"',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-function-restrictions-all.html',
+  } satisfies Source,
+  /** The origin helpers (`updateRequestOrigin`, `selectRequestOriginById`) need runtime 2.0 and `import cf from 'cloudfront'` as the first line. */
+  runtime: 'cloudfront-js-2.0',
+  firstLine: "import cf from 'cloudfront';",
+  originHelpersSource: {
+    document:
+      'Amazon CloudFront Developer Guide, "Helper methods for origin modification" (viewer request functions only)',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/helper-functions-origin-modification.html',
+  } satisfies Source,
+  /**
+   * Largest function code. The quota table could not be read from this
+   * workplace's copy of the guide; the figure is the one the review cited.
+   */
+  maxCodeBytes: 10 * KiB,
+  sizeSource: {
+    document:
+      'Amazon CloudFront Developer Guide, "Quotas", section "Quotas on CloudFront Functions"',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html',
+  } satisfies Source,
+} as const;
+
+export const CLOUDFRONT_ORIGINS = {
+  /** How long CloudFront waits for an origin's response: 30 s unless set, 120 s at most without a quota increase. */
+  defaultResponseTimeoutSeconds: 30,
+  maxResponseTimeoutSeconds: 120,
+  source: {
+    document: 'Amazon CloudFront API Reference, "VpcOriginConfig" (OriginReadTimeout)',
+    url: 'https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_VpcOriginConfig.html',
+  } satisfies Source,
+  /** VPC origins reach Application Load Balancers in private subnets; the ALB need not face the internet. */
+  vpcOriginsSource: {
+    document: 'Amazon CloudFront Developer Guide, "Restrict access with VPC origins"',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html',
+  } satisfies Source,
+  /** The managed prefix list of CloudFront's origin-facing addresses, for the origin's security group. */
+  originFacingPrefixList: 'com.amazonaws.global.cloudfront.origin-facing',
+} as const;
+
+export const LAMBDA = {
+  /** A buffered function URL invocation: at most 6 MB of payload each way. */
+  maxBufferedPayloadBytes: 6 * 1000 * 1000,
+  /** A streamed (RESPONSE_STREAM) function URL response. */
+  maxStreamedResponseBytes: 200 * 1000 * 1000,
+  source: {
+    document:
+      'AWS Lambda Developer Guide, "Invoking a response streaming enabled function using Lambda function URLs" (invoke modes)',
+    url: 'https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html',
+  } satisfies Source,
+} as const;
+
+export const DATA_API = {
+  /** A call whose response data passes 1 MiB is terminated. */
+  maxResponseBytes: MiB,
+  /** Each row of a result set may be at most 64 KB. */
+  maxRowBytes: 64 * KiB,
+  limitsSource: {
+    document: 'Amazon Aurora User Guide, "Limitations for Amazon RDS Data API"',
+    url: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html',
+  } satisfies Source,
+  /** A statement ends with its call after 45 s unless sent with `continueAfterTimeout`, which DDL should be. */
+  statementTimeoutSeconds: 45,
+  /** A transaction no call has used for three minutes is rolled back. */
+  transactionIdleSeconds: 180,
+  statementSource: {
+    document:
+      'Amazon RDS Data API Reference, "ExecuteStatement" (continueAfterTimeout) and "BeginTransaction"',
+    url: 'https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html',
+  } satisfies Source,
+  /** A paused Aurora Serverless v2 instance refuses calls with DatabaseResumingException while the call resumes it. */
+  resumingException: 'DatabaseResumingException',
+  resumingSource: {
+    document: 'Amazon RDS Data API Reference, "DatabaseResumingException"',
+    url: 'https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/CommonErrors.html',
+  } satisfies Source,
+} as const;
+
+export const AURORA_SERVERLESS_V2 = {
+  /** An instance pauses after this long without connections, when its minimum capacity is 0 ACU. */
+  minSecondsUntilAutoPause: 300,
+  maxSecondsUntilAutoPause: 86_400,
+  source: {
+    document:
+      'Amazon RDS API Reference, "ServerlessV2ScalingConfiguration" (SecondsUntilAutoPause), and Amazon Aurora User Guide, "Scaling to Zero ACUs with automatic pause and resume"',
+    url: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html',
+  } satisfies Source,
+} as const;
+
+export const S3_MULTIPART = {
+  minPartBytes: 5 * MiB,
+  maxPartBytes: 5 * GiB,
+  maxParts: 10_000,
+  source: {
+    document: 'Amazon S3 User Guide, "Amazon S3 multipart upload limits"',
+    url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html',
+  } satisfies Source,
+} as const;
+
+export const ECS_DRAINING = {
+  /** ECS waits for the load balancer to drain a target (the deregistration delay) before it stops the task. */
+  maxDeregistrationDelaySeconds: 3600,
+  /** Fargate sends SIGKILL this long after SIGTERM at the most. */
+  maxFargateStopTimeoutSeconds: 120,
+  source: {
+    document:
+      'Amazon ECS Developer Guide, "Optimize load balancer connection draining parameters for Amazon ECS"; Elastic Load Balancing, target group attribute deregistration_delay.timeout_seconds (0-3600)',
+    url: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/load-balancer-connection-draining.html',
+  } satisfies Source,
+} as const;
+
+export const EVENTBRIDGE_SCHEDULER = {
+  /** A one-time schedule fires once, at the time its expression names. */
+  atExpression: /^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/,
+  /** A flexible time window must be given; OFF fires on time. */
+  flexibleTimeWindowModes: ['OFF', 'FLEXIBLE'],
+  actionsAfterCompletion: ['NONE', 'DELETE'],
+  source: {
+    document:
+      'AWS CloudFormation User Guide, "AWS::Scheduler::Schedule" (ScheduleExpression); EventBridge Scheduler User Guide, "Configuring flexible time windows"',
+    url: 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-flexible-time-windows.html',
+  } satisfies Source,
+} as const;
