@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { REGION_LOCATIONS } from './edge/region-locations.js';
 
+/** Hours between housekeeping runs that divide a day, so every region's run lines up with the others. */
+const HOUSEKEEPING_HOURS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
+
 /**
  * What `cdk deploy` builds, from CDK context (`cdk.json`'s `berth` key, or
  * `-c berth='{"regions":[...]}'`). Regions are listed in preference order;
- * the first one also holds the database.
+ * the first one also holds the database, the API functions and the front door.
  */
 const schema = z
   .object({
@@ -19,38 +22,51 @@ const schema = z
           }),
       )
       .min(1),
+    /**
+     * Names the deployment's SSM parameters and buckets, so two deployments
+     * can share an account; lowercase letters and digits.
+     */
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{0,11}$/)
+      .default('berth'),
     /** Registry host name, with an ACM certificate for it in us-east-1 (CloudFront's region). */
     domainName: z.string().optional(),
     certificateArn: z.string().startsWith('arn:aws:acm:us-east-1:').optional(),
     /** Aurora Serverless v2 capacity in ACUs; 0 lets the database pause when idle. */
     auroraMinCapacity: z.number().min(0).max(256).default(0),
     auroraMaxCapacity: z.number().min(1).max(256).default(4),
+    /** Idle time before a 0-ACU database pauses (Aurora allows 300 to 86,400 seconds). */
+    auroraAutoPauseSeconds: z.number().int().min(300).max(86_400).default(300),
     dataPlane: z
       .object({
         cpu: z.number().int().default(512),
         memoryMiB: z.number().int().default(1024),
+        /** Upload tasks kept running in each region, even when idle. */
         minTasks: z.number().int().min(1).default(1),
         maxTasks: z.number().int().min(1).default(4),
+        /**
+         * How long a task taken out of service (scale-in, deploy) keeps
+         * serving the uploads it has, before it is stopped: the load
+         * balancer's deregistration delay, at most an hour.
+         */
+        drainSeconds: z.number().int().min(0).max(3600).default(900),
       })
-      .default({ cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4 }),
+      .default({ cpu: 512, memoryMiB: 1024, minTasks: 1, maxTasks: 4, drainSeconds: 900 }),
     /**
-     * How often, in minutes, the primary region runs the namespace-wide
-     * workers (EventBridge rates; a minute at the least). Abandoned uploads
-     * are swept hourly in every region.
+     * How often housekeeping runs: abandoned uploads in every region, and in
+     * the first one auto-prune, quota sizes, garbage collection and a mirror
+     * check, all at once so the database wakes once. Work that people ask
+     * for (a sync now, a registry size, a new prune policy) does not wait
+     * for it: it is scheduled when asked.
      */
-    schedules: z
-      .strictObject({
-        autopruneMinutes: z.number().int().min(1).default(1),
-        quotaBackfillMinutes: z.number().int().min(1).default(5),
-        garbageCollectionMinutes: z.number().int().min(1).default(60),
-        mirrorScheduleMinutes: z.number().int().min(1).default(1),
+    housekeepingHours: z
+      .number()
+      .int()
+      .refine((h) => (HOUSEKEEPING_HOURS as readonly number[]).includes(h), {
+        message: `one of ${HOUSEKEEPING_HOURS.join(', ')} (hours that divide a day)`,
       })
-      .default({
-        autopruneMinutes: 1,
-        quotaBackfillMinutes: 5,
-        garbageCollectionMinutes: 60,
-        mirrorScheduleMinutes: 1,
-      }),
+      .default(6),
     /** How many mirror syncs run at once (the job worker's SQS concurrency, at least 2). */
     mirrorWorkers: z.number().int().min(2).max(1000).default(10),
     /** Quay's FEATURE_PROXY_STORAGE: serve blob bytes through the registry instead of redirecting. */
@@ -62,10 +78,30 @@ const schema = z
      * `regions` in order.
      */
     storagePreference: z.record(z.string(), z.array(z.string())).optional(),
+    /**
+     * Caps on the API functions' concurrency (Lambda reserved concurrency),
+     * so a flood of requests cannot run up the bill or starve the account.
+     */
+    throttle: z
+      .strictObject({
+        registryConcurrency: z.number().int().min(1).optional(),
+        restConcurrency: z.number().int().min(1).optional(),
+      })
+      .default({}),
+    /** An AWS WAF rate-based rule on the front door: requests per five minutes from one address. */
+    wafRateLimit: z.number().int().min(100).optional(),
+    /** Bump after rotating the origin secret, so the distribution picks the new value up. */
+    originSecretRotation: z.number().int().min(0).default(0),
+    /** Where the dead-letter alarms send mail (an SNS subscription to confirm). */
+    alarmEmail: z.email().optional(),
   })
   .strict()
   .refine((c) => (c.domainName === undefined) === (c.certificateArn === undefined), {
     message: 'domainName and certificateArn go together',
+  })
+  .refine((c) => c.wafRateLimit === undefined || c.regions[0] === 'us-east-1', {
+    message:
+      'wafRateLimit needs us-east-1 as the first region: a web ACL for CloudFront lives there, with the front door',
   })
   .refine(
     (c) =>
@@ -99,7 +135,18 @@ export function storageOrder(config: DeployConfig, region: string): string[] {
   );
 }
 
-/** The blob bucket of a region; derived, so every region can name every other's bucket. */
-export function blobBucketName(account: string, region: string): string {
-  return `berth-blobs-${account}-${region}`;
+/**
+ * The SSM parameter in each region that names its blob bucket. Bucket names
+ * are unique per stack (a redeploy after `cdk destroy` must not collide
+ * with the bucket the first deployment retained), so the regions learn each
+ * other's from here, at run time, instead of from each other's stacks,
+ * which would tie them in a cycle.
+ */
+export function bucketParameterName(config: DeployConfig): string {
+  return `/${config.name}/blob-bucket`;
+}
+
+/** The prefix of every blob bucket of the deployment in a region; its stack adds a unique tail. */
+export function blobBucketPrefix(config: DeployConfig, account: string, region: string): string {
+  return `${config.name}-blobs-${account}-${region}`;
 }

@@ -9,6 +9,10 @@ import type { BerthConfig } from '../../shared/config/config.js';
 import { createHttpApp, type EdgeOptions, type Surface } from '../../shared/http/app.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 import { originSecretVerifier } from './origin-secret.js';
+import { resolveBucketParameters } from './bucket-parameters.js';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { awsWakeups } from './aws-wakeups.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
@@ -29,6 +33,18 @@ export interface AwsClients {
   sqs?: SQSClient;
   /** The data plane's cache, when it may reach one; else each process's own memory. */
   cache?: Cache;
+  /** EventBridge Scheduler, for the wakeups of the first region. */
+  scheduler?: Pick<SchedulerClient, 'send'>;
+  /** SSM in a region, for the bucket names other regions publish. */
+  ssmFor?: (region: string) => Pick<SSMClient, 'send'>;
+}
+
+/** The configured storage with every bucket named, unless the test hands in its own stores. */
+export async function awsStorageConfig(
+  config: BerthConfig,
+  clients: AwsClients,
+): Promise<BerthConfig> {
+  return clients.blobStores ? config : resolveBucketParameters(config, clients.ssmFor);
 }
 
 /** The region an ARN names (`arn:aws:<service>:<region>:...`). */
@@ -92,13 +108,14 @@ export async function buildAwsCore(
   runtime: 'server' | 'lambda',
   sha256?: Sha256Engine,
 ): Promise<{ registry: Registry; access: AccessServices }> {
-  const registry = registryFromConfig(config, db, {
+  const registry = registryFromConfig(await awsStorageConfig(config, clients), db, {
     cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
     stores: clients.blobStores,
     ...(sha256 ? { sha256 } : {}),
   });
   const secret = await loadAwsSecret(config, clients);
-  return { registry, access: accessFromConfig(config, db, registry, secret, runtime) };
+  const wakeups = awsWakeups(config, clients.scheduler);
+  return { registry, access: accessFromConfig(config, db, registry, secret, runtime, wakeups) };
 }
 
 /**

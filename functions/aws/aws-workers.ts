@@ -5,7 +5,8 @@ import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { processCache } from '../common/process-cache.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
-import { loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
+import { awsWakeups } from './aws-wakeups.js';
+import { awsStorageConfig, loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
 
 /** The scheduled workers wired to the AWS adapters. */
 export async function buildAwsWorkers(
@@ -14,13 +15,14 @@ export async function buildAwsWorkers(
 ): Promise<WorkerDeps> {
   const db = await openAwsDatabase(config, clients);
   const queueUrl = config.mirror.jobQueueUrl;
-  const registry = registryFromConfig(config, db, {
+  const registry = registryFromConfig(await awsStorageConfig(config, clients), db, {
     cache: processCache(config.cache, 'on Lambda'),
     stores: clients.blobStores,
   });
   return workersFromConfig(config, db, registry, {
     secret: await loadAwsSecret(config, clients),
     // Only the housekeeping region queues jobs; elsewhere a send is a configuration error.
+    wakeups: awsWakeups(config, clients.scheduler),
     queue: queueUrl
       ? new SqsJobQueue(clients.sqs ?? new SQSClient({}), queueUrl)
       : {

@@ -12,8 +12,10 @@ const SAFETY_MS = 30_000;
 
 function parseJob(body: string): Job | null {
   try {
-    const job = JSON.parse(body) as Partial<Job>;
+    const job = JSON.parse(body) as Partial<Job> & { repositoryId?: unknown; task?: unknown };
     if (job.kind === 'mirror-sync' && Number.isInteger(job.repositoryId)) return job as Job;
+    // What a wakeup's schedule sends: a periodic task to run now.
+    if (job.kind === 'task' && typeof job.task === 'string') return job as Job;
   } catch {
     // Reported below as a failure: the message goes to the dead-letter queue for a look.
   }

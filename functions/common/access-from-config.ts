@@ -11,6 +11,7 @@ import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
 import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Registry } from '../../shared/registry/registry.js';
+import { tickingWakeups, type Wakeups } from '../../shared/ports/wakeups.js';
 
 /** Derives the token-signing key from the registry's secret, so the secret itself signs nothing. */
 export function tokenKeyFrom(secret: string): Uint8Array {
@@ -30,6 +31,7 @@ export function accessFromConfig(
   secret: string,
   /** Long-running processes batch audit writes; Lambda, which may freeze after a response, does not. */
   runtime: 'server' | 'lambda',
+  wakeups: Wakeups = tickingWakeups,
 ): AccessServices {
   const a = config.access;
   return createAccessServices(
@@ -42,6 +44,7 @@ export function accessFromConfig(
       // Saving a mirror only checks its hosts: the HTTP client stays out of the API functions.
       upstream: new AddressGuard(config.mirror.allowedHosts),
       credentials: new CredentialBox(credentialKeyFrom(secret)),
+      wakeups,
       clock: registry.deps.clock,
       newId: randomUUID,
       tokenKey: tokenKeyFrom(secret),

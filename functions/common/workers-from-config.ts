@@ -8,6 +8,7 @@ import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { JobQueue } from '../../shared/ports/job-queue.js';
+import type { Wakeups } from '../../shared/ports/wakeups.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import { DEFAULT_AUTOPRUNE } from '../../shared/workers/autoprune.js';
 import { DEFAULT_MIRROR_OPTIONS, type MirrorOptions } from '../../shared/workers/mirror-sync.js';
@@ -22,7 +23,13 @@ export function workersFromConfig(
   config: Pick<BerthConfig, 'gcGraceMs' | 'mirror'>,
   db: Kysely<Database>,
   registry: Registry,
-  wiring: { secret: string; queue: JobQueue; mirrorOptions?: Partial<MirrorOptions> },
+  wiring: {
+    secret: string;
+    queue: JobQueue;
+    mirrorOptions?: Partial<MirrorOptions>;
+    /** Local servers tick often enough not to need any (`tickingWakeups`). */
+    wakeups: Wakeups;
+  },
 ): WorkerDeps {
   return {
     registry: registry.deps,
@@ -35,6 +42,7 @@ export function workersFromConfig(
       upstream: new HttpUpstreamConnector(new AddressGuard(config.mirror.allowedHosts)),
       credentials: new CredentialBox(credentialKeyFrom(wiring.secret)),
       queue: wiring.queue,
+      wakeups: wiring.wakeups,
       clock: registry.deps.clock,
       newId: randomUUID,
       options: {

@@ -1,6 +1,5 @@
 import type { PolledJobQueue } from '../../shared/ports/job-queue.js';
-import { handleJob } from '../../shared/workers/jobs.js';
-import type { MirrorJobResult } from '../../shared/workers/mirror-sync.js';
+import { handleJob, type JobResult } from '../../shared/workers/jobs.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 
 export interface JobConsumerOptions {
@@ -13,7 +12,7 @@ export interface JobConsumerOptions {
 }
 
 export interface JobRun {
-  result?: MirrorJobResult;
+  result?: JobResult;
   error?: unknown;
 }
 

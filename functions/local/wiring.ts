@@ -21,6 +21,7 @@ import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
+import { tickingWakeups } from '../../shared/ports/wakeups.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
@@ -57,7 +58,11 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     config.access.bootstrapPassword,
   );
   const queue = new SqlJobQueue(db, registry.deps.clock);
-  const workers = workersFromConfig(config, db, registry, { secret, queue });
+  const workers = workersFromConfig(config, db, registry, {
+    secret,
+    queue,
+    wakeups: tickingWakeups,
+  });
   const { 'mirror-schedule': mirrorInterval, ...otherTasks } = config.taskIntervalsMs;
   const stopTasks = startTaskTimers(
     workers,

@@ -5,6 +5,7 @@ import type { MirrorStore } from '../ports/mirror-store.js';
 import type { PruneStore } from '../ports/prune-store.js';
 import type { UpstreamConnector } from '../ports/upstream-registry.js';
 import type { CredentialBox } from './credential-box.js';
+import type { Wakeups } from '../ports/wakeups.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
@@ -40,6 +41,8 @@ export interface AccessDeps {
   mirrors: MirrorStore;
   upstream: Pick<UpstreamConnector, 'refusal'>;
   credentials: CredentialBox;
+  /** Runs what people ask for (a sync now, a registry size, a new prune policy) soon, not at the next sweep. */
+  wakeups: Wakeups;
   clock: Clock;
   newId: () => string;
   /** 32 bytes that sign this registry's tokens; never leaves the process. */

@@ -72,6 +72,7 @@ export class AutoprunePolicyService {
       this.s.deps.clock.now(),
     );
     await this.record(actor, resolved, 'create', { uuid, ...policy });
+    await this.s.deps.wakeups.wakeAt('autoprune', this.s.deps.clock.now());
     return uuid;
   }
 
@@ -82,6 +83,7 @@ export class AutoprunePolicyService {
       throw accessError('not_found', `no auto-prune policy ${uuid}`);
     }
     await this.record(actor, resolved, 'update', { uuid, ...policy });
+    await this.s.deps.wakeups.wakeAt('autoprune', this.s.deps.clock.now());
   }
 
   async delete(actor: Principal, scope: PolicyScope, uuid: string): Promise<void> {

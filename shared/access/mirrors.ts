@@ -100,6 +100,7 @@ export class MirrorService {
       throw accessError('conflict', `${view.repository.name} already has a mirror configuration`);
     }
     await this.record(actor, view, 'external_reference', externalReference);
+    if (checked.isEnabled) await this.s.deps.wakeups.wakeAt('mirror-schedule', syncStartMs);
   }
 
   async update(actor: Principal, name: string, input: MirrorChanges): Promise<void> {
@@ -121,6 +122,7 @@ export class MirrorService {
       const secret = key === 'usernameSealed' || key === 'passwordSealed';
       await this.record(actor, view, CHANGED_FIELD[key], secret ? '********' : changes[key]);
     }
+    if (checked.isEnabled) await this.s.deps.wakeups.wakeAt('mirror-schedule', checked.syncStartMs);
   }
 
   /** Validates the changes onto `base`, sealing credentials; refuses internal upstream hosts. */
@@ -213,6 +215,7 @@ export class MirrorService {
       throw accessError('conflict', 'a sync is running; cancel it first or wait for it to end');
     }
     await this.record(actor, view, 'sync_status', 'SYNC_NOW');
+    await this.s.deps.wakeups.wakeAt('mirror-schedule', this.s.deps.clock.now());
   }
 
   async cancel(actor: Principal, name: string): Promise<void> {

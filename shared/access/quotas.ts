@@ -167,5 +167,6 @@ export class QuotaService {
   async queueRegistrySize(actor: Principal): Promise<void> {
     requireSuperuser(actor);
     await this.s.deps.quota.queueRegistrySize();
+    await this.s.deps.wakeups.wakeAt('quota-backfill', this.s.deps.clock.now());
   }
 }

@@ -18,7 +18,7 @@ import {
 } from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import { DURATION, parseDuration } from '../registry/durations.js';
-import type { ScheduledTaskName } from '../workers/scheduled-tasks.js';
+import type { PeriodicTaskName } from '../workers/scheduled-tasks.js';
 import { integer } from './schema-helpers.js';
 import {
   storageConfigSchema,
@@ -95,6 +95,10 @@ const schema = strictObject({
   BERTH_MIRROR_ALLOWED_HOSTS: _default(array(string()), []),
   BERTH_MIRROR_WORKERS: _default(integer({ min: 1, max: 64 }), 4),
   BERTH_JOB_QUEUE_URL: optional(string().check(startsWith('https://'))),
+  BERTH_JOB_QUEUE_ARN: optional(string().check(startsWith('arn:'))),
+  BERTH_JOB_DEAD_LETTER_ARN: optional(string().check(startsWith('arn:'))),
+  BERTH_WAKEUP_ROLE_ARN: optional(string().check(startsWith('arn:'))),
+  BERTH_WAKEUP_NAME_PREFIX: optional(string().check(regex(/^[a-zA-Z0-9_.-]{1,40}$/))),
   DEFAULT_TAG_EXPIRATION: _default(duration, '2w'),
   BERTH_ACCESS_CONTROL: _default(boolean, true),
   SUPER_USERS: _default(array(string()), []),
@@ -134,13 +138,14 @@ export interface BerthConfig {
   /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
   proxyStorage: boolean;
   /** How often each scheduled task runs: timers locally, EventBridge schedules on AWS. */
-  taskIntervalsMs: Record<ScheduledTaskName, number>;
+  taskIntervalsMs: Record<PeriodicTaskName, number>;
   /** Blobs pushed or linked this recently are never garbage-collected. */
   gcGraceMs: number;
   mirror: MirrorConfig;
   access: AccessConfig;
   cache: CacheConfig;
   edge: EdgeConfig;
+  wakeups: WakeupConfig | undefined;
 }
 
 export interface DataApiConfig {
@@ -180,6 +185,14 @@ export interface MirrorConfig {
   localWorkers: number;
   /** On AWS: the SQS queue that carries sync jobs to the job worker. */
   jobQueueUrl: string | undefined;
+}
+
+/** On AWS: one-off EventBridge Scheduler schedules that put a task on the job queue when due. */
+export interface WakeupConfig {
+  namePrefix: string;
+  roleArn: string;
+  queueArn: string;
+  deadLetterArn: string | undefined;
 }
 
 export interface AccessConfig {
@@ -347,6 +360,15 @@ export function loadConfig(
           : undefined,
       repositoryBlobTtlMs: parseDuration(cache.repository_blob_cache_ttl)!,
     },
+    wakeups:
+      c.BERTH_WAKEUP_NAME_PREFIX && c.BERTH_WAKEUP_ROLE_ARN && c.BERTH_JOB_QUEUE_ARN
+        ? {
+            namePrefix: c.BERTH_WAKEUP_NAME_PREFIX,
+            roleArn: c.BERTH_WAKEUP_ROLE_ARN,
+            queueArn: c.BERTH_JOB_QUEUE_ARN,
+            deadLetterArn: c.BERTH_JOB_DEAD_LETTER_ARN,
+          }
+        : undefined,
     edge: {
       viewerHostHeader: c.BERTH_VIEWER_HOST_HEADER,
       originSecretArn: c.BERTH_ORIGIN_SECRET_ARN,

@@ -27,7 +27,13 @@ const localStorage = tuple([
 ]);
 
 const s3Params = strictObject({
-  s3_bucket: string().check(minLength(3)),
+  s3_bucket: optional(string().check(minLength(3))),
+  /**
+   * Berth's: an SSM parameter (in `s3_region`) that names the bucket, read
+   * when the process starts; how one region's functions learn the buckets
+   * of the others on AWS. Exactly one of `s3_bucket` and this.
+   */
+  s3_bucket_parameter: optional(string().check(regex(/^\/[a-zA-Z0-9_.\-/]+$/))),
   /** Key prefix inside the bucket. */
   storage_path: _default(string(), ''),
   s3_region: _default(string(), 'us-east-1'),
@@ -42,6 +48,9 @@ const s3Params = strictObject({
 }).check(
   refine((p) => (p.s3_access_key === undefined) === (p.s3_secret_key === undefined), {
     message: 's3_access_key and s3_secret_key go together',
+  }),
+  refine((p) => (p.s3_bucket === undefined) !== (p.s3_bucket_parameter === undefined), {
+    message: 'one of s3_bucket and s3_bucket_parameter',
   }),
 );
 
@@ -59,7 +68,8 @@ export type StorageLocationConfig =
   | {
       name: string;
       driver: 'S3Storage';
-      bucket: string;
+      /** The bucket, or the SSM parameter that names it (resolved at start, see `s3_bucket_parameter`). */
+      bucket: string | { parameter: string };
       prefix: string;
       region: string;
       endpoint: string | undefined;
@@ -75,7 +85,7 @@ export function storageLocations(config: StorageConfigInput): StorageLocationCon
     return {
       name,
       driver,
-      bucket: p.s3_bucket,
+      bucket: p.s3_bucket ?? { parameter: p.s3_bucket_parameter! },
       prefix: p.storage_path,
       region: p.s3_region,
       endpoint,

@@ -12,7 +12,13 @@ export interface MirrorSyncJob {
   token?: string;
 }
 
-export type Job = MirrorSyncJob;
+/** Run a periodic task now (a wakeup asked for it). */
+export interface TaskJob {
+  kind: 'task';
+  task: string;
+}
+
+export type Job = MirrorSyncJob | TaskJob;
 
 export interface JobQueue {
   send(jobs: Job[]): Promise<void>;

@@ -96,6 +96,12 @@ export interface MirrorStore {
    */
   takeDue(nowMs: number, limit: number, requeueAfterMs: number): Promise<number[]>;
   /**
+   * When `takeDue` will next find something: the earliest start of a mirror
+   * not yet queued, requeue of one queued (its job may be lost), or lapse of
+   * a running sync's lease. Null when no mirror is enabled.
+   */
+  nextDueMs(requeueAfterMs: number): Promise<number | null>;
+  /**
    * Starts a sync: succeeds for one caller only, while the mirror is due and
    * no live lease holds it. A lapsed lease counts as a failed attempt.
    */

@@ -10,19 +10,23 @@ export class ListingService {
 
   async tags(name: string, page: PageRequest): Promise<PageOf<string>> {
     const repository = await existingRepository(this.deps, name);
-    return paginate(page, (limit, after) =>
-      this.deps.metadata.listTags(
-        repository.id,
-        after === undefined ? { limit } : { limit, after },
-        this.deps.clock.now(),
-      ),
+    return paginate(
+      page,
+      (limit, after) =>
+        this.deps.metadata.listTags(
+          repository.id,
+          after === undefined ? { limit } : { limit, after },
+          this.deps.clock.now(),
+        ),
       this.deps.options.metadataRowsPerQuery,
     );
   }
 
   async catalog(page: PageRequest): Promise<PageOf<string>> {
-    return paginate(page, (limit, after) =>
-      this.deps.metadata.listRepositories(after === undefined ? { limit } : { limit, after }),
+    return paginate(
+      page,
+      (limit, after) =>
+        this.deps.metadata.listRepositories(after === undefined ? { limit } : { limit, after }),
       this.deps.options.metadataRowsPerQuery,
     );
   }

@@ -16,9 +16,18 @@ export async function scheduleMirrors(deps: MirrorDeps): Promise<number> {
   let queued = 0;
   for (;;) {
     const due = await deps.mirrors.takeDue(deps.clock.now(), BATCH, REQUEUE_AFTER_MS);
-    if (due.length === 0) return queued;
-    await deps.queue.send(due.map((repositoryId) => ({ kind: 'mirror-sync', repositoryId })));
-    queued += due.length;
-    if (due.length < BATCH) return queued;
+    if (due.length > 0) {
+      await deps.queue.send(due.map((repositoryId) => ({ kind: 'mirror-sync', repositoryId })));
+      queued += due.length;
+    }
+    if (due.length < BATCH) break;
   }
+  await armNextMirrorTick(deps);
+  return queued;
+}
+
+/** Wakes the scheduler when the next mirror falls due, so that nothing polls for it. */
+export async function armNextMirrorTick(deps: MirrorDeps): Promise<void> {
+  const next = await deps.mirrors.nextDueMs(REQUEUE_AFTER_MS);
+  if (next !== null) await deps.wakeups.wakeAt('mirror-schedule', next);
 }

@@ -1,3 +1,4 @@
+import type { Wakeups } from '../ports/wakeups.js';
 import type { CredentialBox } from '../access/credential-box.js';
 import { mirrorCredentialContext } from '../access/credential-box.js';
 import type { JobQueue, MirrorSyncJob } from '../ports/job-queue.js';
@@ -43,6 +44,8 @@ export interface MirrorDeps {
   upstream: UpstreamConnector;
   credentials: CredentialBox;
   queue: JobQueue;
+  /** Wakes the mirror scheduler when the next sync falls due. */
+  wakeups: Wakeups;
   clock: Clock;
   newId: () => string;
   options: MirrorOptions;
@@ -276,6 +279,7 @@ async function finish(
     error,
   };
   if (!(await deps.mirrors.finish(claim, outcome))) return { kind: 'stopped' };
+  await deps.wakeups.wakeAt('mirror-schedule', outcome.nextStartMs);
   await deps.mirrors.recordEvent(
     failed ? 'repo_mirror_sync_failed' : 'repo_mirror_sync_success',
     mirror,

@@ -37,9 +37,41 @@ export const SCHEDULED_TASKS = {
     return collected.tagLifetimes + collected.manifests + collected.blobs;
   },
   'mirror-schedule': (deps: WorkerDeps) => scheduleMirrors(deps.mirror),
+  housekeeping: (deps: WorkerDeps) => housekeeping(deps),
 } as const satisfies Record<string, (deps: WorkerDeps) => Promise<number>>;
 
+/** What one housekeeping run does, in this order: sessions first, the sweep of what they left last. */
+export const HOUSEKEEPING_TASKS = [
+  'remove-abandoned-uploads',
+  'autoprune',
+  'quota-backfill',
+  'garbage-collection',
+  'mirror-schedule',
+] as const;
+
+/**
+ * Every periodic task, one after another, so that on AWS the database wakes
+ * once for all of them. One failing does not stop the others; the run then
+ * fails as a whole, so its retries and dead-letter queue see it.
+ */
+async function housekeeping(deps: WorkerDeps): Promise<number> {
+  let handled = 0;
+  const failures: string[] = [];
+  for (const task of HOUSEKEEPING_TASKS) {
+    try {
+      handled += await SCHEDULED_TASKS[task](deps);
+    } catch (error) {
+      failures.push(`${task}: ${(error as Error).message}`);
+    }
+  }
+  if (failures.length > 0) throw new Error(`housekeeping failed: ${failures.join('; ')}`);
+  return handled;
+}
+
 export type ScheduledTaskName = keyof typeof SCHEDULED_TASKS;
+
+/** The tasks a long-running server runs on its own timers (housekeeping is all of them at once). */
+export type PeriodicTaskName = (typeof HOUSEKEEPING_TASKS)[number];
 
 export function isScheduledTaskName(name: unknown): name is ScheduledTaskName {
   return typeof name === 'string' && Object.hasOwn(SCHEDULED_TASKS, name);

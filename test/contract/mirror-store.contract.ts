@@ -162,7 +162,9 @@ export function mirrorStoreContract(db: () => Promise<Kysely<Database>>) {
       { kind: 'mirror-sync', repositoryId: 2, token: 't' },
     ]);
     expect(hidden).toEqual([]);
-    expect(again.map((r) => [r.job.repositoryId, r.receiveCount])).toEqual([[2, 2]]);
+    expect(
+      again.map((r) => [r.job.kind === 'mirror-sync' && r.job.repositoryId, r.receiveCount]),
+    ).toEqual([[2, 2]]);
     // The first delivery's receipt went stale when the job was received anew.
     expect(await queue.depth()).toBe(1);
   });

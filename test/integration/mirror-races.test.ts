@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../shared/registry/registry.js';
 import { handleJob } from '../../shared/workers/jobs.js';
-import type { MirrorJobResult } from '../../shared/workers/mirror-sync.js';
+import type { JobResult } from '../../shared/workers/jobs.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
@@ -111,7 +111,7 @@ describe.skipIf(skip)('mirror workers on PostgreSQL', () => {
       ids.map((r) => ({ kind: 'mirror-sync', repositoryId: Number(r.repository_id) })),
     );
     const workers = [downstream.workers, secondWorker()];
-    const results: MirrorJobResult[][] = [[], []];
+    const results: JobResult[][] = [[], []];
 
     // Act
     await Promise.all(

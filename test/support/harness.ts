@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { WakeableTask, Wakeups } from '../../shared/ports/wakeups.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -53,8 +54,18 @@ export class FixedClock implements Clock {
   }
 }
 
+/** Wakeups a test can see: every task asked for, and when. */
+export class RecordingWakeups implements Wakeups {
+  readonly calls: { task: WakeableTask; atMs: number }[] = [];
+  async wakeAt(task: WakeableTask, atMs: number): Promise<void> {
+    this.calls.push({ task, atMs });
+  }
+}
+
 export interface TestRegistry {
   app: HttpApp;
+  /** What the registry asked to be woken for. */
+  wakeups: RecordingWakeups;
   registry: Registry;
   access: AccessServices;
   /** The scheduled workers' dependencies, for tests that run a worker by hand. */
@@ -117,6 +128,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       names.map((n) => [n, n === 'local' && opts.localStore ? opts.localStore : makeStore(n)]),
     );
   const clock = shared?.clock ?? new FixedClock();
+  const wakeups = new RecordingWakeups();
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db),
     cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
@@ -136,6 +148,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       mirrors: new SqlMirrorStore(db),
       upstream: new AddressGuard(allowedHosts),
       credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
+      wakeups,
       clock,
       newId: randomUUID,
       tokenKey: TEST_TOKEN_KEY,
@@ -161,6 +174,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       logUnknownError: silent,
       surfaces: [v2Surface, apiSurface],
     }),
+    wakeups,
     registry,
     access,
     workers: workersFromConfig(
@@ -176,7 +190,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       },
       db,
       registry,
-      { secret: TEST_SECRET, queue, mirrorOptions: opts.mirror?.options ?? {} },
+      { secret: TEST_SECRET, queue, mirrorOptions: opts.mirror?.options ?? {}, wakeups },
     ),
     queue,
     db,

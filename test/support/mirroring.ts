@@ -4,8 +4,7 @@ import { serve } from '@hono/node-server';
 import { expect } from 'vitest';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
-import { handleJob } from '../../shared/workers/jobs.js';
-import type { MirrorJobResult } from '../../shared/workers/mirror-sync.js';
+import { handleJob, type JobResult } from '../../shared/workers/jobs.js';
 import { ApiClient } from './api-client.js';
 import { createUser, identity, PASSWORD } from './accounts.js';
 import type { TestRegistry } from './harness.js';
@@ -71,9 +70,9 @@ export async function mirrorSetup(t: TestRegistry, repository = 'app') {
 export const quayDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** What the scheduler's tick and the job consumers do: queue due mirrors, then run every queued job. */
-export async function runMirrorTick(t: TestRegistry): Promise<MirrorJobResult[]> {
+export async function runMirrorTick(t: TestRegistry): Promise<JobResult[]> {
   await SCHEDULED_TASKS['mirror-schedule'](t.workers);
-  const results: MirrorJobResult[] = [];
+  const results: JobResult[] = [];
   for (;;) {
     const [received] = await t.queue.receive(1, 60_000);
     if (!received) return results;
@@ -82,7 +81,7 @@ export async function runMirrorTick(t: TestRegistry): Promise<MirrorJobResult[]>
   }
 }
 
-export function expectFinished(result: MirrorJobResult | undefined, status: 'SUCCESS' | 'FAIL') {
+export function expectFinished(result: JobResult | undefined, status: 'SUCCESS' | 'FAIL') {
   expect(result?.kind).toBe('finished');
   if (result?.kind !== 'finished') throw new Error('not finished');
   expect(result.outcome.status, result.outcome.error ?? '').toBe(status);

@@ -197,6 +197,18 @@ export class SqlMirrorStore implements MirrorStore {
     return rows.map((r) => Number(r.repository_id));
   }
 
+  async nextDueMs(requeueAfterMs: number): Promise<number | null> {
+    const { rows } = await sql<{ due: number | string | null }>`
+      select min(case
+          when m.sync_status = 'SYNCING' then m.sync_expiration_ms
+          when m.queued_at_ms is not null then m.queued_at_ms + ${requeueAfterMs}
+          else m.sync_start_ms end) as due
+      from repo_mirror m join repository r on r.id = m.repository_id and r.state = 'MIRROR'
+      where m.is_enabled`.execute(this.db);
+    const due = rows[0]?.due;
+    return due === null || due === undefined ? null : Number(due);
+  }
+
   async claim(
     repositoryId: number,
     token: string,
