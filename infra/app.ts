@@ -26,7 +26,8 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
         bundleDir,
         database: primary.database,
         registrySecret: primary.registrySecret,
-        runsHousekeeping: region === primaryRegion,
+        originSecret: primary.originSecret,
+        primary: region === primaryRegion,
         crossRegionReferences: true,
       }),
   );
@@ -35,6 +36,7 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
     env: { account, region: primaryRegion },
     config,
     regions: regional.map((r) => r.origins),
+    originSecret: primary.originSecret,
     crossRegionReferences: true,
   });
   Tags.of(app).add('application', 'berth');

@@ -23,7 +23,7 @@ const schema = z
       )
       .min(1),
     /**
-     * Names the deployment's SSM parameters and buckets, so two deployments
+     * Names the deployment's buckets and access points, so two deployments
      * can share an account; lowercase letters and digits.
      */
     name: z
@@ -136,14 +136,14 @@ export function storageOrder(config: DeployConfig, region: string): string[] {
 }
 
 /**
- * The SSM parameter in each region that names its blob bucket. Bucket names
- * are unique per stack (a redeploy after `cdk destroy` must not collide
- * with the bucket the first deployment retained), so the regions learn each
- * other's from here, at run time, instead of from each other's stacks,
- * which would tie them in a cycle.
+ * The name of the access point every region's stack puts on its blob
+ * bucket. Bucket names are unique per stack (a redeploy after `cdk destroy`
+ * must not collide with the bucket the first deployment retained), so the
+ * regions reach each other's buckets by this name instead of learning
+ * bucket names from each other's stacks, which would tie them in a cycle.
  */
-export function bucketParameterName(config: DeployConfig): string {
-  return `/${config.name}/blob-bucket`;
+export function blobAccessPointName(config: DeployConfig): string {
+  return `${config.name}-blobs`;
 }
 
 /** The prefix of every blob bucket of the deployment in a region; its stack adds a unique tail. */

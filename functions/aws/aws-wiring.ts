@@ -9,10 +9,8 @@ import type { BerthConfig } from '../../shared/config/config.js';
 import { createHttpApp, type EdgeOptions, type Surface } from '../../shared/http/app.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 import { originSecretVerifier } from './origin-secret.js';
-import { resolveBucketParameters } from './bucket-parameters.js';
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { awsWakeups } from './aws-wakeups.js';
+import type { Wakeups } from '../../shared/ports/wakeups.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
@@ -35,16 +33,16 @@ export interface AwsClients {
   cache?: Cache;
   /** EventBridge Scheduler, for the wakeups of the first region. */
   scheduler?: Pick<SchedulerClient, 'send'>;
-  /** SSM in a region, for the bucket names other regions publish. */
-  ssmFor?: (region: string) => Pick<SSMClient, 'send'>;
 }
 
-/** The configured storage with every bucket named, unless the test hands in its own stores. */
-export async function awsStorageConfig(
-  config: BerthConfig,
-  clients: AwsClients,
-): Promise<BerthConfig> {
-  return clients.blobStores ? config : resolveBucketParameters(config, clients.ssmFor);
+/** What the entry point adds: hashing for a long-lived process, wakeups for the API that asks for them. */
+export interface CoreOptions {
+  sha256?: Sha256Engine;
+  /**
+   * Only the functions that schedule work pass these (see `aws-wakeups.ts`),
+   * so the registry's bundle carries no Scheduler client; the rest never wake anything.
+   */
+  wakeups?: Wakeups;
 }
 
 /** The region an ARN names (`arn:aws:<service>:<region>:...`). */
@@ -82,22 +80,15 @@ export async function loadAwsSecret(
 }
 
 /** The database the AWS functions use: Aurora through the Data API, never migrated at cold start. */
-export async function openAwsDatabase(
-  config: BerthConfig,
-  clients: AwsClients = {},
-  migrate = false,
-): Promise<Kysely<Database>> {
+export function openAwsDatabase(config: BerthConfig, clients: AwsClients = {}): Kysely<Database> {
   if (!config.dataApi)
     throw new Error('BERTH_DB_CLUSTER_ARN and BERTH_DB_SECRET_ARN are required on AWS');
   const { resumeWaitMs, ...coordinates } = config.dataApi;
-  return openDataApiDatabase(
-    {
-      client: clients.rdsData ?? dataApiClientFor(coordinates.resourceArn),
-      ...coordinates,
-      resume: { retryDelayMs: DEFAULT_RESUME.retryDelayMs, maxWaitMs: resumeWaitMs },
-    },
-    { migrate },
-  );
+  return openDataApiDatabase({
+    client: clients.rdsData ?? dataApiClientFor(coordinates.resourceArn),
+    ...coordinates,
+    resume: { retryDelayMs: DEFAULT_RESUME.retryDelayMs, maxWaitMs: resumeWaitMs },
+  });
 }
 
 /** The registry and access services on the AWS adapters, for HTTP and for deploy-time tasks. */
@@ -106,16 +97,18 @@ export async function buildAwsCore(
   db: Kysely<Database>,
   clients: AwsClients,
   runtime: 'server' | 'lambda',
-  sha256?: Sha256Engine,
+  options: CoreOptions = {},
 ): Promise<{ registry: Registry; access: AccessServices }> {
-  const registry = registryFromConfig(await awsStorageConfig(config, clients), db, {
+  const registry = registryFromConfig(config, db, {
     cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
     stores: clients.blobStores,
-    ...(sha256 ? { sha256 } : {}),
+    ...(options.sha256 ? { sha256: options.sha256 } : {}),
   });
   const secret = await loadAwsSecret(config, clients);
-  const wakeups = awsWakeups(config, clients.scheduler);
-  return { registry, access: accessFromConfig(config, db, registry, secret, runtime, wakeups) };
+  return {
+    registry,
+    access: accessFromConfig(config, db, registry, secret, runtime, options.wakeups),
+  };
 }
 
 /**
@@ -137,16 +130,16 @@ function edgeOptions(config: BerthConfig, clients: AwsClients): EdgeOptions {
 export async function buildAwsApp(
   config: BerthConfig,
   clients: AwsClients = {},
-  http: { readBody?: BodyReader; surfaces: Surface[]; sha256?: Sha256Engine },
+  http: { readBody?: BodyReader; surfaces: Surface[] } & CoreOptions,
   runtime: 'server' | 'lambda' = 'lambda',
 ): Promise<{ app: HttpApp; access: AccessServices }> {
-  const { sha256, ...surfaces } = http;
+  const { sha256, wakeups, ...surfaces } = http;
   const { registry, access } = await buildAwsCore(
     config,
-    await openAwsDatabase(config, clients),
+    openAwsDatabase(config, clients),
     clients,
     runtime,
-    sha256,
+    { sha256, wakeups },
   );
   return {
     app: createHttpApp({

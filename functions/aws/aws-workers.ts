@@ -6,16 +6,16 @@ import { processCache } from '../common/process-cache.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
 import { awsWakeups } from './aws-wakeups.js';
-import { awsStorageConfig, loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
+import { loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
 
 /** The scheduled workers wired to the AWS adapters. */
 export async function buildAwsWorkers(
   config: BerthConfig,
   clients: AwsClients = {},
 ): Promise<WorkerDeps> {
-  const db = await openAwsDatabase(config, clients);
+  const db = openAwsDatabase(config, clients);
   const queueUrl = config.mirror.jobQueueUrl;
-  const registry = registryFromConfig(await awsStorageConfig(config, clients), db, {
+  const registry = registryFromConfig(config, db, {
     cache: processCache(config.cache, 'on Lambda'),
     stores: clients.blobStores,
   });

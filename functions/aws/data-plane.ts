@@ -5,13 +5,7 @@ import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
 import { drain, serveRegistry } from '../common/node-server.js';
 import { buildAwsApp } from './aws-wiring.js';
-
-/**
- * How long SIGTERM waits for requests in flight. ECS sends it only after the
- * load balancer drained the task (its deregistration delay, long enough for
- * a multi-gigabyte upload) and kills the task at the stop timeout.
- */
-const STOP_GRACE_MS = 110_000;
+import { STOP_GRACE_MS } from './data-plane-timing.js';
 
 /**
  * The upload data plane on ECS Fargate: the same app as the Lambda, run by

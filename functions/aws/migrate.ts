@@ -24,7 +24,7 @@ export async function onMigrationEvent(
 ): Promise<MigrationResult> {
   const physicalId = 'berth-metadata-schema';
   if (event.RequestType !== 'Delete') {
-    const db = await openAwsDatabase(config, clients, false);
+    const db = openAwsDatabase(config, clients);
     try {
       await migrateToLatest(db as Kysely<unknown>);
       const { bootstrapUser, bootstrapPassword, bootstrapPasswordArn } = config.access;

@@ -2,12 +2,18 @@ import type { Context } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
+import { awsWakeups } from './aws-wakeups.js';
 import { buildAwsApp } from './aws-wiring.js';
 import { lambdaHttpHandler } from './lambda-http.js';
 import { lazyInit } from './lazy-init.js';
 
 const ready = lazyInit(async () => {
-  const { app } = await buildAwsApp(loadConfig(process.env), {}, { surfaces: [apiSurface] });
+  const config = loadConfig(process.env);
+  const { app } = await buildAwsApp(
+    config,
+    {},
+    { surfaces: [apiSurface], wakeups: awsWakeups(config) },
+  );
   return lambdaHttpHandler(app);
 });
 

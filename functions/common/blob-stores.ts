@@ -7,11 +7,6 @@ import type { BlobStore } from '../../shared/ports/blob-store.js';
 /** Builds the blob store a configured storage location names. */
 export function blobStoreFor(location: StorageLocationConfig, proxyStorage: boolean): BlobStore {
   if (location.driver === 'LocalStorage') return new FsBlobStore(location.path);
-  if (typeof location.bucket !== 'string') {
-    throw new Error(
-      `storage location ${location.name}: s3_bucket_parameter ${location.bucket.parameter} was not resolved (AWS entry points resolve it at start)`,
-    );
-  }
   const client = new S3Client({
     region: location.region,
     ...(location.endpoint ? { endpoint: location.endpoint, forcePathStyle: true } : {}),

@@ -1,8 +1,10 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** The metadata database as functions and tasks see it: its Data API coordinates and the grant to use them. */
@@ -13,11 +15,16 @@ export class MetadataDatabase {
     private readonly secretsKey: kms.IKey,
   ) {}
 
-  environment(): Record<string, string> {
+  /**
+   * `resumeWaitSeconds`: how long a call waits for a paused cluster before
+   * the request gets 503; it must end well within the caller's own timeout.
+   */
+  environment(resumeWaitSeconds: number): Record<string, string> {
     return {
       BERTH_DB_CLUSTER_ARN: this.cluster.clusterArn,
       BERTH_DB_SECRET_ARN: this.cluster.secret!.secretArn,
       BERTH_DB_NAME: this.databaseName,
+      BERTH_DB_RESUME_WAIT_SECONDS: String(resumeWaitSeconds),
     };
   }
 
@@ -53,27 +60,36 @@ export class MetadataDatabase {
 }
 
 /**
+ * Another region's bucket, known to this one by its access point: the
+ * point's name is the same in every region (names are unique per account
+ * and region), so its ARN is known without reading the other stack, while
+ * the bucket's own name stays unique per stack.
+ */
+export interface RemoteBucket {
+  region: string;
+  accessPointName: string;
+  /** Every bucket name that region's stack may have made starts with this. */
+  bucketPrefix: string;
+}
+
+/**
  * Blob storage as one region's functions see it: every region's bucket as a
  * `DISTRIBUTED_STORAGE_CONFIG` location, this region's preferred, read and
  * write here and read-only elsewhere (pulls fall back to the source region
- * while replication is pending).
+ * while replication is pending). Other regions' buckets are reached through
+ * their access points.
  */
 export class RegistryStorage {
-  readonly local: s3.IBucket;
-  private readonly remote: { region: string; bucket: s3.IBucket }[];
-
   constructor(
-    scope: Construct,
     private readonly region: string,
-    localBucket: s3.IBucket,
-    remote: { region: string; bucketName: string }[],
+    readonly local: s3.IBucket,
+    private readonly remote: RemoteBucket[],
     private readonly proxyStorage: boolean,
-  ) {
-    this.local = localBucket;
-    this.remote = remote.map((r) => ({
-      region: r.region,
-      bucket: s3.Bucket.fromBucketName(scope, `Bucket-${r.region}`, r.bucketName),
-    }));
+  ) {}
+
+  private accessPointArn(r: RemoteBucket): string {
+    const { account } = Stack.of(this.local);
+    return `arn:aws:s3:${r.region}:${account}:accesspoint/${r.accessPointName}`;
   }
 
   environment(): Record<string, string> {
@@ -81,24 +97,58 @@ export class RegistryStorage {
       [this.region]: ['S3Storage', { s3_bucket: this.local.bucketName, s3_region: this.region }],
     };
     for (const r of this.remote) {
-      locations[r.region] = ['S3Storage', { s3_bucket: r.bucket.bucketName, s3_region: r.region }];
+      locations[r.region] = [
+        'S3Storage',
+        { s3_bucket: this.accessPointArn(r), s3_region: r.region },
+      ];
     }
     return {
-      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify(locations),
+      DISTRIBUTED_STORAGE_CONFIG: Stack.of(this.local).toJsonString(locations),
       DISTRIBUTED_STORAGE_PREFERENCE: [this.region, ...this.remote.map((r) => r.region)].join(','),
       FEATURE_PROXY_STORAGE: String(this.proxyStorage),
     };
   }
 
+  /**
+   * A request through an access point is allowed only if both the point and
+   * the bucket allow it: the identity policy names both, the object through
+   * the point and the object in whichever bucket that region's stack made.
+   */
+  private remoteObjects(r: RemoteBucket): string[] {
+    return [`${this.accessPointArn(r)}/object/*`, `arn:aws:s3:::${r.bucketPrefix}-*/*`];
+  }
+
   grant(grantee: iam.IGrantable): void {
     this.local.grantReadWrite(grantee);
     this.local.grantDelete(grantee);
-    for (const r of this.remote) r.bucket.grantRead(grantee);
+    for (const r of this.remote) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: this.remoteObjects(r),
+        }),
+      );
+      // Without ListBucket, S3 answers a missing key with 403 rather than
+      // 404, and a blob not yet replicated there would look like an outage.
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [this.accessPointArn(r), `arn:aws:s3:::${r.bucketPrefix}-*`],
+        }),
+      );
+    }
   }
 
   /** Garbage collection removes a blob from every region that holds it. */
   grantDeleteEverywhere(grantee: iam.IGrantable): void {
-    for (const r of this.remote) r.bucket.grantDelete(grantee);
+    for (const r of this.remote) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: this.remoteObjects(r),
+        }),
+      );
+    }
   }
 }
 
@@ -128,6 +178,58 @@ export class StoredSecret {
     );
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }),
+    );
+  }
+}
+
+/**
+ * The job queue and what may be sent through it: jobs directly, and
+ * wakeups, one-off EventBridge Scheduler schedules (named `<prefix>-<task>`)
+ * that send a task to the queue as `role` when due.
+ */
+export class JobQueueBinding {
+  readonly wakeupPrefix: string;
+  readonly role: iam.Role;
+
+  constructor(
+    scope: Construct,
+    readonly queue: sqs.IQueue,
+    readonly deadLetters: sqs.IQueue,
+    deploymentName: string,
+  ) {
+    this.wakeupPrefix = `${deploymentName}-wakeup`;
+    this.role = new iam.Role(scope, 'WakeupRole', {
+      description: 'Berth: EventBridge Scheduler sends woken tasks to the job queue',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+    });
+    queue.grantSendMessages(this.role);
+    deadLetters.grantSendMessages(this.role);
+  }
+
+  /** Lets the function queue jobs (`BERTH_JOB_QUEUE_URL`). */
+  grantSend(grantee: iam.IGrantable & { addEnvironment(k: string, v: string): unknown }): void {
+    grantee.addEnvironment('BERTH_JOB_QUEUE_URL', this.queue.queueUrl);
+    this.queue.grantSendMessages(grantee);
+  }
+
+  /** Lets the function arm wakeups (`BERTH_WAKEUP_*`). */
+  grantWakeups(grantee: iam.IGrantable & { addEnvironment(k: string, v: string): unknown }): void {
+    grantee.addEnvironment('BERTH_WAKEUP_NAME_PREFIX', this.wakeupPrefix);
+    grantee.addEnvironment('BERTH_WAKEUP_ROLE_ARN', this.role.roleArn);
+    grantee.addEnvironment('BERTH_JOB_QUEUE_ARN', this.queue.queueArn);
+    grantee.addEnvironment('BERTH_JOB_DEAD_LETTER_ARN', this.deadLetters.queueArn);
+    const { region, account } = Stack.of(this.queue);
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:GetSchedule', 'scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+        resources: [
+          `arn:aws:scheduler:${region}:${account}:schedule/default/${this.wakeupPrefix}-*`,
+        ],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.role.roleArn] }),
     );
   }
 }

@@ -1,39 +1,45 @@
+import { ORIGIN_VERIFY_HEADER, VIEWER_HOST_HEADER } from '../../shared/http/edge-headers.js';
 import { REGION_LOCATIONS } from './region-locations.js';
 
-/** The header the data plane's load balancer requires: only CloudFront knows each region's value. */
-export const ORIGIN_VERIFY_HEADER = 'x-berth-origin-verify';
-
-/** A region's upload data plane as the front door sees it (values may be CDK tokens). */
-export interface UploadTarget {
+/** A region's upload data plane, as the distribution names it. */
+export interface DataPlaneOrigin {
   region: string;
-  /** The region's load balancer. */
-  domainName: string;
-  /** The value its listener checks in `ORIGIN_VERIFY_HEADER`. */
-  originSecret: string;
+  /** The origin's id in the distribution, which the function selects by. */
+  originId: string;
 }
+
+/** Upload sessions: the data plane takes them, whatever the method. */
+export const UPLOAD_PATH = /^\/v2\/.+\/blobs\/uploads/;
+/** Blob reads, which the data plane streams in storage proxy mode. */
+export const BLOB_PATH = /^\/v2\/.+\/blobs\/[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /**
  * The viewer-request function of the one global distribution (CloudFront
- * Functions, JavaScript runtime 2.0). On every request it passes the
- * viewer's host on as `X-Forwarded-Host`, since CloudFront replaces `Host`
- * and token realms must name the host clients use. On a blob upload it
- * also picks the data plane of the region nearest the viewer (great-circle
- * distance from `CloudFront-Viewer-Latitude/Longitude`), so layer bytes
- * travel the shortest way into that region's bucket; without a location it
- * keeps the first region. One viewer always reaches the same region, which
- * keeps an upload session's requests together. Everything else stays on the
- * first region's API, next to the database every request reads.
+ * Functions, JavaScript runtime 2.0). On every request it writes the
+ * viewer's host into `x-berth-viewer-host`: CloudFront replaces Host, and a
+ * function may not add `X-Forwarded-Proto` (CloudFront would answer 502);
+ * viewers come over HTTPS only, so the host is all the origin needs to name
+ * token realms. A blob upload (and, in storage proxy mode, a blob read) is
+ * sent to the data plane of the region nearest the viewer, by great-circle
+ * distance from `CloudFront-Viewer-Latitude/Longitude`, or of the first
+ * region without a location; one viewer always reaches the same region.
+ * Everything else stays on the first region's functions, next to the
+ * database every request reads.
  */
-export function frontDoorFunctionCode(uploadPath: RegExp, targets: UploadTarget[]): string {
-  const table = targets.map((t) => {
-    const location = REGION_LOCATIONS[t.region];
-    if (!location) throw new Error(`no location known for region ${t.region}`);
-    return { ...location, domainName: t.domainName, secret: t.originSecret };
+export function frontDoorFunctionCode(
+  dataPlanes: DataPlaneOrigin[],
+  proxyStorage: boolean,
+): string {
+  const table = dataPlanes.map((d) => {
+    const location = REGION_LOCATIONS[d.region];
+    if (!location) throw new Error(`no location known for region ${d.region}`);
+    return { id: d.originId, latitude: location.latitude, longitude: location.longitude };
   });
   return `import cf from 'cloudfront';
 
-var TARGETS = ${JSON.stringify(table)};
-var UPLOADS = ${uploadPath.toString()};
+var DATA_PLANES = ${JSON.stringify(table)};
+var UPLOADS = ${UPLOAD_PATH.toString()};
+var BLOBS = ${proxyStorage ? BLOB_PATH.toString() : 'null'};
 
 function radians(degrees) {
   return (degrees * Math.PI) / 180;
@@ -54,11 +60,11 @@ function nearest(headers) {
   var lon = headers['cloudfront-viewer-longitude'];
   var latitude = lat ? parseFloat(lat.value) : NaN;
   var longitude = lon ? parseFloat(lon.value) : NaN;
-  if (isNaN(latitude) || isNaN(longitude)) return TARGETS[0];
-  var best = TARGETS[0];
-  for (var i = 1; i < TARGETS.length; i++) {
-    if (distance(TARGETS[i], latitude, longitude) < distance(best, latitude, longitude)) {
-      best = TARGETS[i];
+  if (isNaN(latitude) || isNaN(longitude)) return DATA_PLANES[0];
+  var best = DATA_PLANES[0];
+  for (var i = 1; i < DATA_PLANES.length; i++) {
+    if (distance(DATA_PLANES[i], latitude, longitude) < distance(best, latitude, longitude)) {
+      best = DATA_PLANES[i];
     }
   }
   return best;
@@ -66,15 +72,11 @@ function nearest(headers) {
 
 function handler(event) {
   var request = event.request;
-  request.headers['x-forwarded-host'] = { value: request.headers.host.value };
-  request.headers['x-forwarded-proto'] = { value: 'https' };
-  // Never the viewer's: a header CloudFront sets on the origin request must not arrive with it.
+  request.headers['${VIEWER_HOST_HEADER}'] = { value: request.headers.host.value };
+  // Never the viewer's: CloudFront adds its own to the origins that check it.
   delete request.headers['${ORIGIN_VERIFY_HEADER}'];
-  if (UPLOADS.test(request.uri)) {
-    var target = nearest(request.headers);
-    var headers = {};
-    headers['${ORIGIN_VERIFY_HEADER}'] = target.secret;
-    cf.updateRequestOrigin({ domainName: target.domainName, customHeaders: headers });
+  if (UPLOADS.test(request.uri) || (BLOBS && BLOBS.test(request.uri))) {
+    cf.selectRequestOriginById(nearest(request.headers).id);
   }
   return request;
 }

@@ -40,6 +40,12 @@ export class PrimaryStack extends Stack {
   readonly secretsKey: kms.Key;
   /** Signs registry tokens; every region's functions share it. */
   readonly registrySecret: StoredSecret;
+  /**
+   * What CloudFront sends to the function URLs, which anyone could call
+   * otherwise; the functions accept its current and previous version, so it
+   * can be rotated (README: rotating the origin secret).
+   */
+  readonly originSecret: StoredSecret;
 
   constructor(scope: Construct, id: string, props: PrimaryStackProps) {
     super(scope, id, props);
@@ -65,6 +71,9 @@ export class PrimaryStack extends Stack {
       writer: rds.ClusterInstance.serverlessV2('writer'),
       serverlessV2MinCapacity: config.auroraMinCapacity,
       serverlessV2MaxCapacity: config.auroraMaxCapacity,
+      ...(config.auroraMinCapacity === 0
+        ? { serverlessV2AutoPauseDuration: Duration.seconds(config.auroraAutoPauseSeconds) }
+        : {}),
       enableDataApi: true,
       defaultDatabaseName: DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret('berth', { encryptionKey: this.secretsKey }),
@@ -87,6 +96,17 @@ export class PrimaryStack extends Stack {
       this.secretsKey,
       'BERTH_SECRET_KEY_ARN',
     );
+    this.originSecret = new StoredSecret(
+      new secretsmanager.Secret(this, 'OriginSecret', {
+        description:
+          'Berth: CloudFront sends this to the function URLs, which refuse requests without it',
+        encryptionKey: this.secretsKey,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      }),
+      this.secretsKey,
+      'BERTH_ORIGIN_SECRET_ARN',
+    );
+    new CfnOutput(this, 'OriginSecretArn', { value: this.originSecret.secret.secretArn });
     // The first superuser's password; read it with `aws secretsmanager get-secret-value`.
     const adminPassword = new StoredSecret(
       new secretsmanager.Secret(this, 'AdminPassword', {

@@ -27,13 +27,12 @@ const localStorage = tuple([
 ]);
 
 const s3Params = strictObject({
-  s3_bucket: optional(string().check(minLength(3))),
   /**
-   * Berth's: an SSM parameter (in `s3_region`) that names the bucket, read
-   * when the process starts; how one region's functions learn the buckets
-   * of the others on AWS. Exactly one of `s3_bucket` and this.
+   * A bucket name, or an access point ARN
+   * (`arn:aws:s3:<region>:<account>:accesspoint/<name>`): on AWS, how one
+   * region names another's bucket without knowing the bucket's name.
    */
-  s3_bucket_parameter: optional(string().check(regex(/^\/[a-zA-Z0-9_.\-/]+$/))),
+  s3_bucket: string().check(minLength(3)),
   /** Key prefix inside the bucket. */
   storage_path: _default(string(), ''),
   s3_region: _default(string(), 'us-east-1'),
@@ -48,9 +47,6 @@ const s3Params = strictObject({
 }).check(
   refine((p) => (p.s3_access_key === undefined) === (p.s3_secret_key === undefined), {
     message: 's3_access_key and s3_secret_key go together',
-  }),
-  refine((p) => (p.s3_bucket === undefined) !== (p.s3_bucket_parameter === undefined), {
-    message: 'one of s3_bucket and s3_bucket_parameter',
   }),
 );
 
@@ -68,8 +64,8 @@ export type StorageLocationConfig =
   | {
       name: string;
       driver: 'S3Storage';
-      /** The bucket, or the SSM parameter that names it (resolved at start, see `s3_bucket_parameter`). */
-      bucket: string | { parameter: string };
+      /** A bucket name or an access point ARN. */
+      bucket: string;
       prefix: string;
       region: string;
       endpoint: string | undefined;
@@ -85,7 +81,7 @@ export function storageLocations(config: StorageConfigInput): StorageLocationCon
     return {
       name,
       driver,
-      bucket: p.s3_bucket ?? { parameter: p.s3_bucket_parameter! },
+      bucket: p.s3_bucket,
       prefix: p.storage_path,
       region: p.s3_region,
       endpoint,

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
+import { migrateToLatest } from '../../shared/adapters/sql/migrate.js';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
 import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
@@ -82,12 +83,14 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       drop = scratch.drop;
       const emulator = dataApiEmulator(scratch.url);
       closeEmulator = emulator.close;
-      db = await openDataApiDatabase({
+      db = openDataApiDatabase({
         client: emulator.client,
         resourceArn: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
         secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',
         database: 'berth',
       });
+      // As the deploy-time migration function does: through the Data API.
+      await migrateToLatest(db as Kysely<unknown>);
     });
     afterAll(async () => {
       await db?.destroy();

@@ -175,3 +175,25 @@ export const EVENTBRIDGE_SCHEDULER = {
     url: 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-flexible-time-windows.html',
   } satisfies Source,
 } as const;
+
+export const S3_ACCESS_POINTS = {
+  /** Unique within one account and region, so each region's can share a name. */
+  nameLength: { min: 3, max: 50 },
+  name: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/,
+  arn: (region: string, account: string, name: string) =>
+    `arn:aws:s3:${region}:${account}:accesspoint/${name}`,
+  /** The SDKs take the ARN in place of the bucket name and send requests to this host. */
+  host: (region: string, account: string, name: string) =>
+    `${name}-${account}.s3-accesspoint.${region}.amazonaws.com`,
+  /** CopyObject through an access point names its source as `<access point ARN>/object/<key>`. */
+  copySource: (accessPointArn: string, key: string) => `${accessPointArn}/object/${key}`,
+  /** A request through an access point must be allowed by the bucket too: the bucket delegates to the account's access points. */
+  delegationCondition: 's3:DataAccessPointAccount',
+  /** HeadObject and GetObject on a missing key answer 404 only with s3:ListBucket; without it, 403. */
+  missingKeyNeeds: 's3:ListBucket',
+  source: {
+    document:
+      'Amazon S3 User Guide, "Access points naming rules, restrictions, and limitations", "Using access points" (ARNs) and "Configuring IAM policies for using access points" (delegating access control); Amazon S3 API Reference, CopyObject (x-amz-copy-source) and HeadObject (permissions)',
+    url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html',
+  } satisfies Source,
+} as const;

@@ -44,3 +44,35 @@ describe('deploy config', () => {
     );
   });
 });
+
+describe('deploy config for an idle-cheap, guarded deployment', () => {
+  it('runs housekeeping every 6 hours by default, only at intervals that divide a day', () => {
+    expect(parseDeployConfig({ regions }).housekeepingHours).toBe(6);
+    expect(parseDeployConfig({ regions, housekeepingHours: 24 }).housekeepingHours).toBe(24);
+    expect(() => parseDeployConfig({ regions, housekeepingHours: 5 })).toThrow('divide a day');
+    // The per-task minute rates polled the database around the clock.
+    expect(() => parseDeployConfig({ regions, schedules: { autopruneMinutes: 1 } })).toThrow(
+      'schedules',
+    );
+  });
+
+  it('takes the data plane drain, throttles and a WAF rule; refuses what AWS would', () => {
+    const config = parseDeployConfig({
+      regions,
+      dataPlane: { drainSeconds: 1800 },
+      throttle: { registryConcurrency: 100 },
+      wafRateLimit: 1000,
+    });
+    expect(config.dataPlane).toMatchObject({ drainSeconds: 1800, minTasks: 1 });
+    expect(config.throttle.registryConcurrency).toBe(100);
+    expect(() => parseDeployConfig({ regions, dataPlane: { drainSeconds: 7200 } })).toThrow(
+      'drainSeconds',
+    );
+    expect(() => parseDeployConfig({ regions, auroraAutoPauseSeconds: 60 })).toThrow(
+      'auroraAutoPauseSeconds',
+    );
+    expect(() =>
+      parseDeployConfig({ regions: ['eu-west-1', 'us-east-1'], wafRateLimit: 1000 }),
+    ).toThrow('us-east-1');
+  });
+});

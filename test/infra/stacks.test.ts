@@ -7,10 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStacks } from '../../infra/app.js';
 import { bundleAll } from '../../infra/bundle.js';
 import { parseDeployConfig } from '../../infra/deploy-config.js';
-import { UPLOAD_PATH_PATTERN } from '../../infra/stacks/edge-stack.js';
+import {
+  BLOB_PATH_PATTERN,
+  REST_PATH_PATTERNS,
+  UPLOAD_PATH_PATTERN,
+} from '../../infra/stacks/edge-stack.js';
 import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
+import { S3_ACCESS_POINTS } from './aws-facts.js';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resources = Record<string, Resource>;
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
 let bundleDir: string;
 let primary: Template;
@@ -18,42 +25,85 @@ let useast: Template;
 let euwest: Template;
 let edge: Template;
 
+function synth(context: Record<string, unknown>) {
+  const stacks = buildStacks(new App(), parseDeployConfig(context), bundleDir, '123456789012');
+  return {
+    primary: Template.fromStack(stacks.primary),
+    regional: stacks.regional.map((r) => Template.fromStack(r)),
+    edge: Template.fromStack(stacks.edge),
+  };
+}
+
+const statementsOf = (template: Template): Statement[] =>
+  Object.values(template.findResources('AWS::IAM::Policy') as Resources).flatMap(
+    (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+
+const functionsOf = (template: Template) =>
+  template.findResources('AWS::Lambda::Function') as Resources;
+const byId = (resources: Resources, part: string) =>
+  Object.entries(resources).filter(([id]) => id.includes(part));
+
+function distributionConfig(template: Template) {
+  const [distribution] = Object.values(
+    template.findResources('AWS::CloudFront::Distribution') as Resources,
+  );
+  return distribution!.Properties.DistributionConfig as {
+    Aliases?: string[];
+    Comment: string;
+    WebACLId?: unknown;
+    Origins: {
+      Id: string;
+      DomainName: unknown;
+      CustomOriginConfig?: { OriginProtocolPolicy: string; OriginReadTimeout?: number };
+      VpcOriginConfig?: { VpcOriginId: unknown; OriginReadTimeout?: number };
+      OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
+    }[];
+    DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string };
+    CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[] }[];
+  };
+}
+
 beforeAll(async () => {
   bundleDir = await mkdtemp(join(tmpdir(), 'berth-cdk-'));
   await bundleAll(bundleDir);
-  const app = new App();
-  const config = parseDeployConfig({
+  const stacks = synth({
     regions: ['us-east-1', 'eu-west-1'],
     domainName: 'registry.example.com',
     certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
   });
-  const stacks = buildStacks(app, config, bundleDir, '123456789012');
-  primary = Template.fromStack(stacks.primary);
-  useast = Template.fromStack(stacks.regional[0]!);
-  euwest = Template.fromStack(stacks.regional[1]!);
-  edge = Template.fromStack(stacks.edge);
+  primary = stacks.primary;
+  [useast, euwest] = stacks.regional as [Template, Template];
+  edge = stacks.edge;
 }, 120_000);
 afterAll(() => rm(bundleDir, { recursive: true, force: true }));
 
 describe('primary stack', () => {
-  it('runs Aurora PostgreSQL Serverless v2 with the Data API, encrypted with its own key', () => {
+  it('runs Aurora PostgreSQL Serverless v2 with the Data API, encrypted, pausing at 0 ACU', () => {
     primary.hasResourceProperties('AWS::RDS::DBCluster', {
       Engine: 'aurora-postgresql',
       EnableHttpEndpoint: true,
       StorageEncrypted: true,
       KmsKeyId: Match.anyValue(),
       DeletionProtection: true,
-      ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 4 },
+      ServerlessV2ScalingConfiguration: {
+        MinCapacity: 0,
+        MaxCapacity: 4,
+        SecondsUntilAutoPause: 300,
+      },
     });
     primary.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    primary.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: Match.anyValue() });
   });
 
   it('keeps no cache cluster the VPC-less functions could not reach, and no NAT gateway', () => {
-    primary.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
-    primary.resourceCountIs('AWS::ElastiCache::CacheCluster', 0);
-    primary.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
-    primary.resourceCountIs('AWS::EC2::NatGateway', 0);
+    for (const type of [
+      'AWS::ElastiCache::ReplicationGroup',
+      'AWS::ElastiCache::CacheCluster',
+      'AWS::ElastiCache::ServerlessCache',
+      'AWS::EC2::NatGateway',
+    ]) {
+      for (const template of [primary, useast, euwest]) template.resourceCountIs(type, 0);
+    }
   });
 
   it('migrates the schema on deploy, again whenever a migration is added', () => {
@@ -61,13 +111,12 @@ describe('primary stack', () => {
       migrations: MIGRATION_NAMES.join(','),
     });
   });
-});
 
-describe('secrets', () => {
-  it('generates the token-signing secret and the first superuser password, KMS-encrypted', () => {
+  it('generates the token-signing secret, the first superuser password and the origin secret, KMS-encrypted', () => {
     for (const description of [
       'Berth: the key registry tokens are signed with',
       'Berth: password of the first superuser (BERTH_SUPERUSER, default admin)',
+      'Berth: CloudFront sends this to the function URLs, which refuse requests without it',
     ]) {
       primary.hasResourceProperties('AWS::SecretsManager::Secret', {
         Description: description,
@@ -75,54 +124,67 @@ describe('secrets', () => {
         GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
       });
     }
-    primary.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          BERTH_SECRET_KEY_ARN: Match.anyValue(),
-          BERTH_SUPERUSER_PASSWORD_ARN: Match.anyValue(),
-        }),
-      },
-    });
-  });
-
-  it('hands the registry function and the data plane the signing secret and the public host', () => {
-    useast.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          BERTH_SECRET_KEY_ARN: Match.anyValue(),
-          SERVER_HOSTNAME: 'registry.example.com',
-          PREFERRED_URL_SCHEME: 'https',
-        }),
-      },
-    });
-    useast.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
-        Match.objectLike({
-          Environment: Match.arrayWith([
-            { Name: 'BERTH_SECRET_KEY_ARN', Value: Match.anyValue() },
-            { Name: 'SERVER_HOSTNAME', Value: 'registry.example.com' },
-          ]),
-        }),
-      ],
-    });
-    const policies = Object.values(useast.findResources('AWS::IAM::Policy') as Resources);
-    const secretReaders = policies.filter((p) =>
-      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
-    );
-    // Registry function, data plane task, scheduled tasks (its database secret).
-    expect(secretReaders.length).toBeGreaterThanOrEqual(2);
-  });
-
-  it('passes the viewer host to the origins, so token realms name it', () => {
-    const [fn] = Object.values(edge.findResources('AWS::CloudFront::Function'));
-    expect(JSON.stringify(fn!.Properties)).toContain("request.headers['x-forwarded-host']");
   });
 });
 
-describe('regional stack', () => {
-  it('keeps blobs in a private, encrypted, TLS-only bucket that expires abandoned uploads', () => {
+describe('the API functions', () => {
+  it('run in the first region only, behind function URLs, and no API Gateway anywhere', () => {
+    for (const template of [primary, useast, euwest, edge]) {
+      expect(JSON.stringify(template.toJSON())).not.toContain('AWS::ApiGatewayV2');
+    }
+    const urls = Object.values(useast.findResources('AWS::Lambda::Url') as Resources);
+    expect(urls).toHaveLength(2);
+    for (const url of urls) {
+      expect(url.Properties).toMatchObject({ AuthType: 'NONE', InvokeMode: 'BUFFERED' });
+    }
+    euwest.resourceCountIs('AWS::Lambda::Url', 0);
+    expect(byId(functionsOf(euwest), 'RegistryApi')).toEqual([]);
+    expect(byId(functionsOf(euwest), 'RestApi')).toEqual([]);
+  });
+
+  it('check the origin secret, name the viewer host in realms, and leave time to answer 503 while the database resumes', () => {
+    for (const part of ['RegistryApi', 'RestApi']) {
+      const [[, fn]] = byId(functionsOf(useast), part) as [[string, Resource]];
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables).toMatchObject({
+        BERTH_ORIGIN_SECRET_ARN: expect.anything(),
+        BERTH_VIEWER_HOST_HEADER: 'x-berth-viewer-host',
+        PREFERRED_URL_SCHEME: 'https',
+        SERVER_HOSTNAME: 'registry.example.com',
+        BERTH_SECRET_KEY_ARN: expect.anything(),
+      });
+      expect(Number(variables.BERTH_DB_RESUME_WAIT_SECONDS)).toBeLessThan(
+        fn.Properties.Timeout as number,
+      );
+      expect(variables).not.toHaveProperty('X_FORWARDED_PROTO');
+    }
+  });
+
+  it('caps their concurrency when the deploy config says so', () => {
+    const throttled = synth({
+      regions: ['us-east-1'],
+      throttle: { registryConcurrency: 50, restConcurrency: 10 },
+    }).regional[0]!;
+    const [[, registry]] = byId(functionsOf(throttled), 'RegistryApi') as [[string, Resource]];
+    const [[, rest]] = byId(functionsOf(throttled), 'RestApi') as [[string, Resource]];
+    expect(registry.Properties.ReservedConcurrentExecutions).toBe(50);
+    expect(rest.Properties.ReservedConcurrentExecutions).toBe(10);
+  });
+});
+
+describe('blob storage', () => {
+  it('keeps blobs in a private, encrypted, TLS-only, retained bucket whose name is unique to its stack', () => {
+    const [[, bucket]] = Object.entries(useast.findResources('AWS::S3::Bucket') as Resources) as [
+      [string, Resource],
+    ];
+    // Not a fixed string: a deploy after `cdk destroy` must not collide with the retained bucket.
+    expect(JSON.stringify(bucket.Properties.BucketName)).toContain('AWS::StackId');
+    expect(JSON.stringify(bucket.Properties.BucketName)).toContain(
+      'berth-blobs-123456789012-us-east-1',
+    );
+    useast.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
     useast.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: 'berth-blobs-123456789012-us-east-1',
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -136,11 +198,8 @@ describe('regional stack', () => {
       },
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
-          Match.objectLike({
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-            Status: 'Enabled',
-          }),
-          Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 7 }),
         ]),
       },
     });
@@ -157,81 +216,325 @@ describe('regional stack', () => {
     });
   });
 
-  it('serves /v2 from a Node 24 ARM64 Lambda on the Data API and S3', () => {
-    useast.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
+  it("reaches another region's bucket through an access point of a name every region shares", () => {
+    for (const template of [useast, euwest]) {
+      const points = Object.values(template.findResources('AWS::S3::AccessPoint'));
+      expect(points).toHaveLength(1);
+      const point = points[0];
+      const name = point!.Properties.Name as string;
+      expect(name).toBe('berth-blobs');
+      expect(name.length).toBeGreaterThanOrEqual(S3_ACCESS_POINTS.nameLength.min);
+      expect(name.length).toBeLessThanOrEqual(S3_ACCESS_POINTS.nameLength.max);
+      expect(name).toMatch(S3_ACCESS_POINTS.name);
+      expect(point!.Properties.Bucket).toEqual({ Ref: expect.stringMatching(/^Blobs/) });
+      // Deleted with the stack, unlike the bucket, so a redeploy can take the name again.
+      expect(point!.DeletionPolicy).toBeUndefined();
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Condition: {
+                StringEquals: { [S3_ACCESS_POINTS.delegationCondition]: '123456789012' },
+              },
+            }),
+          ]),
+        },
+      });
+    }
+    const [fn] = byId(functionsOf(euwest), 'ScheduledTasks').map(([, f]) => f);
+    const variables = (fn!.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables.DISTRIBUTED_STORAGE_PREFERENCE).toBe('eu-west-1,us-east-1');
+    const storage = JSON.stringify(variables.DISTRIBUTED_STORAGE_CONFIG);
+    expect(storage).toContain(S3_ACCESS_POINTS.arn('us-east-1', '123456789012', 'berth-blobs'));
+  });
+
+  it("lets a region read every other region's bucket but write only its own; only the first deletes elsewhere", () => {
+    const remote = S3_ACCESS_POINTS.arn('us-east-1', '123456789012', 'berth-blobs');
+    const touching = (template: Template, region: string) =>
+      statementsOf(template).filter((s) =>
+        JSON.stringify(s.Resource).includes(`berth-blobs-123456789012-${region}-*`),
+      );
+    const fromEu = touching(euwest, 'us-east-1');
+    expect(fromEu.length).toBeGreaterThan(0);
+    for (const s of fromEu) for (const a of [s.Action].flat()) expect(a).toMatch(/^s3:(Get|List)/);
+    // Both the access point and the bucket behind it must allow each read.
+    const reads = fromEu.find((s) => [s.Action].flat().includes('s3:GetObject'))!;
+    expect([reads.Resource].flat()).toContain(`${remote}/object/*`);
+    const lists = fromEu.find((s) => [s.Action].flat().includes(S3_ACCESS_POINTS.missingKeyNeeds));
+    expect([lists!.Resource].flat()).toContain(remote);
+    const fromUs = touching(useast, 'eu-west-1');
+    expect(fromUs.some((s) => [s.Action].flat().some((a) => a.startsWith('s3:DeleteObject')))).toBe(
+      true,
+    );
+  });
+
+  it('reads storage in the configured per-region order', () => {
+    const regional = synth({
+      regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+      storagePreference: { 'eu-west-1': ['eu-west-1', 'ap-southeast-2', 'us-east-1'] },
+    }).regional[1]!;
+    regional.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          BERTH_DB_CLUSTER_ARN: Match.anyValue(),
-          BERTH_DB_SECRET_ARN: Match.anyValue(),
-          DISTRIBUTED_STORAGE_PREFERENCE: 'us-east-1,eu-west-1',
+          DISTRIBUTED_STORAGE_PREFERENCE: 'eu-west-1,ap-southeast-2,us-east-1',
         }),
       },
     });
-    useast.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    useast.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationType: 'AWS_PROXY',
-      PayloadFormatVersion: '2.0',
-    });
+  });
+});
+
+describe('the upload data plane', () => {
+  it('sits behind an internal load balancer that only CloudFront reaches, in private subnets', () => {
+    for (const template of [useast, euwest]) {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        Scheme: 'internal',
+        LoadBalancerAttributes: Match.arrayWith([
+          { Key: 'idle_timeout.timeout_seconds', Value: '4000' },
+        ]),
+      });
+      const inbound = [
+        ...Object.values(template.findResources('AWS::EC2::SecurityGroupIngress') as Resources).map(
+          (r) => r.Properties,
+        ),
+        ...Object.values(template.findResources('AWS::EC2::SecurityGroup') as Resources).flatMap(
+          (g) => (g.Properties.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? [],
+        ),
+      ];
+      expect(inbound.filter((rule) => rule.CidrIp === '0.0.0.0/0')).toEqual([]);
+      expect(inbound).toContainEqual(
+        expect.objectContaining({
+          SourcePrefixListId: expect.anything(),
+          FromPort: 80,
+          ToPort: 80,
+        }),
+      );
+      // The prefix list is looked up when the stack deploys, so synth needs no AWS.
+      expect(JSON.stringify(template.toJSON())).toContain(
+        'com.amazonaws.global.cloudfront.origin-facing',
+      );
+    }
   });
 
-  it('sends /api/v1 and /oauth to their own REST function and everything else to the registry function', () => {
-    const routes = Object.values(useast.findResources('AWS::ApiGatewayV2::Route') as Resources);
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
-      ['ANY /api/v1/{proxy+}', 'ANY /oauth/{proxy+}', '$default'].sort(),
+  it('drains a task for its uploads before stopping it, and scales on requests as well as CPU', () => {
+    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'deregistration_delay.timeout_seconds', Value: '900' },
+      ]),
+      HealthCheckPath: '/v2/',
+      Matcher: { HttpCode: '200,401' },
+    });
+    useast.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          StopTimeout: 120,
+          Environment: Match.arrayWith([
+            { Name: 'BERTH_VIEWER_HOST_HEADER', Value: 'x-berth-viewer-host' },
+            { Name: 'PREFERRED_URL_SCHEME', Value: 'https' },
+            { Name: 'SERVER_HOSTNAME', Value: 'registry.example.com' },
+          ]),
+        }),
+      ],
+    });
+    const metrics = Object.values(
+      useast.findResources('AWS::ApplicationAutoScaling::ScalingPolicy') as Resources,
+    ).map(
+      (p) =>
+        (
+          p.Properties.TargetTrackingScalingPolicyConfiguration as {
+            PredefinedMetricSpecification: { PredefinedMetricType: string };
+          }
+        ).PredefinedMetricSpecification.PredefinedMetricType,
     );
-    const functions = useast.findResources('AWS::Lambda::Function') as Resources;
-    const codeOf = (id: string) => JSON.stringify(functions[id]!.Properties.Code);
-    const rest = Object.keys(functions).find((id) => id.startsWith('RestApi'))!;
-    const registry = Object.keys(functions).find((id) => id.startsWith('RegistryApi'))!;
-    expect(codeOf(rest)).not.toBe(codeOf(registry));
-    expect(functions[rest]!.Properties.Environment).toMatchObject({
-      Variables: expect.objectContaining({ BERTH_SECRET_KEY_ARN: expect.anything() }),
+    expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
+    const scaled = synth({
+      regions: ['us-east-1'],
+      dataPlane: { minTasks: 2, maxTasks: 6, drainSeconds: 3600 },
+    }).regional[0]!;
+    scaled.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 6,
+    });
+    scaled.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'deregistration_delay.timeout_seconds', Value: '3600' },
+      ]),
     });
   });
+});
 
-  it('sends upload routes, and nothing else, to the Fargate data plane', () => {
-    // One distribution for the whole deployment, none per region.
+describe('housekeeping and jobs', () => {
+  const rulesOf = (template: Template) =>
+    Object.values(template.findResources('AWS::Events::Rule') as Resources);
+
+  it('runs every periodic task at once in the first region, and the upload sweep in the others, at the same minute', () => {
+    const [first] = rulesOf(useast);
+    const [other] = rulesOf(euwest);
+    expect(rulesOf(useast)).toHaveLength(1);
+    expect(rulesOf(euwest)).toHaveLength(1);
+    for (const rule of [first!, other!]) {
+      expect(rule.Properties.ScheduleExpression).toBe('cron(7 0/6 * * ? *)');
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+          DeadLetterConfig: { Arn: expect.anything() },
+        }),
+      ]);
+    }
+    expect(JSON.stringify(first!.Properties.Targets)).toContain('\\"task\\":\\"housekeeping\\"');
+    expect(JSON.stringify(other!.Properties.Targets)).toContain(
+      '\\"task\\":\\"remove-abandoned-uploads\\"',
+    );
+    const daily = rulesOf(synth({ regions: ['us-east-1'], housekeepingHours: 24 }).regional[0]!);
+    expect(daily.map((r) => r.Properties.ScheduleExpression)).toEqual(['cron(7 0 * * ? *)']);
+  });
+
+  it('sends a scheduled function that failed after its retries to a dead-letter queue, and alarms on every such queue', () => {
+    for (const template of [useast, euwest]) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
+    const queues = (template: Template) =>
+      Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) =>
+        id.includes('DeadLetters'),
+      );
+    const alarms = (template: Template) =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
+    expect(queues(useast)).toHaveLength(2);
+    expect(alarms(useast)).toHaveLength(2);
+    expect(queues(euwest)).toHaveLength(1);
+    expect(alarms(euwest)).toHaveLength(1);
+    for (const alarm of alarms(useast)) {
+      expect(alarm.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    const mailed = synth({ regions: ['us-east-1'], alarmEmail: 'ops@example.com' }).regional[0]!;
+    mailed.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    mailed.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+  });
+
+  it('carries jobs through SQS to a 15-minute job worker that reports partial batch failures, in the first region', () => {
+    const [[workerId, worker]] = byId(functionsOf(useast), 'JobWorker') as [[string, Resource]];
+    expect(worker.Properties.Timeout).toBe(900);
+    const [[jobsId, jobs]] = Object.entries(
+      useast.findResources('AWS::SQS::Queue') as Resources,
+    ).filter(([id]) => id.includes('Jobs') && !id.includes('DeadLetters')) as [[string, Resource]];
+    expect(jobs.Properties.VisibilityTimeout).toBeGreaterThan(900);
+    expect(jobs.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 3 });
+    useast.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: workerId },
+      EventSourceArn: { 'Fn::GetAtt': [jobsId, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    expect(euwest.findResources('AWS::Lambda::EventSourceMapping')).toEqual({});
+  });
+
+  it('lets EventBridge Scheduler send woken tasks to the queue, and the functions that wake arm only their own schedules', () => {
+    useast.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Effect: 'Allow' }),
+        ],
+      },
+    });
+    const armers = Object.entries(functionsOf(useast)).filter(([, f]) =>
+      JSON.stringify(f.Properties.Environment ?? {}).includes('BERTH_WAKEUP_ROLE_ARN'),
+    );
+    expect(armers.map(([id]) => id.replace(/[A-F0-9]{8}$/, '')).sort()).toEqual([
+      'ApiRestApi',
+      'HousekeepingJobWorker',
+      'HousekeepingScheduledTasks',
+    ]);
+    const scheduling = statementsOf(useast).filter((s) =>
+      [s.Action].flat().includes('scheduler:CreateSchedule'),
+    );
+    expect(scheduling.length).toBe(3);
+    for (const s of scheduling) {
+      expect(JSON.stringify(s.Resource)).toContain(':schedule/default/berth-wakeup-*');
+    }
+  });
+
+  it('grants every function and task only named resources', () => {
+    // Without resource-level permissions in IAM, these take "*".
+    const unscoped = new Set(['ecr:GetAuthorizationToken', 'ec2:DescribeManagedPrefixLists']);
+    for (const template of [primary, useast, euwest, edge]) {
+      for (const statement of statementsOf(template)) {
+        if (![statement.Resource].flat().includes('*')) continue;
+        for (const action of [statement.Action].flat()) expect(unscoped, action).toContain(action);
+      }
+    }
+  });
+});
+
+describe('the front door', () => {
+  it('is one distribution for the whole deployment, on the domain, HTTPS only', () => {
     useast.resourceCountIs('AWS::CloudFront::Distribution', 0);
     euwest.resourceCountIs('AWS::CloudFront::Distribution', 0);
-    const distributions = Object.values(
-      edge.findResources('AWS::CloudFront::Distribution'),
-    ) as Resources[string][];
-    expect(distributions).toHaveLength(1);
-    const [distribution] = distributions;
-    const config = distribution!.Properties.DistributionConfig as {
-      Aliases: string[];
-      Origins: {
-        Id: string;
-        DomainName: unknown;
-        CustomOriginConfig: { OriginProtocolPolicy: string };
-        OriginCustomHeaders?: { HeaderName: string }[];
-      }[];
-      DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string };
-      CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[] }[];
-    };
+    edge.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    const config = distributionConfig(edge);
     expect(config.Aliases).toEqual(['registry.example.com']);
-    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual([UPLOAD_PATH_PATTERN]);
-    const uploadOrigin = config.Origins.find(
-      (o) => o.Id === config.CacheBehaviors[0]!.TargetOriginId,
-    )!;
-    const defaultOrigin = config.Origins.find(
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('https-only');
+  });
+
+  it('reaches the functions over HTTPS with the origin secret, resolved from Secrets Manager at deploy time', () => {
+    const config = distributionConfig(edge);
+    const registry = config.Origins.find(
       (o) => o.Id === config.DefaultCacheBehavior.TargetOriginId,
     )!;
-    // The first region's load balancer, named across stacks; the function may pick another.
-    expect(JSON.stringify(uploadOrigin.DomainName)).toMatch(/DataPlaneLoadBalancer|Reader/);
-    expect(uploadOrigin.OriginCustomHeaders?.map((h) => h.HeaderName)).toEqual([
-      'x-berth-origin-verify',
-    ]);
-    expect(JSON.stringify(defaultOrigin.DomainName)).toContain('execute-api');
-    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('https-only');
-    expect(config.CacheBehaviors[0]!.AllowedMethods).toEqual(
+    const rest = config.Origins.find((o) => o.Id === 'rest-api')!;
+    for (const origin of [registry, rest]) {
+      expect(origin.CustomOriginConfig?.OriginProtocolPolicy).toBe('https-only');
+      expect(JSON.stringify(origin.DomainName)).toContain('FunctionUrl');
+      const [header] = origin.OriginCustomHeaders!;
+      expect(header!.HeaderName).toBe('x-berth-origin-verify');
+      expect(JSON.stringify(header!.HeaderValue)).toContain('{{resolve:secretsmanager:');
+    }
+    // In no export and no function code: only a reference crosses the stacks.
+    expect(JSON.stringify(edge.findResources('AWS::CloudFront::Function'))).not.toContain(
+      "x-berth-origin-verify':",
+    );
+    for (const pattern of REST_PATH_PATTERNS) {
+      expect(config.CacheBehaviors.find((b) => b.PathPattern === pattern)?.TargetOriginId).toBe(
+        'rest-api',
+      );
+    }
+  });
+
+  it("reaches every region's data plane through a VPC origin, never plain HTTP over the internet", () => {
+    const config = distributionConfig(edge);
+    const vpcOrigins = config.Origins.filter((o) => o.VpcOriginConfig);
+    expect(vpcOrigins.map((o) => o.Id).sort()).toEqual(['uploads-eu-west-1', 'uploads-us-east-1']);
+    expect(
+      config.Origins.some((o) => o.CustomOriginConfig?.OriginProtocolPolicy === 'http-only'),
+    ).toBe(false);
+    edge.resourceCountIs('AWS::CloudFront::VpcOrigin', 2);
+    edge.hasResourceProperties('AWS::CloudFront::VpcOrigin', {
+      VpcOriginEndpointConfig: Match.objectLike({
+        HTTPPort: 80,
+        OriginProtocolPolicy: 'http-only',
+      }),
+    });
+    const uploads = config.CacheBehaviors.find((b) => b.PathPattern === UPLOAD_PATH_PATTERN)!;
+    expect(uploads.TargetOriginId).toBe('uploads-us-east-1');
+    expect(uploads.AllowedMethods).toEqual(
       expect.arrayContaining(['PATCH', 'PUT', 'POST', 'DELETE']),
     );
-
-    // Uploads carry the viewer's location, and the function knows every region's data plane.
+    // Without proxying, blob reads are the registry function's redirects.
+    expect(config.CacheBehaviors.some((b) => b.PathPattern === BLOB_PATH_PATTERN)).toBe(false);
     edge.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
       OriginRequestPolicyConfig: Match.objectLike({
         HeadersConfig: {
@@ -240,187 +543,43 @@ describe('regional stack', () => {
         },
       }),
     });
-    const [fn] = Object.values(edge.findResources('AWS::CloudFront::Function'));
+    const [fn] = Object.values(edge.findResources('AWS::CloudFront::Function') as Resources);
     expect(fn!.Properties.FunctionConfig).toMatchObject({ Runtime: 'cloudfront-js-2.0' });
     const code = JSON.stringify(fn!.Properties.FunctionCode);
-    expect(code).toContain('cf.updateRequestOrigin');
-    expect(code.match(/"region":"[a-z0-9-]+"|latitude/g)?.length).toBeGreaterThan(0);
-    expect(code).toMatch(/-?38\.9.*-77\.4/);
-    expect(code).toMatch(/53\.3.*-6\.3/);
+    expect(code).toContain('cf.selectRequestOriginById');
+    expect(code).toContain('uploads-eu-west-1');
+    expect(code).not.toContain('x-forwarded-proto');
+  });
 
-    // The load balancer refuses whatever did not come through CloudFront's upload route.
-    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      DefaultActions: [
+  it('sends blob reads to the data plane too in storage proxy mode, never to a buffered function', () => {
+    const proxied = synth({ regions: ['us-east-1', 'eu-west-1'], proxyStorage: true }).edge;
+    const config = distributionConfig(proxied);
+    expect(
+      config.CacheBehaviors.find((b) => b.PathPattern === BLOB_PATH_PATTERN)?.TargetOriginId,
+    ).toBe('uploads-us-east-1');
+    // Uploads are matched first: CloudFront takes behaviors in order.
+    const patterns = config.CacheBehaviors.map((b) => b.PathPattern);
+    expect(patterns.indexOf(UPLOAD_PATH_PATTERN)).toBeLessThan(patterns.indexOf(BLOB_PATH_PATTERN));
+  });
+
+  it('adds a WAF rate rule when asked, and re-reads the origin secret when its rotation count changes', () => {
+    const guarded = synth({
+      regions: ['us-east-1'],
+      wafRateLimit: 2000,
+      originSecretRotation: 3,
+    }).edge;
+    guarded.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'CLOUDFRONT',
+      Rules: [
         Match.objectLike({
-          Type: 'fixed-response',
-          FixedResponseConfig: Match.objectLike({ StatusCode: '403' }),
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } },
         }),
       ],
     });
-    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Conditions: Match.arrayWith([
-        Match.objectLike({
-          Field: 'http-header',
-          HttpHeaderConfig: Match.objectLike({ HttpHeaderName: 'x-berth-origin-verify' }),
-        }),
-        Match.objectLike({
-          Field: 'path-pattern',
-          PathPatternConfig: { Values: [UPLOAD_PATH_PATTERN] },
-        }),
-      ]),
-      Actions: [Match.objectLike({ Type: 'forward' })],
-    });
-    useast.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      RequiresCompatibilities: ['FARGATE'],
-      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
-    });
-    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
-      LoadBalancerAttributes: Match.arrayWith([
-        { Key: 'idle_timeout.timeout_seconds', Value: '4000' },
-      ]),
-    });
-  });
-
-  it('runs each scheduled task hourly, with retries and a dead-letter queue', () => {
-    useast.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 hour)',
-      State: 'ENABLED',
-      Targets: [
-        Match.objectLike({
-          InputTransformer: Match.objectLike({
-            InputTemplate: Match.stringLikeRegexp('"task":"remove-abandoned-uploads"'),
-          }),
-          RetryPolicy: { MaximumRetryAttempts: 2 },
-          DeadLetterConfig: { Arn: Match.anyValue() },
-        }),
-      ],
-    });
-    useast.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-  });
-
-  it('runs auto-prune, quota backfill and garbage collection in the first region only, at the configured rates', () => {
-    const ruleFor = (template: Template, task: string) =>
-      Object.values(template.findResources('AWS::Events::Rule') as Resources).filter((rule) =>
-        JSON.stringify(rule.Properties.Targets).includes(`\\"task\\":\\"${task}\\"`),
-      );
-    for (const [task, rate] of [
-      ['autoprune', 'rate(1 minute)'],
-      ['quota-backfill', 'rate(5 minutes)'],
-      ['garbage-collection', 'rate(1 hour)'],
-      ['mirror-schedule', 'rate(1 minute)'],
-    ]) {
-      const rules = ruleFor(useast, task!);
-      expect(rules, task).toHaveLength(1);
-      expect(rules[0]!.Properties.ScheduleExpression).toBe(rate);
-      expect(ruleFor(euwest, task!), task).toHaveLength(0);
-    }
-    expect(ruleFor(euwest, 'remove-abandoned-uploads')).toHaveLength(1);
-    // Garbage collection deletes a blob from every region's bucket; other regions' functions may not.
-    const deletesIn = (template: Template, region: string) =>
-      Object.values(template.findResources('AWS::IAM::Policy') as Resources).some((policy) =>
-        (
-          policy.Properties.PolicyDocument as {
-            Statement: { Action: string | string[]; Resource: unknown }[];
-          }
-        ).Statement.some(
-          (st) =>
-            [st.Action].flat().some((a) => a.startsWith('s3:DeleteObject')) &&
-            JSON.stringify(st.Resource).includes(`berth-blobs-123456789012-${region}`),
-        ),
-      );
-    expect(deletesIn(useast, 'eu-west-1')).toBe(true);
-    expect(deletesIn(euwest, 'us-east-1')).toBe(false);
-  });
-
-  it('carries mirror sync jobs through SQS to a 15-minute job worker that reports partial batch failures, in the first region', () => {
-    const functions = useast.findResources('AWS::Lambda::Function') as Resources;
-    const worker = Object.entries(functions).find(([id]) => id.startsWith('JobWorker'))!;
-    expect(worker[1].Properties.Timeout).toBe(900);
-    const queues = useast.findResources('AWS::SQS::Queue') as Resources;
-    const jobs = Object.entries(queues).find(([id]) => id.startsWith('Jobs'))!;
-    // Longer than the worker runs, so a job in progress is not handed out twice.
-    expect(jobs[1].Properties.VisibilityTimeout).toBeGreaterThan(900);
-    expect(jobs[1].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 3 });
-    useast.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: worker[0] },
-      EventSourceArn: { 'Fn::GetAtt': [jobs[0], 'Arn'] },
-      BatchSize: 1,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 10 },
-    });
-    // The scheduler and the worker (which hands long syncs on) both queue jobs, and know where.
-    const queueUrlHolders = Object.values(functions).filter((f) =>
-      JSON.stringify(f.Properties.Environment).includes('BERTH_JOB_QUEUE_URL'),
-    );
-    expect(queueUrlHolders).toHaveLength(2);
-    expect(euwest.findResources('AWS::Lambda::EventSourceMapping')).toEqual({});
-  });
-
-  it('grants every function and task only named resources', () => {
-    for (const template of [primary, useast, euwest]) {
-      const policies = template.findResources('AWS::IAM::Policy') as Resources;
-      for (const [id, policy] of Object.entries(policies)) {
-        const statements = (
-          policy.Properties.PolicyDocument as {
-            Statement: { Action: string | string[]; Resource: unknown }[];
-          }
-        ).Statement;
-        for (const statement of statements) {
-          const actions = [statement.Action].flat();
-          const wildcard = [statement.Resource].flat().includes('*');
-          // ECR's token call has no resource to name; AWS requires "*" for it.
-          if (wildcard) expect(actions, `${id}`).toEqual(['ecr:GetAuthorizationToken']);
-        }
-      }
-    }
-  });
-
-  it('reads storage in the configured per-region order', async () => {
-    const app = new App();
-    const config = parseDeployConfig({
-      regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
-      storagePreference: { 'eu-west-1': ['eu-west-1', 'ap-southeast-2', 'us-east-1'] },
-    });
-    const { regional } = buildStacks(app, config, bundleDir, '123456789012');
-    Template.fromStack(regional[1]!).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          DISTRIBUTED_STORAGE_PREFERENCE: 'eu-west-1,ap-southeast-2,us-east-1',
-        }),
-      },
-    });
-  });
-
-  it("lets a region read every other region's bucket but write only its own", () => {
-    const [fn] = Object.values(
-      euwest.findResources('AWS::Lambda::Function', {
-        Properties: {
-          Handler: 'index.handler',
-          Environment: { Variables: { DISTRIBUTED_STORAGE_PREFERENCE: Match.anyValue() } },
-        },
-      }),
-    ) as Resources[string][];
-    const variables = (fn!.Properties.Environment as { Variables: Record<string, string> })
-      .Variables;
-    expect(variables.DISTRIBUTED_STORAGE_PREFERENCE).toBe('eu-west-1,us-east-1');
-    const storageConfig = JSON.stringify(variables.DISTRIBUTED_STORAGE_CONFIG);
-    expect(storageConfig).toContain('berth-blobs-123456789012-us-east-1');
-    expect(storageConfig).toContain('S3Storage');
-
-    const statements = Object.values(euwest.findResources('AWS::IAM::Policy') as Resources).flatMap(
-      (p) =>
-        (
-          p.Properties.PolicyDocument as {
-            Statement: { Action: string | string[]; Resource: unknown }[];
-          }
-        ).Statement,
-    );
-    const onRemote = statements.filter((s) =>
-      JSON.stringify(s.Resource).includes('berth-blobs-123456789012-us-east-1'),
-    );
-    expect(onRemote.length).toBeGreaterThan(0);
-    for (const statement of onRemote) {
-      for (const action of [statement.Action].flat()) expect(action).toMatch(/^s3:(Get|List)/);
-    }
+    const config = distributionConfig(guarded);
+    expect(config.WebACLId).toBeDefined();
+    expect(config.Comment).toContain('origin secret 3');
+    expect(() => synth({ regions: ['eu-west-1'], wafRateLimit: 2000 })).toThrow('us-east-1');
   });
 });

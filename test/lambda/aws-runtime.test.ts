@@ -9,7 +9,10 @@ import { lazyInit } from '../../functions/aws/lazy-init.js';
 import { serveRegistry } from '../../functions/common/node-server.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
-import { LAMBDA } from '../infra/aws-facts.js';
+import { blobStoreFor } from '../../functions/common/blob-stores.js';
+import { copySource } from '../../shared/adapters/blob/s3-blob-store.js';
+import { loadConfig } from '../../shared/config/config.js';
+import { LAMBDA, S3_ACCESS_POINTS } from '../infra/aws-facts.js';
 
 const context = {
   awsRequestId: 'req-1',
@@ -27,6 +30,36 @@ describe('the AWS runtime', () => {
     } finally {
       process.env.AWS_REGION = previous;
     }
+  });
+
+  it("reads another region's bucket through its access point, with pull redirects to the point's host", async () => {
+    const arn = S3_ACCESS_POINTS.arn('eu-west-1', '123456789012', 'berth-blobs');
+    // The location as the remote region's stack writes it (`infra/constructs/bindings.ts`).
+    const config = loadConfig({
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+        'eu-west-1': [
+          'S3Storage',
+          {
+            s3_bucket: arn,
+            s3_region: 'eu-west-1',
+            s3_access_key: 'AKIDEXAMPLE',
+            s3_secret_key: 'x',
+          },
+        ],
+      }),
+    });
+    const store = blobStoreFor(config.storage.locations[0]!, false);
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const url = new URL((await store.redirectUrl({ digest, key: null }, 600))!);
+    expect(url.host).toBe(S3_ACCESS_POINTS.host('eu-west-1', '123456789012', 'berth-blobs'));
+    expect(url.pathname).toContain('sha256/ab/');
+    expect(url.searchParams.get('X-Amz-Credential')).toContain('/eu-west-1/s3/');
+    expect(copySource(arn, 'uploads/u1/tail-0')).toBe(
+      S3_ACCESS_POINTS.copySource(arn, 'uploads/u1/tail-0'),
+    );
+    expect(copySource('berth-blobs-x', 'uploads/u1/tail-0')).toBe(
+      'berth-blobs-x/uploads/u1/tail-0',
+    );
   });
 
   it('builds again on the next invocation after a cold start that failed', async () => {

@@ -68,6 +68,16 @@ function takeBytes(chunks: Uint8Array[], size: number): Buffer {
 }
 
 /**
+ * CopyObject's source: `bucket/key`, or through an access point its
+ * object ARN (`<access point ARN>/object/<key>`), URL-encoded either way.
+ */
+export function copySource(bucket: string, key: string): string {
+  return bucket.startsWith('arn:')
+    ? `${bucket}/object/${encodeURI(key)}`
+    : `${bucket}/${encodeURI(key)}`;
+}
+
+/**
  * Blobs in one S3 bucket (one per region), laid out as `storage-layout.ts`
  * says. An upload session streams into an S3 multipart upload created at
  * the key the blob will keep, so finishing even a multi-gigabyte layer is
@@ -311,7 +321,7 @@ export class S3BlobStore implements BlobStore {
             new CopyObjectCommand({
               Bucket: this.bucket,
               Key: target,
-              CopySource: `${this.bucket}/${encodeURI(tail)}`,
+              CopySource: copySource(this.bucket, tail),
             }),
           );
         } catch (error) {

@@ -1,12 +1,12 @@
-import type { Kysely } from 'kysely';
+import { Kysely } from 'kysely';
 import { DataApiDialect, type DataApiTarget } from './data-api-dialect.js';
-import { openDatabase, type OpenOptions } from './open-database.js';
 import type { Database } from './schema.js';
 
-/** Aurora PostgreSQL through the RDS Data API. */
-export async function openDataApiDatabase(
-  target: DataApiTarget,
-  options?: OpenOptions,
-): Promise<Kysely<Database>> {
-  return openDatabase(new DataApiDialect(target), options);
+/**
+ * Aurora PostgreSQL through the RDS Data API, never migrated on open: on AWS
+ * one deploy-time function migrates (`functions/aws/migrate.ts`), so the
+ * functions that serve requests do not carry the migrations in their bundles.
+ */
+export function openDataApiDatabase(target: DataApiTarget): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new DataApiDialect(target) });
 }
