@@ -8,6 +8,7 @@ import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
 import { onMigrationEvent } from '../../functions/aws/migrate.js';
+import { startDataPlane } from '../../functions/aws/data-plane-server.js';
 import { lambdaHttpHandler } from '../../functions/aws/lambda-http.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
@@ -372,6 +373,58 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(response.headers?.['www-authenticate']).toBe(
         'Bearer realm="https://registry.example.com/v2/auth",service="berth"',
       );
+    });
+
+    it('names the same https realm from the data plane, behind the internal load balancer, and takes uploads the registry function finishes', async () => {
+      // The task has no origin secret: only CloudFront's VPC origin reaches its balancer.
+      const plane = await startDataPlane(
+        { ...config, port: 0, edge: { ...config.edge, originSecretArn: undefined } },
+        clients,
+      );
+      try {
+        // As the ALB forwards CloudFront's request: its own Host, the hop's
+        // scheme (http inside the VPC), and the front door's viewer host.
+        const alb = {
+          host: 'internal-berth-dataplane-1234.us-east-1.elb.amazonaws.com',
+          'x-forwarded-proto': 'http',
+          'x-forwarded-port': '80',
+          'x-berth-viewer-host': 'registry.example.com',
+        };
+        const url = `http://127.0.0.1:${plane.port}`;
+        const challenge = await fetch(`${url}/v2/`, { headers: alb });
+        expect(challenge.status).toBe(401);
+        expect(challenge.headers.get('www-authenticate')).toBe(
+          'Bearer realm="https://registry.example.com/v2/auth",service="berth"',
+        );
+        const started = await fetch(`${url}/v2/admin/plane/blobs/uploads/`, {
+          method: 'POST',
+          headers: { ...alb, authorization: ADMIN_AUTH },
+        });
+        expect(started.status).toBe(202);
+        const location = started.headers.get('location')!;
+        const body = Buffer.from('bytes through the data plane');
+        const patched = await fetch(new URL(location, url), {
+          method: 'PATCH',
+          headers: {
+            ...alb,
+            authorization: ADMIN_AUTH,
+            'content-type': 'application/octet-stream',
+          },
+          body,
+        });
+        expect(patched.status).toBe(202);
+        // The finishing PUT lands on the registry function instead.
+        const path = new URL(location, url);
+        const finished = await handler(
+          functionUrlEvent('PUT', path.pathname, {
+            query: `${path.search.slice(1)}${path.search ? '&' : ''}digest=${encodeURIComponent(digestOf(body))}`,
+          }),
+          context,
+        );
+        expect(finished.statusCode).toBe(201);
+      } finally {
+        expect(await plane.stop()).toBe('drained');
+      }
     });
 
     it('migrates with schema statements outside transactions, each allowed past the 45-second call limit', () => {
