@@ -391,6 +391,13 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
           'x-berth-viewer-host': 'registry.example.com',
         };
         const url = `http://127.0.0.1:${plane.port}`;
+        // The load balancer's health check, every 30 s: it must not keep the database awake.
+        const queriesBefore = emulator.inputs().length;
+        const check = await fetch(`${url}/v2/`, {
+          headers: { host: alb.host, 'user-agent': 'ELB-HealthChecker/2.0' },
+        });
+        expect(check.status).toBe(401);
+        expect(emulator.inputs().length).toBe(queriesBefore);
         const challenge = await fetch(`${url}/v2/`, { headers: alb });
         expect(challenge.status).toBe(401);
         expect(challenge.headers.get('www-authenticate')).toBe(
