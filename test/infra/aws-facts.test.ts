@@ -22,6 +22,7 @@ import {
   CLOUDFRONT_ORIGINS,
   DATA_API,
   ECS_DRAINING,
+  FUNCTION_URLS,
   LAMBDA,
   S3_MULTIPART,
 } from './aws-facts.js';
@@ -154,6 +155,23 @@ describe(`Lambda payloads (${LAMBDA.source.document})`, () => {
     );
     const urls = Object.values(regional.findResources('AWS::Lambda::Url') as Resources);
     for (const url of urls) expect(url.Properties.InvokeMode).toBe('BUFFERED');
+  });
+});
+
+describe(`Lambda function URLs (${FUNCTION_URLS.source.document})`, () => {
+  it('lets the public invoke each function through its URL with both permissions a new URL needs', () => {
+    const urls = Object.values(regional.findResources('AWS::Lambda::Url') as Resources);
+    expect(urls).toHaveLength(2);
+    const permissions = Object.values(
+      regional.findResources('AWS::Lambda::Permission') as Resources,
+    ).map((r) => r.Properties);
+    for (const url of urls) {
+      const target = JSON.stringify(url.Properties.TargetFunctionArn);
+      const granted = permissions
+        .filter((p) => JSON.stringify(p.FunctionName) === target && p.Principal === '*')
+        .map((p) => p.Action);
+      expect(granted.sort()).toEqual([...FUNCTION_URLS.publicInvokeActions].sort());
+    }
   });
 });
 

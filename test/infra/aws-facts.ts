@@ -104,6 +104,16 @@ export const LAMBDA = {
   } satisfies Source,
 } as const;
 
+export const FUNCTION_URLS = {
+  /** A function URL created since October 2025 needs both permissions in the function's resource policy. */
+  publicInvokeActions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
+  source: {
+    document:
+      'AWS Lambda Developer Guide, "Control access to Lambda function URLs" (note, and "Using the NONE auth type")',
+    url: 'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html',
+  } satisfies Source,
+} as const;
+
 export const DATA_API = {
   /** A call whose response data passes 1 MiB is terminated. */
   maxResponseBytes: MiB,
