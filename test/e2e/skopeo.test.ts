@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Descriptor } from '../../shared/oci/manifest.js';
 import { skipUnlessAvailable } from '../support/harness.js';
@@ -19,8 +22,11 @@ import {
   toolAvailable,
 } from '../support/registry-clients.js';
 import { basic } from '../support/accounts.js';
+import type { SmokeReport } from '../smoke/first-deploy.js';
 
 const skip = skipUnlessAvailable(skopeoAvailable(), 'skopeo');
+const runFile = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
 
 async function sha256File(path: string): Promise<string> {
@@ -513,5 +519,23 @@ describe.skipIf(skip)('skopeo against the server with S3 storage (s3rver)', () =
     expect(verifyPresignedGet(location, s3.secretAccessKey)).toEqual({ valid: true });
 
     await expectPulledIdentical(reference, layout, image, join(work, 's3-pulled'));
+  });
+
+  it('passes the first-deploy smoke test as the README runs it: challenge, push, pull, 307, ranged pull', async () => {
+    const { stdout } = await runFile(
+      process.execPath,
+      ['--import', 'tsx', 'test/smoke/cli.ts', server.url, '--layer-mib', '24'],
+      { cwd: repoRoot, env: { ...process.env, BERTH_PASSWORD: ADMIN.BERTH_SUPERUSER_PASSWORD } },
+    );
+    const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as SmokeReport;
+    expect(report.realm).toBe(`${server.url}/v2/auth`);
+    expect(report.layer.bytes).toBeGreaterThan(24 * MiB);
+    expect(report.redirectHost).toBe(new URL(s3.endpoint).host);
+    expect(report.rangeBytes).toBe(MiB);
+    // It leaves no tag behind.
+    const tags = await fetch(`${server.url}/v2/admin/berth-smoke/tags/list`, {
+      headers: authorization,
+    });
+    expect(((await tags.json()) as { tags: string[] }).tags).toEqual([]);
   });
 });

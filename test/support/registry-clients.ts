@@ -32,13 +32,22 @@ export async function podmanLogin(
 }
 
 /** Runs skopeo with TLS off for our plain-HTTP test registries; rejects with its stderr. */
-export async function skopeo(...args: string[]): Promise<string> {
-  const tlsOff =
+export function skopeo(...args: string[]): Promise<string> {
+  return skopeoWith({ tlsVerify: false }, ...args);
+}
+
+/** Runs skopeo, verifying TLS or not on every registry it talks to; rejects with its stderr. */
+export async function skopeoWith(
+  options: { tlsVerify: boolean },
+  ...args: string[]
+): Promise<string> {
+  const verify = String(options.tlsVerify);
+  const tls =
     args[0] === 'copy'
-      ? ['--src-tls-verify=false', '--dest-tls-verify=false']
-      : ['--tls-verify=false'];
+      ? [`--src-tls-verify=${verify}`, `--dest-tls-verify=${verify}`]
+      : [`--tls-verify=${verify}`];
   try {
-    const { stdout } = await run('skopeo', [args[0]!, ...tlsOff, ...args.slice(1)], {
+    const { stdout } = await run('skopeo', [args[0]!, ...tls, ...args.slice(1)], {
       maxBuffer: 16 * 1024 * 1024,
     });
     return stdout;
