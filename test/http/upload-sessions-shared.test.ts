@@ -21,7 +21,16 @@ class CountingStore extends FsBlobStore {
 }
 
 /** A request body that sends `head`, then waits until released before sending `rest`. */
-function pausedBody(head: Uint8Array, rest: Uint8Array) {
+/**
+ * A PATCH that sends `head`, then holds its body open until released, so
+ * another server can act while it streams; resolves once it is under way.
+ */
+async function streamingPatch(
+  server: V2Client,
+  location: string,
+  head: Uint8Array,
+  rest: Uint8Array,
+) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const body = new ReadableStream<Uint8Array>({
@@ -32,7 +41,14 @@ function pausedBody(head: Uint8Array, rest: Uint8Array) {
       controller.close();
     },
   });
-  return { body, release };
+  const response = server.request(location, {
+    method: 'PATCH',
+    body,
+    headers: { 'Content-Type': 'application/octet-stream' },
+    duplex: 'half',
+  } as RequestInit);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return { response, release };
 }
 
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -108,14 +124,12 @@ describe('one upload session on two servers of one registry', () => {
     const { onA, onB } = await twoServers(await createWasmSha256());
     const blob = randomBytes(30);
     const location = await start(onA, 'shared/race');
-    const streaming = pausedBody(blob.subarray(0, 10), blob.subarray(10, 20));
-    const slow = onA.request(location, {
-      method: 'PATCH',
-      body: streaming.body,
-      headers: octets,
-      duplex: 'half',
-    } as RequestInit);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const streaming = await streamingPatch(
+      onA,
+      location,
+      blob.subarray(0, 10),
+      blob.subarray(10, 20),
+    );
     const racing = await onB.request(location, {
       method: 'PATCH',
       body: blob.subarray(20),
@@ -124,7 +138,7 @@ describe('one upload session on two servers of one registry', () => {
     expect(racing.status).toBe(416);
     expect(racing.headers.get('range')).toBe('0-0');
     streaming.release();
-    expect((await slow).headers.get('range')).toBe('0-19');
+    expect((await streaming.response).headers.get('range')).toBe('0-19');
     const done = await onB.request(`${location}?digest=${sha256(blob)}`, {
       method: 'PUT',
       body: blob.subarray(20),
@@ -154,17 +168,10 @@ describe('one upload session on two servers of one registry', () => {
   it('stops an append streaming on one server when the session is cancelled on another', async () => {
     const { onA, onB } = await twoServers(await createWasmSha256());
     const location = await start(onA, 'shared/cancelled');
-    const streaming = pausedBody(randomBytes(10), randomBytes(10));
-    const slow = onA.request(location, {
-      method: 'PATCH',
-      body: streaming.body,
-      headers: octets,
-      duplex: 'half',
-    } as RequestInit);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const streaming = await streamingPatch(onA, location, randomBytes(10), randomBytes(10));
     expect((await onB.request(location, { method: 'DELETE' })).status).toBe(204);
     streaming.release();
-    const refused = await slow;
+    const refused = await streaming.response;
     expect(refused.status).toBe(404);
     expect(((await refused.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe(
       'BLOB_UPLOAD_UNKNOWN',
