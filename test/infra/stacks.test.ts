@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, Resource>;
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let bundleDir: string;
 let primary: Template;
 let useast: Template;
@@ -581,5 +583,101 @@ describe('the front door', () => {
     expect(config.WebACLId).toBeDefined();
     expect(config.Comment).toContain('origin secret 3');
     expect(() => synth({ regions: ['eu-west-1'], wafRateLimit: 2000 })).toThrow('us-east-1');
+  });
+});
+
+/**
+ * What costs money by the hour whatever the traffic, counted in the
+ * templates the way the README's idle-cost table prices it. A resource of
+ * a type the table does not price, added to a stack, fails this test until
+ * the table (and this count) say what it costs.
+ */
+describe("the README's idle-cost table", () => {
+  const HOURLY_TYPES = [
+    'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    'AWS::ECS::Service',
+    'AWS::SecretsManager::Secret',
+    'AWS::KMS::Key',
+    'AWS::CloudWatch::Alarm',
+    'AWS::ApplicationAutoScaling::ScalingPolicy',
+    'AWS::RDS::DBInstance',
+    'AWS::WAFv2::WebACL',
+    'AWS::EC2::NatGateway',
+    'AWS::EC2::VPCEndpoint',
+    'AWS::EC2::EIP',
+    'AWS::ElastiCache::CacheCluster',
+    'AWS::ElastiCache::ServerlessCache',
+  ];
+  const hourly = (template: Template) => {
+    const counts: Record<string, number> = {};
+    for (const type of HOURLY_TYPES) {
+      const n = Object.keys(template.findResources(type)).length;
+      if (n) counts[type] = n;
+    }
+    return counts;
+  };
+
+  it('prices every always-on component the templates create, and only those', async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('### What it costs when idle'));
+    expect(hourly(primary)).toEqual({
+      'AWS::SecretsManager::Secret': 4,
+      'AWS::KMS::Key': 1,
+      'AWS::RDS::DBInstance': 1,
+    });
+    expect(hourly(useast)).toEqual({
+      'AWS::ElasticLoadBalancingV2::LoadBalancer': 1,
+      'AWS::ECS::Service': 1,
+      // The two dead-letter queues'; each scaling policy makes two alarms of its own.
+      'AWS::CloudWatch::Alarm': 2,
+      'AWS::ApplicationAutoScaling::ScalingPolicy': 2,
+    });
+    expect(hourly(euwest)).toEqual({
+      'AWS::ElasticLoadBalancingV2::LoadBalancer': 1,
+      'AWS::ECS::Service': 1,
+      'AWS::CloudWatch::Alarm': 1,
+      'AWS::ApplicationAutoScaling::ScalingPolicy': 2,
+    });
+    expect(hourly(edge)).toEqual({});
+    expect(table).toMatch(/4 of the two scaling policies, 1–2 dead-letter/);
+    expect(table).toMatch(
+      /Secrets Manager: database credentials, signing secret, admin password, origin secret/,
+    );
+    expect(table).toMatch(/each further region \(balancer, task, address, 5 alarms\)/);
+
+    // The sizes the figures are for: one 0.5 vCPU, 1 GiB ARM64 task with its
+    // own public address, behind an internal balancer; Aurora that pauses.
+    useast.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 1,
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'ENABLED' }),
+      },
+    });
+    useast.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '512',
+      Memory: '1024',
+      RuntimePlatform: Match.objectLike({ CpuArchitecture: 'ARM64' }),
+    });
+    useast.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+    });
+    expect(table).toMatch(/Application Load Balancer, internal/);
+    expect(table).toMatch(/Fargate task, 0\.5 vCPU and 1 GiB, ARM64/);
+    expect(table).toMatch(/public IPv4 address of that task/);
+    primary.hasResourceProperties('AWS::RDS::DBCluster', {
+      ServerlessV2ScalingConfiguration: {
+        MinCapacity: 0,
+        MaxCapacity: 4,
+        SecondsUntilAutoPause: 300,
+      },
+    });
+    expect(table).toMatch(/paused at 0 ACU; woken by housekeeping 4 times a day/);
+    useast.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(7 0/6 * * ? *)',
+    });
+
+    const guarded = synth({ regions: ['us-east-1'], wafRateLimit: 2000 });
+    expect(hourly(guarded.edge)).toEqual({ 'AWS::WAFv2::WebACL': 1 });
+    expect(table).toMatch(/`wafRateLimit` \(one web ACL and one rule\)/);
   });
 });
