@@ -83,6 +83,7 @@ export function createAccessServices(deps: AccessDeps, listings: ListingService)
         authenticator,
         tokens,
         audit,
+        quota: deps.quota,
         clock,
       })
     : new OpenRegistryAccess(listings);

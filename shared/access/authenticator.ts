@@ -43,6 +43,10 @@ export class Authenticator {
   }
 
   async login(username: string, secret: string): Promise<Principal> {
+    // No account name or secret holds one, and PostgreSQL refuses it in text.
+    if (username.includes('\0') || secret.includes('\0')) {
+      throw accessError('unauthorized', BAD_CREDENTIALS);
+    }
     if (username === APP_TOKEN_USER) return this.appToken(secret);
     if (username === OAUTH_TOKEN_USER) return this.oauthToken(secret);
     const account = await this.store.findAccount(username);

@@ -1,5 +1,7 @@
 import { accessError } from '../errors/access-error.js';
 import type { IdentityStore } from '../ports/identity-store.js';
+import type { QuotaStore } from '../ports/quota-store.js';
+import { quotaDenied } from '../registry/quota-policy.js';
 import { paginate, type PageOf, type PageRequest } from '../registry/paging.js';
 import type { AuditKind, AuditLog } from './audit.js';
 import { parseBasic, parseBearer, type Authenticator } from './authenticator.js';
@@ -83,6 +85,7 @@ export interface AccountRegistryAccessDeps {
   authenticator: Authenticator;
   tokens: RegistryTokens;
   audit: AuditLog;
+  quota: Pick<QuotaStore, 'uploadRejection'>;
   clock: { now(): number };
 }
 
@@ -168,6 +171,9 @@ export class AccountRegistryAccess implements RegistryAccess {
         scope: scopeString(name, ['pull', 'push']),
       });
     }
+    // A push the namespace's quota refuses must not leave an empty repository behind.
+    const full = await this.deps.quota.uploadRejection(namespace.id);
+    if (full) throw quotaDenied(full);
     const ownNamespace = principal.kind === 'user' && principal.account.id === namespace.id;
     const repository = await this.deps.store.createRepository({
       name,

@@ -1,4 +1,5 @@
 import type { QuotaLimitKind } from '../registry/quota-policy.js';
+import type { QuotaExceeded } from './metadata-store.js';
 
 /** Namespace quotas and their limits, sizes, and the workers that count them. */
 
@@ -62,6 +63,8 @@ export interface QuotaStore {
   deleteLimit(quotaId: number, limitId: number): Promise<boolean>;
 
   namespaceSize(namespaceId: number): Promise<ContentSize>;
+  /** The Reject limit the namespace has reached, if any: no new upload or repository then. */
+  uploadRejection(namespaceId: number): Promise<QuotaExceeded | null>;
   repositorySize(repositoryId: number): Promise<ContentSize>;
   registrySize(): Promise<RegistrySize>;
   queueRegistrySize(): Promise<void>;

@@ -64,6 +64,16 @@ function rangeError(message: string, currentSize: number) {
 const unknownUpload = (uploadId: string) =>
   ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId } });
 
+/**
+ * Upload ids are ours (UUIDs), so anything else names no upload: refused
+ * before a query, where a NUL byte would otherwise reach the database.
+ */
+const UPLOAD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function assertUploadId(uploadId: string): void {
+  if (!UPLOAD_ID.test(uploadId)) throw unknownUpload(uploadId);
+}
+
 async function* metered(
   source: ByteSource,
   hash: RunningHash | null,
@@ -177,6 +187,7 @@ export class UploadService {
     task: (hold: SessionHold, upload: UploadRecord) => Promise<T>,
   ): Promise<T> {
     assertRepositoryName(name);
+    assertUploadId(uploadId);
     // An unknown repository cannot hold the session: the session is what is unknown.
     const repository = await this.deps.metadata.findRepository(name);
     if (!repository) throw unknownUpload(uploadId);
@@ -194,6 +205,7 @@ export class UploadService {
   /** `GET` on an upload: bytes received so far. */
   async status(name: string, uploadId: string): Promise<number> {
     assertRepositoryName(name);
+    assertUploadId(uploadId);
     const repository = await this.deps.metadata.findRepository(name);
     const upload = repository && (await this.deps.metadata.findUpload(repository.id, uploadId));
     if (!upload) throw unknownUpload(uploadId);
@@ -347,6 +359,7 @@ export class UploadService {
   /** `DELETE` on an upload; whichever request holds it loses it. */
   async cancel(name: string, uploadId: string): Promise<void> {
     assertRepositoryName(name);
+    assertUploadId(uploadId);
     const repository = await this.deps.metadata.findRepository(name);
     if (!repository) throw unknownUpload(uploadId);
     await this.locks.run(uploadId, async () => {

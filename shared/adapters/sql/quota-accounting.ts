@@ -336,19 +336,33 @@ export async function releaseRepository(
 
 /** Whether the repository's namespace is at or over a Reject limit. */
 export async function uploadRejection(db: Db, repositoryId: number): Promise<QuotaExceeded | null> {
+  const repository = await db
+    .selectFrom('repository')
+    .select('namespace_id')
+    .where('id', '=', repositoryId)
+    .executeTakeFirst();
+  return repository?.namespace_id == null
+    ? null
+    : namespaceUploadRejection(db, repository.namespace_id);
+}
+
+/** The Reject limit a namespace has reached, which refuses new uploads into it. */
+export async function namespaceUploadRejection(
+  db: Db,
+  namespaceId: number,
+): Promise<QuotaExceeded | null> {
   const row = await db
-    .selectFrom('repository as r')
-    .innerJoin('quota_namespace_size as s', 's.namespace_id', 'r.namespace_id')
-    .select(['s.namespace_id', 's.size_bytes', 's.backfilled'])
-    .where('r.id', '=', repositoryId)
+    .selectFrom('quota_namespace_size')
+    .select(['size_bytes', 'backfilled'])
+    .where('namespace_id', '=', namespaceId)
     .executeTakeFirst();
   if (!row?.backfilled) return null;
-  const rules = await namespaceRules(db, row.namespace_id);
+  const rules = await namespaceRules(db, namespaceId);
   const size = Number(row.size_bytes);
   const threshold = rules && rejectsUploads(rules, size);
   if (!rules || threshold == null) return null;
   return {
-    namespace: await namespaceName(db, row.namespace_id),
+    namespace: await namespaceName(db, namespaceId),
     sizeBytes: size,
     addedBytes: 0,
     thresholdBytes: threshold,

@@ -8,9 +8,10 @@ import {
   type QuotaStore,
   type RegistrySize,
 } from '../../ports/quota-store.js';
+import type { QuotaExceeded } from '../../ports/metadata-store.js';
 import type { QuotaLimitKind } from '../../registry/quota-policy.js';
 import { isUniqueViolation } from './identity/rows.js';
-import { recount, recountEach } from './quota-accounting.js';
+import { namespaceUploadRejection, recount, recountEach } from './quota-accounting.js';
 import type { Database } from './schema.js';
 
 const toLimit = (r: { id: number; kind: QuotaLimitKind; threshold_percent: number }) => ({
@@ -112,6 +113,10 @@ export class SqlQuotaStore implements QuotaStore {
       .where('id', '=', limitId)
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
+  }
+
+  uploadRejection(namespaceId: number): Promise<QuotaExceeded | null> {
+    return namespaceUploadRejection(this.db, namespaceId);
   }
 
   async namespaceSize(namespaceId: number): Promise<ContentSize> {

@@ -1,4 +1,5 @@
 import type { z } from '@hono/zod-openapi';
+import { accessError } from '../../errors/access-error.js';
 import { QuayErrorSchema } from './schemas.js';
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -30,5 +31,12 @@ export const repositoryName = (c: { req: { param: (key: string) => string | unde
 /** Opaque paging tokens, as Quay's `next_page`. */
 export const encodePage = (value: string | number) =>
   Buffer.from(String(value), 'utf8').toString('base64url');
-export const decodePage = (token: string | undefined) =>
-  token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
+export function decodePage(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  const position = Buffer.from(token, 'base64url').toString('utf8');
+  // Only a token this API wrote is a position; NUL would reach the database.
+  if (position.includes('\0') || encodePage(position) !== token.replace(/=+$/, '')) {
+    throw accessError('invalid_request', 'next_page is not a page token from this API');
+  }
+  return position;
+}

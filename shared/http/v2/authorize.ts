@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Caller, RegistryAccess, RegistryOperation } from '../../access/registry-access.js';
 import { scopeString } from '../../access/scopes.js';
 import { AccessError, accessError } from '../../errors/access-error.js';
+import { assertRepositoryName } from '../../registry/repositories.js';
 import type { HttpEnv } from '../http-env.js';
 
 /** The client's address as the front door reports it; for the audit log only. */
@@ -25,6 +26,8 @@ export async function authorize(
   name: string,
   operation: RegistryOperation,
 ): Promise<Caller> {
+  // Before anything is looked up or created on push: a refused name leaves nothing behind.
+  assertRepositoryName(name);
   let caller: Caller;
   try {
     caller = await callerOf(c, access);

@@ -4,6 +4,7 @@ import { accessError } from '../../errors/access-error.js';
 import type { HttpApp } from '../http-env.js';
 import { callerOf } from './authorize.js';
 import { nextLink } from './paths.js';
+import { queryText } from './query-text.js';
 import type { V2Deps } from './v2-deps.js';
 
 export function registerBaseRoutes(app: HttpApp, { access }: V2Deps): void {
@@ -32,7 +33,10 @@ export function registerBaseRoutes(app: HttpApp, { access }: V2Deps): void {
     if (access.enforcing && isAnonymous(caller) && !caller.token) {
       throw accessError('unauthorized', 'authentication required', { scope: CATALOG_SCOPE });
     }
-    const page = await access.catalog(caller, { n: c.req.query('n'), last: c.req.query('last') });
+    const page = await access.catalog(caller, {
+      n: c.req.query('n'),
+      last: queryText(c, 'last', 'NAME_INVALID'),
+    });
     const link = nextLink('/v2/_catalog', page.next);
     if (link) c.header('Link', link);
     return c.json({ repositories: page.items });

@@ -2,6 +2,7 @@ import { MediaType } from '../../oci/media-types.js';
 import type { HttpApp } from '../http-env.js';
 import { authorize } from './authorize.js';
 import { nextLink } from './paths.js';
+import { queryText } from './query-text.js';
 import type { V2Deps } from './v2-deps.js';
 
 export function registerListingRoutes(app: HttpApp, { registry, access }: V2Deps): void {
@@ -10,7 +11,7 @@ export function registerListingRoutes(app: HttpApp, { registry, access }: V2Deps
     await authorize(c, access, name, 'pull');
     const page = await registry.listings.tags(name, {
       n: c.req.query('n'),
-      last: c.req.query('last'),
+      last: queryText(c, 'last', 'TAG_INVALID'),
     });
     const link = nextLink(`/v2/${name}/tags/list`, page.next);
     if (link) c.header('Link', link);
@@ -19,7 +20,7 @@ export function registerListingRoutes(app: HttpApp, { registry, access }: V2Deps
 
   app.get('/v2/:name{.+}/referrers/:digest', async (c) => {
     await authorize(c, access, c.req.param('name'), 'pull');
-    const artifactType = c.req.query('artifactType') || undefined;
+    const artifactType = queryText(c, 'artifactType', 'MANIFEST_INVALID') || undefined;
     const manifests = await registry.listings.referrers(
       c.req.param('name'),
       c.req.param('digest'),

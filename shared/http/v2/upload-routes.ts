@@ -4,6 +4,7 @@ import type { HttpApp } from '../http-env.js';
 import { authorize, callerOf } from './authorize.js';
 import { optionalRequestBody, requestBody } from '../request-body.js';
 import { blobPath, uploadPath } from './paths.js';
+import { queryText } from './query-text.js';
 import type { V2Deps } from './v2-deps.js';
 
 function sessionHeaders(name: string, uploadId: string, size: number): Record<string, string> {
@@ -51,9 +52,10 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
   app.post('/v2/:name{.+}/blobs/uploads', async (c) => {
     const name = c.req.param('name');
     await authorize(c, access, name, 'push');
-    const digest = c.req.query('digest');
-    const mount = await permittedMount(c, c.req.query('mount'), c.req.query('from'));
-    if (!c.req.query('mount') && digest) {
+    const digest = queryText(c, 'digest', 'DIGEST_INVALID');
+    const mountDigest = queryText(c, 'mount', 'DIGEST_INVALID');
+    const mount = await permittedMount(c, mountDigest, queryText(c, 'from', 'NAME_INVALID'));
+    if (!mountDigest && digest) {
       const stored = await registry.uploads.uploadMonolithic(name, digest, requestBody(c));
       return c.body(null, 201, createdHeaders(name, stored));
     }
@@ -90,7 +92,7 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
     const digest = await registry.uploads.finish(
       name,
       uploadId,
-      c.req.query('digest'),
+      queryText(c, 'digest', 'DIGEST_INVALID'),
       optionalRequestBody(c),
       c.req.header('content-range'),
     );

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, createUser, identity, PASSWORD } from '../support/accounts.js';
+import { ApiClient } from '../support/api-client.js';
+import { expectSizesMatchRecount } from '../support/quota.js';
+import { startTestRegistry, type TestRegistry } from '../support/harness.js';
+import { errorCode, V2Client } from '../support/v2-client.js';
+
+/**
+ * The attacks of the adversarial review (issue 14), each reproduced against
+ * the app as a client would send it.
+ */
+
+const ALICE = `alice:${PASSWORD}`;
+const asAlice = { Authorization: basic(ALICE) };
+const nul = (s: string) => Buffer.from(s).toString('base64url');
+
+async function quayErrorType(response: Response): Promise<string | undefined> {
+  return ((await response.json()) as { error_type?: string }).error_type;
+}
+
+describe('NUL bytes are refused as bad input, before any query', () => {
+  let t: TestRegistry;
+  beforeAll(async () => {
+    t = await startTestRegistry({ access: { enabled: true } });
+    await createUser(t, 'alice');
+    await new V2Client(t.app, ALICE).pushImage('alice/app', 'v1');
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['GET', '/v2/alice/sec%00ret/manifests/v1', 'NAME_INVALID'],
+    ['POST', '/v2/alice/sec%00ret/blobs/uploads/', 'NAME_INVALID'],
+    ['GET', '/v2/alice/app/manifests/v%001', 'MANIFEST_INVALID'],
+    ['GET', '/v2/alice/app/blobs/sha256:%00', 'DIGEST_INVALID'],
+    ['GET', '/v2/_catalog?last=a%00b', 'NAME_INVALID'],
+    ['GET', '/v2/alice/app/tags/list?last=a%00b', 'TAG_INVALID'],
+    ['GET', '/v2/alice/app/tags/list?n=1%00', 'PAGINATION_NUMBER_INVALID'],
+    ['GET', '/v2/alice/app/blobs/uploads/abc%00def', 'BLOB_UPLOAD_UNKNOWN'],
+    ['PATCH', '/v2/alice/app/blobs/uploads/abc%00def', 'BLOB_UPLOAD_UNKNOWN'],
+    ['DELETE', '/v2/alice/app/blobs/uploads/abc%00def', 'BLOB_UPLOAD_UNKNOWN'],
+    ['POST', '/v2/alice/app/blobs/uploads/?mount=sha256:abc&from=alice/a%00b', 'NAME_INVALID'],
+    ['POST', '/v2/alice/app/blobs/uploads/?mount=sha256:a%00bc&from=alice/app', 'DIGEST_INVALID'],
+    ['POST', '/v2/alice/app/blobs/uploads/?digest=sha256:a%00bc', 'DIGEST_INVALID'],
+    ['GET', '/v2/alice/app/referrers/sha256:%00', 'DIGEST_INVALID'],
+    [
+      'GET',
+      `/v2/alice/app/referrers/sha256:${'a'.repeat(64)}?artifactType=a%00b`,
+      'MANIFEST_INVALID',
+    ],
+  ])('%s %s answers %s', async (method, path, code) => {
+    const response = await t.app.request(path, { method, headers: asAlice });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(await errorCode(response)).toBe(code);
+  });
+
+  it.each([
+    ['GET', '/api/v1/repository/alice/a%00b'],
+    ['GET', '/api/v1/repository?namespace=al%00ice'],
+    ['GET', '/api/v1/repository/alice/app/tag/?specificTag=a%00b'],
+    ['GET', `/api/v1/repository?namespace=alice&next_page=${nul('a\0b')}`],
+    ['GET', `/api/v1/superuser/users/?next_page=${nul('a\0b')}`],
+    ['GET', '/api/v1/organization/a%00b'],
+  ])('%s %s answers 400 invalid_request', async (method, path) => {
+    const response = await t.app.request(path, { method, headers: asAlice });
+    expect(response.status).toBe(400);
+    expect(await quayErrorType(response)).toBe('invalid_request');
+  });
+
+  it('refuses a JSON string field holding NUL, and creates nothing', async () => {
+    const api = new ApiClient(t.app, { basic: ALICE });
+    const created = await api.post('/repository', {
+      namespace: 'alice',
+      repository: 'described',
+      visibility: 'private',
+      description: 'a\u0000b',
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error_type).toBe('invalid_request');
+    expect((await api.get('/repository/alice/described')).status).toBe(404);
+    // An escaped backslash before "u0000" is text, not NUL.
+    const literal = await api.post('/repository', {
+      namespace: 'alice',
+      repository: 'literal',
+      visibility: 'private',
+      description: 'a\\u0000b',
+    });
+    expect(literal.status).toBe(201);
+  });
+
+  it('answers credentials holding NUL with 401 on every door', async () => {
+    for (const credentials of ['al\0ice:x', `alice:${PASSWORD}\0`, '$app:a\0b', 'alice+ci:t\0k']) {
+      const token = await t.app.request('/v2/auth?service=berth.test', {
+        headers: { Authorization: basic(credentials) },
+      });
+      expect(token.status).toBe(401);
+      const direct = await t.app.request('/v2/alice/app/tags/list', {
+        headers: { Authorization: basic(credentials) },
+      });
+      expect(direct.status).toBe(401);
+      const api = await t.app.request('/api/v1/user/', {
+        headers: { Authorization: basic(credentials) },
+      });
+      expect(api.status).toBe(401);
+    }
+  });
+});
+
+describe('a refused /v2 push leaves no repository behind', () => {
+  let t: TestRegistry;
+  let superuser: ApiClient;
+  beforeAll(async () => {
+    t = await startTestRegistry({ access: { enabled: true } });
+    await createUser(t, 'admin');
+    await createUser(t, 'eve');
+    await createUser(t, 'alice');
+    superuser = new ApiClient(t.app, { basic: `admin:${PASSWORD}` });
+  });
+  afterAll(() => t.close());
+
+  const EVE = { Authorization: basic(`eve:${PASSWORD}`) };
+  const repositories = async () =>
+    (await t.db.selectFrom('repository').select('name').execute()).map((r) => r.name).sort();
+
+  it.each([
+    'eve/Bad-Name-1',
+    'eve/-a',
+    'eve/a%20b',
+    'eve/%22quoted%22',
+    'eve/a//b',
+    `eve/${'a'.repeat(300)}`,
+    'eve/%2e%2e%2forgb/secret',
+    'eve/..%2forgb/secret',
+  ])('refuses the name %s with NAME_INVALID and creates nothing', async (name) => {
+    const before = await repositories();
+    const response = await t.app.request(`/v2/${name}/blobs/uploads/`, {
+      method: 'POST',
+      headers: EVE,
+    });
+    expect(response.status).toBe(400);
+    expect(await errorCode(response)).toBe('NAME_INVALID');
+    expect(await repositories()).toEqual(before);
+  });
+
+  it("refuses a push into another user's namespace and creates nothing there", async () => {
+    const response = await t.app.request('/v2/alice/planted/blobs/uploads/', {
+      method: 'POST',
+      headers: EVE,
+    });
+    expect([401, 403]).toContain(response.status);
+    expect(await repositories()).not.toContain('alice/planted');
+  });
+
+  it('refuses a push into a namespace at its quota and creates no repository for it', async () => {
+    const eve = new V2Client(t.app, `eve:${PASSWORD}`);
+    const { orgs } = identity(t);
+    await orgs.create(await t.access.authenticator.login('eve', PASSWORD), 'evecorp', null);
+    await eve.pushImage('evecorp/first', 'v1');
+    const { evecorp: size } = await expectSizesMatchRecount(t);
+    const set = await superuser.post('/organization/evecorp/quota', { limit_bytes: size });
+    expect(set.status).toBe(201);
+    const [quota] = (await superuser.get('/organization/evecorp/quota')).body;
+    const limit = await superuser.post(`/organization/evecorp/quota/${quota.id}/limit`, {
+      type: 'Reject',
+      threshold_percent: 100,
+    });
+    expect(limit.status).toBe(201);
+    const refused = await t.app.request('/v2/evecorp/second/blobs/uploads/', {
+      method: 'POST',
+      headers: EVE,
+    });
+    expect(refused.status).toBe(403);
+    expect(await errorCode(refused)).toBe('DENIED');
+    expect(await repositories()).not.toContain('evecorp/second');
+  });
+});
