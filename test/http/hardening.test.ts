@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createUser, identity, PASSWORD } from '../support/accounts.js';
 import { ApiClient } from '../support/api-client.js';
 import { expectSizesMatchRecount } from '../support/quota.js';
+import { TEXT_BODY_LIMIT_BYTES } from '../../shared/http/text-input-guard.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
 
@@ -172,5 +173,56 @@ describe('a refused /v2 push leaves no repository behind', () => {
     expect(refused.status).toBe(403);
     expect(await errorCode(refused)).toBe('DENIED');
     expect(await repositories()).not.toContain('evecorp/second');
+  });
+});
+
+describe('bodies of the JSON endpoints are limited', () => {
+  let t: TestRegistry;
+  beforeAll(async () => {
+    t = await startTestRegistry({ access: { enabled: true } });
+  });
+  afterAll(() => t.close());
+
+  /** A JSON body of `total` bytes, made as it is read; counts what was read. */
+  function endlessJson(total: number) {
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(Buffer.from('{"description":"'));
+        if (sent >= total) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return { body, read: () => sent };
+  }
+
+  it.each(['/api/v1/repository', '/oauth/access_token'])(
+    'answers 413 to a 200 MiB body sent without a length at %s, and stops reading near the limit',
+    async (path) => {
+      const huge = endlessJson(200 * 1024 * 1024);
+      const response = await t.app.request(path, {
+        method: 'POST',
+        body: huge.body,
+        headers: { 'Content-Type': 'application/json' },
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect(huge.read()).toBeLessThanOrEqual(TEXT_BODY_LIMIT_BYTES + 2 * 1024 * 1024);
+    },
+  );
+
+  it('answers 413 at once to a declared length over the limit, reading nothing', async () => {
+    const huge = endlessJson(600 * 1024 * 1024);
+    const response = await t.app.request('/api/v1/repository', {
+      method: 'POST',
+      body: huge.body,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': String(600 * 1024 * 1024) },
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error_type: string }).error_type).toBe('invalid_request');
+    expect(huge.read()).toBeLessThanOrEqual(1024 * 1024);
   });
 });
