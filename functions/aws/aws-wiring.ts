@@ -17,6 +17,7 @@ import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
 import { accessFromConfig } from '../common/access-from-config.js';
+import { nodePeerAddress } from '../common/node-peer.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 import { processCache } from '../common/process-cache.js';
 import type { Cache } from '../../shared/ports/cache.js';
@@ -147,6 +148,11 @@ export async function buildAwsApp(
       access,
       publicUrl: config.access.publicUrl,
       edge: edgeOptions(config, clients),
+      clientAddress: {
+        header: config.edge.clientAddressHeader,
+        trustedProxies: config.edge.trustedProxies,
+        ...(runtime === 'server' ? { peer: nodePeerAddress } : {}),
+      },
       ...surfaces,
     }),
     access,

@@ -16,6 +16,7 @@ import { registryFromConfig } from '../common/registry-from-config.js';
 import { loadOrCreateSecret } from './secret-key.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
+import { nodePeerAddress } from '../common/node-peer.js';
 import { startTaskTimers } from './task-timers.js';
 import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
@@ -95,6 +96,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       access,
       publicUrl: config.access.publicUrl,
       readBody: nodeBodyReader,
+      clientAddress: { peer: nodePeerAddress, trustedProxies: config.edge.trustedProxies },
       // One process serves everything locally.
       surfaces: [v2Surface, apiSurface],
     }),

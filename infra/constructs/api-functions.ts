@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { VIEWER_HOST_HEADER } from '../../shared/http/edge-headers.js';
+import { VIEWER_ADDRESS_HEADER, VIEWER_HOST_HEADER } from '../../shared/http/edge-headers.js';
 import type { DeployConfig } from '../deploy-config.js';
 import { BerthFunction } from './berth-function.js';
 import type {
@@ -55,6 +55,7 @@ export class ApiFunctions extends Construct {
         .bindSecret(props.originSecret)
         .bindEnvironment({
           BERTH_VIEWER_HOST_HEADER: VIEWER_HOST_HEADER,
+          BERTH_CLIENT_ADDRESS_HEADER: VIEWER_ADDRESS_HEADER,
           PREFERRED_URL_SCHEME: 'https',
           ...props.publicHost,
         });

@@ -7,7 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { VIEWER_HOST_HEADER } from '../../shared/http/edge-headers.js';
+import { VIEWER_ADDRESS_HEADER, VIEWER_HOST_HEADER } from '../../shared/http/edge-headers.js';
 import type { DeployConfig } from '../deploy-config.js';
 import type { MetadataDatabase, RegistryStorage, StoredSecret } from './bindings.js';
 
@@ -74,6 +74,7 @@ export class DataPlane extends Construct {
       environment: {
         BERTH_PORT: String(DATA_PLANE_PORT),
         BERTH_VIEWER_HOST_HEADER: VIEWER_HOST_HEADER,
+        BERTH_CLIENT_ADDRESS_HEADER: VIEWER_ADDRESS_HEADER,
         PREFERRED_URL_SCHEME: 'https',
         ...props.database.environment(RESUME_WAIT_SECONDS),
         ...props.storage.environment(),

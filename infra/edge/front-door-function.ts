@@ -1,4 +1,8 @@
-import { ORIGIN_VERIFY_HEADER, VIEWER_HOST_HEADER } from '../../shared/http/edge-headers.js';
+import {
+  ORIGIN_VERIFY_HEADER,
+  VIEWER_ADDRESS_HEADER,
+  VIEWER_HOST_HEADER,
+} from '../../shared/http/edge-headers.js';
 import { REGION_LOCATIONS } from './region-locations.js';
 
 /** A region's upload data plane, as the distribution names it. */
@@ -19,7 +23,8 @@ export const BLOB_PATH = /^\/v2\/.+\/blobs\/[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-
  * viewer's host into `x-berth-viewer-host`: CloudFront replaces Host, and a
  * function may not add `X-Forwarded-Proto` (CloudFront would answer 502);
  * viewers come over HTTPS only, so the host is all the origin needs to name
- * token realms. A blob upload (and, in storage proxy mode, a blob read) is
+ * token realms; and the viewer's address into `x-berth-viewer-address`. A
+ * blob upload (and, in storage proxy mode, a blob read) is
  * sent to the data plane of the region nearest the viewer, by great-circle
  * distance from `CloudFront-Viewer-Latitude/Longitude`, or of the first
  * region without a location; one viewer always reaches the same region.
@@ -73,6 +78,8 @@ function nearest(headers) {
 function handler(event) {
   var request = event.request;
   request.headers['${VIEWER_HOST_HEADER}'] = { value: request.headers.host.value };
+  // Replaces any the viewer sent: login throttling counts guesses by this address.
+  request.headers['${VIEWER_ADDRESS_HEADER}'] = { value: event.viewer.ip };
   // Never the viewer's: CloudFront adds its own to the origins that check it.
   delete request.headers['${ORIGIN_VERIFY_HEADER}'];
   if (UPLOADS.test(request.uri) || (BLOBS && BLOBS.test(request.uri))) {

@@ -60,9 +60,11 @@ export interface RegistryAccess {
    */
   authorize(caller: Caller, name: string, operation: RegistryOperation): Promise<void>;
   catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>>;
+  /** `ip`: the client's address, against which password guesses are counted. */
   issueToken(
     authorization: string | undefined,
     request: { service?: string | undefined; scopes: string[] },
+    ip?: string | null,
   ): Promise<TokenResponse>;
   record(
     caller: Caller,
@@ -124,7 +126,7 @@ export class AccountRegistryAccess implements RegistryAccess {
     }
     const basic = parseBasic(authorization);
     if (basic) {
-      const principal = await this.deps.authenticator.login(basic.username, basic.password);
+      const principal = await this.deps.authenticator.login(basic.username, basic.password, ip);
       return knownCaller(principal, null, ip);
     }
     if (authorization) throw accessError('unauthorized', 'unsupported authorization scheme');
@@ -208,6 +210,7 @@ export class AccountRegistryAccess implements RegistryAccess {
   async issueToken(
     authorization: string | undefined,
     request: { service?: string | undefined; scopes: string[] },
+    ip: string | null = null,
   ): Promise<TokenResponse> {
     if (request.service && request.service !== this.deps.tokens.service) {
       throw accessError('invalid_request', `unknown service ${request.service}`);
@@ -215,7 +218,7 @@ export class AccountRegistryAccess implements RegistryAccess {
     if (parseBearer(authorization)) {
       throw accessError('unauthorized', 'use Basic credentials to obtain a token');
     }
-    const caller = await this.identify(authorization, null);
+    const caller = await this.identify(authorization, ip);
     const principal = await caller.principal();
     const granted: AccessGrant[] = [];
     for (const asked of parseScopes(request.scopes)) {

@@ -109,6 +109,8 @@ const schema = strictObject({
   FEATURE_USER_INITIALIZE: _default(boolean, false),
   SERVER_HOSTNAME: optional(string().check(minLength(1))),
   BERTH_VIEWER_HOST_HEADER: optional(string().check(regex(/^[a-z0-9-]+$/))),
+  BERTH_CLIENT_ADDRESS_HEADER: optional(string().check(regex(/^[a-z0-9-]+$/))),
+  BERTH_TRUSTED_PROXIES: _default(array(string().check(regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/))), []),
   BERTH_ORIGIN_SECRET_ARN: optional(string().check(startsWith('arn:'))),
   PREFERRED_URL_SCHEME: _default(oneOf(['http', 'https']), 'http'),
   BERTH_TOKEN_EXPIRY_SECONDS: _default(integer({ min: 30, max: 86400 }), 300),
@@ -160,6 +162,10 @@ export interface DataApiConfig {
 export interface EdgeConfig {
   /** The header the front door writes the viewer's host into (token realms name that host). */
   viewerHostHeader: string | undefined;
+  /** The header the front door writes the viewer's address into (login throttling, audit). */
+  clientAddressHeader: string | undefined;
+  /** Proxies whose `X-Forwarded-For` is believed about the client's address; none by default. */
+  trustedProxies: string[];
   /** The secret the front door sends with every request to a function URL, when one is checked. */
   originSecretArn: string | undefined;
 }
@@ -224,6 +230,7 @@ const STRUCTURED_KEYS = new Set([
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
+  'BERTH_TRUSTED_PROXIES',
   'DATA_MODEL_CACHE_CONFIG',
 ]);
 /** Lists that the environment may also give comma-separated. */
@@ -231,6 +238,7 @@ const LIST_KEYS = new Set([
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
+  'BERTH_TRUSTED_PROXIES',
 ]);
 
 export class ConfigError extends Error {
@@ -371,6 +379,8 @@ export function loadConfig(
         : undefined,
     edge: {
       viewerHostHeader: c.BERTH_VIEWER_HOST_HEADER,
+      clientAddressHeader: c.BERTH_CLIENT_ADDRESS_HEADER,
+      trustedProxies: c.BERTH_TRUSTED_PROXIES,
       originSecretArn: c.BERTH_ORIGIN_SECRET_ARN,
     },
   };

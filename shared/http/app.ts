@@ -7,6 +7,7 @@ import type { HttpEnv, HttpApp } from './http-env.js';
 import { quayError } from './api/api-errors.js';
 import { renderError, type UnknownErrorLogger } from './render-error.js';
 import type { BodyReader } from './request-body.js';
+import { clientAddressResolver, type ClientAddressOptions } from './client-address.js';
 
 /** The REST API's prefix; unknown paths under it answer in Quay's JSON. */
 export const API_PREFIX = '/api/v1';
@@ -35,6 +36,8 @@ export interface HttpAppOptions {
   logUnknownError?: UnknownErrorLogger;
   /** A runtime's faster request-body reader; the Fetch API body otherwise. */
   readBody?: BodyReader;
+  /** How the client's address is known: the runtime's peer, trusted proxies, a front door's header. */
+  clientAddress?: ClientAddressOptions;
   surfaces: Surface[];
 }
 
@@ -77,14 +80,17 @@ export function createHttpApp({
   edge,
   logUnknownError = defaultLogger,
   readBody,
+  clientAddress,
   surfaces,
 }: HttpAppOptions): HttpApp {
+  const addressOf = clientAddressResolver(clientAddress);
   // Not strict: `/v2/<name>/blobs/uploads/` and `/v2/` are spelled with and without the slash.
   const app: HttpApp = new Hono<HttpEnv>({ strict: false });
   const access = accessServices.registryAccess;
 
   app.use('*', async (c, next) => {
     c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    c.set('clientAddress', addressOf(c));
     if (edge?.verifyOrigin && !(await edge.verifyOrigin(c.req.raw))) {
       const message = 'requests reach this registry through its front door only';
       return c.req.path.startsWith(`${API_PREFIX}/`) || c.req.path.startsWith('/oauth/')

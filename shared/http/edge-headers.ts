@@ -10,3 +10,6 @@ export const VIEWER_HOST_HEADER = 'x-berth-viewer-host';
 
 /** The origin secret, added by CloudFront to requests for origins anyone could reach. */
 export const ORIGIN_VERIFY_HEADER = 'x-berth-origin-verify';
+
+/** The viewer's address, written by the viewer-request function from CloudFront's own record of it. */
+export const VIEWER_ADDRESS_HEADER = 'x-berth-viewer-address';

@@ -5,6 +5,8 @@ import type { ByteSource } from '../ports/blob-store.js';
 export interface HttpEnv {
   Variables: {
     requestId: string;
+    /** Where the request came from (`client-address.ts`); null when the runtime cannot tell. */
+    clientAddress: string | null;
     /** The runtime's body reader, when it has a faster one than the Fetch API. */
     readBody?: (c: Context<HttpEnv>) => ByteSource | undefined;
     /** Who is calling, once the request has been authenticated. */

@@ -43,9 +43,21 @@ export interface AccountChanges {
 export interface LoginSecrets {
   passwordHash: string | null;
   tokenHash: string | null;
-  invalidLoginAttempts: number;
-  lastInvalidLoginMs: number | null;
 }
+
+/** Whose guesses a login counts against: the name as given and where it came from. */
+export interface LoginAttemptKey {
+  name: string;
+  /** The client's address; '' when the registry cannot tell. */
+  source: string;
+}
+
+/**
+ * Refused with `busy`: other guesses are being checked and would reach the
+ * limit if all were wrong; the caller may wait for them and ask again.
+ */
+export type LoginReservation =
+  { allowed: true } | { allowed: false; busy: boolean; retryAfterMs: number };
 
 export interface TeamRecord {
   id: number;
@@ -170,8 +182,27 @@ export interface IdentityStore {
   updateAccount(id: number, changes: AccountChanges): Promise<void>;
   deleteAccount(id: number): Promise<void>;
   loginSecrets(id: number): Promise<LoginSecrets>;
-  recordLoginFailure(id: number, nowMs: number): Promise<void>;
-  recordLoginSuccess(id: number, nowMs: number): Promise<void>;
+  /** A successful login: when the account was last used. */
+  recordLogin(id: number, nowMs: number): Promise<void>;
+  /**
+   * Lets one guess for `key` be checked, atomically: only while the window's
+   * wrong guesses and those being checked stay under `limit`, however many
+   * arrive at once. Refused guesses are not counted and do not extend the
+   * window of `windowMs`.
+   */
+  reserveLoginAttempt(
+    key: LoginAttemptKey,
+    limit: number,
+    windowMs: number,
+    nowMs: number,
+  ): Promise<LoginReservation>;
+  /** A reserved guess was checked: wrong ones count against the window. */
+  settleLoginAttempt(
+    key: LoginAttemptKey,
+    outcome: 'right' | 'wrong',
+    windowMs: number,
+    nowMs: number,
+  ): Promise<void>;
   listRobots(ownerId: number): Promise<AccountRecord[]>;
 
   upsertTeam(

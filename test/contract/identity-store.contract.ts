@@ -48,19 +48,45 @@ export function identityStoreContract(fresh: () => Promise<IdentityStores>): voi
     expect((await identity.listAccounts('user', 'mo', 10)).map((a) => a.name)).toEqual(['ursula']);
   });
 
-  it('counts failed logins and resets them on success', async () => {
+  it('keeps the login secrets and when the account was last used', async () => {
     const { identity, user } = await world();
-    await identity.recordLoginFailure(user.id, T0 + 1);
-    await identity.recordLoginFailure(user.id, T0 + 2);
-    expect(await identity.loginSecrets(user.id)).toEqual({
-      passwordHash: 'h',
-      tokenHash: null,
-      invalidLoginAttempts: 2,
-      lastInvalidLoginMs: T0 + 2,
-    });
-    await identity.recordLoginSuccess(user.id, T0 + 3);
-    expect((await identity.loginSecrets(user.id)).invalidLoginAttempts).toBe(0);
+    expect(await identity.loginSecrets(user.id)).toEqual({ passwordHash: 'h', tokenHash: null });
+    await identity.recordLogin(user.id, T0 + 3);
     expect((await identity.findAccountById(user.id))!.lastAccessedMs).toBe(T0 + 3);
+  });
+
+  it('lets at most the limit of guesses per name and source be checked in a window, even all at once', async () => {
+    const { identity } = await world();
+    const key = { name: 'ursula', source: '198.51.100.7' };
+    const window = 60_000;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => identity.reserveLoginAttempt(key, 5, window, T0)),
+    );
+    expect(results.filter((r) => r.allowed)).toHaveLength(5);
+    // Refused while the five are being checked: busy, not yet a verdict.
+    expect(results.find((r) => !r.allowed)).toEqual({
+      allowed: false,
+      busy: true,
+      retryAfterMs: window,
+    });
+    // Another source, and a name nobody has, each count on their own.
+    const other = { name: 'ursula', source: '203.0.113.9' };
+    expect(await identity.reserveLoginAttempt(other, 5, window, T0)).toEqual({ allowed: true });
+    const nobody = { name: 'nobody', source: key.source };
+    expect(await identity.reserveLoginAttempt(nobody, 5, window, T0)).toEqual({ allowed: true });
+    // A right guess frees its slot; wrong ones fill the window.
+    await identity.settleLoginAttempt(key, 'right', window, T0 + 10);
+    expect(await identity.reserveLoginAttempt(key, 5, window, T0 + 20)).toEqual({ allowed: true });
+    for (let i = 0; i < 5; i++) await identity.settleLoginAttempt(key, 'wrong', window, T0 + 30);
+    expect(await identity.reserveLoginAttempt(key, 5, window, T0 + 40)).toEqual({
+      allowed: false,
+      busy: false,
+      retryAfterMs: window - 40,
+    });
+    // The next window starts afresh.
+    expect(await identity.reserveLoginAttempt(key, 5, window, T0 + window)).toEqual({
+      allowed: true,
+    });
   });
 
   it('derives access facts from direct grants, team grants and team roles', async () => {

@@ -3,7 +3,8 @@ import { basic, createUser, identity, PASSWORD } from '../support/accounts.js';
 import { ApiClient } from '../support/api-client.js';
 import { expectSizesMatchRecount } from '../support/quota.js';
 import { TEXT_BODY_LIMIT_BYTES } from '../../shared/http/text-input-guard.js';
-import { startTestRegistry, type TestRegistry } from '../support/harness.js';
+import { AppTokenService } from '../../shared/access/app-tokens.js';
+import { startTestRegistry, TEST_PEER_HEADER, type TestRegistry } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
 
 /**
@@ -224,5 +225,106 @@ describe('bodies of the JSON endpoints are limited', () => {
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error_type: string }).error_type).toBe('invalid_request');
     expect(huge.read()).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe('password guessing is held back per name and address, and cannot lock anyone out', () => {
+  let t: TestRegistry;
+  let robotToken: string;
+  let appToken: string;
+  beforeAll(async () => {
+    t = await startTestRegistry({ access: { enabled: true } });
+    const olga = await createUser(t, 'olga');
+    await createUser(t, 'victim');
+    const { orgs, robots } = identity(t);
+    await orgs.create(olga, 'orga', null);
+    robotToken = (await robots.create(olga, 'orga', 'ci', '')).token;
+    appToken = (await new AppTokenService(t.access).create(olga, 'laptop')).code;
+  });
+  afterAll(() => t.close());
+
+  const tokenRequest = (credentials: string, peer: string, forwardedFor?: string) =>
+    t.app.request('/v2/auth?service=berth.test', {
+      headers: {
+        Authorization: basic(credentials),
+        [TEST_PEER_HEADER]: peer,
+        ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}),
+      },
+    });
+
+  it('checks at most five guesses from one address, however many arrive at once', async () => {
+    const guesses = Array.from({ length: 40 }, (_, i) =>
+      i === 11 ? PASSWORD : `wrong password ${i}`,
+    );
+    const statuses = await Promise.all(
+      guesses.map(
+        async (password) => (await tokenRequest(`victim:${password}`, '203.0.113.66')).status,
+      ),
+    );
+    // Wrong guesses checked: five at most. The right one may only have been
+    // checked if it came before they ran out; here it came twelfth.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses[11]).toBe(429);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(34);
+    // The window holds whatever happened inside it.
+    expect((await tokenRequest(`victim:${PASSWORD}`, '203.0.113.66')).status).toBe(429);
+  });
+
+  it('lets a script with the right password log in many times at once', async () => {
+    await createUser(t, 'script');
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 12 },
+        async () => (await tokenRequest(`script:${PASSWORD}`, '192.0.2.44')).status,
+      ),
+    );
+    expect(statuses).toEqual(Array(12).fill(200));
+  });
+
+  it('lets the user in from another address while one address is held back', async () => {
+    for (const door of ['/v2/auth?service=berth.test', '/v2/_catalog', '/api/v1/user/']) {
+      const response = await t.app.request(door, {
+        headers: {
+          Authorization: basic(`victim:${PASSWORD}`),
+          [TEST_PEER_HEADER]: '198.51.100.30',
+        },
+      });
+      expect(response.status, door).toBe(200);
+    }
+  });
+
+  it('does not believe X-Forwarded-For from a peer nobody named as a proxy', async () => {
+    await createUser(t, 'forwarded');
+    for (let i = 0; i < 5; i++) {
+      const response = await tokenRequest(`forwarded:guess${i}`, '192.0.2.80', `10.0.0.${i}`);
+      expect(response.status).toBe(401);
+    }
+    const spoofed = await tokenRequest(`forwarded:${PASSWORD}`, '192.0.2.80', '10.9.9.9');
+    expect(spoofed.status).toBe(429);
+  });
+
+  it('never locks out a robot token, an app token or an OAuth token', async () => {
+    for (let i = 0; i < 12; i++) {
+      expect((await tokenRequest(`orga+ci:bad-token-${i}`, '203.0.113.77')).status).toBe(401);
+      expect((await tokenRequest(`$app:bad-token-${i}`, '203.0.113.77')).status).toBe(401);
+      expect((await tokenRequest(`$oauthtoken:bad-${i}`, '203.0.113.77')).status).toBe(401);
+    }
+    expect((await tokenRequest(`orga+ci:${robotToken}`, '203.0.113.77')).status).toBe(200);
+    expect((await tokenRequest(`$app:${appToken}`, '203.0.113.77')).status).toBe(200);
+  });
+
+  it('answers a name nobody has exactly as one that exists', async () => {
+    const sequence = async (name: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        statuses.push((await tokenRequest(`${name}:guess${i}`, '203.0.113.88')).status);
+      }
+      return statuses;
+    };
+    await createUser(t, 'realname');
+    const existing = await sequence('realname');
+    const unknown = await sequence('nosuchname');
+    expect(existing).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    expect(unknown).toEqual(existing);
   });
 });

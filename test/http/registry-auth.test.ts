@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/access/principal.js';
 import { digestOf } from '../../shared/oci/digest.js';
 import { basic, createUser, fetchToken, identity, PASSWORD } from '../support/accounts.js';
-import { startTestRegistry, TEST_TOKEN_KEY, type TestRegistry } from '../support/harness.js';
+import { LOGIN_WINDOW_MS } from '../../shared/access/authenticator.js';
+import {
+  startTestRegistry,
+  TEST_PEER_HEADER,
+  TEST_TOKEN_KEY,
+  type TestRegistry,
+} from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
 
 describe('registry auth: the Docker token flow', () => {
@@ -246,20 +252,20 @@ describe('registry auth: the Docker token flow', () => {
     expect(await t.access.deps.store.findRepository('alice/fresh')).toBeNull();
   });
 
-  it('holds back password guessing: after 5 failures even the right password waits', async () => {
-    const carol = await createUser(t, 'carol');
-    void carol;
-    const login = (password: string) =>
+  it('holds back password guessing: after 5 failures from one address the right password waits there', async () => {
+    await createUser(t, 'carol');
+    const login = (password: string, peer: string) =>
       t.app.request('/v2/auth?service=berth.test', {
-        headers: { Authorization: basic(`carol:${password}`) },
+        headers: { Authorization: basic(`carol:${password}`), [TEST_PEER_HEADER]: peer },
       });
-    for (let i = 0; i < 5; i++) expect((await login('guess' + i)).status).toBe(401);
-    const locked = await login(PASSWORD);
+    for (let i = 0; i < 5; i++) expect((await login('guess' + i, '203.0.113.5')).status).toBe(401);
+    const locked = await login(PASSWORD, '203.0.113.5');
     expect(locked.status).toBe(429);
     expect(await errorCode(locked)).toBe('TOOMANYREQUESTS');
-    expect(locked.headers.get('retry-after')).toBe('1');
-    t.clock.advance(1_000);
-    expect((await login(PASSWORD)).status).toBe(200);
+    expect(locked.headers.get('retry-after')).toBe(String(LOGIN_WINDOW_MS / 1000));
+    expect((await login(PASSWORD, '198.51.100.20')).status).toBe(200);
+    t.clock.advance(LOGIN_WINDOW_MS);
+    expect((await login(PASSWORD, '203.0.113.5')).status).toBe(200);
   });
 
   it('refuses every write to a READ_ONLY repository, reads still work', async () => {

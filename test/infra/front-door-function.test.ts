@@ -72,14 +72,15 @@ describe('the front door function', () => {
     ).toBeNull();
   });
 
-  it("passes the viewer's host on in the front door's own header, and drops a viewer's origin secret", () => {
-    const { request } = runViewerRequest(
-      code,
-      viewerRequest('PATCH', '/v2/acme/app/blobs/uploads/3f6c', {
-        'x-berth-origin-verify': { value: 'guessed' },
-      }),
-    );
+  it("passes the viewer's host and address on in the front door's own headers, and drops a viewer's origin secret", () => {
+    const event = viewerRequest('PATCH', '/v2/acme/app/blobs/uploads/3f6c', {
+      'x-berth-origin-verify': { value: 'guessed' },
+      'x-berth-viewer-address': { value: '10.0.0.1' },
+    });
+    const { request } = runViewerRequest(code, event);
     expect(request.headers['x-berth-viewer-host']).toEqual({ value: 'registry.example.com' });
+    // CloudFront's own record of the viewer, never what the viewer claims.
+    expect(request.headers['x-berth-viewer-address']).toEqual({ value: event.viewer.ip });
     expect(request.headers['x-berth-origin-verify']).toBeUndefined();
   });
 

@@ -144,7 +144,7 @@ describe('the API functions', () => {
     expect(byId(functionsOf(euwest), 'RestApi')).toEqual([]);
   });
 
-  it('check the origin secret, name the viewer host in realms, and leave time to answer 503 while the database resumes', () => {
+  it('check the origin secret, name the viewer host in realms, count logins by the viewer address, and leave time to answer 503 while the database resumes', () => {
     for (const part of ['RegistryApi', 'RestApi']) {
       const [[, fn]] = byId(functionsOf(useast), part) as [[string, Resource]];
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
@@ -152,6 +152,7 @@ describe('the API functions', () => {
       expect(variables).toMatchObject({
         BERTH_ORIGIN_SECRET_ARN: expect.anything(),
         BERTH_VIEWER_HOST_HEADER: 'x-berth-viewer-host',
+        BERTH_CLIENT_ADDRESS_HEADER: 'x-berth-viewer-address',
         PREFERRED_URL_SCHEME: 'https',
         SERVER_HOSTNAME: 'registry.example.com',
         BERTH_SECRET_KEY_ARN: expect.anything(),
@@ -335,6 +336,7 @@ describe('the upload data plane', () => {
           StopTimeout: 120,
           Environment: Match.arrayWith([
             { Name: 'BERTH_VIEWER_HOST_HEADER', Value: 'x-berth-viewer-host' },
+            { Name: 'BERTH_CLIENT_ADDRESS_HEADER', Value: 'x-berth-viewer-address' },
             { Name: 'PREFERRED_URL_SCHEME', Value: 'https' },
             { Name: 'SERVER_HOSTNAME', Value: 'registry.example.com' },
           ]),

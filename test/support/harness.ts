@@ -108,6 +108,8 @@ export interface TestRegistryOptions {
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
+/** The connection peer an in-process request stands for. */
+export const TEST_PEER_HEADER = 'x-test-peer';
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
 /** A whole registry in this process: embedded Postgres in memory and the chosen blob store. */
@@ -172,6 +174,8 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       registry,
       access,
       logUnknownError: silent,
+      // In-process requests have no socket: a test names the peer it plays.
+      clientAddress: { peer: (c) => c.req.header(TEST_PEER_HEADER) },
       surfaces: [v2Surface, apiSurface],
     }),
     wakeups,

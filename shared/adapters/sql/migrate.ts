@@ -7,6 +7,7 @@ import * as oauth from './migrations/0005-oauth.js';
 import * as quotaPruneGc from './migrations/0006-quota-prune-gc.js';
 import * as repositoryMirror from './migrations/0007-repository-mirror.js';
 import * as resumableUploads from './migrations/0008-resumable-uploads.js';
+import * as loginThrottle from './migrations/0009-login-throttle.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-quota-prune-gc': quotaPruneGc,
   '0007-repository-mirror': repositoryMirror,
   '0008-resumable-uploads': resumableUploads,
+  '0009-login-throttle': loginThrottle,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

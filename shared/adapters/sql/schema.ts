@@ -35,6 +35,19 @@ export interface Database {
   autoprune_task: AutopruneTaskTable;
   repo_mirror: RepoMirrorTable;
   job: JobTable;
+  login_throttle: LoginThrottleTable;
+}
+
+export interface LoginThrottleTable {
+  /** The login name as given, whether or not an account has it. */
+  name: string;
+  /** The client's address as the registry determined it; '' when unknown. */
+  source: string;
+  /** Wrong guesses in this window. */
+  failures: number;
+  /** Guesses being checked right now. */
+  pending: number;
+  window_start_ms: number;
 }
 
 export interface RepositoryTable {
@@ -142,8 +155,6 @@ export interface AccountTable {
   token_hash: string | null;
   robot_owner_id: number | null;
   description: Generated<string>;
-  invalid_login_attempts: Generated<number>;
-  last_invalid_login_ms: number | null;
   created_at_ms: number;
   last_accessed_ms: number | null;
   /** The namespace's time-machine window in seconds; null: the registry's default. */

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { IdentityStore } from '../../ports/identity-store.js';
 import { SqlAccounts } from './identity/accounts.js';
 import { SqlAudit } from './identity/audit.js';
+import { SqlLoginThrottle } from './identity/login-throttle.js';
 import { SqlRepositoryAccess } from './identity/repositories.js';
 import { SqlTeams } from './identity/teams.js';
 import type { Database } from './schema.js';
@@ -29,9 +30,16 @@ function combine<T extends object[]>(...parts: T): UnionToIntersection<T[number]
 /**
  * The identity store over any Postgres that Kysely reaches (PGlite,
  * node-postgres, Data API), assembled from one module per concern:
- * accounts, teams, repositories and permissions, the audit log.
+ * accounts, the login throttle, teams, repositories and permissions, the
+ * audit log.
  */
 export function createSqlIdentityStore(db: Kysely<Database>): IdentityStore {
   const teams = new SqlTeams(db);
-  return combine(new SqlAccounts(db), teams, new SqlRepositoryAccess(db, teams), new SqlAudit(db));
+  return combine(
+    new SqlAccounts(db),
+    new SqlLoginThrottle(db),
+    teams,
+    new SqlRepositoryAccess(db, teams),
+    new SqlAudit(db),
+  );
 }

@@ -17,8 +17,10 @@ export function apiAuthentication(services: ApiServices): MiddlewareHandler<ApiE
     const bearer = parseBearer(header);
     const basic = parseBasic(header);
     if (bearer) c.set('principal', await authenticator.bearer(bearer));
-    else if (basic) c.set('principal', await authenticator.login(basic.username, basic.password));
-    else if (header) throw accessError('unauthorized', 'unsupported authorization scheme');
+    else if (basic) {
+      const source = c.get('clientAddress');
+      c.set('principal', await authenticator.login(basic.username, basic.password, source));
+    } else if (header) throw accessError('unauthorized', 'unsupported authorization scheme');
     else c.set('principal', ANONYMOUS);
     await next();
   };

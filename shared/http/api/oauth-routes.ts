@@ -189,7 +189,11 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
       const basic = parseBasic(c.req.header('authorization'));
       if (!basic)
         throw new AccessError('unauthorized', 'log in with Basic credentials to grant a token');
-      const actor = await services.access.authenticator.login(basic.username, basic.password);
+      const actor = await services.access.authenticator.login(
+        basic.username,
+        basic.password,
+        c.get('clientAddress'),
+      );
       const location = await services.oauth.authorize(actor, {
         responseType: c.req.query('response_type') ?? '',
         clientId: c.req.query('client_id') ?? '',

@@ -5,17 +5,11 @@ import { AccessError, accessError } from '../../errors/access-error.js';
 import { assertRepositoryName } from '../../registry/repositories.js';
 import type { HttpEnv } from '../http-env.js';
 
-/** The client's address as the front door reports it; for the audit log only. */
-export function clientIp(c: Context<HttpEnv>): string | null {
-  const forwarded = c.req.header('x-forwarded-for');
-  return forwarded ? forwarded.split(',')[0]!.trim() : null;
-}
-
 /** Authenticates the request once and remembers the caller for the rest of it. */
 export async function callerOf(c: Context<HttpEnv>, access: RegistryAccess): Promise<Caller> {
   const known = c.get('caller');
   if (known) return known;
-  const caller = await access.identify(c.req.header('authorization'), clientIp(c));
+  const caller = await access.identify(c.req.header('authorization'), c.get('clientAddress'));
   c.set('caller', caller);
   return caller;
 }

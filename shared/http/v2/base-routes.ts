@@ -19,10 +19,11 @@ export function registerBaseRoutes(app: HttpApp, { access }: V2Deps): void {
   });
 
   app.get('/v2/auth', async (c) => {
-    const issued = await access.issueToken(c.req.header('authorization'), {
-      service: c.req.query('service'),
-      scopes: c.req.queries('scope') ?? [],
-    });
+    const issued = await access.issueToken(
+      c.req.header('authorization'),
+      { service: c.req.query('service'), scopes: c.req.queries('scope') ?? [] },
+      c.get('clientAddress'),
+    );
     c.header('Cache-Control', 'no-store');
     return c.json(issued);
   });

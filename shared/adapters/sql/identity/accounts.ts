@@ -27,7 +27,6 @@ export class SqlAccounts {
         robot_owner_id: a.robotOwnerId ?? null,
         description: a.description ?? '',
         created_at_ms: a.nowMs,
-        last_invalid_login_ms: null,
         last_accessed_ms: null,
       })
       .onConflict((oc) => oc.doNothing())
@@ -99,32 +98,16 @@ export class SqlAccounts {
   async loginSecrets(id: number): Promise<LoginSecrets> {
     const row = await this.db
       .selectFrom('account')
-      .select(['password_hash', 'token_hash', 'invalid_login_attempts', 'last_invalid_login_ms'])
+      .select(['password_hash', 'token_hash'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-    return {
-      passwordHash: row.password_hash,
-      tokenHash: row.token_hash,
-      invalidLoginAttempts: row.invalid_login_attempts,
-      lastInvalidLoginMs: row.last_invalid_login_ms,
-    };
+    return { passwordHash: row.password_hash, tokenHash: row.token_hash };
   }
 
-  async recordLoginFailure(id: number, nowMs: number): Promise<void> {
+  async recordLogin(id: number, nowMs: number): Promise<void> {
     await this.db
       .updateTable('account')
-      .set((eb) => ({
-        invalid_login_attempts: eb('invalid_login_attempts', '+', 1),
-        last_invalid_login_ms: nowMs,
-      }))
-      .where('id', '=', id)
-      .execute();
-  }
-
-  async recordLoginSuccess(id: number, nowMs: number): Promise<void> {
-    await this.db
-      .updateTable('account')
-      .set({ invalid_login_attempts: 0, last_accessed_ms: nowMs })
+      .set({ last_accessed_ms: nowMs })
       .where('id', '=', id)
       .execute();
   }
