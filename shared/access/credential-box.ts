@@ -27,14 +27,27 @@ export class CredentialBox {
     if (version !== 'v1' || !iv || body === undefined || !tag) {
       throw new Error('not a sealed value');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    const ivBytes = canonicalBase64url(iv);
+    const tagBytes = canonicalBase64url(tag);
+    if (ivBytes.byteLength !== 12 || tagBytes.byteLength !== 16) throw new Error('not a sealed value');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes);
     decipher.setAAD(Buffer.from(context));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([
-      decipher.update(Buffer.from(body, 'base64url')),
-      decipher.final(),
-    ]).toString('utf8');
+    decipher.setAuthTag(tagBytes);
+    return Buffer.concat([decipher.update(canonicalBase64url(body)), decipher.final()]).toString(
+      'utf8',
+    );
   }
+}
+
+/**
+ * Node's decoder ignores stray characters and the spare bits of the last
+ * one, so two spellings would open to the same value; only the one seal()
+ * writes is accepted.
+ */
+function canonicalBase64url(text: string): Buffer {
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.toString('base64url') !== text) throw new Error('not a sealed value');
+  return bytes;
 }
 
 /** Where a mirror's credential is kept: the AAD that binds a sealed value to its row and column. */

@@ -165,8 +165,17 @@ describe('credential box', () => {
         mirrorCredentialContext(1, 'password'),
       ),
     ).toThrow();
-    const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    const [version, iv, body, tag] = sealed.split('.') as [string, string, string, string];
+    const flipped = Buffer.from(body, 'base64url');
+    flipped[0] = flipped[0]! ^ 1;
+    const tampered = [version, iv, flipped.toString('base64url'), tag].join('.');
     expect(() => box.open(tampered, mirrorCredentialContext(1, 'password'))).toThrow();
+    // The tag's last character carries spare bits a lenient decoder would ignore.
+    const lastOfTag = tag.at(-1)!;
+    const respelled = tag.slice(0, -1) + (lastOfTag === 'A' ? 'B' : 'A');
+    expect(() =>
+      box.open([version, iv, body, respelled].join('.'), mirrorCredentialContext(1, 'password')),
+    ).toThrow();
   });
 
   it('seals the same value differently each time', () => {
