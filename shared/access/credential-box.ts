@@ -29,7 +29,8 @@ export class CredentialBox {
     }
     const ivBytes = canonicalBase64url(iv);
     const tagBytes = canonicalBase64url(tag);
-    if (ivBytes.byteLength !== 12 || tagBytes.byteLength !== 16) throw new Error('not a sealed value');
+    if (ivBytes.byteLength !== 12 || tagBytes.byteLength !== 16)
+      throw new Error('not a sealed value');
     const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes);
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(tagBytes);

@@ -5,6 +5,7 @@ import { ociError, RegistryError } from '../errors/registry-error.js';
 import {
   BlobNotFoundError,
   DatabaseUnavailableError,
+  RepositoryGoneError,
   UploadNotFoundError,
 } from '../ports/errors.js';
 import type { HttpEnv } from './http-env.js';
@@ -51,6 +52,9 @@ export function toRegistryError(error: unknown, c: Context<HttpEnv>): RegistryEr
   }
   if (error instanceof UploadNotFoundError) {
     return ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId: error.uploadId }, cause: error });
+  }
+  if (error instanceof RepositoryGoneError) {
+    return ociError('NAME_UNKNOWN', { message: 'the repository was deleted', cause: error });
   }
   if (error instanceof DatabaseUnavailableError) {
     return ociError('UNAVAILABLE', {

@@ -24,6 +24,17 @@ export interface BlobRef {
  */
 export type UploadState = Readonly<Record<string, unknown>> | null;
 
+/** The two trees of a location (`storage-layout.ts`): verified blobs, and upload scratch. */
+export type StoredArea = 'blobs' | 'uploads';
+
+/** An object as the store holds it, named by its key under the location's root. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** Whole milliseconds since the epoch. */
+  modifiedMs: number;
+}
+
 /** An upload session as the metadata row last committed it. */
 export interface StagedUpload {
   id: string;
@@ -89,4 +100,16 @@ export interface BlobStore {
    * `null` when this store can only be read through the registry.
    */
   redirectUrl(blob: BlobRef, expiresInSeconds: number): Promise<string | null>;
+
+  /**
+   * What the store holds under `area`, whether or not the metadata knows
+   * of it, in the store's own key order after the cursor `after`: so
+   * garbage collection can find bytes no row points at. `next` continues
+   * the listing; null at its end.
+   */
+  listStored(
+    area: StoredArea,
+    after: string | null,
+    limit: number,
+  ): Promise<{ objects: StoredObject[]; next: string | null }>;
 }

@@ -39,3 +39,14 @@ export class DatabaseUnavailableError extends Error {
     this.name = 'DatabaseUnavailableError';
   }
 }
+
+/**
+ * The repository was deleted while a request was writing into it; the
+ * write stored nothing. A client sees the repository as unknown.
+ */
+export class RepositoryGoneError extends Error {
+  constructor(readonly repositoryId: number) {
+    super(`repository ${repositoryId} was deleted`);
+    this.name = 'RepositoryGoneError';
+  }
+}

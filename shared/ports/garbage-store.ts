@@ -51,4 +51,19 @@ export interface GarbageStore {
     cutoffMs: number,
     deleteBytes: (blobs: { digest: string; placements: BlobPlacement[] }[]) => Promise<void>,
   ): Promise<string[]>;
+  /**
+   * Records blobs found in `location` under their canonical keys that no
+   * row knows of (bytes a push stored before its repository vanished, or
+   * before a crash), as stored at `storedAtMs` and linked nowhere, so the
+   * blob sweep above collects them like any other garbage, under its locks.
+   * Known blobs and placements are left as they are. Returns how many were unknown.
+   */
+  adoptStoredBlobs(
+    location: string,
+    blobs: { digest: string; size: number; storedAtMs: number }[],
+  ): Promise<number>;
+  /** Which of these upload sessions no longer exist. */
+  missingUploads(ids: string[]): Promise<string[]>;
+  /** Which of these keys of `location` no placement names (a published upload's own key). */
+  unplacedKeys(location: string, keys: string[]): Promise<string[]>;
 }

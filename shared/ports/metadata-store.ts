@@ -168,11 +168,13 @@ export interface MetadataStore {
   /** Links an existing blob into another repository (a cross-repository mount). */
   linkBlob(repositoryId: number, digest: string, nowMs: number): Promise<boolean>;
   /**
-   * Marks the blob as being pushed now, before its bytes are checked or
-   * written: garbage collection spares it for its grace period, and waits
-   * for a collection of it already under way to finish.
+   * Marks the blob as being pushed now, before its bytes are written:
+   * garbage collection spares it for its grace period, and waits for a
+   * collection of it already under way to finish. Creates the row (with no
+   * placement yet, so no reader sees it) when there is none, so that bytes
+   * garbage collection adopted from storage are ordered against this push too.
    */
-  touchBlob(digest: string, nowMs: number): Promise<void>;
+  touchBlob(blob: { digest: string; size: number }, nowMs: number): Promise<void>;
   /** Unlinks the blob from the repository; `false` if it was not linked. */
   unlinkBlob(repositoryId: number, digest: string): Promise<boolean>;
 

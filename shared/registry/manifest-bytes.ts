@@ -20,7 +20,7 @@ export async function storeManifestBytes(
   const store = deps.storage.get(location);
   // Touched first: a garbage collection of these bytes finishes before the
   // check below, or spares them (see touchBlob).
-  await deps.metadata.touchBlob(digest, deps.clock.now());
+  await deps.metadata.touchBlob({ digest, size: content.byteLength }, deps.clock.now());
   const known = await deps.metadata.findBlob(digest);
   const placed = known?.placements.find((p) => p.location === location);
   if (!placed) await store.writeBlob(digest, content);

@@ -21,6 +21,11 @@ export class StorageLocations {
     this.preferred = first;
   }
 
+  /** Every location, preferred or not. */
+  names(): string[] {
+    return [...this.stores.keys()];
+  }
+
   get(name: string): BlobStore {
     const store = this.stores.get(name);
     if (!store) throw new Error(`unknown storage location ${name}`);

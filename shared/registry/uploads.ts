@@ -320,7 +320,7 @@ export class UploadService {
     const now = () => this.deps.clock.now();
     // Touched first: a garbage collection of these bytes finishes before the
     // lookup below, or spares them (see touchBlob).
-    await this.deps.metadata.touchBlob(expected.value, now());
+    await this.deps.metadata.touchBlob({ digest: expected.value, size: current.size }, now());
     const known = await this.deps.metadata.findBlob(expected.value);
     const existing = known?.placements.find((p) => p.location === current.location);
     const ref = existing

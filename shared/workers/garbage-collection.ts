@@ -3,6 +3,7 @@ import type { GarbageStore, TimeMachine } from '../ports/garbage-store.js';
 import type { BlobPlacement } from '../ports/metadata-store.js';
 import type { ModelCache } from '../registry/model-cache.js';
 import type { StorageLocations } from '../registry/storage-locations.js';
+import { sweepStorage } from './storage-sweep.js';
 
 export interface GarbageCollectionOptions {
   /** How long ended tags stay restorable where a namespace sets no window of its own. */
@@ -23,6 +24,8 @@ export interface GarbageCollected {
   tagLifetimes: number;
   manifests: number;
   blobs: number;
+  /** Blobs found in storage without a row (collected among `blobs`), and upload sessions' leftover bytes removed. */
+  strays: { blobs: number; uploads: number };
 }
 
 /**
@@ -30,7 +33,9 @@ export interface GarbageCollected {
  * 1. tag lifetimes that ended before their namespace's time-machine window;
  * 2. manifests nothing keeps any more (repeated, since removing an index
  *    frees its children), subtracting from quota sizes as they go;
- * 3. blobs no manifest references, from every storage location that holds
+ * 3. bytes in storage no row points at (`storage-sweep.ts`), past the
+ *    grace period;
+ * 4. blobs no manifest references, from every storage location that holds
  *    them, sparing those pushed or linked within the grace period.
  */
 export async function collectGarbage(
@@ -38,7 +43,12 @@ export async function collectGarbage(
   options: GarbageCollectionOptions,
 ): Promise<GarbageCollected> {
   const at: TimeMachine = { nowMs: deps.clock.now(), defaultWindowMs: options.timeMachineMs };
-  const collected: GarbageCollected = { tagLifetimes: 0, manifests: 0, blobs: 0 };
+  const collected: GarbageCollected = {
+    tagLifetimes: 0,
+    manifests: 0,
+    blobs: 0,
+    strays: { blobs: 0, uploads: 0 },
+  };
 
   for (;;) {
     const removed = await deps.garbage.removeExpiredTagHistory(at, options.batchSize);
@@ -54,6 +64,8 @@ export async function collectGarbage(
   }
 
   const cutoffMs = at.nowMs - options.graceMs;
+  const strays = await sweepStorage(deps, cutoffMs, options.batchSize);
+  collected.strays = { blobs: strays.adopted, uploads: strays.uploads };
   let after: string | null = '';
   while (after !== null) {
     const page = await deps.garbage.listGarbageBlobs(cutoffMs, after, options.batchSize);

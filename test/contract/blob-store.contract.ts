@@ -5,7 +5,9 @@ import type {
   BlobStore,
   ByteSource,
   StagedUpload,
+  StoredObject,
 } from '../../shared/ports/blob-store.js';
+import { blobKey } from '../../shared/ports/storage-layout.js';
 import { BlobNotFoundError, UploadNotFoundError } from '../../shared/ports/errors.js';
 
 async function* source(...chunks: (string | Uint8Array)[]): ByteSource {
@@ -156,5 +158,46 @@ export function blobStoreContract(makeStore: () => Promise<BlobStore>): void {
     await store.writeBlob(ref.digest, bytes);
     expect(await store.stat(ref)).toEqual({ size: bytes.byteLength });
     expect((await bytesOf(await store.read(ref))).equals(bytes)).toBe(true);
+  });
+
+  it('lists what it holds, blobs and upload scratch apart, page by page with a cursor', async () => {
+    const store = await makeStore();
+    const before = Date.now() - 60_000;
+    const refs: BlobRef[] = [];
+    for (const text of ['first blob', 'second blob', 'third blob']) {
+      const session = await Session.start(store, newUpload());
+      await session.append(source(text));
+      refs.push(await session.commit(digestOf(Buffer.from(text))));
+    }
+    const pending = await Session.start(store, newUpload());
+    await pending.append(source('staged, not finished'));
+
+    const seen: StoredObject[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      const page: { objects: StoredObject[]; next: string | null } = await store.listStored(
+        'blobs',
+        after,
+        2,
+      );
+      expect(page.objects.length).toBeLessThanOrEqual(2);
+      seen.push(...page.objects);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    const keys = seen.map((o) => o.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const ref of refs) {
+      expect(keys).toContain(ref.key ?? blobKey(ref.digest));
+    }
+    for (const object of seen) {
+      expect(object.key.startsWith('blobs/')).toBe(true);
+      expect(object.modifiedMs).toBeGreaterThan(before);
+    }
+    const scratch = await store.listStored('uploads', null, 1000);
+    expect(scratch.objects.some((o) => o.key.startsWith(`uploads/${pending.committed.id}`))).toBe(
+      true,
+    );
+    expect(scratch.objects.every((o) => o.key.startsWith('uploads/'))).toBe(true);
   });
 }

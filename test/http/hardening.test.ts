@@ -4,7 +4,15 @@ import { ApiClient } from '../support/api-client.js';
 import { expectSizesMatchRecount } from '../support/quota.js';
 import { TEXT_BODY_LIMIT_BYTES } from '../../shared/http/text-input-guard.js';
 import { AppTokenService } from '../../shared/access/app-tokens.js';
-import { startTestRegistry, TEST_PEER_HEADER, type TestRegistry } from '../support/harness.js';
+import { randomBytes } from 'node:crypto';
+import { digestOf } from '../../shared/oci/digest.js';
+import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
+import {
+  stagedUploads,
+  startTestRegistry,
+  TEST_PEER_HEADER,
+  type TestRegistry,
+} from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
 
 /**
@@ -327,4 +335,78 @@ describe('password guessing is held back per name and address, and cannot lock a
     expect(existing).toEqual([401, 401, 401, 401, 401, 429, 429]);
     expect(unknown).toEqual(existing);
   });
+});
+
+describe('a push racing the deletion of its repository', () => {
+  let t: TestRegistry;
+  beforeAll(async () => {
+    t = await startTestRegistry({
+      access: { enabled: true },
+      storage: 'fs',
+      clockStartMs: Date.now(),
+    });
+    await createUser(t, 'admin');
+  });
+  afterAll(() => t.close());
+
+  const ADMIN = `admin:${PASSWORD}`;
+
+  /** A body that sends `head`, then waits to be released before the rest. */
+  function heldBody(head: Uint8Array, rest: Uint8Array) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(head);
+        await released;
+        controller.enqueue(rest);
+        controller.close();
+      },
+    });
+    return { body, release };
+  }
+
+  it.each(['monolithic', 'chunked'])(
+    'ends a %s push with a clean OCI error, and leaves no bytes garbage collection cannot see',
+    async (style) => {
+      const client = new V2Client(t.app, ADMIN);
+      await client.pushImage('admin/race', 'v1');
+      const blob = randomBytes(64 * 1024);
+      const digest = digestOf(blob);
+      const held = heldBody(blob.subarray(0, 1000), blob.subarray(1000));
+      let pushing: Promise<Response>;
+      if (style === 'monolithic') {
+        pushing = client.request(`/v2/admin/race/blobs/uploads/?digest=${digest}`, {
+          method: 'POST',
+          body: held.body,
+          headers: { 'Content-Type': 'application/octet-stream' },
+          duplex: 'half',
+        } as RequestInit);
+      } else {
+        const started = await client.request('/v2/admin/race/blobs/uploads/', { method: 'POST' });
+        pushing = client.request(started.headers.get('location')!, {
+          method: 'PATCH',
+          body: held.body,
+          headers: { 'Content-Type': 'application/octet-stream' },
+          duplex: 'half',
+        } as RequestInit);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const api = new ApiClient(t.app, { basic: ADMIN });
+      expect((await api.delete('/repository/admin/race')).status).toBe(204);
+      held.release();
+      const response = await pushing;
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(['NAME_UNKNOWN', 'BLOB_UPLOAD_UNKNOWN']).toContain(await errorCode(response));
+
+      // Whatever reached storage is found and removed once it is past the grace period.
+      t.clock.advance(2 * 60 * 60 * 1000);
+      await SCHEDULED_TASKS['garbage-collection'](t.workers);
+      await SCHEDULED_TASKS['remove-abandoned-uploads'](t.workers);
+      const store = t.stores.get('local')!;
+      expect(await store.stat({ digest, key: null })).toBeNull();
+      expect(await stagedUploads(store)).toEqual([]);
+    },
+  );
 });

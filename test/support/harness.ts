@@ -105,6 +105,11 @@ export interface TestRegistryOptions {
    * servers of one registry, as the data plane's tasks are.
    */
   shareWith?: TestRegistry;
+  /**
+   * Where the test clock starts (default 2026-01-01). Tests that compare it
+   * with the file system's modification times start it at the real time.
+   */
+  clockStartMs?: number;
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -129,7 +134,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     new Map(
       names.map((n) => [n, n === 'local' && opts.localStore ? opts.localStore : makeStore(n)]),
     );
-  const clock = shared?.clock ?? new FixedClock();
+  const clock = shared?.clock ?? new FixedClock(opts.clockStartMs);
   const wakeups = new RecordingWakeups();
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db),

@@ -10,11 +10,14 @@ import type {
   ByteRange,
   ByteSource,
   StagedUpload,
+  StoredArea,
+  StoredObject,
   UploadState,
 } from '../../ports/blob-store.js';
 import { BlobNotFoundError, UploadNotFoundError } from '../../ports/errors.js';
 import { fileReadStream } from './file-read-stream.js';
-import { blobKey, uploadKey } from './storage-layout.js';
+import { listFiles } from './fs-listing.js';
+import { blobKey, uploadKey } from '../../ports/storage-layout.js';
 
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -141,5 +144,13 @@ export class FsBlobStore implements BlobStore {
 
   async redirectUrl(): Promise<string | null> {
     return null;
+  }
+
+  listStored(
+    area: StoredArea,
+    after: string | null,
+    limit: number,
+  ): Promise<{ objects: StoredObject[]; next: string | null }> {
+    return listFiles(this.root, area, after, limit);
   }
 }

@@ -4,14 +4,29 @@ import type {
   ByteRange,
   ByteSource,
   StagedUpload,
+  StoredArea,
+  StoredObject,
   UploadState,
 } from '../../ports/blob-store.js';
 import { BlobNotFoundError, UploadNotFoundError } from '../../ports/errors.js';
+import { blobKey, uploadKey } from '../../ports/storage-layout.js';
 
 /** Blobs in memory, for unit tests only: it holds whole blobs by design. */
 export class MemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<string, Uint8Array>();
   private readonly uploads = new Map<string, Uint8Array>();
+  /** When each key was last written, as a real store would report it. */
+  private readonly written = new Map<string, number>();
+
+  private stage(uploadId: string, bytes: Uint8Array) {
+    this.uploads.set(uploadId, bytes);
+    this.written.set(uploadKey(uploadId), Date.now());
+  }
+
+  private keep(digest: string, bytes: Uint8Array) {
+    this.blobs.set(digest, bytes);
+    this.written.set(blobKey(digest), Date.now());
+  }
 
   /** The sessions with staged bytes, so tests can see that nothing is left behind. */
   stagedUploads(): string[] {
@@ -19,7 +34,7 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async startUpload(uploadId: string): Promise<UploadState> {
-    this.uploads.set(uploadId, new Uint8Array());
+    this.stage(uploadId, new Uint8Array());
     return null;
   }
 
@@ -37,7 +52,7 @@ export class MemoryBlobStore implements BlobStore {
     for await (const chunk of data) parts.push(chunk);
     const next = Buffer.concat(parts);
     if (!this.uploads.has(upload.id)) throw new UploadNotFoundError(upload.id);
-    this.uploads.set(upload.id, next);
+    this.stage(upload.id, next);
     return { size: next.byteLength, state: null };
   }
 
@@ -47,7 +62,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async commitUpload(upload: StagedUpload, digest: string): Promise<BlobRef> {
     if (this.uploads.has(upload.id)) {
-      this.blobs.set(digest, this.staged(upload));
+      this.keep(digest, this.staged(upload));
       this.uploads.delete(upload.id);
     } else if (this.blobs.get(digest)?.byteLength !== upload.size) {
       throw new UploadNotFoundError(upload.id);
@@ -60,7 +75,7 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async writeBlob(digest: string, bytes: Uint8Array): Promise<void> {
-    this.blobs.set(digest, bytes.slice());
+    this.keep(digest, bytes.slice());
   }
 
   async stat(blob: BlobRef): Promise<{ size: number } | null> {
@@ -86,5 +101,25 @@ export class MemoryBlobStore implements BlobStore {
 
   async redirectUrl(): Promise<string | null> {
     return null;
+  }
+
+  async listStored(
+    area: StoredArea,
+    after: string | null,
+    limit: number,
+  ): Promise<{ objects: StoredObject[]; next: string | null }> {
+    const entries: [string, Uint8Array][] =
+      area === 'blobs'
+        ? [...this.blobs].map(([digest, bytes]) => [blobKey(digest), bytes])
+        : [...this.uploads].map(([id, bytes]) => [uploadKey(id), bytes]);
+    const all = entries
+      .filter(([key]) => after === null || key > after)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const objects = all.slice(0, limit).map(([key, bytes]) => ({
+      key,
+      size: bytes.byteLength,
+      modifiedMs: this.written.get(key) ?? 0,
+    }));
+    return { objects, next: all.length > limit ? objects[objects.length - 1]!.key : null };
   }
 }

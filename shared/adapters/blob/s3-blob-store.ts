@@ -21,6 +21,8 @@ import type {
   ByteRange,
   ByteSource,
   StagedUpload,
+  StoredArea,
+  StoredObject,
   UploadState,
 } from '../../ports/blob-store.js';
 import { BlobNotFoundError, UploadNotFoundError } from '../../ports/errors.js';
@@ -33,7 +35,7 @@ import {
   uploadTailKey,
   type S3UploadState,
 } from './s3-upload-state.js';
-import { blobKey, uploadedBlobKey, uploadKey } from './storage-layout.js';
+import { blobKey, uploadedBlobKey, uploadKey } from '../../ports/storage-layout.js';
 
 const MiB = 1024 * 1024;
 
@@ -418,5 +420,27 @@ export class S3BlobStore implements BlobStore {
       new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(blob) }),
       { expiresIn: expiresInSeconds },
     );
+  }
+
+  async listStored(
+    area: StoredArea,
+    after: string | null,
+    limit: number,
+  ): Promise<{ objects: StoredObject[]; next: string | null }> {
+    const page = await this.s3.send(
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: this.key(`${area}/`),
+        ...(after === null ? {} : { StartAfter: this.key(after) }),
+        MaxKeys: limit,
+      }),
+    );
+    const objects = (page.Contents ?? []).map((o) => ({
+      key: o.Key!.slice(this.prefix.length),
+      size: o.Size ?? 0,
+      modifiedMs: o.LastModified?.getTime() ?? 0,
+    }));
+    const last = objects[objects.length - 1];
+    return { objects, next: page.IsTruncated && last ? last.key : null };
   }
 }

@@ -1,5 +1,5 @@
 import type { UploadState } from '../../ports/blob-store.js';
-import { uploadKey } from './storage-layout.js';
+import { uploadKey } from '../../ports/storage-layout.js';
 
 /**
  * What an S3 upload session keeps in its metadata row (small, so the row

@@ -147,4 +147,59 @@ export class SqlGarbageStore implements GarbageStore {
       return garbage;
     });
   }
+
+  async adoptStoredBlobs(
+    location: string,
+    blobs: { digest: string; size: number; storedAtMs: number }[],
+  ): Promise<number> {
+    if (blobs.length === 0) return 0;
+    await this.db
+      .insertInto('blob')
+      .values(
+        blobs.map((b) => ({
+          digest: b.digest,
+          size: b.size,
+          created_at_ms: b.storedAtMs,
+          last_pushed_ms: b.storedAtMs,
+        })),
+      )
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .execute();
+    const placed = await this.db
+      .insertInto('blob_placement')
+      .values(
+        blobs.map((b) => ({
+          digest: b.digest,
+          location,
+          created_at_ms: b.storedAtMs,
+          storage_key: null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
+      .executeTakeFirst();
+    return Number(placed.numInsertedOrUpdatedRows ?? 0n);
+  }
+
+  async missingUploads(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const present = await this.db
+      .selectFrom('blob_upload')
+      .select('id')
+      .where('id', 'in', ids)
+      .execute();
+    const known = new Set(present.map((r) => r.id));
+    return ids.filter((id) => !known.has(id));
+  }
+
+  async unplacedKeys(location: string, keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const placed = await this.db
+      .selectFrom('blob_placement')
+      .select('storage_key')
+      .where('location', '=', location)
+      .where('storage_key', 'in', keys)
+      .execute();
+    const known = new Set(placed.map((r) => r.storage_key));
+    return keys.filter((key) => !known.has(key));
+  }
 }

@@ -108,6 +108,7 @@ export class SqlMetadataStore implements MetadataStore {
     nowMs: number,
   ): Promise<{ key: string | null }> {
     return this.db.transaction().execute(async (trx) => {
+      await uploads.lockRepository(trx, repositoryId);
       const placed = await uploads.placeBlob(trx, blob, nowMs);
       await this.link(trx, repositoryId, blob.digest, nowMs);
       return placed;
@@ -139,11 +140,11 @@ export class SqlMetadataStore implements MetadataStore {
       .execute();
   }
 
-  async touchBlob(digest: string, nowMs: number): Promise<void> {
+  async touchBlob(blob: { digest: string; size: number }, nowMs: number): Promise<void> {
     await this.db
-      .updateTable('blob')
-      .set({ last_pushed_ms: nowMs })
-      .where('digest', '=', digest)
+      .insertInto('blob')
+      .values({ digest: blob.digest, size: blob.size, created_at_ms: nowMs, last_pushed_ms: nowMs })
+      .onConflict((oc) => oc.column('digest').doUpdateSet({ last_pushed_ms: nowMs }))
       .execute();
   }
 
@@ -202,6 +203,9 @@ export class SqlMetadataStore implements MetadataStore {
   ): Promise<{ key: string | null } | null> {
     try {
       return await this.db.transaction().execute(async (trx) => {
+        const repositoryId = await uploads.uploadRepository(trx, id);
+        if (repositoryId === null) throw new LostUploadClaim();
+        await uploads.lockRepository(trx, repositoryId);
         const session = await uploads.deleteUpload(trx, id, token);
         if (!session) throw new LostUploadClaim();
         const placed = await uploads.placeBlob(trx, blob, nowMs);
@@ -228,6 +232,7 @@ export class SqlMetadataStore implements MetadataStore {
       // Size rows first: every writer of a repository's content locks them
       // in this order (see quota-accounting.ts).
       const sizes = await lockSizes(trx, m.repositoryId);
+      await uploads.lockRepository(trx, m.repositoryId);
       // FOR SHARE: a blob unlink or garbage collection racing this push
       // waits for it, so a stored manifest never lacks a blob.
       const presentBlobs =

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { UploadState } from '../../ports/blob-store.js';
 import type { ClaimedUpload, UploadClaim, UploadRecord } from '../../ports/metadata-store.js';
+import { RepositoryGoneError } from '../../ports/errors.js';
+import { isForeignKeyViolation } from './identity/rows.js';
 import type { BlobUploadTable, Database } from './schema.js';
 
 /**
@@ -60,7 +62,26 @@ export async function createUpload(
       claim_token: claim?.token ?? null,
       claimed_until_ms: claim?.untilMs ?? null,
     })
-    .execute();
+    .execute()
+    .catch((error: unknown) => {
+      throw isForeignKeyViolation(error) ? new RepositoryGoneError(upload.repositoryId) : error;
+    });
+}
+
+/**
+ * Holds the repository row against deletion until the transaction ends, or
+ * reports it gone. Deleting a repository locks its size rows, then its row,
+ * then every row that cascades from it; a writer takes the same order (size
+ * rows, if it needs them, then this), or the two deadlock.
+ */
+export async function lockRepository(trx: Transaction<Database>, repositoryId: number) {
+  const row = await trx
+    .selectFrom('repository')
+    .select('id')
+    .where('id', '=', repositoryId)
+    .forKeyShare()
+    .executeTakeFirst();
+  if (!row) throw new RepositoryGoneError(repositoryId);
 }
 
 export async function findUpload(
@@ -75,6 +96,16 @@ export async function findUpload(
     .where('repository_id', '=', repositoryId)
     .executeTakeFirst();
   return row ? toUpload(row) : null;
+}
+
+/** The repository a session belongs to, read without a lock. */
+export async function uploadRepository(db: Db, id: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('blob_upload')
+    .select('repository_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? Number(row.repository_id) : null;
 }
 
 export async function claimUpload(

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { AccessError, type AccessErrorKind } from '../../errors/access-error.js';
 import { RegistryError } from '../../errors/registry-error.js';
-import { DatabaseUnavailableError } from '../../ports/errors.js';
+import { DatabaseUnavailableError, RepositoryGoneError } from '../../ports/errors.js';
 
 /**
  * Quay's error body: `error_type` names the kind, `error_message` and
@@ -61,6 +61,8 @@ export function renderApiError(error: unknown, c: Context): Response | null {
     }
   } else if (error instanceof RegistryError) {
     body = fromRegistryError(error);
+  } else if (error instanceof RepositoryGoneError) {
+    body = quayError(404, 'not_found', 'the repository was deleted');
   } else if (error instanceof DatabaseUnavailableError) {
     body = quayError(503, 'service_unavailable', error.message);
     headers['Retry-After'] = String(error.retryAfterSeconds);

@@ -41,3 +41,21 @@ export function uploadedBlobKey(uploadId: string): string {
   if (!SAFE_UPLOAD_ID.test(uploadId)) throw new Error(`not a storable upload id: ${uploadId}`);
   return `blobs/uploaded/${uploadId}`;
 }
+
+/** What a key under a location's root holds. */
+export type StoredKey =
+  { kind: 'blob'; digest: string } | { kind: 'upload'; uploadId: string } | { kind: 'other' };
+
+const CANONICAL = /^blobs\/([a-z0-9]+)\/[a-f0-9]{2}\/([a-f0-9]+)$/;
+const UPLOADED = /^blobs\/uploaded\/([a-zA-Z0-9-]{1,64})$/;
+const STAGED = /^uploads\/([a-zA-Z0-9-]{1,64})(?:\/.*)?$/;
+
+/** The inverse of the keys above: a verified blob, or bytes belonging to one upload session. */
+export function parseStoredKey(key: string): StoredKey {
+  const canonical = CANONICAL.exec(key);
+  if (canonical) return { kind: 'blob', digest: `${canonical[1]}:${canonical[2]}` };
+  // An upload's own scratch, or the blob its multipart upload left in place.
+  const byUpload = UPLOADED.exec(key) ?? STAGED.exec(key);
+  if (byUpload) return { kind: 'upload', uploadId: byUpload[1]! };
+  return { kind: 'other' };
+}
