@@ -153,10 +153,25 @@ export class SqlGarbageStore implements GarbageStore {
     blobs: { digest: string; size: number; storedAtMs: number }[],
   ): Promise<number> {
     if (blobs.length === 0) return 0;
+    // Nearly every object listed is already placed: look first, so a sweep
+    // of a full location reads the index rather than attempting each insert.
+    const placedHere = await this.db
+      .selectFrom('blob_placement')
+      .select('digest')
+      .where('location', '=', location)
+      .where(
+        'digest',
+        'in',
+        blobs.map((b) => b.digest),
+      )
+      .execute();
+    const known = new Set(placedHere.map((r) => r.digest));
+    const strays = blobs.filter((b) => !known.has(b.digest));
+    if (strays.length === 0) return 0;
     await this.db
       .insertInto('blob')
       .values(
-        blobs.map((b) => ({
+        strays.map((b) => ({
           digest: b.digest,
           size: b.size,
           created_at_ms: b.storedAtMs,
@@ -168,7 +183,7 @@ export class SqlGarbageStore implements GarbageStore {
     const placed = await this.db
       .insertInto('blob_placement')
       .values(
-        blobs.map((b) => ({
+        strays.map((b) => ({
           digest: b.digest,
           location,
           created_at_ms: b.storedAtMs,
