@@ -42,7 +42,9 @@ export async function startDataPlane(
     port,
     stop: async () => {
       const outcome = await drain(server, STOP_GRACE_MS);
-      await access.audit.flush();
+      await access.audit.flush().catch((error: unknown) => {
+        console.error(`[berth] ${access.audit.unwritten} audit entries not written:`, error);
+      });
       return outcome;
     },
   };

@@ -117,7 +117,10 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     close: async () => {
       stopTasks();
       await stopConsumers();
-      await access.audit.flush();
+      // A database that is gone must not keep the process from stopping.
+      await access.audit.flush().catch((error: unknown) => {
+        console.error(`[berth] ${access.audit.unwritten} audit entries not written:`, error);
+      });
       await db.destroy();
       await cache.close();
       await unlock();

@@ -72,24 +72,37 @@ export interface AuditOptions {
   /**
    * How long registry events (pushes, pulls) may wait to be written with
    * others; 0 writes each at once. A batch costs one database write instead
-   * of one per pull; a crash loses at most this much of the log.
+   * of one per pull.
    */
   batchDelayMs: number;
+  /**
+   * How many unwritten registry events are kept while the database cannot
+   * take them; past it the oldest go. A crash loses what is unwritten: at
+   * most the batch delay's worth, or during an outage at most this many.
+   */
+  maxPending?: number;
   onFlushError: (error: unknown) => void;
 }
 
 const MAX_BATCH = 200;
+export const MAX_PENDING_AUDIT = 10_000;
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 60_000;
 
 /** Writes the audit log; every change of content, access or accounts goes through here. */
 export class AuditLog {
   private pending: RepositoryAuditEntry[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private retryMs = FIRST_RETRY_MS;
+  private readonly maxPending: number;
 
   constructor(
     private readonly store: IdentityStore,
     private readonly clock: Clock,
     private readonly options: AuditOptions = { batchDelayMs: 0, onFlushError: () => {} },
-  ) {}
+  ) {
+    this.maxPending = options.maxPending ?? MAX_PENDING_AUDIT;
+  }
 
   async record(
     kind: AuditKind,
@@ -125,7 +138,9 @@ export class AuditLog {
   /**
    * Logs an event on a repository known by name only: the registry's hot
    * path (every push and pull) pays no lookups. With a batch delay, entries
-   * are written together at most that much later (see `AuditOptions`).
+   * are written together at most that much later (see `AuditOptions`). The
+   * event has happened by now, so a failed write does not fail it: the
+   * entry waits for the database and is written on a later try.
    */
   async recordByName(
     kind: AuditKind,
@@ -142,26 +157,55 @@ export class AuditLog {
       metadata: { ...metadata, repo: repositoryName },
       createdAtMs: this.clock.now(),
     });
+    this.dropOverflow();
     if (this.options.batchDelayMs === 0 || this.pending.length >= MAX_BATCH) {
-      await this.flush();
+      await this.flush().catch(this.options.onFlushError);
     } else {
-      if (!this.timer) {
-        this.timer = setTimeout(
-          () => void this.flush().catch(this.options.onFlushError),
-          this.options.batchDelayMs,
-        );
-        // A pending batch must not keep a stopping process alive; close() flushes it.
-        this.timer.unref?.();
-      }
+      this.schedule(this.options.batchDelayMs);
     }
   }
 
-  /** Writes what is pending; call before the process stops. */
+  /**
+   * Writes what is pending; call before the process stops. Throws if the
+   * database refuses, keeping what was not written for the next try.
+   */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending.splice(0);
-    await this.store.appendAuditForRepositories(batch);
+    for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      try {
+        await this.store.appendAuditForRepositories(batch.slice(start, start + MAX_BATCH));
+      } catch (error) {
+        this.pending = [...batch.slice(start), ...this.pending];
+        this.dropOverflow();
+        this.schedule(this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, LAST_RETRY_MS);
+        throw error;
+      }
+    }
+    this.retryMs = FIRST_RETRY_MS;
+  }
+
+  /** How many registry events wait to be written. */
+  get unwritten(): number {
+    return this.pending.length;
+  }
+
+  private schedule(delayMs: number) {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.flush().catch(this.options.onFlushError), delayMs);
+    // A pending batch must not keep a stopping process alive; close() flushes it.
+    this.timer.unref?.();
+  }
+
+  private dropOverflow() {
+    const over = this.pending.length - this.maxPending;
+    if (over <= 0) return;
+    this.pending.splice(0, over);
+    this.options.onFlushError(
+      new Error(`${over} audit entries dropped: more than ${this.maxPending} could not be written`),
+    );
   }
 }
 
