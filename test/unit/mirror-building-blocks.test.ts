@@ -104,6 +104,31 @@ describe('address guard', () => {
     expect(await guard.refusal('nowhere.example')).toMatch(/cannot resolve/);
   });
 
+  it('judges IPv6 forms that carry an IPv4 address by that address', async () => {
+    const guard = new AddressGuard([]);
+    for (const internal of [
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::127.0.0.1',
+      '[::127.0.0.1]',
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '64:ff9b::127.0.0.1',
+      '64:ff9b::a00:1',
+      '64:ff9b:1::1',
+      '2002:7f00:1::',
+      '2002:a9fe:a9fe::1',
+      '2001:0:4136:e378:8000:63bf:80ff:fffe',
+      'fec0::1',
+    ]) {
+      expect(guard.forbidden(internal), internal).toBe(true);
+      expect(await guard.refusal(internal), internal).toMatch(/internal address/);
+    }
+    for (const external of ['64:ff9b::cb00:710a', '2002:cb00:710a::1', '2606:4700::1111']) {
+      expect(guard.forbidden(external), external).toBe(false);
+    }
+  });
+
   it('lets the allow-list name hosts, addresses and ranges', async () => {
     const guard = new AddressGuard(
       ['registry.internal', '10.1.0.0/16', '127.0.0.1'],

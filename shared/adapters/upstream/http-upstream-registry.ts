@@ -52,7 +52,13 @@ export class HttpUpstreamConnector implements UpstreamConnector {
   }
 
   connect(target: UpstreamTarget): UpstreamRegistry {
-    return new HttpUpstreamRegistry(target, this.dispatcher(target), this.options);
+    const proxies = [target.proxy?.http_proxy, target.proxy?.https_proxy].filter((p): p is string =>
+      Boolean(p),
+    );
+    // Through a proxy the proxy dials, not us: every host a request names is
+    // checked before it is sent, the proxy's own included.
+    const precheck = proxies.length > 0 ? new HostPrecheck(this.guard, proxies) : null;
+    return new HttpUpstreamRegistry(target, this.dispatcher(target), precheck, this.options);
   }
 
   private dispatcher(target: UpstreamTarget): Dispatcher {
@@ -61,6 +67,7 @@ export class HttpUpstreamConnector implements UpstreamConnector {
       bodyTimeout: this.options.timeoutMs,
     };
     const tls = { rejectUnauthorized: target.verifyTls };
+    const connect = guardedConnector(this.guard, tls);
     const proxy = target.proxy;
     if (proxy?.http_proxy || proxy?.https_proxy) {
       // Undefined would fall back to the server's own environment: empty means none.
@@ -70,23 +77,62 @@ export class HttpUpstreamConnector implements UpstreamConnector {
         noProxy: proxy.no_proxy ?? '',
         proxyTls: { lookup: this.guard.lookup },
         requestTls: tls,
-        connect: { ...tls, lookup: this.guard.lookup },
+        // The direct path, for hosts `no_proxy` names.
+        connect,
         ...timeouts,
       });
     }
-    const base = buildConnector({ ...tls, lookup: this.guard.lookup });
-    const guard = this.guard;
-    return new Agent({
-      ...timeouts,
-      // Sockets skip `lookup` for literal addresses, so those are checked here.
-      connect(options, callback) {
-        if (isIP(options.hostname.replace(/^\[|\]$/g, '')) && guard.forbidden(options.hostname)) {
-          callback(new Error(`refusing to connect to internal address ${options.hostname}`), null);
-          return;
-        }
-        base(options, callback);
-      },
-    });
+    return new Agent({ ...timeouts, connect });
+  }
+}
+
+/**
+ * Opens sockets only to addresses the guard allows. A socket skips
+ * `lookup` for a literal address, so those are judged here.
+ */
+function guardedConnector(
+  guard: AddressGuard,
+  tls: { rejectUnauthorized: boolean },
+): buildConnector.connector {
+  const base = buildConnector({ ...tls, lookup: guard.lookup });
+  return (options, callback) => {
+    if (isIP(options.hostname.replace(/^\[|\]$/g, '')) && guard.forbidden(options.hostname)) {
+      callback(new Error(`refusing to connect to internal address ${options.hostname}`), null);
+      return;
+    }
+    base(options, callback);
+  };
+}
+
+/** Hosts judged by the guard before a request names them to a proxy; each host once. */
+class HostPrecheck {
+  private readonly judged = new Map<string, Promise<string | null>>();
+
+  constructor(
+    private readonly guard: AddressGuard,
+    private readonly proxies: string[],
+  ) {}
+
+  async refusal(url: string): Promise<string | null> {
+    for (const host of [...this.proxies.map((p) => hostOf(p)), new URL(url).host]) {
+      let verdict = this.judged.get(host);
+      if (!verdict) {
+        verdict = this.guard.refusal(host);
+        this.judged.set(host, verdict);
+      }
+      const refused = await verdict;
+      if (refused) return refused;
+    }
+    return null;
+  }
+}
+
+/** A proxy setting's host, whether written as a URL or as `host:port`. */
+function hostOf(proxy: string): string {
+  try {
+    return new URL(proxy.includes('://') ? proxy : `http://${proxy}`).host;
+  } catch {
+    return proxy;
   }
 }
 
@@ -103,6 +149,7 @@ class HttpUpstreamRegistry implements UpstreamRegistry {
   constructor(
     private readonly target: UpstreamTarget,
     private readonly dispatcher: Dispatcher,
+    private readonly precheck: HostPrecheck | null,
     private readonly options: HttpUpstreamOptions,
   ) {}
 
@@ -140,6 +187,8 @@ class HttpUpstreamRegistry implements UpstreamRegistry {
   }
 
   private async raw(url: string, headers: Record<string, string>): Promise<Response> {
+    const refused = await this.precheck?.refusal(url);
+    if (refused) throw new UpstreamError(`refusing to reach ${new URL(url).host}: ${refused}`);
     try {
       return await fetch(url, {
         headers: { 'user-agent': this.options.userAgent, ...headers },
