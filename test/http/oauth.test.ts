@@ -8,12 +8,18 @@ describe('OAuth 2 access tokens for the API', () => {
   let owner: ApiClient;
   let client: { client_id: string; client_secret: string; redirect_uri: string };
 
+  /** The grant as a script (or, later, the console's consent page) confirms it. */
   const authorize = (
     query: Record<string, string>,
     credentials: string | null = `olga:${PASSWORD}`,
   ) =>
-    t.app.request(`/oauth/authorize?${new URLSearchParams(query).toString()}`, {
-      headers: credentials ? { Authorization: basic(credentials) } : {},
+    t.app.request('/oauth/authorize', {
+      method: 'POST',
+      body: JSON.stringify(query),
+      headers: {
+        'Content-Type': 'application/json',
+        ...(credentials ? { Authorization: basic(credentials) } : {}),
+      },
     });
   const implicitToken = async (scope: string) => {
     const response = await authorize({
@@ -202,7 +208,7 @@ describe('OAuth 2 access tokens for the API', () => {
       null,
     );
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="berth"');
+    expect(anonymous.headers.get('www-authenticate')).toBeNull();
     const token = await implicitToken('user:admin');
     const byToken = await authorize(
       { response_type: 'token', client_id: client.client_id, scope: 'repo:admin' },
@@ -223,5 +229,81 @@ describe('OAuth 2 access tokens for the API', () => {
       204,
     );
     expect((await api.get('/user/')).status).toBe(401);
+  });
+});
+
+describe('a grant another site makes the browser ask for', () => {
+  let t: TestRegistry;
+  let clientId: string;
+  const grant = { response_type: 'token', scope: 'repo:admin' };
+  const tokens = async () =>
+    (await t.db.selectFrom('oauth_access_token').select('id').execute()).length;
+
+  beforeAll(async () => {
+    t = await startTestRegistry({ access: { enabled: true } });
+    await createUser(t, 'olga');
+    const owner = new ApiClient(t.app, { basic: `olga:${PASSWORD}` });
+    await owner.post('/organization/', { name: 'corp' });
+    const created = await owner.post('/organization/corp/applications', {
+      name: 'evil',
+      redirect_uri: 'https://evil.example/callback',
+    });
+    clientId = created.body.client_id;
+  });
+  afterAll(() => t.close());
+
+  it('is never made by a GET, even with the credentials a browser would replay', async () => {
+    const query = new URLSearchParams({ ...grant, client_id: clientId });
+    const response = await t.app.request(`/oauth/authorize?${query.toString()}`, {
+      headers: { Authorization: basic(`olga:${PASSWORD}`) },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(response.headers.get('location')).toBeNull();
+    expect(await tokens()).toBe(0);
+  });
+
+  it('is not made from a form post, which any site can send', async () => {
+    for (const [type, body] of [
+      ['application/x-www-form-urlencoded', new URLSearchParams({ ...grant, client_id: clientId })],
+      ['text/plain', JSON.stringify({ ...grant, client_id: clientId })],
+      [
+        'multipart/form-data; boundary=x',
+        `--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--`,
+      ],
+    ] as const) {
+      const response = await t.app.request('/oauth/authorize', {
+        method: 'POST',
+        body: body.toString(),
+        headers: { 'Content-Type': type, Authorization: basic(`olga:${PASSWORD}`) },
+      });
+      expect(response.status, type).toBe(415);
+      expect(response.headers.get('location')).toBeNull();
+    }
+    expect(await tokens()).toBe(0);
+  });
+
+  it('is refused when the browser says another site sent it', async () => {
+    const response = await t.app.request('/oauth/authorize', {
+      method: 'POST',
+      body: JSON.stringify({ ...grant, client_id: clientId }),
+      headers: {
+        'Content-Type': 'application/json',
+        'Sec-Fetch-Site': 'cross-site',
+        Authorization: basic(`olga:${PASSWORD}`),
+      },
+    });
+    expect(response.status).toBe(403);
+    expect(await tokens()).toBe(0);
+  });
+
+  it('never challenges for Basic credentials a browser would keep', async () => {
+    const response = await t.app.request('/oauth/authorize', {
+      method: 'POST',
+      body: JSON.stringify({ ...grant, client_id: clientId }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBeNull();
   });
 });

@@ -151,6 +151,9 @@ export function registerApplicationRoutes(app: ApiApp, services: ApiServices): v
   );
 }
 
+const isJson = (type: string | undefined) =>
+  /^application\/json\s*(;|$)/i.test((type ?? '').trim());
+
 /**
  * The OAuth 2 endpoints themselves (`/oauth/authorize`, `/oauth/access_token`),
  * answering errors as RFC 6749 says rather than as the REST API does.
@@ -166,7 +169,9 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
     if (error instanceof AccessError && error.kind === 'unauthorized') {
       return Response.json(
         { error: 'access_denied', error_description: error.message },
-        { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="berth"' } },
+        // No Basic challenge: a browser would keep the credentials it was
+        // given and send them with requests other sites make it send.
+        { status: 401 },
       );
     }
     if (error instanceof AccessError && error.kind === 'too_many_attempts') {
@@ -184,8 +189,41 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
     throw error;
   };
 
-  app.get('/oauth/authorize', async (c) => {
+  // A grant is never made by a GET: a link, an image or a redirect from
+  // another site would make one with whatever credentials the browser holds.
+  app.get('/oauth/authorize', () =>
+    Response.json(
+      {
+        error: 'invalid_request',
+        error_description:
+          'confirm a grant with POST /oauth/authorize, a JSON body and Basic credentials',
+      },
+      { status: 405, headers: { Allow: 'POST' } },
+    ),
+  );
+
+  app.post('/oauth/authorize', async (c) => {
     try {
+      // A cross-site form can send only form or text bodies, and a
+      // cross-site script cannot send JSON without a CORS preflight this
+      // server never answers; browsers that say where a request comes from
+      // are refused outright when it is another site.
+      if (!isJson(c.req.header('content-type'))) {
+        return Response.json(
+          { error: 'invalid_request', error_description: 'the grant must be sent as JSON' },
+          { status: 415 },
+        );
+      }
+      const site = c.req.header('sec-fetch-site');
+      if (site === 'cross-site' || site === 'same-site') {
+        throw new AccessError('forbidden', 'a grant cannot be requested from another site');
+      }
+      const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) {
+        throw new OAuthError('invalid_request', 'the body must be a JSON object');
+      }
+      const field = (name: string) =>
+        typeof body[name] === 'string' ? (body[name] as string) : undefined;
       const basic = parseBasic(c.req.header('authorization'));
       if (!basic)
         throw new AccessError('unauthorized', 'log in with Basic credentials to grant a token');
@@ -195,11 +233,11 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
         c.get('clientAddress'),
       );
       const location = await services.oauth.authorize(actor, {
-        responseType: c.req.query('response_type') ?? '',
-        clientId: c.req.query('client_id') ?? '',
-        redirectUri: c.req.query('redirect_uri'),
-        scope: c.req.query('scope') ?? '',
-        state: c.req.query('state'),
+        responseType: field('response_type') ?? '',
+        clientId: field('client_id') ?? '',
+        redirectUri: field('redirect_uri'),
+        scope: field('scope') ?? '',
+        state: field('state'),
       });
       return c.body(null, 302, { Location: location, 'Cache-Control': 'no-store' });
     } catch (error) {
