@@ -14,6 +14,7 @@ import {
   type TestRegistry,
 } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
+import { heldBody } from '../support/held-body.js';
 
 /**
  * The attacks of the adversarial review (issue 14), each reproduced against
@@ -350,21 +351,6 @@ describe('a push racing the deletion of its repository', () => {
   afterAll(() => t.close());
 
   const ADMIN = `admin:${PASSWORD}`;
-
-  /** A body that sends `head`, then waits to be released before the rest. */
-  function heldBody(head: Uint8Array, rest: Uint8Array) {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        controller.enqueue(head);
-        await released;
-        controller.enqueue(rest);
-        controller.close();
-      },
-    });
-    return { body, release };
-  }
 
   it.each(['monolithic', 'chunked'])(
     'ends a %s push with a clean OCI error, and leaves no bytes garbage collection cannot see',

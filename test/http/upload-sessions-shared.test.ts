@@ -10,6 +10,7 @@ import type { BlobStore, StagedUpload } from '../../shared/ports/blob-store.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 import { stagedUploads, startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { V2Client } from '../support/v2-client.js';
+import { heldBody } from '../support/held-body.js';
 
 /** A store that counts how often the registry reads an upload's bytes back. */
 class CountingStore extends FsBlobStore {
@@ -31,16 +32,7 @@ async function streamingPatch(
   head: Uint8Array,
   rest: Uint8Array,
 ) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(head);
-      await released;
-      controller.enqueue(rest);
-      controller.close();
-    },
-  });
+  const { body, release } = heldBody(head, rest);
   const response = server.request(location, {
     method: 'PATCH',
     body,
