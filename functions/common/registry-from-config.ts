@@ -10,6 +10,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import { DEFAULT_HEALTH } from '../../shared/registry/location-health.js';
 import { blobStoreFor } from './blob-stores.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
@@ -30,7 +31,7 @@ export function registryFromConfig(
 ): Registry {
   const { stores } = wiring;
   return createRegistry({
-    metadata: new SqlMetadataStore(db),
+    metadata: new SqlMetadataStore(db, { replicateTo: config.replicateTo }),
     cache: new ModelCache(wiring.cache, {
       repositoryBlobTtlMs: config.cache.repositoryBlobTtlMs,
     }),
@@ -40,6 +41,7 @@ export function registryFromConfig(
           config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]),
         ),
       config.storage.preference,
+      { ...DEFAULT_HEALTH, probeIntervalMs: config.storage.probeIntervalMs },
     ),
     clock: systemClock,
     newId: randomUUID,

@@ -13,6 +13,8 @@ import type { Registry } from '../../shared/registry/registry.js';
 import { DEFAULT_AUTOPRUNE } from '../../shared/workers/autoprune.js';
 import { DEFAULT_MIRROR_OPTIONS, type MirrorOptions } from '../../shared/workers/mirror-sync.js';
 import { DEFAULT_QUOTA_WORKER } from '../../shared/workers/quota-worker.js';
+import { DEFAULT_REPLICATION } from '../../shared/workers/replication.js';
+import { SqlReplicationStore } from '../../shared/adapters/sql/sql-replication-store.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
 import { HttpUpstreamConnector } from '../../shared/adapters/upstream/http-upstream-registry.js';
@@ -20,7 +22,7 @@ import { credentialKeyFrom } from './access-from-config.js';
 
 /** The workers' dependencies on the registry's database, for any runtime. */
 export function workersFromConfig(
-  config: Pick<BerthConfig, 'gcGraceMs' | 'mirror'>,
+  config: Pick<BerthConfig, 'gcGraceMs' | 'mirror' | 'replicateTo'>,
   db: Kysely<Database>,
   registry: Registry,
   wiring: {
@@ -51,11 +53,20 @@ export function workersFromConfig(
         ...wiring.mirrorOptions,
       },
     },
+    replication: {
+      replication: new SqlReplicationStore(db),
+      storage: registry.deps.storage,
+      clock: registry.deps.clock,
+      newId: randomUUID,
+      sha256: registry.deps.sha256,
+      targets: config.replicateTo,
+    },
     options: {
       gcGraceMs: config.gcGraceMs,
       gcBatchSize: 500,
       autoprune: DEFAULT_AUTOPRUNE,
       quota: DEFAULT_QUOTA_WORKER,
+      replication: DEFAULT_REPLICATION,
     },
   };
 }

@@ -61,7 +61,9 @@ export type AuditKind =
   | 'repo_mirror_config_changed'
   | 'repo_mirror_sync_started'
   | 'repo_mirror_sync_success'
-  | 'repo_mirror_sync_failed';
+  | 'repo_mirror_sync_failed'
+  // Berth's own: a geo-replication copy given up on.
+  | 'storage_replication_failed';
 
 export interface AuditTarget {
   namespace?: AccountRecord | null;

@@ -81,6 +81,10 @@ const schema = strictObject({
   BERTH_DB_RESUME_WAIT_SECONDS: _default(integer({ min: 0, max: 900 }), 60),
   DISTRIBUTED_STORAGE_CONFIG: optional(storageConfigSchema),
   DISTRIBUTED_STORAGE_PREFERENCE: optional(array(string())),
+  FEATURE_STORAGE_REPLICATION: _default(boolean, false),
+  DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: _default(array(string()), []),
+  BERTH_REPLICATION_INTERVAL_SECONDS: _default(integer({ min: 1 }), 5),
+  BERTH_STORAGE_PROBE_SECONDS: _default(integer({ min: 0, max: 3600 }), 10),
   BERTH_CHUNK_MIN_LENGTH: _default(integer({ min: 0 }), 5 * 1024 * 1024),
   BERTH_DELETION_ENABLED: _default(boolean, true),
   FEATURE_PROXY_STORAGE: _default(boolean, false),
@@ -132,7 +136,17 @@ export interface BerthConfig {
   databaseUrl: string | undefined;
   /** Aurora through the RDS Data API, when deployed on AWS. */
   dataApi: DataApiConfig | undefined;
-  storage: { locations: StorageLocationConfig[]; preference: string[] };
+  storage: {
+    locations: StorageLocationConfig[];
+    preference: string[];
+    /** A location's health older than this is probed again before it is relied on. */
+    probeIntervalMs: number;
+  };
+  /**
+   * Geo-replication (`FEATURE_STORAGE_REPLICATION`): the locations every
+   * blob is copied to (`DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS`); none when off.
+   */
+  replicateTo: string[];
   chunkMinLength: number;
   deletionEnabled: boolean;
   /** How long deleted and moved tags stay restorable (Quay's DEFAULT_TAG_EXPIRATION). */
@@ -228,6 +242,7 @@ export interface AccessConfig {
 const STRUCTURED_KEYS = new Set([
   'DISTRIBUTED_STORAGE_CONFIG',
   'DISTRIBUTED_STORAGE_PREFERENCE',
+  'DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
   'BERTH_TRUSTED_PROXIES',
@@ -236,6 +251,7 @@ const STRUCTURED_KEYS = new Set([
 /** Lists that the environment may also give comma-separated. */
 const LIST_KEYS = new Set([
   'DISTRIBUTED_STORAGE_PREFERENCE',
+  'DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
   'BERTH_TRUSTED_PROXIES',
@@ -297,6 +313,13 @@ export function loadConfig(
     }
   }
   if (preference.length === 0) throw new ConfigError('DISTRIBUTED_STORAGE_PREFERENCE is empty');
+  for (const name of c.DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS) {
+    if (!storageConfig[name]) {
+      throw new ConfigError(
+        `DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS names ${name}, which DISTRIBUTED_STORAGE_CONFIG lacks`,
+      );
+    }
+  }
   const cache = c.DATA_MODEL_CACHE_CONFIG;
   if (cache.engine === 'redis' && !cache.redis_config) {
     throw new ConfigError('DATA_MODEL_CACHE_CONFIG: engine redis needs redis_config.primary.host');
@@ -318,7 +341,8 @@ export function loadConfig(
             resumeWaitMs: c.BERTH_DB_RESUME_WAIT_SECONDS * 1000,
           }
         : undefined,
-    storage: { locations, preference },
+    storage: { locations, preference, probeIntervalMs: c.BERTH_STORAGE_PROBE_SECONDS * 1000 },
+    replicateTo: c.FEATURE_STORAGE_REPLICATION ? c.DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS : [],
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
     timeMachineMs: parseDuration(c.DEFAULT_TAG_EXPIRATION)!,
@@ -329,6 +353,7 @@ export function loadConfig(
       'quota-backfill': c.BERTH_QUOTA_BACKFILL_INTERVAL_SECONDS * 1000,
       'garbage-collection': c.BERTH_GC_INTERVAL_SECONDS * 1000,
       'mirror-schedule': c.REPO_MIRROR_INTERVAL * 1000,
+      replication: c.BERTH_REPLICATION_INTERVAL_SECONDS * 1000,
     },
     gcGraceMs: c.BERTH_GC_GRACE_SECONDS * 1000,
     mirror: {

@@ -37,18 +37,28 @@ export class BlobService {
         headers: { 'Content-Range': `bytes */${blob.size}` },
       });
     }
-    const location = this.deps.storage.choose(blob);
-    if (!location)
+    const storage = this.deps.storage;
+    const first = await storage.chooseConfirmed(blob);
+    if (!first)
       throw ociError('BLOB_UNKNOWN', { detail: { digest, reason: 'no storage holds it' } });
     // A presigned GET honours the client's own Range header, so ranged reads
     // (resumed pulls, lazy-pulling snapshotters) redirect too.
-    const url = await location.store.redirectUrl(
-      location.ref,
-      this.deps.options.redirectExpirySeconds,
-    );
+    const url = await first.store.redirectUrl(first.ref, this.deps.options.redirectExpirySeconds);
     if (url) return { kind: 'redirect', url, blob };
-    const stream = await location.store.read(location.ref, range);
-    return range ? { kind: 'stream', stream, blob, range } : { kind: 'stream', stream, blob };
+    // Read through the registry: a location that fails hands over to the next that holds it.
+    const others = storage.candidates(blob).filter((c) => c.name !== first.name);
+    let failure: unknown;
+    for (const location of [first, ...others]) {
+      try {
+        const stream = await location.store.read(location.ref, range);
+        storage.health.reportSuccess(location.name);
+        return range ? { kind: 'stream', stream, blob, range } : { kind: 'stream', stream, blob };
+      } catch (error) {
+        storage.health.reportFailure(location.name, error);
+        failure = error;
+      }
+    }
+    throw failure;
   }
 
   /**

@@ -9,14 +9,14 @@ import { readSmallBlob } from './small-blobs.js';
  */
 export const INLINE_MANIFEST_BYTES = 32 * 1024;
 
-/** Writes a large manifest's bytes to the preferred storage location as the blob `digest`. */
+/** Writes a large manifest's bytes to the best writable storage location as the blob `digest`. */
 export async function storeManifestBytes(
   deps: RegistryDeps,
   repositoryId: number,
   digest: string,
   content: Uint8Array,
 ): Promise<void> {
-  const location = deps.storage.preferred;
+  const [location = deps.storage.preferred] = await deps.storage.writable();
   const store = deps.storage.get(location);
   // Touched first: a garbage collection of these bytes finishes before the
   // check below, or spares them (see touchBlob).

@@ -1,17 +1,28 @@
 import type { BlobRef, BlobStore } from '../ports/blob-store.js';
 import type { BlobPlacement, BlobRecord } from '../ports/metadata-store.js';
+import { DEFAULT_HEALTH, LocationHealth, type HealthOptions } from './location-health.js';
+
+export interface ChosenLocation {
+  name: string;
+  store: BlobStore;
+  ref: BlobRef;
+}
 
 /**
- * The named places blobs can live (one per region once geo-replication
- * lands). Pushes write to the first preferred location; reads use the first
- * preferred location that holds the blob.
+ * The named places blobs can live (one per region with geo-replication).
+ * Pushes write to the first healthy location in the preference order; reads
+ * use the first healthy preferred location that holds the blob, then any
+ * healthy one, and only when none is healthy an unhealthy one.
  */
 export class StorageLocations {
   readonly preferred: string;
+  readonly health: LocationHealth;
 
   constructor(
     private readonly stores: ReadonlyMap<string, BlobStore>,
-    private readonly preference: readonly string[],
+    /** The locations this server writes, best first. */
+    readonly preference: readonly string[],
+    health: HealthOptions = DEFAULT_HEALTH,
   ) {
     const first = preference[0];
     if (!first) throw new Error('storage preference must name at least one location');
@@ -19,6 +30,7 @@ export class StorageLocations {
       if (!stores.has(name)) throw new Error(`storage preference names unknown location ${name}`);
     }
     this.preferred = first;
+    this.health = new LocationHealth(stores, health);
   }
 
   /** Every location, preferred or not. */
@@ -33,19 +45,51 @@ export class StorageLocations {
   }
 
   /**
-   * The best location among those that hold the blob, by preference, then
-   * any configured one, with the blob's reference there.
+   * Where a new upload may go, best first: the preferred locations (a
+   * region writes only its own), healthy ones before the others.
    */
-  choose(blob: BlobRecord): { name: string; store: BlobStore; ref: BlobRef } | null {
-    const at = (name: string) => blob.placements.find((p) => p.location === name);
-    const placement: BlobPlacement | undefined =
-      this.preference.map(at).find((p) => p !== undefined) ??
-      blob.placements.find((p) => this.stores.has(p.location));
-    if (!placement) return null;
-    return {
-      name: placement.location,
-      store: this.get(placement.location),
-      ref: { digest: blob.digest, key: placement.key },
+  async writable(): Promise<string[]> {
+    const healthy: string[] = [];
+    const unhealthy: string[] = [];
+    for (const name of this.preference) {
+      ((await this.health.fresh(name)) ? healthy : unhealthy).push(name);
+    }
+    return [...healthy, ...unhealthy];
+  }
+
+  /**
+   * The locations that hold the blob, best first: preferred ones in order,
+   * then the others configured here; healthy before unhealthy.
+   */
+  candidates(blob: BlobRecord): ChosenLocation[] {
+    const held = blob.placements.filter((p) => this.stores.has(p.location));
+    const rank = (p: BlobPlacement) => {
+      const i = this.preference.indexOf(p.location);
+      return i === -1 ? this.preference.length : i;
     };
+    const ordered = [...held].sort((a, b) => rank(a) - rank(b));
+    const healthy = ordered.filter((p) => this.health.isHealthy(p.location));
+    const unhealthy = ordered.filter((p) => !this.health.isHealthy(p.location));
+    return [...healthy, ...unhealthy].map((p) => ({
+      name: p.location,
+      store: this.get(p.location),
+      ref: { digest: blob.digest, key: p.key },
+    }));
+  }
+
+  /** The best location that holds the blob, with its reference there. */
+  choose(blob: BlobRecord): ChosenLocation | null {
+    return this.candidates(blob)[0] ?? null;
+  }
+
+  /**
+   * The best location for handing a client a URL: nothing on this side
+   * would notice a dead store, so its health is confirmed first.
+   */
+  async chooseConfirmed(blob: BlobRecord): Promise<ChosenLocation | null> {
+    for (const candidate of this.candidates(blob)) {
+      if (await this.health.fresh(candidate.name)) return candidate;
+    }
+    return this.choose(blob);
   }
 }

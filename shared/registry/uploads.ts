@@ -126,13 +126,27 @@ export class UploadService {
     return { kind: 'session', uploadId: upload.id, offset: 0 };
   }
 
+  /** Starts the upload's staging in the best healthy location; a failing one hands over to the next. */
+  private async startAnywhere(id: string): Promise<{ location: string; state: UploadState }> {
+    const storage = this.deps.storage;
+    let failure: unknown;
+    for (const location of await storage.writable()) {
+      try {
+        return { location, state: await storage.get(location).startUpload(id) };
+      } catch (error) {
+        storage.health.reportFailure(location, error);
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+
   private async open(
     repositoryId: number,
     claim?: UploadClaim,
     id = this.deps.newId(),
   ): Promise<UploadRecord> {
-    const location = this.deps.storage.preferred;
-    const state = await this.deps.storage.get(location).startUpload(id);
+    const { location, state } = await this.startAnywhere(id);
     const hash = this.deps.sha256.start();
     const upload: UploadRecord = {
       id,

@@ -13,8 +13,8 @@ export const DEFAULT_ABANDONED_UPLOADS: AbandonedUploadsOptions = {
 };
 
 /**
- * Removes upload sessions nobody finished or cancelled, in the preferred
- * storage location (each region cleans its own bucket). Each is claimed
+ * Removes upload sessions nobody finished or cancelled, in the storage
+ * locations this server writes (each region cleans its own bucket). Each is claimed
  * first, only if still untouched, so a client that comes back to it at
  * that moment is never robbed; then its staged bytes go, then the row, so a
  * crash between the two leaves a row that the next pass finds again rather
@@ -24,17 +24,23 @@ export async function removeAbandonedUploads(
   deps: Pick<RegistryDeps, 'metadata' | 'storage' | 'clock' | 'newId' | 'options'>,
   options: AbandonedUploadsOptions = DEFAULT_ABANDONED_UPLOADS,
 ): Promise<number> {
-  const location = deps.storage.preferred;
   const before = deps.clock.now() - options.maxAgeMs;
-  const stale = await deps.metadata.listStaleUploads(location, before, options.batchSize);
   let removed = 0;
-  for (const upload of stale) {
-    const nowMs = deps.clock.now();
-    const claim = { token: deps.newId(), nowMs, untilMs: nowMs + deps.options.uploadClaimMs };
-    const claimed = await deps.metadata.claimUpload(upload.repositoryId, upload.id, claim, before);
-    if (claimed?.kind !== 'claimed') continue;
-    await deps.storage.get(location).abortUpload(upload.id, claimed.upload.state);
-    if (await deps.metadata.deleteUpload(upload.id, claim.token)) removed += 1;
+  for (const location of deps.storage.preference) {
+    const stale = await deps.metadata.listStaleUploads(location, before, options.batchSize);
+    for (const upload of stale) {
+      const nowMs = deps.clock.now();
+      const claim = { token: deps.newId(), nowMs, untilMs: nowMs + deps.options.uploadClaimMs };
+      const claimed = await deps.metadata.claimUpload(
+        upload.repositoryId,
+        upload.id,
+        claim,
+        before,
+      );
+      if (claimed?.kind !== 'claimed') continue;
+      await deps.storage.get(location).abortUpload(upload.id, claimed.upload.state);
+      if (await deps.metadata.deleteUpload(upload.id, claim.token)) removed += 1;
+    }
   }
   return removed;
 }

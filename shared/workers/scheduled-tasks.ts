@@ -3,6 +3,7 @@ import { removeAbandonedUploads } from './abandoned-uploads.js';
 import { collectGarbage } from './garbage-collection.js';
 import { scheduleMirrors } from './mirror-scheduler.js';
 import { runQuotaWorker } from './quota-worker.js';
+import { runReplication } from './replication.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /**
@@ -37,6 +38,10 @@ export const SCHEDULED_TASKS = {
     return collected.tagLifetimes + collected.manifests + collected.blobs;
   },
   'mirror-schedule': (deps: WorkerDeps) => scheduleMirrors(deps.mirror),
+  replication: async (deps: WorkerDeps) => {
+    const run = await runReplication(deps.replication, deps.options.replication);
+    return run.placed + run.failed + run.backfilled;
+  },
   housekeeping: (deps: WorkerDeps) => housekeeping(deps),
 } as const satisfies Record<string, (deps: WorkerDeps) => Promise<number>>;
 
@@ -47,6 +52,7 @@ export const HOUSEKEEPING_TASKS = [
   'quota-backfill',
   'garbage-collection',
   'mirror-schedule',
+  'replication',
 ] as const;
 
 /**

@@ -5,6 +5,7 @@ import type { RegistryDeps } from '../registry/registry-deps.js';
 import type { AutopruneOptions } from './autoprune.js';
 import type { MirrorDeps } from './mirror-sync.js';
 import type { QuotaWorkerOptions } from './quota-worker.js';
+import type { ReplicationDeps, ReplicationOptions } from './replication.js';
 
 export interface WorkerOptions {
   /** Blobs pushed or linked this recently are never garbage-collected. */
@@ -12,6 +13,7 @@ export interface WorkerOptions {
   gcBatchSize: number;
   autoprune: AutopruneOptions;
   quota: QuotaWorkerOptions;
+  replication: ReplicationOptions;
 }
 
 /** What the scheduled workers and queued jobs run against: the registry and the housekeeping stores. */
@@ -22,5 +24,7 @@ export interface WorkerDeps {
   prune: PruneStore;
   /** Repository mirroring: its scheduler and the sync jobs it queues. */
   mirror: MirrorDeps;
+  /** Geo-replication's copies between storage locations. */
+  replication: ReplicationDeps;
   options: WorkerOptions;
 }

@@ -110,6 +110,8 @@ export interface TestRegistryOptions {
    * with the file system's modification times start it at the real time.
    */
   clockStartMs?: number;
+  /** Geo-replication: the locations every blob is copied to. */
+  replicateTo?: string[];
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -137,7 +139,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const clock = shared?.clock ?? new FixedClock(opts.clockStartMs);
   const wakeups = new RecordingWakeups();
   const registry = createRegistry({
-    metadata: new SqlMetadataStore(db),
+    metadata: new SqlMetadataStore(db, { replicateTo: opts.replicateTo ?? [] }),
     cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
     storage: new StorageLocations(stores, names),
     clock,
@@ -189,6 +191,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     workers: workersFromConfig(
       {
         gcGraceMs: opts.gcGraceMs ?? 3_600_000,
+        replicateTo: opts.replicateTo ?? [],
         mirror: {
           enabled: true,
           rollback: false,

@@ -8,6 +8,7 @@ import * as quotaPruneGc from './migrations/0006-quota-prune-gc.js';
 import * as repositoryMirror from './migrations/0007-repository-mirror.js';
 import * as resumableUploads from './migrations/0008-resumable-uploads.js';
 import * as loginThrottle from './migrations/0009-login-throttle.js';
+import * as storageReplication from './migrations/0010-storage-replication.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-repository-mirror': repositoryMirror,
   '0008-resumable-uploads': resumableUploads,
   '0009-login-throttle': loginThrottle,
+  '0010-storage-replication': storageReplication,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

@@ -36,6 +36,8 @@ export interface Database {
   repo_mirror: RepoMirrorTable;
   job: JobTable;
   login_throttle: LoginThrottleTable;
+  blob_replication: BlobReplicationTable;
+  replication_location: ReplicationLocationTable;
 }
 
 export interface LoginThrottleTable {
@@ -373,4 +375,26 @@ export interface JobTable {
   receive_count: number;
   receipt: string | null;
   created_at_ms: number;
+}
+
+/** A copy of a blob a location still needs (`0010-storage-replication`). */
+export interface BlobReplicationTable {
+  digest: string;
+  location: string;
+  state: 'pending' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_ms: number;
+  claim_token: string | null;
+  claimed_until_ms: number | null;
+  last_error: string | null;
+  created_at_ms: number;
+}
+
+export interface ReplicationLocationTable {
+  location: string;
+  bytes_copied: Generated<number>;
+  copies: Generated<number>;
+  backfill_after: string | null;
+  backfill_done: Generated<boolean>;
+  backfill_queued: Generated<number>;
 }

@@ -43,8 +43,23 @@ const unique = (values: string[]) => [...new Set(values)];
 class LostUploadClaim extends Error {}
 
 /** The metadata store over any Postgres that Kysely reaches (PGlite, node-postgres, Data API). */
+export interface SqlMetadataOptions {
+  /**
+   * Locations every blob is copied to (geo-replication); a copy is queued
+   * for each that lacks the blob when it is first placed.
+   */
+  replicateTo?: readonly string[];
+}
+
 export class SqlMetadataStore implements MetadataStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly replicateTo: readonly string[];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: SqlMetadataOptions = {},
+  ) {
+    this.replicateTo = options.replicateTo ?? [];
+  }
 
   async findRepository(name: string): Promise<RepositoryRecord | null> {
     const row = await this.db
@@ -109,7 +124,7 @@ export class SqlMetadataStore implements MetadataStore {
   ): Promise<{ key: string | null }> {
     return this.db.transaction().execute(async (trx) => {
       await uploads.lockRepository(trx, repositoryId);
-      const placed = await uploads.placeBlob(trx, blob, nowMs);
+      const placed = await uploads.placeBlob(trx, blob, nowMs, this.replicateTo);
       await this.link(trx, repositoryId, blob.digest, nowMs);
       return placed;
     });
@@ -208,7 +223,7 @@ export class SqlMetadataStore implements MetadataStore {
         await uploads.lockRepository(trx, repositoryId);
         const session = await uploads.deleteUpload(trx, id, token);
         if (!session) throw new LostUploadClaim();
-        const placed = await uploads.placeBlob(trx, blob, nowMs);
+        const placed = await uploads.placeBlob(trx, blob, nowMs, this.replicateTo);
         await this.link(trx, session.repositoryId, blob.digest, nowMs);
         return placed;
       });

@@ -211,10 +211,16 @@ export async function listStaleUploads(
  * uploads of the same bytes may finish at once, and the first recorded key
  * is the one readers use (the caller removes its own copy).
  */
+/**
+ * Records that `blob.location` holds the blob, and in the same transaction
+ * queues a copy to each of `replicateTo` that neither holds it nor waits
+ * for it already: a process that dies after the commit loses no copy.
+ */
 export async function placeBlob(
   trx: Transaction<Database>,
   blob: { digest: string; size: number; location: string; key: string | null },
   nowMs: number,
+  replicateTo: readonly string[] = [],
 ): Promise<{ key: string | null }> {
   await trx
     .insertInto('blob')
@@ -231,6 +237,15 @@ export async function placeBlob(
     })
     .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
     .execute();
+  const targets = replicateTo.filter((l) => l !== blob.location);
+  if (targets.length > 0) {
+    await sql`insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
+      select ${blob.digest}, t.location, 'pending', ${nowMs}, ${nowMs}
+      from unnest(array[${sql.join(targets)}]::text[]) as t(location)
+      where not exists (select 1 from blob_placement p
+                        where p.digest = ${blob.digest} and p.location = t.location)
+      on conflict (digest, location) do nothing`.execute(trx);
+  }
   const { rows } = await sql<{ storage_key: string | null }>`
     select storage_key from blob_placement
     where digest = ${blob.digest} and location = ${blob.location}`.execute(trx);

@@ -1,0 +1,199 @@
+import type { Clock } from '../ports/clock.js';
+import type { ReplicationCopy, ReplicationStore } from '../ports/replication-store.js';
+import type { Sha256Engine } from '../ports/sha256.js';
+import type { ChosenLocation, StorageLocations } from '../registry/storage-locations.js';
+
+export interface ReplicationDeps {
+  replication: ReplicationStore;
+  storage: StorageLocations;
+  clock: Clock;
+  newId: () => string;
+  sha256: Sha256Engine;
+  /** Locations every blob must reach; empty when replication is off. */
+  targets: readonly string[];
+}
+
+export interface ReplicationOptions {
+  /** Copies claimed at once. */
+  batchSize: number;
+  /** Copies running at once. */
+  concurrency: number;
+  /** How long a claim holds before another worker may take the copy over. */
+  leaseMs: number;
+  /** Attempts before a copy is given up on (failed, with its reason, in the audit log). */
+  maxAttempts: number;
+  /** The first retry's delay; each further one doubles, up to an hour. */
+  firstRetryMs: number;
+  /** A run stops claiming new copies after this long. */
+  budgetMs: number;
+  /** Blobs a backfill pass looks at per location. */
+  backfillBatch: number;
+}
+
+export const DEFAULT_REPLICATION: ReplicationOptions = {
+  batchSize: 32,
+  concurrency: 4,
+  leaseMs: 15 * 60_000,
+  maxAttempts: 8,
+  firstRetryMs: 30_000,
+  budgetMs: 10 * 60_000,
+  backfillBatch: 1_000,
+};
+
+const LAST_RETRY_MS = 60 * 60_000;
+
+export interface ReplicationRun {
+  placed: number;
+  failed: number;
+  backfilled: number;
+}
+
+/**
+ * Copies blobs to the locations that lack them: first queues copies of
+ * older blobs for locations whose backfill has not finished, then works
+ * through due copies until none is left or the budget is spent.
+ */
+export async function runReplication(
+  deps: ReplicationDeps,
+  options: ReplicationOptions = DEFAULT_REPLICATION,
+): Promise<ReplicationRun> {
+  const run: ReplicationRun = { placed: 0, failed: 0, backfilled: 0 };
+  if (deps.targets.length === 0) return run;
+  for (const location of deps.targets) {
+    const pass = await deps.replication.backfill(
+      location,
+      options.backfillBatch,
+      deps.clock.now(),
+    );
+    run.backfilled += pass.queued;
+  }
+  const deadline = deps.clock.now() + options.budgetMs;
+  while (deps.clock.now() < deadline) {
+    const token = deps.newId();
+    const copies = await deps.replication.claimDue(deps.clock.now(), options.batchSize, {
+      token,
+      untilMs: deps.clock.now() + options.leaseMs,
+    });
+    if (copies.length === 0) break;
+    await inParallel(copies, options.concurrency, async (copy) => {
+      const outcome = await replicate(deps, options, copy, token);
+      if (outcome === 'placed') run.placed += 1;
+      else if (outcome === 'failed') run.failed += 1;
+    });
+  }
+  return run;
+}
+
+async function replicate(
+  deps: ReplicationDeps,
+  options: ReplicationOptions,
+  copy: ReplicationCopy,
+  token: string,
+): Promise<'placed' | 'failed' | 'other'> {
+  try {
+    const key = await copyBlob(deps, copy);
+    const recorded = await deps.replication.recordCopy(copy, token, key, deps.clock.now());
+    if (recorded === 'blob-gone') {
+      // Collected while the copy ran: its bytes have no row to keep them.
+      await deps.storage.get(copy.location).delete({ digest: copy.digest, key });
+    }
+    return recorded === 'placed' ? 'placed' : 'other';
+  } catch (error) {
+    const attempts = copy.attempts + 1;
+    const retryAtMs =
+      attempts >= options.maxAttempts
+        ? null
+        : deps.clock.now() + Math.min(options.firstRetryMs * 2 ** copy.attempts, LAST_RETRY_MS);
+    await deps.replication.recordFailure(
+      copy,
+      token,
+      (error as Error).message,
+      retryAtMs,
+      deps.clock.now(),
+    );
+    return 'failed';
+  }
+}
+
+/**
+ * Streams the blob from the best location that holds it into `copy.location`
+ * through an upload session of the target's own, checking size and digest
+ * on the way; only checked bytes are published. Returns the key they are
+ * published under (null: the canonical one).
+ */
+async function copyBlob(deps: ReplicationDeps, copy: ReplicationCopy): Promise<string | null> {
+  const { storage } = deps;
+  if (!(await storage.health.fresh(copy.location))) {
+    throw new Error(`location ${copy.location} is unhealthy`);
+  }
+  const sources = storage
+    .candidates({ digest: copy.digest, size: copy.size, placements: copy.placements })
+    .filter((c) => c.name !== copy.location);
+  if (sources.length === 0) throw new Error('no other location holds the blob');
+  let failure: unknown;
+  for (const source of sources) {
+    try {
+      return await streamInto(deps, copy, source);
+    } catch (error) {
+      if (error instanceof CopyMismatch) throw error;
+      failure = error;
+    }
+  }
+  throw failure;
+}
+
+class CopyMismatch extends Error {}
+
+async function streamInto(
+  deps: ReplicationDeps,
+  copy: ReplicationCopy,
+  source: ChosenLocation,
+): Promise<string | null> {
+  const target = deps.storage.get(copy.location);
+  let bytes: ReadableStream<Uint8Array>;
+  try {
+    bytes = await source.store.read(source.ref);
+  } catch (error) {
+    deps.storage.health.reportFailure(source.name, error);
+    throw error;
+  }
+  const id = deps.newId();
+  const hash = deps.sha256.start();
+  const checked = bytes.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        hash.update(chunk);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  let state = await target.startUpload(id);
+  try {
+    const appended = await target.appendUpload({ id, size: 0, state }, checked);
+    state = appended.state;
+    const digest = `sha256:${hash.hex()}`;
+    if (appended.size !== copy.size || digest !== copy.digest) {
+      throw new CopyMismatch(
+        `the copy from ${source.name} came out as ${appended.size} bytes with digest ${digest}, ` +
+          `not ${copy.size} bytes with ${copy.digest}`,
+      );
+    }
+    const ref = await target.commitUpload({ id, size: appended.size, state }, copy.digest);
+    return ref.key;
+  } catch (error) {
+    await target.abortUpload(id, state).catch(() => {});
+    throw error;
+  }
+}
+
+async function inParallel<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
