@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { BerthConfig } from '../../shared/config/config.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
+import { healthSurface } from '../../shared/http/health-surface.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
 import { drain, serveRegistry } from '../common/node-server.js';
@@ -30,7 +31,7 @@ export async function startDataPlane(
   const { app, access } = await buildAwsApp(
     config,
     { ...clients, cache: clients.cache ?? (await cacheFromConfig(config.cache)) },
-    { readBody: nodeBodyReader, surfaces: [v2Surface], sha256: await createWasmSha256() },
+    { readBody: nodeBodyReader, surfaces: [v2Surface, healthSurface], sha256: await createWasmSha256() },
     'server',
   );
   let server!: Server;

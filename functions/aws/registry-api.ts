@@ -2,12 +2,13 @@ import type { Context } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
+import { healthSurface } from '../../shared/http/health-surface.js';
 import { buildAwsApp } from './aws-wiring.js';
 import { lambdaHttpHandler } from './lambda-http.js';
 import { lazyInit } from './lazy-init.js';
 
 const ready = lazyInit(async () => {
-  const { app } = await buildAwsApp(loadConfig(process.env), {}, { surfaces: [v2Surface] });
+  const { app } = await buildAwsApp(loadConfig(process.env), {}, { surfaces: [v2Surface, healthSurface] });
   return lambdaHttpHandler(app);
 });
 

@@ -6,6 +6,7 @@ import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-s
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
+import { SqlReplicationStore } from '../../shared/adapters/sql/sql-replication-store.js';
 import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
 import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
 import { CredentialBox } from '../../shared/access/credential-box.js';
@@ -41,6 +42,7 @@ export function accessFromConfig(
       quota: new SqlQuotaStore(db),
       prune: new SqlPruneStore(db),
       mirrors: new SqlMirrorStore(db),
+      replication: new SqlReplicationStore(db),
       // Saving a mirror only checks its hosts: the HTTP client stays out of the API functions.
       upstream: new AddressGuard(config.mirror.allowedHosts),
       credentials: new CredentialBox(credentialKeyFrom(secret)),
@@ -58,6 +60,7 @@ export function accessFromConfig(
         maxFailedLogins: a.maxFailedLogins,
         mirrorEnabled: config.mirror.enabled,
         auditBatchDelayMs: runtime === 'server' ? a.auditBatchMs : 0,
+        replicateTo: config.replicateTo,
       },
     },
     registry.listings,

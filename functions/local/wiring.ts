@@ -7,6 +7,7 @@ import type { BerthConfig } from '../../shared/config/config.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
+import { healthSurface } from '../../shared/http/health-surface.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
@@ -98,7 +99,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       readBody: nodeBodyReader,
       clientAddress: { peer: nodePeerAddress, trustedProxies: config.edge.trustedProxies },
       // One process serves everything locally.
-      surfaces: [v2Surface, apiSurface],
+      surfaces: [v2Surface, healthSurface, apiSurface],
     }),
     registry,
     access,

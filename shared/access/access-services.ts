@@ -6,6 +6,7 @@ import type { PruneStore } from '../ports/prune-store.js';
 import type { UpstreamConnector } from '../ports/upstream-registry.js';
 import type { CredentialBox } from './credential-box.js';
 import type { Wakeups } from '../ports/wakeups.js';
+import type { ReplicationStore } from '../ports/replication-store.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
@@ -29,6 +30,8 @@ export interface AccessOptions {
   mirrorEnabled?: boolean;
   /** See `AuditOptions.batchDelayMs`: 0 on Lambda, which may freeze between requests. */
   auditBatchDelayMs?: number;
+  /** Locations every blob is copied to; empty when geo-replication is off. */
+  replicateTo?: string[];
 }
 
 export interface AccessDeps {
@@ -39,6 +42,8 @@ export interface AccessDeps {
   prune: PruneStore;
   /** Repository mirrors: their settings, sealed credentials, and the check of upstream hosts. */
   mirrors: MirrorStore;
+  /** Geo-replication's bookkeeping, which superusers watch through the API. */
+  replication: ReplicationStore;
   upstream: Pick<UpstreamConnector, 'refusal'>;
   credentials: CredentialBox;
   /** Runs what people ask for (a sync now, a registry size, a new prune policy) soon, not at the next sweep. */

@@ -145,6 +145,9 @@ export interface Page {
 }
 
 export interface MetadataStore {
+  /** Throws unless the database answers; for health checks. */
+  ping(): Promise<void>;
+
   findRepository(name: string): Promise<RepositoryRecord | null>;
   /** Finds the repository, creating it first if it does not exist. */
   ensureRepository(name: string, nowMs: number): Promise<RepositoryRecord>;

@@ -50,8 +50,16 @@ export type CopyRecorded =
   | 'lost-claim';
 
 export interface ReplicationStore {
-  /** Up to `limit` due copies (pending, next attempt passed, unclaimed or lease lapsed), each claimed. */
-  claimDue(nowMs: number, limit: number, claim: ReplicationClaim): Promise<ReplicationCopy[]>;
+  /**
+   * Up to `limit` due copies into `locations` (pending, next attempt
+   * passed, unclaimed or lease lapsed), each claimed.
+   */
+  claimDue(
+    nowMs: number,
+    limit: number,
+    claim: ReplicationClaim,
+    locations: readonly string[],
+  ): Promise<ReplicationCopy[]>;
 
   /**
    * Records the verified copy at `key` (null: the canonical key) if the

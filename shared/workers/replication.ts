@@ -60,20 +60,24 @@ export async function runReplication(
   const run: ReplicationRun = { placed: 0, failed: 0, backfilled: 0 };
   if (deps.targets.length === 0) return run;
   for (const location of deps.targets) {
-    const pass = await deps.replication.backfill(
-      location,
-      options.backfillBatch,
-      deps.clock.now(),
-    );
+    const pass = await deps.replication.backfill(location, options.backfillBatch, deps.clock.now());
     run.backfilled += pass.queued;
   }
   const deadline = deps.clock.now() + options.budgetMs;
   while (deps.clock.now() < deadline) {
+    // Copies into a location that is down wait, without spending attempts,
+    // until it is back.
+    const reachable: string[] = [];
+    for (const target of deps.targets) {
+      if (await deps.storage.health.fresh(target)) reachable.push(target);
+    }
     const token = deps.newId();
-    const copies = await deps.replication.claimDue(deps.clock.now(), options.batchSize, {
-      token,
-      untilMs: deps.clock.now() + options.leaseMs,
-    });
+    const copies = await deps.replication.claimDue(
+      deps.clock.now(),
+      options.batchSize,
+      { token, untilMs: deps.clock.now() + options.leaseMs },
+      reachable,
+    );
     if (copies.length === 0) break;
     await inParallel(copies, options.concurrency, async (copy) => {
       const outcome = await replicate(deps, options, copy, token);

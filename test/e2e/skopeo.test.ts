@@ -11,6 +11,7 @@ import type { Descriptor } from '../../shared/oci/manifest.js';
 import { skipUnlessAvailable } from '../support/harness.js';
 import { OciLayout, readLayoutIndex } from '../support/oci-layout.js';
 import { createScratchDatabase } from '../support/postgres.js';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -537,5 +538,143 @@ describe.skipIf(skip)('skopeo against the server with S3 storage (s3rver)', () =
       headers: authorization,
     });
     expect(((await tags.json()) as { tags: string[] }).tags).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('geo-replication across two S3 servers (two s3rver instances)', () => {
+  let work: string;
+  let east: TestS3;
+  let west: TestS3;
+  let server: ServerProcess;
+  const location = (s3: TestS3, bucket: string) => [
+    'S3Storage',
+    {
+      s3_bucket: bucket,
+      storage_path: 'registry',
+      endpoint_url: s3.endpoint,
+      s3_access_key: s3.accessKeyId,
+      s3_secret_key: s3.secretAccessKey,
+    },
+  ];
+
+  /** Every object under `registry/blobs/` of a bucket, by the digest its bytes hash to. */
+  async function heldDigests(s3: TestS3, bucket: string): Promise<string[]> {
+    const listed = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'registry/' }),
+    );
+    const digests: string[] = [];
+    for (const object of listed.Contents ?? []) {
+      const got = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
+      const hash = createHash('sha256').update(await got.Body!.transformToByteArray());
+      digests.push(`sha256:${hash.digest('hex')}`);
+    }
+    return [...new Set(digests)].sort();
+  }
+
+  const api = async (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, { ...init, headers: authorization });
+
+  /** Waits until no copy into `target` is pending, and returns the replication state. */
+  async function caughtUp(target: string) {
+    for (let i = 0; i < 120; i++) {
+      const state = (await (await api('/api/v1/superuser/replication')).json()) as {
+        locations: { location: string; pending: number; failed: number; copies: number }[];
+      };
+      const at = state.locations.find((l) => l.location === target)!;
+      if (at.pending === 0) return at;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`copies into ${target} still pending`);
+  }
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'berth-e2e-geo-'));
+    [east, west] = await Promise.all([startTestS3(), startTestS3()]);
+    await east.createBucket('east');
+    await west.createBucket('west');
+    server = await startServerProcess({
+      ...ADMIN,
+      BERTH_DATA_DIR: join(work, 'data'),
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+        east: location(east, 'east'),
+        west: location(west, 'west'),
+      }),
+      DISTRIBUTED_STORAGE_PREFERENCE: 'east,west',
+      FEATURE_STORAGE_REPLICATION: 'true',
+      DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: 'east,west',
+      BERTH_REPLICATION_INTERVAL_SECONDS: '1',
+      // Health is confirmed on every use here, so an outage is seen at once.
+      BERTH_STORAGE_PROBE_SECONDS: '0',
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await east?.close();
+    await west?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('copies every blob to the other location, serves pulls from it while the first is down, and catches up after', async () => {
+    const first = await imageLayout(join(work, 'first'), 'v1', [1000, 300 * 1024]);
+    await copy(`oci:${first.layout.dir}:v1`, `docker://${server.host}/admin/geo:v1`);
+    const pushed = await layoutBlobs(first.layout.dir);
+    expect((await caughtUp('west')).failed).toBe(0);
+    // Manifests live in the database; every other blob is in both buckets, byte for byte.
+    const blobs = pushed.filter((d) => d !== first.image.digest);
+    expect(await heldDigests(west, 'west')).toEqual(blobs);
+    expect(await heldDigests(east, 'east')).toEqual(blobs);
+
+    const healthy = await fetch(`${server.url}/health/endtoend`);
+    expect(healthy.status).toBe(200);
+
+    await east.stop();
+    const endtoend = await api('/health/endtoend');
+    expect(endtoend.status).toBe(503);
+    const report = (await endtoend.json()) as {
+      data: {
+        services: Record<string, boolean>;
+        locations: { name: string; healthy: boolean }[];
+      };
+      status_code: number;
+    };
+    expect(report.status_code).toBe(503);
+    expect(report.data.services.storage).toBe(false);
+    expect(report.data.locations).toEqual([
+      expect.objectContaining({ name: 'east', healthy: false }),
+      expect.objectContaining({ name: 'west', healthy: true }),
+    ]);
+    // This server still writes west, so as an instance it can serve.
+    expect((await fetch(`${server.url}/health/instance`)).status).toBe(200);
+
+    await expectPulledIdentical(
+      `docker://${server.host}/admin/geo:v1`,
+      first.layout,
+      first.image,
+      join(work, 'first-pulled'),
+    );
+    const second = await imageLayout(join(work, 'second'), 'v2', [2000, 100 * 1024]);
+    await copy(`oci:${second.layout.dir}:v2`, `docker://${server.host}/admin/geo:v2`);
+    await expectPulledIdentical(
+      `docker://${server.host}/admin/geo:v2`,
+      second.layout,
+      second.image,
+      join(work, 'second-pulled'),
+    );
+    const state = (await (await api('/api/v1/superuser/replication')).json()) as {
+      locations: { location: string; pending: number; healthy: boolean }[];
+    };
+    expect(state.locations.find((l) => l.location === 'east')).toMatchObject({
+      healthy: false,
+    });
+    expect(state.locations.find((l) => l.location === 'east')!.pending).toBeGreaterThan(0);
+
+    await east.restart();
+    expect((await caughtUp('east')).failed).toBe(0);
+    const all = [...new Set([...blobs, ...(await layoutBlobs(second.layout.dir))])]
+      .filter((d) => d !== first.image.digest && d !== second.image.digest)
+      .sort();
+    expect(await heldDigests(east, 'east')).toEqual(all);
+    expect(await heldDigests(west, 'west')).toEqual(all);
+    expect((await fetch(`${server.url}/health/endtoend`)).status).toBe(200);
   });
 });

@@ -21,6 +21,7 @@ import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { createHttpApp } from '../../shared/http/app.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
+import { healthSurface } from '../../shared/http/health-surface.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Clock } from '../../shared/ports/clock.js';
@@ -34,6 +35,7 @@ import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { workersFromConfig } from '../../functions/common/workers-from-config.js';
 import { createScratchDatabase } from './postgres.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
+import { SqlReplicationStore } from '../../shared/adapters/sql/sql-replication-store.js';
 import { SqlMirrorStore } from '../../shared/adapters/sql/sql-mirror-store.js';
 import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { MirrorOptions } from '../../shared/workers/mirror-sync.js';
@@ -155,6 +157,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       quota: new SqlQuotaStore(db),
       prune: new SqlPruneStore(db),
       mirrors: new SqlMirrorStore(db),
+      replication: new SqlReplicationStore(db),
       upstream: new AddressGuard(allowedHosts),
       credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
       wakeups,
@@ -169,6 +172,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
         tokenService: 'berth.test',
         tokenExpirySeconds: 300,
         maxFailedLogins: 5,
+        replicateTo: opts.replicateTo ?? [],
         ...opts.access,
       },
     },
@@ -183,7 +187,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       logUnknownError: silent,
       // In-process requests have no socket: a test names the peer it plays.
       clientAddress: { peer: (c) => c.req.header(TEST_PEER_HEADER) },
-      surfaces: [v2Surface, apiSurface],
+      surfaces: [v2Surface, healthSurface, apiSurface],
     }),
     wakeups,
     registry,

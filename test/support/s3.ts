@@ -10,14 +10,19 @@ export interface TestS3 {
   accessKeyId: string;
   secretAccessKey: string;
   createBucket(name: string): Promise<void>;
+  /** Stops serving, as an outage would; what it holds stays for `restart`. */
+  stop(): Promise<void>;
+  /** Serves again on the same port, with what it held. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** An S3-compatible server (s3rver) on a free local port, with its own directory. */
 export async function startTestS3(): Promise<TestS3> {
   const directory = await mkdtemp(join(tmpdir(), 'berth-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  let server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
   const { port } = (await server.run()) as { port: number };
+  let running = true;
   const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
@@ -27,6 +32,10 @@ export async function startTestS3(): Promise<TestS3> {
     forcePathStyle: true,
     credentials: { accessKeyId, secretAccessKey },
   });
+  const stop = async () => {
+    if (running) await server.close();
+    running = false;
+  };
   return {
     endpoint,
     client,
@@ -35,9 +44,15 @@ export async function startTestS3(): Promise<TestS3> {
     createBucket: async (name) => {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
+    stop,
+    restart: async () => {
+      server = new S3rver({ address: '127.0.0.1', port, silent: true, directory });
+      await server.run();
+      running = true;
+    },
     close: async () => {
       client.destroy();
-      await server.close();
+      await stop();
       await rm(directory, { recursive: true, force: true });
     },
   };

@@ -61,6 +61,10 @@ export class SqlMetadataStore implements MetadataStore {
     this.replicateTo = options.replicateTo ?? [];
   }
 
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   async findRepository(name: string): Promise<RepositoryRecord | null> {
     const row = await this.db
       .selectFrom('repository')

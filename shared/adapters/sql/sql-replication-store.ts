@@ -18,7 +18,9 @@ export class SqlReplicationStore implements ReplicationStore {
     nowMs: number,
     limit: number,
     claim: ReplicationClaim,
+    locations: readonly string[],
   ): Promise<ReplicationCopy[]> {
+    if (locations.length === 0) return [];
     const { rows } = await sql<{
       digest: string;
       location: string;
@@ -29,6 +31,7 @@ export class SqlReplicationStore implements ReplicationStore {
       with due as (
         select digest, location from blob_replication
         where state = 'pending' and next_attempt_ms <= ${nowMs}
+          and location in (${sql.join([...locations])})
           and (claimed_until_ms is null or claimed_until_ms < ${nowMs})
         order by next_attempt_ms, digest, location
         limit ${limit}

@@ -21,6 +21,8 @@ import { quayError, renderApiError } from './api-errors.js';
 import { registerLogRoutes } from './log-routes.js';
 import { registerQuotaRoutes } from './quota-routes.js';
 import { registerAutopruneRoutes } from './autoprune-routes.js';
+import { registerReplicationRoutes } from './replication-routes.js';
+import { ReplicationAdminService } from '../../access/replication-admin.js';
 import { registerMirrorRoutes } from './mirror-routes.js';
 import { registerApplicationRoutes } from './oauth-routes.js';
 import { registerOrganizationRoutes } from './organization-routes.js';
@@ -48,6 +50,7 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     quotas: new QuotaService(access),
     autoprune: new AutoprunePolicyService(access),
     mirrors: new MirrorService(access),
+    replication: new ReplicationAdminService(access, (l) => registry.deps.storage.health.fresh(l)),
   };
 }
 
@@ -108,6 +111,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerQuotaRoutes(api, services);
   registerAutopruneRoutes(api, services);
   registerMirrorRoutes(api, services);
+  registerReplicationRoutes(api, services);
 
   api.onError((error, c) => {
     const known = renderApiError(error, c);

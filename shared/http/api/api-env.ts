@@ -4,6 +4,7 @@ import type { AccessServices } from '../../access/access-services.js';
 import type { OAuthService } from '../../access/oauth.js';
 import type { QuotaService } from '../../access/quotas.js';
 import type { AutoprunePolicyService } from '../../access/autoprune-policies.js';
+import type { ReplicationAdminService } from '../../access/replication-admin.js';
 import type { MirrorService } from '../../access/mirrors.js';
 import type { OrganizationService } from '../../access/organizations.js';
 import type { Principal } from '../../access/principal.js';
@@ -32,4 +33,5 @@ export interface ApiServices {
   quotas: QuotaService;
   autoprune: AutoprunePolicyService;
   mirrors: MirrorService;
+  replication: ReplicationAdminService;
 }
