@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../shared/oci/digest.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
-import { startTestRegistry, type TestRegistry } from '../support/harness.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
+import { DEFAULT_REPLICATION } from '../../shared/workers/replication.js';
+import { createUser, PASSWORD } from '../support/accounts.js';
+import { ApiClient } from '../support/api-client.js';
+import { stagedUploads, startTestRegistry, type TestRegistry } from '../support/harness.js';
+import { heldBody } from '../support/held-body.js';
 import { V2Client } from '../support/v2-client.js';
 
 async function bytesAt(t: TestRegistry, location: string, digest: string, key: string | null) {
@@ -60,5 +65,216 @@ describe('geo-replication between two directories', () => {
 
   it('runs a copy that is already done as a no-op', async () => {
     expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(0);
+  });
+});
+
+/** A store that answers as `store` does, except where `overrides` says otherwise. */
+function overriding(store: BlobStore, overrides: Partial<BlobStore>): BlobStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const own = overrides[property as keyof BlobStore];
+      if (own) return own;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+const ADMIN = `admin:${PASSWORD}`;
+
+describe('geo-replication backfill', () => {
+  let before: TestRegistry;
+  let after: TestRegistry;
+  beforeAll(async () => {
+    before = await startTestRegistry({ storage: 'fs', extraLocations: ['second'] });
+    after = await startTestRegistry({
+      shareWith: before,
+      replicateTo: ['local', 'second'],
+      access: { enabled: true },
+    });
+    await createUser(after, 'admin');
+  });
+  afterAll(async () => {
+    await after.close();
+    await before.close();
+  });
+
+  it('copies what was stored before replication was on, page by page, showing progress', async () => {
+    const client = new V2Client(before.app);
+    for (const tag of ['a', 'b', 'c'])
+      await client.pushImage('team/old', tag, { layer: `layer ${tag}` });
+    expect(await before.db.selectFrom('blob_replication').selectAll().execute()).toEqual([]);
+    after.workers.options.replication = { ...DEFAULT_REPLICATION, backfillBatch: 2 };
+    const api = new ApiClient(after.app, { basic: ADMIN });
+
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await SCHEDULED_TASKS.replication(after.workers));
+    const state = await api.get('/superuser/replication');
+    expect(state.status).toBe(200);
+    const second = state.body.locations.find((l: { location: string }) => l.location === 'second');
+    expect(second).toMatchObject({
+      pending: 0,
+      failed: 0,
+      copies: 4,
+      backfill: { done: true, queued: 4 },
+    });
+    // Two blobs looked at per pass: the backfill took several runs.
+    expect(runs.filter((n) => n > 0).length).toBeGreaterThan(1);
+    const digests = await after.db.selectFrom('blob').select('digest').execute();
+    for (const { digest } of digests) {
+      const at = await after.db
+        .selectFrom('blob_placement')
+        .select('location')
+        .where('digest', '=', digest)
+        .orderBy('location')
+        .execute();
+      expect(at.map((p) => p.location)).toEqual(['local', 'second']);
+    }
+  });
+
+  it('is for superusers only', async () => {
+    await createUser(after, 'otto');
+    const otto = new ApiClient(after.app, { basic: `otto:${PASSWORD}` });
+    expect((await otto.get('/superuser/replication')).status).toBe(403);
+  });
+});
+
+describe('a copy that keeps failing', () => {
+  let t: TestRegistry;
+  let corrupt = true;
+  beforeAll(async () => {
+    t = await startTestRegistry({
+      storage: 'fs',
+      extraLocations: ['second'],
+      replicateTo: ['local', 'second'],
+      access: { enabled: true },
+      wrapStore: (name, store) =>
+        name !== 'local'
+          ? store
+          : overriding(store, {
+              // The bytes rot on the way: the copy must notice and publish nothing.
+              read: async (ref, range) => {
+                const bytes = new Uint8Array(
+                  await new Response(await store.read(ref, range)).arrayBuffer(),
+                );
+                if (corrupt && bytes.byteLength > 0) bytes[0] = bytes[0]! ^ 0xff;
+                return new Response(bytes).body!;
+              },
+            }),
+    });
+    await createUser(t, 'admin');
+  });
+  afterAll(() => t.close());
+
+  it('is retried with backoff, then given up with its reason in the API and the audit log, and retried on request', async () => {
+    t.workers.options.replication = {
+      ...DEFAULT_REPLICATION,
+      maxAttempts: 2,
+      firstRetryMs: 1_000,
+    };
+    const client = new V2Client(t.app, ADMIN);
+    const blob = await client.pushBlob('admin/rot', 'some bytes that will not arrive intact');
+    await SCHEDULED_TASKS.replication(t.workers);
+    const waiting = await t.db.selectFrom('blob_replication').selectAll().executeTakeFirstOrThrow();
+    expect(waiting).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(waiting.last_error).toMatch(/digest/);
+    expect(Number(waiting.next_attempt_ms)).toBe(t.clock.now() + 1_000);
+
+    // Not due yet: nothing happens.
+    await SCHEDULED_TASKS.replication(t.workers);
+    expect(
+      (await t.db.selectFrom('blob_replication').selectAll().executeTakeFirstOrThrow()).attempts,
+    ).toBe(1);
+    t.clock.advance(1_000);
+    await SCHEDULED_TASKS.replication(t.workers);
+
+    const api = new ApiClient(t.app, { basic: ADMIN });
+    const failures = await api.get('/superuser/replication/failures');
+    expect(failures.body.failures).toEqual([
+      {
+        digest: blob.digest,
+        location: 'second',
+        attempts: 2,
+        error: expect.stringMatching(/digest/),
+      },
+    ]);
+    const audit = await t.db
+      .selectFrom('audit_log')
+      .select(['kind', 'metadata'])
+      .where('kind', '=', 'storage_replication_failed')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(await t.stores.get('second')!.stat({ digest: blob.digest, key: null })).toBeNull();
+    expect(await stagedUploads(t.stores.get('second')!)).toEqual([]);
+    const placements = await t.db.selectFrom('blob_placement').select('location').execute();
+    expect(placements.map((p) => p.location)).toEqual(['local']);
+
+    corrupt = false;
+    expect((await api.post('/superuser/replication/retry')).body).toEqual({ retried: 1 });
+    await SCHEDULED_TASKS.replication(t.workers);
+    expect((await api.get('/superuser/replication/failures')).body.failures).toEqual([]);
+    expect(await t.stores.get('second')!.stat({ digest: blob.digest, key: null })).not.toBeNull();
+  });
+});
+
+describe('a copy whose worker stops part-way (a lapsed lease)', () => {
+  let t: TestRegistry;
+  /** While armed, the next read sends 1000 bytes and then waits for `release`. */
+  let started!: () => void;
+  const stall = {
+    armed: false,
+    release: () => {},
+    started: new Promise<void>((resolve) => (started = resolve)),
+  };
+  beforeAll(async () => {
+    t = await startTestRegistry({
+      storage: 'fs',
+      extraLocations: ['second'],
+      replicateTo: ['local', 'second'],
+      wrapStore: (name, store) =>
+        name !== 'local'
+          ? store
+          : overriding(store, {
+              read: async (ref, range) => {
+                const whole = new Uint8Array(
+                  await new Response(await store.read(ref, range)).arrayBuffer(),
+                );
+                if (!stall.armed) return new Response(whole).body!;
+                stall.armed = false;
+                const held = heldBody(whole.subarray(0, 1000), whole.subarray(1000));
+                stall.release = held.release;
+                started();
+                return held.body;
+              },
+            }),
+    });
+  });
+  afterAll(() => t.close());
+
+  it('is taken over once the lease lapses; the half-copied bytes are never placed', async () => {
+    const blob = await new V2Client(t.app).pushBlob('team/big', new Uint8Array(300_000).fill(7));
+    const atSecond = () =>
+      t.db.selectFrom('blob_placement').selectAll().where('location', '=', 'second').execute();
+    stall.armed = true;
+    const stuck = SCHEDULED_TASKS.replication(t.workers);
+    await stall.started;
+    expect(await atSecond()).toEqual([]);
+
+    // The stuck worker might as well be dead: once its lease lapses another takes the copy.
+    t.clock.advance(DEFAULT_REPLICATION.leaseMs + 1);
+    expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(1);
+    stall.release();
+    await stuck;
+
+    const placed = await atSecond();
+    expect(placed).toHaveLength(1);
+    const copy = await t.stores
+      .get('second')!
+      .read({ digest: blob.digest, key: placed[0]!.storage_key });
+    expect(digestOf(new Uint8Array(await new Response(copy).arrayBuffer()))).toBe(blob.digest);
+    expect(await t.db.selectFrom('blob_replication').selectAll().execute()).toEqual([]);
+    expect(await stagedUploads(t.stores.get('second')!)).toEqual([]);
   });
 });

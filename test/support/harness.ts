@@ -114,6 +114,8 @@ export interface TestRegistryOptions {
   clockStartMs?: number;
   /** Geo-replication: the locations every blob is copied to. */
   replicateTo?: string[];
+  /** Stands a test's own store in front of a location's (one that fails, or stalls). */
+  wrapStore?: (name: string, store: BlobStore) => BlobStore;
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -136,7 +138,10 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const stores =
     shared?.stores ??
     new Map(
-      names.map((n) => [n, n === 'local' && opts.localStore ? opts.localStore : makeStore(n)]),
+      names.map((n) => {
+        const store = n === 'local' && opts.localStore ? opts.localStore : makeStore(n);
+        return [n, opts.wrapStore ? opts.wrapStore(n, store) : store];
+      }),
     );
   const clock = shared?.clock ?? new FixedClock(opts.clockStartMs);
   const wakeups = new RecordingWakeups();
