@@ -31,7 +31,11 @@ export async function startDataPlane(
   const { app, access } = await buildAwsApp(
     config,
     { ...clients, cache: clients.cache ?? (await cacheFromConfig(config.cache)) },
-    { readBody: nodeBodyReader, surfaces: [v2Surface, healthSurface], sha256: await createWasmSha256() },
+    {
+      readBody: nodeBodyReader,
+      surfaces: [v2Surface, healthSurface],
+      sha256: await createWasmSha256(),
+    },
     'server',
   );
   let server!: Server;

@@ -8,7 +8,11 @@ import { lambdaHttpHandler } from './lambda-http.js';
 import { lazyInit } from './lazy-init.js';
 
 const ready = lazyInit(async () => {
-  const { app } = await buildAwsApp(loadConfig(process.env), {}, { surfaces: [v2Surface, healthSurface] });
+  const { app } = await buildAwsApp(
+    loadConfig(process.env),
+    {},
+    { surfaces: [v2Surface, healthSurface] },
+  );
   return lambdaHttpHandler(app);
 });
 

@@ -42,6 +42,7 @@ export function registryFromConfig(
         ),
       config.storage.preference,
       { ...DEFAULT_HEALTH, probeIntervalMs: config.storage.probeIntervalMs },
+      config.storage.writable,
     ),
     clock: systemClock,
     newId: randomUUID,

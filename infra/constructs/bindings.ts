@@ -105,6 +105,8 @@ export class RegistryStorage {
     return {
       DISTRIBUTED_STORAGE_CONFIG: Stack.of(this.local).toJsonString(locations),
       DISTRIBUTED_STORAGE_PREFERENCE: [this.region, ...this.remote.map((r) => r.region)].join(','),
+      // Other regions' buckets are read-only here: uploads stay in this region's.
+      BERTH_WRITABLE_LOCATIONS: this.region,
       FEATURE_PROXY_STORAGE: String(this.proxyStorage),
     };
   }

@@ -81,6 +81,7 @@ const schema = strictObject({
   BERTH_DB_RESUME_WAIT_SECONDS: _default(integer({ min: 0, max: 900 }), 60),
   DISTRIBUTED_STORAGE_CONFIG: optional(storageConfigSchema),
   DISTRIBUTED_STORAGE_PREFERENCE: optional(array(string())),
+  BERTH_WRITABLE_LOCATIONS: optional(array(string())),
   FEATURE_STORAGE_REPLICATION: _default(boolean, false),
   DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: _default(array(string()), []),
   BERTH_REPLICATION_INTERVAL_SECONDS: _default(integer({ min: 1 }), 5),
@@ -141,6 +142,8 @@ export interface BerthConfig {
     preference: string[];
     /** A location's health older than this is probed again before it is relied on. */
     probeIntervalMs: number;
+    /** The locations this server may write; every preferred one when unset. */
+    writable: string[] | undefined;
   };
   /**
    * Geo-replication (`FEATURE_STORAGE_REPLICATION`): the locations every
@@ -243,6 +246,7 @@ const STRUCTURED_KEYS = new Set([
   'DISTRIBUTED_STORAGE_CONFIG',
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS',
+  'BERTH_WRITABLE_LOCATIONS',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
   'BERTH_TRUSTED_PROXIES',
@@ -252,6 +256,7 @@ const STRUCTURED_KEYS = new Set([
 const LIST_KEYS = new Set([
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS',
+  'BERTH_WRITABLE_LOCATIONS',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
   'BERTH_TRUSTED_PROXIES',
@@ -313,6 +318,12 @@ export function loadConfig(
     }
   }
   if (preference.length === 0) throw new ConfigError('DISTRIBUTED_STORAGE_PREFERENCE is empty');
+  const writable = c.BERTH_WRITABLE_LOCATIONS;
+  if (writable && !preference.some((name) => writable.includes(name))) {
+    throw new ConfigError(
+      'BERTH_WRITABLE_LOCATIONS names no location of DISTRIBUTED_STORAGE_PREFERENCE',
+    );
+  }
   for (const name of c.DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS) {
     if (!storageConfig[name]) {
       throw new ConfigError(
@@ -341,7 +352,12 @@ export function loadConfig(
             resumeWaitMs: c.BERTH_DB_RESUME_WAIT_SECONDS * 1000,
           }
         : undefined,
-    storage: { locations, preference, probeIntervalMs: c.BERTH_STORAGE_PROBE_SECONDS * 1000 },
+    storage: {
+      locations,
+      preference,
+      probeIntervalMs: c.BERTH_STORAGE_PROBE_SECONDS * 1000,
+      writable: c.BERTH_WRITABLE_LOCATIONS,
+    },
     replicateTo: c.FEATURE_STORAGE_REPLICATION ? c.DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS : [],
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,

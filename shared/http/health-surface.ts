@@ -34,7 +34,7 @@ async function answer(c: Context<HttpEnv>, deps: SurfaceDeps, scope: 'instance' 
     check(() => deps.registry.deps.metadata.ping()),
     storage.health.probeAll(),
   ]);
-  const own = locations.filter((l) => storage.preference.includes(l.name));
+  const own = locations.filter((l) => storage.writes.includes(l.name));
   const considered = scope === 'instance' ? own : locations;
   const storageCheck: Check =
     scope === 'instance'

@@ -15,21 +15,33 @@ export interface ChosenLocation {
  * healthy one, and only when none is healthy an unhealthy one.
  */
 export class StorageLocations {
+  /** Where uploads go when every location is healthy. */
   readonly preferred: string;
+  /** The locations this server writes, in preference order. */
+  readonly writes: readonly string[];
   readonly health: LocationHealth;
 
   constructor(
     private readonly stores: ReadonlyMap<string, BlobStore>,
-    /** The locations this server writes, best first. */
+    /** The order reads try, and new uploads among the writable locations. */
     readonly preference: readonly string[],
     health: HealthOptions = DEFAULT_HEALTH,
+    /**
+     * The locations this server may write (on AWS, its own region's bucket);
+     * every preferred one when not given.
+     */
+    writableLocations?: readonly string[],
   ) {
     const first = preference[0];
     if (!first) throw new Error('storage preference must name at least one location');
     for (const name of preference) {
       if (!stores.has(name)) throw new Error(`storage preference names unknown location ${name}`);
     }
-    this.preferred = first;
+    this.writes = preference.filter(
+      (name) => !writableLocations || writableLocations.includes(name),
+    );
+    if (this.writes.length === 0) throw new Error('no preferred storage location is writable');
+    this.preferred = this.writes[0]!;
     this.health = new LocationHealth(stores, health);
   }
 
@@ -45,13 +57,13 @@ export class StorageLocations {
   }
 
   /**
-   * Where a new upload may go, best first: the preferred locations (a
-   * region writes only its own), healthy ones before the others.
+   * Where a new upload may go, best first: the writable locations in
+   * preference order, healthy ones before the others.
    */
   async writable(): Promise<string[]> {
     const healthy: string[] = [];
     const unhealthy: string[] = [];
-    for (const name of this.preference) {
+    for (const name of this.writes) {
       ((await this.health.fresh(name)) ? healthy : unhealthy).push(name);
     }
     return [...healthy, ...unhealthy];

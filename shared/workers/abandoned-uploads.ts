@@ -26,7 +26,7 @@ export async function removeAbandonedUploads(
 ): Promise<number> {
   const before = deps.clock.now() - options.maxAgeMs;
   let removed = 0;
-  for (const location of deps.storage.preference) {
+  for (const location of deps.storage.writes) {
     const stale = await deps.metadata.listStaleUploads(location, before, options.batchSize);
     for (const upload of stale) {
       const nowMs = deps.clock.now();

@@ -58,8 +58,11 @@ export async function runReplication(
   options: ReplicationOptions = DEFAULT_REPLICATION,
 ): Promise<ReplicationRun> {
   const run: ReplicationRun = { placed: 0, failed: 0, backfilled: 0 };
-  if (deps.targets.length === 0) return run;
-  for (const location of deps.targets) {
+  // A server copies only into locations it may write: on AWS each region
+  // fills its own bucket from the others.
+  const targets = deps.targets.filter((t) => deps.storage.writes.includes(t));
+  if (targets.length === 0) return run;
+  for (const location of targets) {
     const pass = await deps.replication.backfill(location, options.backfillBatch, deps.clock.now());
     run.backfilled += pass.queued;
   }
@@ -68,7 +71,7 @@ export async function runReplication(
     // Copies into a location that is down wait, without spending attempts,
     // until it is back.
     const reachable: string[] = [];
-    for (const target of deps.targets) {
+    for (const target of targets) {
       if (await deps.storage.health.fresh(target)) reachable.push(target);
     }
     const token = deps.newId();

@@ -249,6 +249,8 @@ describe('blob storage', () => {
     const variables = (fn!.Properties.Environment as { Variables: Record<string, unknown> })
       .Variables;
     expect(variables.DISTRIBUTED_STORAGE_PREFERENCE).toBe('eu-west-1,us-east-1');
+    // Reads fall back to the other region; uploads stay where IAM lets them write.
+    expect(variables.BERTH_WRITABLE_LOCATIONS).toBe('eu-west-1');
     const storage = JSON.stringify(variables.DISTRIBUTED_STORAGE_CONFIG);
     expect(storage).toContain(S3_ACCESS_POINTS.arn('us-east-1', '123456789012', 'berth-blobs'));
   });

@@ -278,3 +278,35 @@ describe('a copy whose worker stops part-way (a lapsed lease)', () => {
     expect(await stagedUploads(t.stores.get('second')!)).toEqual([]);
   });
 });
+
+describe('a server that may write only its own location', () => {
+  it('copies into it from the others, and leaves copies into the others to their own servers', async () => {
+    const east = await startTestRegistry({
+      storage: 'fs',
+      extraLocations: ['west'],
+      replicateTo: ['local', 'west'],
+      writableLocations: ['local'],
+    });
+    const west = await startTestRegistry({
+      shareWith: east,
+      replicateTo: ['local', 'west'],
+      writableLocations: ['west'],
+    });
+    try {
+      const blob = await new V2Client(east.app).pushBlob('team/app', 'pushed in the east');
+      expect(await SCHEDULED_TASKS.replication(east.workers)).toBe(0);
+      expect(await east.stores.get('west')!.stat({ digest: blob.digest, key: null })).toBeNull();
+      expect(await SCHEDULED_TASKS.replication(west.workers)).toBe(1);
+      const placed = await east.db
+        .selectFrom('blob_placement')
+        .select('location')
+        .where('digest', '=', blob.digest)
+        .orderBy('location')
+        .execute();
+      expect(placed.map((p) => p.location)).toEqual(['local', 'west']);
+    } finally {
+      await west.close();
+      await east.close();
+    }
+  });
+});

@@ -114,6 +114,8 @@ export interface TestRegistryOptions {
   clockStartMs?: number;
   /** Geo-replication: the locations every blob is copied to. */
   replicateTo?: string[];
+  /** The locations this registry may write (default: all). */
+  writableLocations?: string[];
   /** Stands a test's own store in front of a location's (one that fails, or stalls). */
   wrapStore?: (name: string, store: BlobStore) => BlobStore;
 }
@@ -148,7 +150,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db, { replicateTo: opts.replicateTo ?? [] }),
     cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
-    storage: new StorageLocations(stores, names),
+    storage: new StorageLocations(stores, names, undefined, opts.writableLocations),
     clock,
     newId: randomUUID,
     sha256: opts.sha256 ?? nodeSha256,

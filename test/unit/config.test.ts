@@ -11,7 +11,42 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({
       locations: [{ name: 'local', driver: 'LocalStorage', path: './data/blobs' }],
       preference: ['local'],
+      probeIntervalMs: 10_000,
+      writable: undefined,
     });
+    expect(config.replicateTo).toEqual([]);
+  });
+
+  it("reads geo-replication's keys, and refuses locations the storage config lacks", () => {
+    const storage = JSON.stringify({
+      east: ['LocalStorage', { storage_path: '/srv/east' }],
+      west: ['LocalStorage', { storage_path: '/srv/west' }],
+    });
+    const on = loadConfig({
+      DISTRIBUTED_STORAGE_CONFIG: storage,
+      FEATURE_STORAGE_REPLICATION: 'true',
+      DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: 'east,west',
+      BERTH_WRITABLE_LOCATIONS: 'west',
+      BERTH_STORAGE_PROBE_SECONDS: '2',
+    });
+    expect(on.replicateTo).toEqual(['east', 'west']);
+    expect(on.storage).toMatchObject({ writable: ['west'], probeIntervalMs: 2000 });
+    // Default locations alone do nothing until the feature is on, as in Quay.
+    expect(
+      loadConfig({
+        DISTRIBUTED_STORAGE_CONFIG: storage,
+        DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: 'east',
+      }).replicateTo,
+    ).toEqual([]);
+    expect(() =>
+      loadConfig({
+        DISTRIBUTED_STORAGE_CONFIG: storage,
+        DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: 'north',
+      }),
+    ).toThrow(/DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS names north/);
+    expect(() =>
+      loadConfig({ DISTRIBUTED_STORAGE_CONFIG: storage, BERTH_WRITABLE_LOCATIONS: 'north' }),
+    ).toThrow(/BERTH_WRITABLE_LOCATIONS/);
   });
 
   it('reads Quay keys from config.yaml and lets the environment win', () => {
