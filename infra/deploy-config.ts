@@ -150,3 +150,11 @@ export function blobAccessPointName(config: DeployConfig): string {
 export function blobBucketPrefix(config: DeployConfig, account: string, region: string): string {
   return `${config.name}-blobs-${account}-${region}`;
 }
+
+/**
+ * Each region's replication job queue has this name, so any region can
+ * name another's (its URL and ARN follow from region, account and name).
+ */
+export function replicationQueueName(config: DeployConfig): string {
+  return `${config.name}-replication`;
+}

@@ -1,6 +1,7 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ReplicationNudge } from '../../shared/registry/replication-nudge.js';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Kysely } from 'kysely';
 import { openDataApiDatabase } from '../../shared/adapters/sql/data-api-database.js';
 import { DEFAULT_RESUME } from '../../shared/adapters/sql/data-api-dialect.js';
@@ -30,6 +31,8 @@ export interface AwsClients {
   blobStores?: Map<string, BlobStore>;
   secretsManager?: SecretsManagerClient;
   sqs?: SQSClient;
+  /** The SQS client for another region's queue (tests point it at an emulator). */
+  sqsFor?: (queueUrl: string) => SQSClient;
   /** The data plane's cache, when it may reach one; else each process's own memory. */
   cache?: Cache;
   /** EventBridge Scheduler, for the wakeups of the first region. */
@@ -44,6 +47,12 @@ export interface CoreOptions {
    * so the registry's bundle carries no Scheduler client; the rest never wake anything.
    */
   wakeups?: Wakeups;
+  /**
+   * The data plane, where pushes land, wakes other regions' replication
+   * workers (see `replication-wakeups.ts`); the registry function's bundle
+   * carries no SQS client.
+   */
+  replicationNudge?: ReplicationNudge;
 }
 
 /** The region an ARN names (`arn:aws:<service>:<region>:...`). */
@@ -100,10 +109,12 @@ export async function buildAwsCore(
   runtime: 'server' | 'lambda',
   options: CoreOptions = {},
 ): Promise<{ registry: Registry; access: AccessServices }> {
+  const nudge = options.replicationNudge;
   const registry = registryFromConfig(config, db, {
     cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
     stores: clients.blobStores,
     ...(options.sha256 ? { sha256: options.sha256 } : {}),
+    ...(nudge ? { replicationNudge: nudge } : {}),
   });
   const secret = await loadAwsSecret(config, clients);
   return {
@@ -134,13 +145,13 @@ export async function buildAwsApp(
   http: { readBody?: BodyReader; surfaces: Surface[] } & CoreOptions,
   runtime: 'server' | 'lambda' = 'lambda',
 ): Promise<{ app: HttpApp; access: AccessServices }> {
-  const { sha256, wakeups, ...surfaces } = http;
+  const { sha256, wakeups, replicationNudge, ...surfaces } = http;
   const { registry, access } = await buildAwsCore(
     config,
     openAwsDatabase(config, clients),
     clients,
     runtime,
-    { sha256, wakeups },
+    { sha256, wakeups, ...(replicationNudge ? { replicationNudge } : {}) },
   );
   return {
     app: createHttpApp({

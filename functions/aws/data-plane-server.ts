@@ -1,3 +1,4 @@
+import { replicationNudgeFor } from './replication-wakeups.js';
 import type { Server } from 'node:http';
 import type { BerthConfig } from '../../shared/config/config.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
@@ -28,6 +29,7 @@ export async function startDataPlane(
   config: BerthConfig,
   clients: AwsClients = {},
 ): Promise<DataPlane> {
+  const replicationNudge = replicationNudgeFor(config, clients);
   const { app, access } = await buildAwsApp(
     config,
     { ...clients, cache: clients.cache ?? (await cacheFromConfig(config.cache)) },
@@ -35,6 +37,7 @@ export async function startDataPlane(
       readBody: nodeBodyReader,
       surfaces: [v2Surface, healthSurface],
       sha256: await createWasmSha256(),
+      ...(replicationNudge ? { replicationNudge } : {}),
     },
     'server',
   );

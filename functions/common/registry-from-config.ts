@@ -10,6 +10,7 @@ import { systemClock } from '../../shared/ports/clock.js';
 import { DEFAULT_REGISTRY_OPTIONS } from '../../shared/registry/registry-deps.js';
 import { createRegistry, type Registry } from '../../shared/registry/registry.js';
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
+import type { ReplicationNudge } from '../../shared/registry/replication-nudge.js';
 import { DEFAULT_HEALTH } from '../../shared/registry/location-health.js';
 import { blobStoreFor } from './blob-stores.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
@@ -27,6 +28,8 @@ export function registryFromConfig(
     stores?: Map<string, BlobStore> | undefined;
     /** Resumable where upload sessions may continue in another process; else the native hash. */
     sha256?: Sha256Engine;
+    /** Wakes other regions' replication workers after a push (AWS). */
+    replicationNudge?: ReplicationNudge;
   },
 ): Registry {
   const { stores } = wiring;
@@ -47,6 +50,7 @@ export function registryFromConfig(
     clock: systemClock,
     newId: randomUUID,
     sha256: wiring.sha256 ?? nodeSha256,
+    ...(wiring.replicationNudge ? { replicationNudge: wiring.replicationNudge } : {}),
     options: {
       ...DEFAULT_REGISTRY_OPTIONS,
       chunkMinLength: config.chunkMinLength,

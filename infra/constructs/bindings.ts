@@ -85,7 +85,22 @@ export class RegistryStorage {
     readonly local: s3.IBucket,
     private readonly remote: RemoteBucket[],
     private readonly proxyStorage: boolean,
+    /** Geo-replication between the regions' buckets, each region's queue named alike. */
+    private readonly replication: { queueName: string } | null = null,
   ) {}
+
+  private queueOf(region: string): { url: string; arn: string } {
+    const { account } = Stack.of(this.local);
+    const name = this.replication!.queueName;
+    return {
+      url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+      arn: `arn:aws:sqs:${region}:${account}:${name}`,
+    };
+  }
+
+  private get regions(): string[] {
+    return [this.region, ...this.remote.map((r) => r.region)];
+  }
 
   private accessPointArn(r: RemoteBucket): string {
     const { account } = Stack.of(this.local);
@@ -102,7 +117,18 @@ export class RegistryStorage {
         { s3_bucket: this.accessPointArn(r), s3_region: r.region },
       ];
     }
+    const replication: Record<string, string> = this.replication
+      ? {
+          FEATURE_STORAGE_REPLICATION: 'true',
+          DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: this.regions.join(','),
+          // A push here wakes the other regions' workers, which fill their own buckets.
+          BERTH_REPLICATION_QUEUES: Stack.of(this.local).toJsonString(
+            Object.fromEntries(this.regions.map((r) => [r, this.queueOf(r).url])),
+          ),
+        }
+      : {};
     return {
+      ...replication,
       DISTRIBUTED_STORAGE_CONFIG: Stack.of(this.local).toJsonString(locations),
       DISTRIBUTED_STORAGE_PREFERENCE: [this.region, ...this.remote.map((r) => r.region)].join(','),
       // Other regions' buckets are read-only here: uploads stay in this region's.
@@ -123,6 +149,14 @@ export class RegistryStorage {
   grant(grantee: iam.IGrantable): void {
     this.local.grantReadWrite(grantee);
     this.local.grantDelete(grantee);
+    if (this.replication) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage'],
+          resources: this.regions.map((r) => this.queueOf(r).arn),
+        }),
+      );
+    }
     for (const r of this.remote) {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({

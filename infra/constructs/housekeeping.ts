@@ -30,6 +30,8 @@ export interface HousekeepingProps {
   registrySecret: StoredSecret;
   /** The first region runs everything on the shared database; the others only sweep their own bucket. */
   primary: boolean;
+  /** Other constructs' dead-letter queues, alarmed on with these. */
+  moreDeadLetters?: sqs.Queue[];
 }
 
 function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
@@ -80,7 +82,7 @@ export class Housekeeping extends Construct {
       this.jobs = this.jobWorker(props);
       fn.bindJobQueue(this.jobs).bindWakeups(this.jobs);
     }
-    const task: ScheduledTaskName = props.primary ? 'housekeeping' : 'remove-abandoned-uploads';
+    const task: ScheduledTaskName = props.primary ? 'housekeeping' : 'regional-housekeeping';
     new events.Rule(this, 'Schedule', {
       description: `Berth: ${task}, every ${config.housekeepingHours} h`,
       schedule: events.Schedule.expression(
@@ -94,6 +96,7 @@ export class Housekeeping extends Construct {
         }),
       ],
     });
+    this.deadLetterQueues.push(...(props.moreDeadLetters ?? []));
     this.alarms(config);
   }
 

@@ -11,9 +11,11 @@ import {
 } from '../constructs/bindings.js';
 import { DataPlane } from '../constructs/data-plane.js';
 import { Housekeeping } from '../constructs/housekeeping.js';
+import { ReplicationWorker } from '../constructs/replication-worker.js';
 import {
   blobAccessPointName,
   blobBucketPrefix,
+  replicationQueueName,
   storageOrder,
   type DeployConfig,
 } from '../deploy-config.js';
@@ -128,6 +130,7 @@ export class RegionalStack extends Stack {
           bucketPrefix: blobBucketPrefix(config, account, r),
         })),
       config.proxyStorage,
+      config.regions.length > 1 ? { queueName: replicationQueueName(config) } : null,
     );
     const shared = {
       config,
@@ -141,9 +144,12 @@ export class RegionalStack extends Stack {
       ...shared,
       publicHost: publicHost(config),
     });
+    const replication =
+      config.regions.length > 1 ? new ReplicationWorker(this, 'Replication', shared) : undefined;
     const housekeeping = new Housekeeping(this, 'Housekeeping', {
       ...shared,
       primary: props.primary,
+      ...(replication ? { moreDeadLetters: [replication.deadLetters] } : {}),
     });
     const api =
       props.primary && housekeeping.jobs

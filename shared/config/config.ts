@@ -6,6 +6,7 @@ import {
   enum as oneOf,
   optional,
   pipe,
+  record,
   safeParse,
   startsWith,
   strictObject,
@@ -85,6 +86,8 @@ const schema = strictObject({
   FEATURE_STORAGE_REPLICATION: _default(boolean, false),
   DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: _default(array(string()), []),
   BERTH_REPLICATION_INTERVAL_SECONDS: _default(integer({ min: 1 }), 5),
+  /** On AWS: each location's replication job queue, woken after a push places a blob. */
+  BERTH_REPLICATION_QUEUES: _default(record(string(), string().check(startsWith('https://'))), {}),
   BERTH_STORAGE_PROBE_SECONDS: _default(integer({ min: 0, max: 3600 }), 10),
   BERTH_CHUNK_MIN_LENGTH: _default(integer({ min: 0 }), 5 * 1024 * 1024),
   BERTH_DELETION_ENABLED: _default(boolean, true),
@@ -150,6 +153,8 @@ export interface BerthConfig {
    * blob is copied to (`DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS`); none when off.
    */
   replicateTo: string[];
+  /** Each location's replication job queue (AWS), by location name. */
+  replicationQueues: Record<string, string>;
   chunkMinLength: number;
   deletionEnabled: boolean;
   /** How long deleted and moved tags stay restorable (Quay's DEFAULT_TAG_EXPIRATION). */
@@ -243,6 +248,7 @@ export interface AccessConfig {
 }
 
 const STRUCTURED_KEYS = new Set([
+  'BERTH_REPLICATION_QUEUES',
   'DISTRIBUTED_STORAGE_CONFIG',
   'DISTRIBUTED_STORAGE_PREFERENCE',
   'DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS',
@@ -359,6 +365,7 @@ export function loadConfig(
       writable: c.BERTH_WRITABLE_LOCATIONS,
     },
     replicateTo: c.FEATURE_STORAGE_REPLICATION ? c.DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS : [],
+    replicationQueues: c.BERTH_REPLICATION_QUEUES,
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
     timeMachineMs: parseDuration(c.DEFAULT_TAG_EXPIRATION)!,

@@ -29,6 +29,7 @@ export async function storeManifestBytes(
     { digest, size: content.byteLength, location, key: placed?.key ?? null },
     deps.clock.now(),
   );
+  await deps.replicationNudge?.poke();
 }
 
 /** The manifest's bytes, from its row or from blob storage. */

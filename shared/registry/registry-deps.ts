@@ -1,3 +1,4 @@
+import type { ReplicationNudge } from './replication-nudge.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Sha256Engine } from '../ports/sha256.js';
@@ -45,4 +46,6 @@ export interface RegistryDeps {
   /** Hashes uploads; a resumable engine lets any process continue any session. */
   sha256: Sha256Engine;
   options: RegistryOptions;
+  /** Wakes the workers that copy a newly placed blob to other locations (geo-replication on AWS). */
+  replicationNudge?: Pick<ReplicationNudge, 'poke'>;
 }

@@ -356,6 +356,7 @@ export class UploadService {
     if (existing) await store.abortUpload(current.id, current.state);
     // Another upload of the same bytes was recorded first; readers use its copy.
     else if (published.key !== ref.key) await store.delete(ref);
+    await this.deps.replicationNudge?.poke();
     return expected.value;
   }
 

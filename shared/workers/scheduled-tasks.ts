@@ -38,12 +38,17 @@ export const SCHEDULED_TASKS = {
     return collected.tagLifetimes + collected.manifests + collected.blobs;
   },
   'mirror-schedule': (deps: WorkerDeps) => scheduleMirrors(deps.mirror),
-  replication: async (deps: WorkerDeps) => {
-    const run = await runReplication(deps.replication, deps.options.replication);
-    return run.placed + run.failed + run.backfilled;
-  },
+  replication: (deps: WorkerDeps) => replicate(deps),
   housekeeping: (deps: WorkerDeps) => housekeeping(deps),
+  // A region that is not the first: its own upload sessions, and the copies into its own bucket.
+  'regional-housekeeping': async (deps: WorkerDeps) =>
+    (await removeAbandonedUploads(deps.registry)) + (await replicate(deps)),
 } as const satisfies Record<string, (deps: WorkerDeps) => Promise<number>>;
+
+async function replicate(deps: WorkerDeps): Promise<number> {
+  const run = await runReplication(deps.replication, deps.options.replication);
+  return run.placed + run.failed + run.backfilled;
+}
 
 /** What one housekeeping run does, in this order: sessions first, the sweep of what they left last. */
 export const HOUSEKEEPING_TASKS = [

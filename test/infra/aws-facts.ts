@@ -207,3 +207,26 @@ export const S3_ACCESS_POINTS = {
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html',
   } satisfies Source,
 } as const;
+
+export const SQS_QUEUES = {
+  /** Up to 80 characters: letters, digits, hyphens and underscores. */
+  name: /^[A-Za-z0-9_-]{1,80}$/,
+  /** A queue's URL, from its region, owning account and name: how one region names another's queue. */
+  url: (region: string, account: string, name: string) =>
+    `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+  arn: (region: string, account: string, name: string) => `arn:aws:sqs:${region}:${account}:${name}`,
+  source: {
+    document:
+      'Amazon SQS Developer Guide, "Amazon SQS queue and message identifiers" (queue name and URL); Amazon SQS API Reference, GetQueueUrl (QueueName)',
+    url: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html',
+  } satisfies Source,
+} as const;
+
+export const LAMBDA_SQS_SCALING = {
+  /** An SQS event source's MaximumConcurrency lies in 2..1000. */
+  maximumConcurrency: { min: 2, max: 1000 },
+  source: {
+    document: 'AWS Lambda API Reference, "ScalingConfig" (MaximumConcurrency)',
+    url: 'https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html',
+  } satisfies Source,
+} as const;

@@ -1,3 +1,4 @@
+import { LAMBDA_SQS_SCALING, SQS_QUEUES } from './aws-facts.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -376,7 +377,7 @@ describe('housekeeping and jobs', () => {
   const rulesOf = (template: Template) =>
     Object.values(template.findResources('AWS::Events::Rule') as Resources);
 
-  it('runs every periodic task at once in the first region, and the upload sweep in the others, at the same minute', () => {
+  it('runs every periodic task at once in the first region, and the upload sweep and replication in the others, at the same minute', () => {
     const [first] = rulesOf(useast);
     const [other] = rulesOf(euwest);
     expect(rulesOf(useast)).toHaveLength(1);
@@ -392,7 +393,7 @@ describe('housekeeping and jobs', () => {
     }
     expect(JSON.stringify(first!.Properties.Targets)).toContain('\\"task\\":\\"housekeeping\\"');
     expect(JSON.stringify(other!.Properties.Targets)).toContain(
-      '\\"task\\":\\"remove-abandoned-uploads\\"',
+      '\\"task\\":\\"regional-housekeeping\\"',
     );
     const daily = rulesOf(synth({ regions: ['us-east-1'], housekeepingHours: 24 }).regional[0]!);
     expect(daily.map((r) => r.Properties.ScheduleExpression)).toEqual(['cron(7 0 * * ? *)']);
@@ -411,10 +412,11 @@ describe('housekeeping and jobs', () => {
       );
     const alarms = (template: Template) =>
       Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources);
-    expect(queues(useast)).toHaveLength(2);
-    expect(alarms(useast)).toHaveLength(2);
-    expect(queues(euwest)).toHaveLength(1);
-    expect(alarms(euwest)).toHaveLength(1);
+    // Scheduled tasks, jobs (first region only) and replication (each region of several).
+    expect(queues(useast)).toHaveLength(3);
+    expect(alarms(useast)).toHaveLength(3);
+    expect(queues(euwest)).toHaveLength(2);
+    expect(alarms(euwest)).toHaveLength(2);
     for (const alarm of alarms(useast)) {
       expect(alarm.Properties).toMatchObject({
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -446,7 +448,56 @@ describe('housekeeping and jobs', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 10 },
     });
-    expect(euwest.findResources('AWS::Lambda::EventSourceMapping')).toEqual({});
+    const mappings = Object.values(
+      euwest.findResources('AWS::Lambda::EventSourceMapping') as Resources,
+    );
+    expect(JSON.stringify(mappings)).not.toContain('JobWorker');
+  });
+
+  it('gives every region of several a replication worker on a queue the others can name and send to', () => {
+    for (const template of [useast, euwest]) {
+      const [[queueId, queue]] = Object.entries(
+        template.findResources('AWS::SQS::Queue') as Resources,
+      ).filter(([id]) => id.startsWith('ReplicationQueue')) as [[string, Resource]];
+      expect(queue.Properties.QueueName).toBe('berth-replication');
+      expect(queue.Properties.QueueName).toMatch(SQS_QUEUES.name);
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThan(900);
+      const [[workerId, worker]] = byId(functionsOf(template), 'ReplicationWorker') as [
+        [string, Resource],
+      ];
+      expect(worker.Properties.Timeout).toBe(900);
+      const concurrency = 2;
+      expect(concurrency).toBeGreaterThanOrEqual(LAMBDA_SQS_SCALING.maximumConcurrency.min);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: workerId },
+        EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: concurrency },
+      });
+      // The data plane, where pushes land, names every region's queue and may send to each.
+      const [[, task]] = Object.entries(
+        template.findResources('AWS::ECS::TaskDefinition') as Resources,
+      ) as [[string, Resource]];
+      const env = JSON.stringify(task.Properties.ContainerDefinitions);
+      expect(env).toContain('FEATURE_STORAGE_REPLICATION');
+      expect(env).toContain('BERTH_REPLICATION_QUEUES');
+      const sends = statementsOf(template).filter((s) =>
+        [s.Action].flat().includes('sqs:SendMessage'),
+      );
+      const resources = JSON.stringify(sends.map((s) => s.Resource));
+      for (const other of ['us-east-1', 'eu-west-1']) {
+        expect(resources).toContain(`arn:aws:sqs:${other}:`);
+        expect(resources).toContain(':berth-replication');
+      }
+    }
+    // One region replicates to nobody.
+    const single = synth({ regions: ['us-east-1'] }).regional[0]!;
+    expect(
+      Object.keys(single.findResources('AWS::SQS::Queue')).filter((id) =>
+        id.startsWith('Replication'),
+      ),
+    ).toEqual([]);
   });
 
   it('lets EventBridge Scheduler send woken tasks to the queue, and the functions that wake arm only their own schedules', () => {
@@ -632,22 +683,25 @@ describe("the README's idle-cost table", () => {
     expect(hourly(useast)).toEqual({
       'AWS::ElasticLoadBalancingV2::LoadBalancer': 1,
       'AWS::ECS::Service': 1,
-      // The two dead-letter queues'; each scaling policy makes two alarms of its own.
-      'AWS::CloudWatch::Alarm': 2,
+      // The three dead-letter queues' (scheduled tasks, jobs, replication);
+      // each scaling policy makes two alarms of its own.
+      'AWS::CloudWatch::Alarm': 3,
       'AWS::ApplicationAutoScaling::ScalingPolicy': 2,
     });
     expect(hourly(euwest)).toEqual({
       'AWS::ElasticLoadBalancingV2::LoadBalancer': 1,
       'AWS::ECS::Service': 1,
-      'AWS::CloudWatch::Alarm': 1,
+      'AWS::CloudWatch::Alarm': 2,
       'AWS::ApplicationAutoScaling::ScalingPolicy': 2,
     });
     expect(hourly(edge)).toEqual({});
-    expect(table).toMatch(/4 of the two scaling policies, 1–2 dead-letter/);
+    expect(table).toMatch(
+      /4 of the two scaling policies, 1–2 dead-letter, 1 more for replication when there are several regions/,
+    );
     expect(table).toMatch(
       /Secrets Manager: database credentials, signing secret, admin password, origin secret/,
     );
-    expect(table).toMatch(/each further region \(balancer, task, address, 5 alarms\)/);
+    expect(table).toMatch(/each further region \(balancer, task, address, 6 alarms\)/);
 
     // The sizes the figures are for: one 0.5 vCPU, 1 GiB ARM64 task with its
     // own public address, behind an internal balancer; Aurora that pauses.

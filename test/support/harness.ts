@@ -1,3 +1,4 @@
+import type { ReplicationNudge } from '../../shared/registry/replication-nudge.js';
 import { randomUUID } from 'node:crypto';
 import type { WakeableTask, Wakeups } from '../../shared/ports/wakeups.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
@@ -114,6 +115,8 @@ export interface TestRegistryOptions {
   clockStartMs?: number;
   /** Geo-replication: the locations every blob is copied to. */
   replicateTo?: string[];
+  /** Wakes replication workers after a push, as the AWS data plane does. */
+  replicationNudge?: ReplicationNudge;
   /** The locations this registry may write (default: all). */
   writableLocations?: string[];
   /** Stands a test's own store in front of a location's (one that fails, or stalls). */
@@ -154,6 +157,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     clock,
     newId: randomUUID,
     sha256: opts.sha256 ?? nodeSha256,
+    ...(opts.replicationNudge ? { replicationNudge: opts.replicationNudge } : {}),
     options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
   });
   const allowedHosts = opts.mirror?.allowedHosts ?? ['127.0.0.0/8', 'localhost'];
