@@ -214,7 +214,8 @@ export const SQS_QUEUES = {
   /** A queue's URL, from its region, owning account and name: how one region names another's queue. */
   url: (region: string, account: string, name: string) =>
     `https://sqs.${region}.amazonaws.com/${account}/${name}`,
-  arn: (region: string, account: string, name: string) => `arn:aws:sqs:${region}:${account}:${name}`,
+  arn: (region: string, account: string, name: string) =>
+    `arn:aws:sqs:${region}:${account}:${name}`,
   source: {
     document:
       'Amazon SQS Developer Guide, "Amazon SQS queue and message identifiers" (queue name and URL); Amazon SQS API Reference, GetQueueUrl (QueueName)',
