@@ -17,5 +17,7 @@ export function blobStoreFor(location: StorageLocationConfig, proxyStorage: bool
     bucket: location.bucket,
     prefix: location.prefix,
     redirects: !proxyStorage,
+    // One endpoint (or AWS itself, across regions) copies between its buckets with CopyObject.
+    copyDomain: location.endpoint ?? 'aws',
   });
 }

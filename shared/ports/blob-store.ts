@@ -112,4 +112,16 @@ export interface BlobStore {
     after: string | null,
     limit: number,
   ): Promise<{ objects: StoredObject[]; next: string | null }>;
+
+  /**
+   * Copies the blob from `source` inside the storage service, without the
+   * bytes passing through this process, to this store's canonical key; null
+   * when the two cannot (another service, or too large for one copy). The
+   * digest S3 computed of the copy comes back when it reports one.
+   */
+  copyWithin?(
+    source: BlobStore,
+    blob: BlobRef,
+    size: number,
+  ): Promise<{ ref: BlobRef; sha256Base64: string | null } | null>;
 }

@@ -123,10 +123,11 @@ async function replicate(
 }
 
 /**
- * Streams the blob from the best location that holds it into `copy.location`
- * through an upload session of the target's own, checking size and digest
- * on the way; only checked bytes are published. Returns the key they are
- * published under (null: the canonical one).
+ * Copies the blob from the best location that holds it into `copy.location`:
+ * inside the storage service when the two allow it, else streamed through
+ * an upload session of the target's own, checking size and digest on the
+ * way; only checked bytes are published. Returns the key they are published
+ * under (null: the canonical one).
  */
 async function copyBlob(deps: ReplicationDeps, copy: ReplicationCopy): Promise<string | null> {
   const { storage } = deps;
@@ -140,7 +141,8 @@ async function copyBlob(deps: ReplicationDeps, copy: ReplicationCopy): Promise<s
   let failure: unknown;
   for (const source of sources) {
     try {
-      return await streamInto(deps, copy, source);
+      const inside = await copyInsideStorage(deps, copy, source);
+      return inside ? inside.key : await streamInto(deps, copy, source);
     } catch (error) {
       if (error instanceof CopyMismatch) throw error;
       failure = error;
@@ -150,6 +152,45 @@ async function copyBlob(deps: ReplicationDeps, copy: ReplicationCopy): Promise<s
 }
 
 class CopyMismatch extends Error {}
+
+/**
+ * A copy the storage service makes itself (S3 to S3: CopyObject), checked
+ * by the SHA-256 S3 computed of it, or when it reports none by reading the
+ * copy back. Null when the two stores cannot copy between them, or the
+ * service refused (other credentials, say): the bytes then stream.
+ */
+async function copyInsideStorage(
+  deps: ReplicationDeps,
+  copy: ReplicationCopy,
+  source: ChosenLocation,
+): Promise<{ key: string | null } | null> {
+  const target = deps.storage.get(copy.location);
+  let within: Awaited<ReturnType<NonNullable<typeof target.copyWithin>>> = null;
+  try {
+    within = (await target.copyWithin?.(source.store, source.ref, copy.size)) ?? null;
+  } catch {
+    return null;
+  }
+  if (!within) return null;
+  const expected = Buffer.from(copy.digest.slice('sha256:'.length), 'hex').toString('base64');
+  const size = (await target.stat(within.ref))?.size ?? null;
+  const sha256 =
+    within.sha256Base64 ??
+    Buffer.from(await hashOf(deps, await target.read(within.ref)), 'hex').toString('base64');
+  if (size !== copy.size || sha256 !== expected) {
+    await target.delete(within.ref).catch(() => {});
+    throw new CopyMismatch(
+      `the copy from ${source.name} inside storage came out as ${size} bytes with SHA-256 ${sha256}`,
+    );
+  }
+  return { key: within.ref.key };
+}
+
+async function hashOf(deps: ReplicationDeps, bytes: ReadableStream<Uint8Array>): Promise<string> {
+  const hash = deps.sha256.start();
+  for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+  return hash.hex();
+}
 
 async function streamInto(
   deps: ReplicationDeps,

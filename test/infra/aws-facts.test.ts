@@ -14,6 +14,7 @@ import { frontDoorFunctionCode } from '../../infra/edge/front-door-function.js';
 import { REGION_LOCATIONS } from '../../infra/edge/region-locations.js';
 import { dataPlaneOriginId } from '../../infra/stacks/edge-stack.js';
 import { newUploadState, partSizeOf } from '../../shared/adapters/blob/s3-upload-state.js';
+import { MAX_COPY_OBJECT_BYTES } from '../../shared/adapters/blob/s3-blob-store.js';
 import { MAX_REPOSITORY_NAME_LENGTH } from '../../shared/oci/grammar.js';
 import { INLINE_MANIFEST_BYTES } from '../../shared/registry/manifest-bytes.js';
 import {
@@ -24,6 +25,7 @@ import {
   ECS_DRAINING,
   FUNCTION_URLS,
   LAMBDA,
+  S3_COPY,
   S3_MULTIPART,
 } from './aws-facts.js';
 import { runViewerRequest, viewerRequest } from './cloudfront-function-runtime.js';
@@ -246,5 +248,11 @@ describe(`ECS draining (${ECS_DRAINING.source.document})`, () => {
       .StopTimeout;
     expect(stop).toBeLessThanOrEqual(ECS_DRAINING.maxFargateStopTimeoutSeconds);
     expect(STOP_GRACE_MS).toBeLessThan(stop * 1000);
+  });
+});
+
+describe(`S3 copies (${S3_COPY.source.document})`, () => {
+  it('copies inside S3 only what one CopyObject can take; larger blobs stream', () => {
+    expect(MAX_COPY_OBJECT_BYTES).toBe(S3_COPY.maxCopyObjectBytes);
   });
 });

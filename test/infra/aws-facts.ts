@@ -231,3 +231,12 @@ export const LAMBDA_SQS_SCALING = {
     url: 'https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html',
   } satisfies Source,
 } as const;
+
+export const S3_COPY = {
+  /** One CopyObject copies at most 5 GB (GiB, as S3 counts); larger objects need UploadPartCopy. */
+  maxCopyObjectBytes: 5 * GiB,
+  source: {
+    document: 'Amazon S3 API Reference, CopyObject (the note on object sizes)',
+    url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html',
+  } satisfies Source,
+} as const;

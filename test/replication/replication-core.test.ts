@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3BlobStore } from '../../shared/adapters/blob/s3-blob-store.js';
+import { blobKey } from '../../shared/ports/storage-layout.js';
+import { startTestS3, type TestS3 } from '../support/s3.js';
 import { digestOf } from '../../shared/oci/digest.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
@@ -308,5 +313,52 @@ describe('a server that may write only its own location', () => {
       await west.close();
       await east.close();
     }
+  });
+});
+
+describe('S3 to S3 on one service', () => {
+  let s3: TestS3;
+  let t: TestRegistry;
+  let sourceReads = 0;
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    await s3.createBucket('east');
+    await s3.createBucket('west');
+    const store = (bucket: string) =>
+      new S3BlobStore({
+        client: s3.client,
+        bucket,
+        prefix: 'registry',
+        redirects: false,
+        copyDomain: s3.endpoint,
+      });
+    const east = store('east');
+    t = await startTestRegistry({
+      localStore: overriding(east, {
+        read: (ref, range) => {
+          sourceReads += 1;
+          return east.read(ref, range);
+        },
+      }),
+      extraLocations: ['second'],
+      wrapStore: (name, s) => (name === 'second' ? store('west') : s),
+      replicateTo: ['local', 'second'],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await s3?.close();
+  });
+
+  it('copies inside S3 (CopyObject) instead of streaming from the source, and checks the copy', async () => {
+    const bytes = randomBytes(300_000);
+    const blob = await new V2Client(t.app).pushBlob('team/app', bytes);
+    sourceReads = 0;
+    expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(1);
+    expect(sourceReads).toBe(0);
+    const copied = await s3.client.send(
+      new GetObjectCommand({ Bucket: 'west', Key: `registry/${blobKey(blob.digest)}` }),
+    );
+    expect(digestOf(await copied.Body!.transformToByteArray())).toBe(blob.digest);
   });
 });

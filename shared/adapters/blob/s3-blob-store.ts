@@ -50,7 +50,16 @@ export interface S3BlobStoreOptions {
   redirects: boolean;
   /** Parts an append uploads at once; each holds one part in memory (default 4). */
   partsInFlight?: number;
+  /**
+   * Stores with the same value are reached through one S3 service (the same
+   * endpoint, or AWS itself across regions) and copy between each other
+   * with CopyObject; unset, a store never copies server-side.
+   */
+  copyDomain?: string;
 }
+
+/** The most CopyObject copies in one request (larger objects stream through the worker). */
+export const MAX_COPY_OBJECT_BYTES = 5 * 1024 * MiB;
 
 const isMissing = (error: unknown) => error instanceof NoSuchKey || error instanceof NotFound;
 
@@ -93,6 +102,7 @@ export class S3BlobStore implements BlobStore {
   private readonly partSize: number;
   private readonly redirects: boolean;
   private readonly partsInFlight: number;
+  private readonly copyDomain: string | undefined;
 
   constructor(options: S3BlobStoreOptions) {
     this.s3 = options.client;
@@ -101,6 +111,29 @@ export class S3BlobStore implements BlobStore {
     this.partSize = options.partSize ?? 8 * MiB;
     this.redirects = options.redirects;
     this.partsInFlight = options.partsInFlight ?? 4;
+    this.copyDomain = options.copyDomain;
+  }
+
+  async copyWithin(
+    source: BlobStore,
+    blob: BlobRef,
+    size: number,
+  ): Promise<{ ref: BlobRef; sha256Base64: string | null } | null> {
+    if (!(source instanceof S3BlobStore) || this.copyDomain === undefined) return null;
+    if (source.copyDomain !== this.copyDomain || size > MAX_COPY_OBJECT_BYTES) return null;
+    const copied = await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(blobKey(blob.digest)),
+        CopySource: copySource(source.bucket, source.objectKey(blob)),
+        // S3 computes the copy's SHA-256, which the caller checks against the digest.
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    return {
+      ref: { digest: blob.digest, key: null },
+      sha256Base64: copied.CopyObjectResult?.ChecksumSHA256 ?? null,
+    };
   }
 
   private key(relative: string) {
