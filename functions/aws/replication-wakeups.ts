@@ -11,6 +11,7 @@ export function replicationNudgeFor(
   config: BerthConfig,
   clients: AwsClients,
   gapMs = NUDGE_GAP_MS,
+  now: () => number = Date.now,
 ): ReplicationNudge | null {
   const own = new Set(config.storage.writable ?? [config.storage.preference[0]]);
   const queues = config.replicateTo
@@ -22,13 +23,13 @@ export function replicationNudgeFor(
       return new SqsJobQueue(clients.sqsFor?.(url) ?? new SQSClient(region ? { region } : {}), url);
     });
   if (queues.length === 0) return null;
-  return new ReplicationNudge(queues, gapMs, (error) =>
+  const logFailure = (error: unknown) =>
     console.error(
       JSON.stringify({
         level: 'error',
         message: 'replication wakeup failed',
         error: String(error),
       }),
-    ),
-  );
+    );
+  return new ReplicationNudge(queues, gapMs, logFailure, now);
 }

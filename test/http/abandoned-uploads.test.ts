@@ -6,7 +6,12 @@ import { errorCode, V2Client } from '../support/v2-client.js';
 let t: TestRegistry;
 let v2: V2Client;
 beforeAll(async () => {
-  t = await startTestRegistry({ storage: 'fs', extraLocations: ['elsewhere'] });
+  // Another region's bucket: read here, written (and cleaned) only by that region's servers.
+  t = await startTestRegistry({
+    storage: 'fs',
+    extraLocations: ['elsewhere'],
+    writableLocations: ['local'],
+  });
   v2 = new V2Client(t.app);
 });
 afterAll(() => t.close());
@@ -49,7 +54,7 @@ describe('removing abandoned uploads', () => {
     expect((await v2.request(location)).status).toBe(204);
   });
 
-  it('leaves sessions staged in another storage location to that location', async () => {
+  it('leaves sessions staged in a location this server does not write to the servers that do', async () => {
     const { id } = await startUpload('janitor/remote', 'staged here');
     await t.db
       .updateTable('blob_upload')
@@ -64,5 +69,27 @@ describe('removing abandoned uploads', () => {
       .where('id', '=', id)
       .executeTakeFirst();
     expect(row).toEqual({ id });
+  });
+});
+
+describe('removing abandoned uploads where a server writes several locations', () => {
+  it('sweeps each of them: an upload that failed over to the second is removed there too', async () => {
+    const both = await startTestRegistry({ storage: 'fs', extraLocations: ['elsewhere'] });
+    try {
+      const client = new V2Client(both.app);
+      const started = await client.request('/v2/janitor/both/blobs/uploads/', { method: 'POST' });
+      const id = started.headers.get('location')!.split('/').pop()!;
+      await both.db
+        .updateTable('blob_upload')
+        .set({ location: 'elsewhere' })
+        .where('id', '=', id)
+        .execute();
+      await both.stores.get('elsewhere')!.startUpload(id);
+      both.clock.advance(48 * HOUR);
+      expect(await removeAbandonedUploads(both.registry.deps)).toBe(1);
+      expect(await stagedUploads(both.stores.get('elsewhere')!)).toEqual([]);
+    } finally {
+      await both.close();
+    }
   });
 });

@@ -41,6 +41,8 @@ describe('waking the other regions after a push', () => {
   let east: TestRegistry;
   let west: TestRegistry;
   const GAP_MS = 300;
+  /** The nudge's clock stands still: every push below falls inside one gap, however slow the machine. */
+  const frozen = () => 1_000_000;
 
   beforeAll(async () => {
     sqs = await startSqsEmulator();
@@ -72,6 +74,7 @@ describe('waking the other regions after a push', () => {
         },
       },
       GAP_MS,
+      frozen,
     );
     expect(nudge).not.toBeNull();
     // The region's own queue is not woken: its own bucket already holds what it pushed.
@@ -105,7 +108,7 @@ describe('waking the other regions after a push', () => {
     for (let i = 0; i < 5; i++) more.push(await client.pushBlob('team/app', `push ${i}`));
     // Within the gap: one more send, at its end, covers all five.
     expect(sqs.sent).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS + 200));
+    await new Promise((resolve) => setTimeout(resolve, GAP_MS + 300));
     expect(sqs.sent).toHaveLength(2);
 
     const response = await jobWorkerHandler(async () => west.workers)(
