@@ -15,27 +15,13 @@ import {
   type LoopbackServer,
 } from '../support/mirroring.js';
 import { startSqsEmulator } from '../support/sqs-emulator.js';
+import { sqsRecord } from '../support/sqs-record.js';
 import { V2Client } from '../support/v2-client.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/berth-jobs';
 
-/** An SQS record as Lambda's event source mapping delivers it. */
-const record = (messageId: string, body: string): SQSRecord => ({
-  messageId,
-  receiptHandle: `handle-${messageId}`,
-  body,
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '1764028800000',
-    SenderId: 'AROAEXAMPLE',
-    ApproximateFirstReceiveTimestamp: '1764028800001',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:berth-jobs',
-  awsRegion: 'eu-west-1',
-});
+const record = (messageId: string, body: string): SQSRecord =>
+  sqsRecord(messageId, body, 'arn:aws:sqs:eu-west-1:123456789012:berth-jobs');
 
 const context = (remainingMs: number) =>
   ({ awsRequestId: 'req-9', getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
