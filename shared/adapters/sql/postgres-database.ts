@@ -33,5 +33,12 @@ export async function openPostgresDatabase(
   pool.on('error', (error) => {
     console.error('[berth] idle database connection lost:', error.message);
   });
+  // A connection that breaks while checked out reports it on the client as
+  // well as to the query in flight; unheard, that event would end the process.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      console.error('[berth] database connection lost:', error.message);
+    });
+  });
   return openDatabase(new OutageAwareDialect(new PostgresDialect({ pool })), options);
 }
