@@ -12,6 +12,7 @@ import { createUser, PASSWORD } from '../support/accounts.js';
 import { ApiClient } from '../support/api-client.js';
 import { stagedUploads, startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { heldBody } from '../support/held-body.js';
+import { expectSizesMatchRecount } from '../support/quota.js';
 import { V2Client } from '../support/v2-client.js';
 
 async function bytesAt(t: TestRegistry, location: string, digest: string, key: string | null) {
@@ -46,7 +47,11 @@ describe('geo-replication between two directories', () => {
     expect(queued.map((q) => q.location)).toEqual(['second', 'second']);
     expect(queued.every((q) => q.state === 'pending')).toBe(true);
 
+    const sizesBefore = await expectSizesMatchRecount(t);
     expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(2);
+    // Quotas count content, not copies: a second location changes no size.
+    expect(await expectSizesMatchRecount(t)).toEqual(sizesBefore);
+    expect(sizesBefore['team/app']).toBeGreaterThan(200_000);
 
     const placed = await placements(t);
     const digests = [...new Set(placed.map((p) => p.digest))];
