@@ -7,7 +7,7 @@ import type {
   LoginAttemptKey,
 } from '../ports/identity-store.js';
 import type { OAuthStore } from '../ports/oauth-store.js';
-import type { OAuthScope, Principal } from './principal.js';
+import { ANONYMOUS, type OAuthScope, type Principal } from './principal.js';
 import { hashPassword, hashToken, tokenMatches, verifyPassword } from './secrets.js';
 
 export interface AuthenticatorOptions {
@@ -140,6 +140,20 @@ export class Authenticator {
     if (!account) throw accessError('unauthorized', 'invalid or expired token');
     await this.store.touchAppToken(token.id, now);
     return this.principalFor(account);
+  }
+
+  /**
+   * Who an `Authorization` header of the REST API's kinds names: a Bearer
+   * token, Basic credentials, or nobody when there is none. Throws
+   * `unauthorized` for wrong credentials and other schemes.
+   */
+  async authorization(header: string | undefined, source: string | null): Promise<Principal> {
+    const bearer = parseBearer(header);
+    if (bearer) return this.bearer(bearer);
+    const basic = parseBasic(header);
+    if (basic) return this.login(basic.username, basic.password, source);
+    if (header) throw accessError('unauthorized', 'unsupported authorization scheme');
+    return ANONYMOUS;
   }
 
   /** An API Bearer token: an app-specific token, or an OAuth access token with its scopes. */

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { parseBasic, parseBearer } from '../access/authenticator.js';
-import { isSuperuser, type Principal } from '../access/principal.js';
+import { isSuperuser } from '../access/principal.js';
 import type { LocationState } from '../registry/location-health.js';
 import type { Surface, SurfaceDeps } from './app.js';
 import type { HttpEnv } from './http-env.js';
@@ -91,18 +90,13 @@ async function check(probe: () => Promise<void>): Promise<Check> {
 
 /** Details are for superusers; anyone else, right credentials or not, sees the booleans. */
 async function callerIsSuperuser(c: Context<HttpEnv>, deps: SurfaceDeps): Promise<boolean> {
-  const header = c.req.header('authorization');
-  const { authenticator } = deps.access;
-  let principal: Principal | null = null;
   try {
-    const bearer = parseBearer(header);
-    const basic = parseBasic(header);
-    if (bearer) principal = await authenticator.bearer(bearer);
-    else if (basic) {
-      principal = await authenticator.login(basic.username, basic.password, c.get('clientAddress'));
-    }
+    const principal = await deps.access.authenticator.authorization(
+      c.req.header('authorization'),
+      c.get('clientAddress'),
+    );
+    return isSuperuser(principal);
   } catch {
     return false;
   }
-  return principal !== null && isSuperuser(principal);
 }

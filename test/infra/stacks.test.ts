@@ -482,13 +482,16 @@ describe('housekeeping and jobs', () => {
       const env = JSON.stringify(task.Properties.ContainerDefinitions);
       expect(env).toContain('FEATURE_STORAGE_REPLICATION');
       expect(env).toContain('BERTH_REPLICATION_QUEUES');
+      // Each region names the others' queues as SQS documents queue URLs and ARNs.
+      for (const other of ['us-east-1', 'eu-west-1']) {
+        expect(env).toContain(SQS_QUEUES.url(other, '123456789012', 'berth-replication'));
+      }
       const sends = statementsOf(template).filter((s) =>
         [s.Action].flat().includes('sqs:SendMessage'),
       );
       const resources = JSON.stringify(sends.map((s) => s.Resource));
       for (const other of ['us-east-1', 'eu-west-1']) {
-        expect(resources).toContain(`arn:aws:sqs:${other}:`);
-        expect(resources).toContain(':berth-replication');
+        expect(resources).toContain(SQS_QUEUES.arn(other, '123456789012', 'berth-replication'));
       }
     }
     // One region replicates to nobody.

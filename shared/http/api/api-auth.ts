@@ -1,7 +1,4 @@
 import type { MiddlewareHandler } from 'hono';
-import { parseBasic, parseBearer } from '../../access/authenticator.js';
-import { ANONYMOUS } from '../../access/principal.js';
-import { accessError } from '../../errors/access-error.js';
 import type { ApiEnv, ApiServices } from './api-env.js';
 
 /**
@@ -13,15 +10,10 @@ import type { ApiEnv, ApiServices } from './api-env.js';
 export function apiAuthentication(services: ApiServices): MiddlewareHandler<ApiEnv> {
   const { authenticator } = services.access;
   return async (c, next) => {
-    const header = c.req.header('authorization');
-    const bearer = parseBearer(header);
-    const basic = parseBasic(header);
-    if (bearer) c.set('principal', await authenticator.bearer(bearer));
-    else if (basic) {
-      const source = c.get('clientAddress');
-      c.set('principal', await authenticator.login(basic.username, basic.password, source));
-    } else if (header) throw accessError('unauthorized', 'unsupported authorization scheme');
-    else c.set('principal', ANONYMOUS);
+    c.set(
+      'principal',
+      await authenticator.authorization(c.req.header('authorization'), c.get('clientAddress')),
+    );
     await next();
   };
 }
