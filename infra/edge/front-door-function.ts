@@ -3,6 +3,7 @@ import {
   VIEWER_ADDRESS_HEADER,
   VIEWER_HOST_HEADER,
 } from '../../shared/http/edge-headers.js';
+import { SESSION_LOCATION_PARAM } from '../../shared/http/v2/paths.js';
 import { REGION_LOCATIONS } from './region-locations.js';
 
 /** A region's upload data plane, as the distribution names it. */
@@ -24,27 +25,36 @@ export const BLOB_PATH = /^\/v2\/.+\/blobs\/[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-
  * function may not add `X-Forwarded-Proto` (CloudFront would answer 502);
  * viewers come over HTTPS only, so the host is all the origin needs to name
  * token realms; and the viewer's address into `x-berth-viewer-address`. A
- * blob upload (and, in storage proxy mode, a blob read) is
- * sent to the data plane of the region nearest the viewer, by great-circle
- * distance from `CloudFront-Viewer-Latitude/Longitude`, or of the first
- * region without a location; one viewer always reaches the same region.
- * Everything else stays on the first region's functions, next to the
- * database every request reads.
+ * blob upload (and, with `blobReads`, a blob read) is sent to the data plane
+ * of the region nearest the viewer, by great-circle distance from
+ * `CloudFront-Viewer-Latitude/Longitude`, or of the first region without a
+ * location. An upload session's requests go where its URL says it lives
+ * (`_location`, which a data plane adds): there when a region whose storage
+ * is down handed the upload to the next, and there even if the viewer's
+ * nearest region changes mid-push. Blob reads reach the nearest region so
+ * that its data plane redirects to its own region's copy. Everything else
+ * stays on the first region's functions, next to the database every
+ * request reads.
  */
 export function frontDoorFunctionCode(
   dataPlanes: DataPlaneOrigin[],
-  proxyStorage: boolean,
+  { blobReads }: { blobReads: boolean },
 ): string {
   const table = dataPlanes.map((d) => {
     const location = REGION_LOCATIONS[d.region];
     if (!location) throw new Error(`no location known for region ${d.region}`);
-    return { id: d.originId, latitude: location.latitude, longitude: location.longitude };
+    return {
+      region: d.region,
+      id: d.originId,
+      latitude: location.latitude,
+      longitude: location.longitude,
+    };
   });
   return `import cf from 'cloudfront';
 
 var DATA_PLANES = ${JSON.stringify(table)};
 var UPLOADS = ${UPLOAD_PATH.toString()};
-var BLOBS = ${proxyStorage ? BLOB_PATH.toString() : 'null'};
+var BLOBS = ${blobReads ? BLOB_PATH.toString() : 'null'};
 
 function radians(degrees) {
   return (degrees * Math.PI) / 180;
@@ -75,6 +85,15 @@ function nearest(headers) {
   return best;
 }
 
+function named(querystring) {
+  var param = querystring['${SESSION_LOCATION_PARAM}'];
+  if (!param) return null;
+  for (var i = 0; i < DATA_PLANES.length; i++) {
+    if (DATA_PLANES[i].region === param.value) return DATA_PLANES[i];
+  }
+  return null;
+}
+
 function handler(event) {
   var request = event.request;
   request.headers['${VIEWER_HOST_HEADER}'] = { value: request.headers.host.value };
@@ -82,7 +101,9 @@ function handler(event) {
   request.headers['${VIEWER_ADDRESS_HEADER}'] = { value: event.viewer.ip };
   // Never the viewer's: CloudFront adds its own to the origins that check it.
   delete request.headers['${ORIGIN_VERIFY_HEADER}'];
-  if (UPLOADS.test(request.uri) || (BLOBS && BLOBS.test(request.uri))) {
+  if (UPLOADS.test(request.uri)) {
+    cf.selectRequestOriginById((named(request.querystring) || nearest(request.headers)).id);
+  } else if (BLOBS && BLOBS.test(request.uri)) {
     cf.selectRequestOriginById(nearest(request.headers).id);
   }
   return request;

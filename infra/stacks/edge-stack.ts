@@ -18,7 +18,7 @@ export interface EdgeStackProps extends StackProps {
   originSecret: StoredSecret;
 }
 
-/** The only requests the data plane takes: blob upload sessions; in proxy mode, blob reads too. */
+/** The only requests the data plane takes: blob upload sessions; with several regions or in proxy mode, blob reads too. */
 export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
 export const BLOB_PATH_PATTERN = '/v2/*/blobs/*';
 /** Served by the REST function (the API and its OAuth endpoints); the rest by the registry function. */
@@ -86,10 +86,13 @@ export class EdgeStack extends Stack {
       region: d.region,
       originId: dataPlaneOriginId(d.region),
     }));
+    // Streamed by the data plane in proxy mode; with several regions, redirected by the
+    // nearest region's data plane to the copy in its own bucket.
+    const blobReads = config.proxyStorage || props.regions.length > 1;
     const frontDoor = new cloudfront.Function(this, 'FrontDoorFunction', {
       comment: 'Berth: pass the viewer host on; send uploads to the nearest region',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(frontDoorFunctionCode(table, config.proxyStorage)),
+      code: cloudfront.FunctionCode.fromInline(frontDoorFunctionCode(table, { blobReads })),
     });
 
     // CloudFormation resolves the secret at deploy time; it is in no template or export.
@@ -128,7 +131,7 @@ export class EdgeStack extends Stack {
     const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {
       [UPLOAD_PATH_PATTERN]: behavior(firstDataPlane, toDataPlane),
     };
-    if (config.proxyStorage) {
+    if (blobReads) {
       additionalBehaviors[BLOB_PATH_PATTERN] = behavior(firstDataPlane, toDataPlane);
     }
     const rest = functionOrigin(first.api, 'rest');

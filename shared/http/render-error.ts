@@ -5,6 +5,7 @@ import { ociError, RegistryError } from '../errors/registry-error.js';
 import {
   BlobNotFoundError,
   DatabaseUnavailableError,
+  StorageUnavailableError,
   RepositoryGoneError,
   UploadNotFoundError,
 } from '../ports/errors.js';
@@ -56,7 +57,7 @@ export function toRegistryError(error: unknown, c: Context<HttpEnv>): RegistryEr
   if (error instanceof RepositoryGoneError) {
     return ociError('NAME_UNKNOWN', { message: 'the repository was deleted', cause: error });
   }
-  if (error instanceof DatabaseUnavailableError) {
+  if (error instanceof DatabaseUnavailableError || error instanceof StorageUnavailableError) {
     return ociError('UNAVAILABLE', {
       message: error.message,
       headers: { 'Retry-After': String(error.retryAfterSeconds) },

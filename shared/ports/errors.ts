@@ -41,6 +41,19 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /**
+ * No storage location this server writes answers now, so it cannot take a
+ * new upload; a client should try again after `retryAfterSeconds`.
+ */
+export class StorageUnavailableError extends Error {
+  readonly retryAfterSeconds = 5;
+
+  constructor(locations: readonly string[], options?: { cause?: unknown }) {
+    super(`no storage location this server writes is available (${locations.join(', ')})`, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+/**
  * The repository was deleted while a request was writing into it; the
  * write stored nothing. A client sees the repository as unknown.
  */

@@ -69,6 +69,28 @@ export class StorageLocations {
     return [...healthy, ...unhealthy];
   }
 
+  /** Whether some location is read here but written only by another server (another region's). */
+  get writesElsewhere(): boolean {
+    return this.writes.length < this.preference.length;
+  }
+
+  /**
+   * Where another server should take a new upload this one cannot: when no
+   * location this server writes is healthy, the first healthy preferred
+   * location it does not write, if any. On AWS that is the nearest healthy
+   * region, whose data plane the front door reaches by this name.
+   */
+  async handOff(): Promise<string | null> {
+    if (!this.writesElsewhere) return null;
+    for (const name of this.writes) {
+      if (await this.health.fresh(name)) return null;
+    }
+    for (const name of this.preference) {
+      if (!this.writes.includes(name) && (await this.health.fresh(name))) return name;
+    }
+    return null;
+  }
+
   /**
    * The locations that hold the blob, best first: preferred ones in order,
    * then the others configured here; healthy before unhealthy.

@@ -1,7 +1,7 @@
 import { ociError } from '../errors/registry-error.js';
 import { createDigester, finishDigest, parseDigest, type Digest } from '../oci/digest.js';
 import type { ByteSource, StagedUpload, UploadState } from '../ports/blob-store.js';
-import { UploadNotFoundError } from '../ports/errors.js';
+import { StorageUnavailableError, UploadNotFoundError } from '../ports/errors.js';
 import type { UploadClaim, UploadRecord } from '../ports/metadata-store.js';
 import type { RunningHash } from '../ports/sha256.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -38,7 +38,10 @@ export interface ChunkRange {
 }
 
 export type UploadStart =
-  { kind: 'session'; uploadId: string; offset: number } | { kind: 'blob'; digest: string };
+  | { kind: 'session'; uploadId: string; offset: number; location: string }
+  | { kind: 'blob'; digest: string }
+  /** This server cannot take the upload now; the server that writes `location` can. */
+  | { kind: 'elsewhere'; location: string };
 
 export function rangeHeader(size: number): string {
   return `0-${Math.max(size - 1, 0)}`;
@@ -115,22 +118,41 @@ export class UploadService {
     return repository.id;
   }
 
-  /** `POST .../blobs/uploads/`, optionally as a cross-repository mount. */
-  async start(name: string, mount?: { digest: string; from?: string }): Promise<UploadStart> {
+  /**
+   * `POST .../blobs/uploads/`, optionally as a cross-repository mount. With
+   * `mayHandOff`, an upload this server cannot store now (its own locations
+   * down) is handed to the server of a healthy location instead.
+   */
+  async start(
+    name: string,
+    mount?: { digest: string; from?: string },
+    mayHandOff = false,
+  ): Promise<UploadStart> {
     const repositoryId = await this.pushTarget(name);
     if (mount?.from && parseDigest(mount.digest)) {
       const mounted = await this.tryMount(repositoryId, mount.digest, mount.from);
       if (mounted) return { kind: 'blob', digest: mount.digest };
     }
-    const upload = await this.open(repositoryId);
-    return { kind: 'session', uploadId: upload.id, offset: 0 };
+    const handOff = async () => (mayHandOff ? await this.deps.storage.handOff() : null);
+    const known = await handOff();
+    if (known) return { kind: 'elsewhere', location: known };
+    try {
+      const upload = await this.open(repositoryId);
+      return { kind: 'session', uploadId: upload.id, offset: 0, location: upload.location };
+    } catch (error) {
+      // The failure just seen marked this server's locations down: another may take it.
+      const found = error instanceof StorageUnavailableError ? await handOff() : null;
+      if (found) return { kind: 'elsewhere', location: found };
+      throw error;
+    }
   }
 
   /** Starts the upload's staging in the best healthy location; a failing one hands over to the next. */
   private async startAnywhere(id: string): Promise<{ location: string; state: UploadState }> {
     const storage = this.deps.storage;
     let failure: unknown;
-    for (const location of await storage.writable()) {
+    const locations = await storage.writable();
+    for (const location of locations) {
       try {
         return { location, state: await storage.get(location).startUpload(id) };
       } catch (error) {
@@ -138,7 +160,7 @@ export class UploadService {
         failure = error;
       }
     }
-    throw failure;
+    throw new StorageUnavailableError(locations, { cause: failure });
   }
 
   private async open(

@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,9 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Descriptor } from '../../shared/oci/manifest.js';
 import { skipUnlessAvailable } from '../support/harness.js';
-import { OciLayout, readLayoutIndex } from '../support/oci-layout.js';
+import { readLayoutIndex } from '../support/oci-layout.js';
 import { createScratchDatabase } from '../support/postgres.js';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -24,83 +21,24 @@ import {
 } from '../support/registry-clients.js';
 import { basic } from '../support/accounts.js';
 import type { SmokeReport } from '../smoke/first-deploy.js';
+import {
+  ADMIN,
+  copy,
+  CREDS,
+  expectPulledIdentical,
+  heldDigests,
+  imageLayout,
+  indexLayout,
+  layoutBlobs,
+  sha256File,
+} from '../support/skopeo-images.js';
 
 const skip = skipUnlessAvailable(skopeoAvailable(), 'skopeo');
 const runFile = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return `sha256:${hash.digest('hex')}`;
-}
-
-/** Every blob file of a layout, checked against the digest it is named by. */
-async function layoutBlobs(dir: string): Promise<string[]> {
-  const names = await readdir(join(dir, 'blobs', 'sha256'));
-  const digests: string[] = [];
-  for (const name of names) {
-    const digest = await sha256File(join(dir, 'blobs', 'sha256', name));
-    expect(digest).toBe(`sha256:${name}`);
-    digests.push(digest);
-  }
-  return digests.sort();
-}
-
-/** The superuser each server below starts with, and who pushes and pulls here. */
-const ADMIN = { BERTH_SUPERUSER: 'admin', BERTH_SUPERUSER_PASSWORD: 'e2e-admin-password' };
-const CREDS = `${ADMIN.BERTH_SUPERUSER}:${ADMIN.BERTH_SUPERUSER_PASSWORD}`;
 const authorization = { Authorization: basic(CREDS) };
-
-/** `skopeo copy` that fails rather than let skopeo rewrite anything on the way. */
-const copy = (from: string, to: string, ...flags: string[]) => {
-  const creds = [
-    ...(from.startsWith('docker://') ? ['--src-creds', CREDS] : []),
-    ...(to.startsWith('docker://') ? ['--dest-creds', CREDS] : []),
-  ];
-  return skopeo('copy', '--preserve-digests', ...creds, ...flags, from, to);
-};
-
-/** A layout holding one image with the given layer sizes, tagged `tag`. */
-async function imageLayout(dir: string, tag: string, layerSizes: number[]) {
-  const layout = await OciLayout.create(dir);
-  const layers = [];
-  for (const size of layerSizes) layers.push(await layout.addLayer(size));
-  const image = await layout.addImage(layers);
-  await layout.tag(image, tag);
-  return { layout, image, layers };
-}
-
-/** A layout holding an amd64 + arm64 index, tagged `multi`. */
-async function indexLayout(dir: string) {
-  const layout = await OciLayout.create(dir);
-  const platforms: Descriptor[] = [];
-  for (const [architecture, size] of [
-    ['amd64', 4096],
-    ['arm64', 70_000],
-  ] as const) {
-    platforms.push(
-      await layout.addImage([await layout.addLayer(size)], { architecture, os: 'linux' }),
-    );
-  }
-  const index = await layout.addIndex(platforms);
-  await layout.tag(index, 'multi');
-  return { layout, index, platforms };
-}
-
-/** Pulls `reference` into a new layout and checks it holds exactly the source's bytes. */
-async function expectPulledIdentical(
-  reference: string,
-  source: OciLayout,
-  top: Descriptor,
-  pulledDir: string,
-  ...flags: string[]
-) {
-  await copy(reference, `oci:${pulledDir}:pulled`, ...flags);
-  expect((await readLayoutIndex(pulledDir)).manifests[0]!.digest).toBe(top.digest);
-  expect(await layoutBlobs(pulledDir)).toEqual(await layoutBlobs(source.dir));
-}
 
 describe.skipIf(skip)('skopeo against `npm start`', () => {
   let work: string;
@@ -556,20 +494,6 @@ describe.skipIf(skip)('geo-replication across two S3 servers (two s3rver instanc
       s3_secret_key: s3.secretAccessKey,
     },
   ];
-
-  /** Every object under `registry/blobs/` of a bucket, by the digest its bytes hash to. */
-  async function heldDigests(s3: TestS3, bucket: string): Promise<string[]> {
-    const listed = await s3.client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'registry/' }),
-    );
-    const digests: string[] = [];
-    for (const object of listed.Contents ?? []) {
-      const got = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
-      const hash = createHash('sha256').update(await got.Body!.transformToByteArray());
-      digests.push(`sha256:${hash.digest('hex')}`);
-    }
-    return [...new Set(digests)].sort();
-  }
 
   const api = async (path: string, init: RequestInit = {}) =>
     fetch(`${server.url}${path}`, { ...init, headers: authorization });

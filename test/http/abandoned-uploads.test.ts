@@ -22,7 +22,7 @@ async function startUpload(name: string, bytes: string): Promise<{ location: str
   const started = await v2.request(`/v2/${name}/blobs/uploads/`, { method: 'POST' });
   const location = started.headers.get('location')!;
   await v2.request(location, { method: 'PATCH', body: bytes });
-  return { location, id: location.split('/').pop()! };
+  return { location, id: new URL(location, 'http://registry').pathname.split('/').pop()! };
 }
 
 describe('removing abandoned uploads', () => {

@@ -84,8 +84,8 @@ function handler(event) {
       region,
       originId: dataPlaneOriginId(region),
     }));
-    for (const proxy of [false, true]) {
-      const code = frontDoorFunctionCode(everyRegion, proxy);
+    for (const blobReads of [false, true]) {
+      const code = frontDoorFunctionCode(everyRegion, { blobReads });
       expect(Buffer.byteLength(code)).toBeLessThan(CLOUDFRONT_FUNCTIONS.maxCodeBytes);
       for (const uri of [
         '/v2/',

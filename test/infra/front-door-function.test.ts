@@ -18,7 +18,7 @@ const melbourne = {
 };
 
 describe('the front door function', () => {
-  const code = frontDoorFunctionCode(dataPlanes, false);
+  const code = frontDoorFunctionCode(dataPlanes, { blobReads: false });
 
   it("sends an upload to the data plane of the viewer's nearest region", () => {
     expect(
@@ -59,8 +59,25 @@ describe('the front door function', () => {
     }
   });
 
-  it('sends blob reads to the nearest data plane too, in storage proxy mode', () => {
-    const proxying = frontDoorFunctionCode(dataPlanes, true);
+  it('sends an upload session where its URL says it lives, wherever the viewer is', () => {
+    // A Frankfurt viewer whose upload the Frankfurt region handed to Sydney (its storage was down).
+    const handedOff = viewerRequest('PATCH', '/v2/acme/app/blobs/uploads/3f6c', frankfurt);
+    handedOff.request.querystring = { _location: { value: 'ap-southeast-2' } };
+    expect(runViewerRequest(code, handedOff).selectedOrigin).toBe('uploads-ap-southeast-2');
+    // A name that is no region of ours changes nothing.
+    const unknown = viewerRequest('PUT', '/v2/acme/app/blobs/uploads/3f6c', frankfurt);
+    unknown.request.querystring = { _location: { value: 'uploads-xx' }, digest: { value: 'x' } };
+    expect(runViewerRequest(code, unknown).selectedOrigin).toBe('uploads-eu-central-1');
+    // Blob reads never follow it.
+    const read = viewerRequest('GET', `/v2/acme/app/blobs/sha256:${'a'.repeat(64)}`, frankfurt);
+    read.request.querystring = { _location: { value: 'ap-southeast-2' } };
+    expect(
+      runViewerRequest(frontDoorFunctionCode(dataPlanes, { blobReads: true }), read).selectedOrigin,
+    ).toBe('uploads-eu-central-1');
+  });
+
+  it('sends blob reads to the nearest data plane when asked (storage proxy mode, or several regions)', () => {
+    const proxying = frontDoorFunctionCode(dataPlanes, { blobReads: true });
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(
       runViewerRequest(proxying, viewerRequest('GET', `/v2/acme/app/blobs/${digest}`, frankfurt))
@@ -86,7 +103,9 @@ describe('the front door function', () => {
 
   it('refuses a region whose location it does not know', () => {
     expect(() =>
-      frontDoorFunctionCode([{ region: 'xx-nowhere-1', originId: 'uploads-xx' }], false),
+      frontDoorFunctionCode([{ region: 'xx-nowhere-1', originId: 'uploads-xx' }], {
+        blobReads: false,
+      }),
     ).toThrow('xx-nowhere-1');
   });
 });

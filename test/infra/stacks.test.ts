@@ -593,8 +593,10 @@ describe('the front door', () => {
     expect(uploads.AllowedMethods).toEqual(
       expect.arrayContaining(['PATCH', 'PUT', 'POST', 'DELETE']),
     );
-    // Without proxying, blob reads are the registry function's redirects.
-    expect(config.CacheBehaviors.some((b) => b.PathPattern === BLOB_PATH_PATTERN)).toBe(false);
+    // With two regions, the nearest region's data plane redirects a blob read to its own copy.
+    expect(
+      config.CacheBehaviors.find((b) => b.PathPattern === BLOB_PATH_PATTERN)?.TargetOriginId,
+    ).toBe('uploads-us-east-1');
     edge.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
       OriginRequestPolicyConfig: Match.objectLike({
         HeadersConfig: {
@@ -612,7 +614,10 @@ describe('the front door', () => {
   });
 
   it('sends blob reads to the data plane too in storage proxy mode, never to a buffered function', () => {
-    const proxied = synth({ regions: ['us-east-1', 'eu-west-1'], proxyStorage: true }).edge;
+    // One region without proxying: blob reads are the registry function's redirects.
+    const single = distributionConfig(synth({ regions: ['us-east-1'] }).edge);
+    expect(single.CacheBehaviors.some((b) => b.PathPattern === BLOB_PATH_PATTERN)).toBe(false);
+    const proxied = synth({ regions: ['us-east-1'], proxyStorage: true }).edge;
     const config = distributionConfig(proxied);
     expect(
       config.CacheBehaviors.find((b) => b.PathPattern === BLOB_PATH_PATTERN)?.TargetOriginId,

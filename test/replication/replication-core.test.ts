@@ -321,6 +321,64 @@ describe('a server that may write only its own location', () => {
   });
 });
 
+describe('a server whose own location is down (the nearest region of a push)', () => {
+  it('hands a new upload to the server of a healthy location, whose session URL names it, and answers 503 when it must take one itself', async () => {
+    let down = false;
+    const refuse = () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9000');
+    };
+    const east = await startTestRegistry({
+      storage: 'fs',
+      extraLocations: ['west'],
+      writableLocations: ['local'],
+      wrapStore: (name, store) =>
+        name !== 'local'
+          ? store
+          : overriding(store, {
+              stat: async (ref) => (down ? refuse() : store.stat(ref)),
+              startUpload: async (id) => (down ? refuse() : store.startUpload(id)),
+            }),
+    });
+    const west = await startTestRegistry({ shareWith: east, writableLocations: ['west'] });
+    try {
+      const healthy = await east.app.request('/v2/team/app/blobs/uploads/', { method: 'POST' });
+      expect(healthy.status).toBe(202);
+      expect(healthy.headers.get('location')).toMatch(/\?_location=local$/);
+
+      down = true;
+      const refused = await east.app.request('/v2/team/app/blobs/uploads/?mount=x', {
+        method: 'POST',
+      });
+      expect(refused.status).toBe(307);
+      const handedOff = refused.headers.get('location')!;
+      expect(handedOff).toBe('/v2/team/app/blobs/uploads/?mount=x&_location=west');
+      // Handed back to the server that cannot take it, it does not send it on again.
+      const again = await east.app.request(handedOff, { method: 'POST' });
+      expect(again.status).toBe(503);
+      expect(again.headers.get('retry-after')).toBe('5');
+      expect(((await again.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe(
+        'UNAVAILABLE',
+      );
+
+      const started = await west.app.request(handedOff, { method: 'POST' });
+      expect(started.status).toBe(202);
+      const session = started.headers.get('location')!;
+      expect(session).toMatch(/\?_location=west$/);
+      const body = new TextEncoder().encode('handed to the west');
+      const patched = await west.app.request(session, { method: 'PATCH', body });
+      expect(patched.status).toBe(202);
+      expect(patched.headers.get('location')).toBe(session);
+      const digest = digestOf(body);
+      const put = await west.app.request(`${session}&digest=${digest}`, { method: 'PUT' });
+      expect(put.status).toBe(201);
+      expect(await bytesAt(west, 'west', digest, null)).toEqual(body);
+    } finally {
+      await west.close();
+      await east.close();
+    }
+  });
+});
+
 describe('S3 to S3 on one service', () => {
   let s3: TestS3;
   let t: TestRegistry;

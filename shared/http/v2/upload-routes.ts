@@ -3,13 +3,18 @@ import { AccessError } from '../../errors/access-error.js';
 import type { HttpApp } from '../http-env.js';
 import { authorize, callerOf } from './authorize.js';
 import { optionalRequestBody, requestBody } from '../request-body.js';
-import { blobPath, uploadPath } from './paths.js';
+import { blobPath, SESSION_LOCATION_PARAM, uploadPath } from './paths.js';
 import { queryText } from './query-text.js';
 import type { V2Deps } from './v2-deps.js';
 
-function sessionHeaders(name: string, uploadId: string, size: number): Record<string, string> {
+function sessionHeaders(
+  name: string,
+  uploadId: string,
+  size: number,
+  location?: string,
+): Record<string, string> {
   return {
-    Location: uploadPath(name, uploadId),
+    Location: uploadPath(name, uploadId, location),
     Range: rangeHeader(size),
     'Docker-Upload-UUID': uploadId,
     'Blob-Upload-Session-ID': uploadId,
@@ -26,6 +31,21 @@ function createdHeaders(name: string, digest: string): Record<string, string> {
 }
 
 export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps): void {
+  const storage = registry.deps.storage;
+
+  /** The session location a request names, kept in the Location it gets back when it is one of ours. */
+  function namedLocation(c: Parameters<typeof callerOf>[0]): string | undefined {
+    const named = c.req.query(SESSION_LOCATION_PARAM);
+    return named !== undefined && storage.names().includes(named) ? named : undefined;
+  }
+
+  /** The same request, addressed to the server that writes `location`. */
+  function handedOff(c: Parameters<typeof callerOf>[0], location: string): string {
+    const url = new URL(c.req.url);
+    url.searchParams.set(SESSION_LOCATION_PARAM, location);
+    return `${url.pathname}${url.search}`;
+  }
+
   /**
    * A mount reads the source repository, so it needs read access there; an
    * access-controlled registry also needs to know the source. Otherwise the
@@ -59,10 +79,21 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
       const stored = await registry.uploads.uploadMonolithic(name, digest, requestBody(c));
       return c.body(null, 201, createdHeaders(name, stored));
     }
-    const started = await registry.uploads.start(name, mount);
+    // A request already handed off is taken here, whatever this server's health: no loops.
+    const mayHandOff = storage.writesElsewhere && c.req.query(SESSION_LOCATION_PARAM) === undefined;
+    const started = await registry.uploads.start(name, mount, mayHandOff);
     if (started.kind === 'blob') return c.body(null, 201, createdHeaders(name, started.digest));
+    if (started.kind === 'elsewhere') {
+      // 307 keeps the method; clients resend a bodiless POST with its credentials to the same host.
+      return c.body(null, 307, { Location: handedOff(c, started.location), 'Content-Length': '0' });
+    }
     return c.body(null, 202, {
-      ...sessionHeaders(name, started.uploadId, started.offset),
+      ...sessionHeaders(
+        name,
+        started.uploadId,
+        started.offset,
+        storage.writesElsewhere ? started.location : undefined,
+      ),
       'OCI-Chunk-Min-Length': String(registry.deps.options.chunkMinLength),
     });
   });
@@ -71,7 +102,7 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
     const { name, uploadId } = c.req.param();
     await authorize(c, access, name, 'push');
     const size = await registry.uploads.status(name, uploadId);
-    return c.body(null, 204, sessionHeaders(name, uploadId, size));
+    return c.body(null, 204, sessionHeaders(name, uploadId, size, namedLocation(c)));
   });
 
   app.patch('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
@@ -83,7 +114,7 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
       requestBody(c),
       c.req.header('content-range'),
     );
-    return c.body(null, 202, sessionHeaders(name, uploadId, size));
+    return c.body(null, 202, sessionHeaders(name, uploadId, size, namedLocation(c)));
   });
 
   app.put('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
