@@ -22,7 +22,7 @@ import { credentialKeyFrom } from './access-from-config.js';
 
 /** The workers' dependencies on the registry's database, for any runtime. */
 export function workersFromConfig(
-  config: Pick<BerthConfig, 'gcGraceMs' | 'mirror' | 'replicateTo'>,
+  config: Pick<BerthConfig, 'gcGraceMs' | 'mirror' | 'replicateTo' | 'replicationLeaseMs'>,
   db: Kysely<Database>,
   registry: Registry,
   wiring: {
@@ -66,7 +66,7 @@ export function workersFromConfig(
       gcBatchSize: 500,
       autoprune: DEFAULT_AUTOPRUNE,
       quota: DEFAULT_QUOTA_WORKER,
-      replication: DEFAULT_REPLICATION,
+      replication: { ...DEFAULT_REPLICATION, leaseMs: config.replicationLeaseMs },
     },
   };
 }

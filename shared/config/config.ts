@@ -86,6 +86,8 @@ const schema = strictObject({
   FEATURE_STORAGE_REPLICATION: _default(boolean, false),
   DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: _default(array(string()), []),
   BERTH_REPLICATION_INTERVAL_SECONDS: _default(integer({ min: 1 }), 5),
+  /** How long a worker's claim on a copy holds; a worker that died mid-copy is taken over after it. */
+  BERTH_REPLICATION_LEASE_SECONDS: _default(integer({ min: 1, max: 43_200 }), 900),
   /** On AWS: each location's replication job queue, woken after a push places a blob. */
   BERTH_REPLICATION_QUEUES: _default(record(string(), string().check(startsWith('https://'))), {}),
   BERTH_STORAGE_PROBE_SECONDS: _default(integer({ min: 0, max: 3600 }), 10),
@@ -155,6 +157,7 @@ export interface BerthConfig {
   replicateTo: string[];
   /** Each location's replication job queue (AWS), by location name. */
   replicationQueues: Record<string, string>;
+  replicationLeaseMs: number;
   chunkMinLength: number;
   deletionEnabled: boolean;
   /** How long deleted and moved tags stay restorable (Quay's DEFAULT_TAG_EXPIRATION). */
@@ -366,6 +369,7 @@ export function loadConfig(
     },
     replicateTo: c.FEATURE_STORAGE_REPLICATION ? c.DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS : [],
     replicationQueues: c.BERTH_REPLICATION_QUEUES,
+    replicationLeaseMs: c.BERTH_REPLICATION_LEASE_SECONDS * 1000,
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
     timeMachineMs: parseDuration(c.DEFAULT_TAG_EXPIRATION)!,

@@ -1,3 +1,4 @@
+import { DEFAULT_REPLICATION } from '../../shared/workers/replication.js';
 import type { ReplicationNudge } from '../../shared/registry/replication-nudge.js';
 import { randomUUID } from 'node:crypto';
 import type { WakeableTask, Wakeups } from '../../shared/ports/wakeups.js';
@@ -207,6 +208,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       {
         gcGraceMs: opts.gcGraceMs ?? 3_600_000,
         replicateTo: opts.replicateTo ?? [],
+        replicationLeaseMs: DEFAULT_REPLICATION.leaseMs,
         mirror: {
           enabled: true,
           rollback: false,
