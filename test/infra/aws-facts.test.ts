@@ -15,6 +15,12 @@ import { REGION_LOCATIONS } from '../../infra/edge/region-locations.js';
 import { dataPlaneOriginId } from '../../infra/stacks/edge-stack.js';
 import { newUploadState, partSizeOf } from '../../shared/adapters/blob/s3-upload-state.js';
 import { MAX_COPY_OBJECT_BYTES } from '../../shared/adapters/blob/s3-blob-store.js';
+import {
+  MAX_PART_BYTES,
+  MAX_PARTS,
+  MIN_PART_BYTES,
+  planCopyParts,
+} from '../../shared/adapters/blob/s3-part-copy.js';
 import { MAX_REPOSITORY_NAME_LENGTH } from '../../shared/oci/grammar.js';
 import { INLINE_MANIFEST_BYTES } from '../../shared/registry/manifest-bytes.js';
 import {
@@ -211,6 +217,29 @@ describe(`S3 multipart uploads (${S3_MULTIPART.source.document})`, () => {
       total += size;
     }
     expect(total).toBeGreaterThan(500 * 1024 * MiB);
+  });
+
+  it('copies a blob over CopyObject\'s limit in parts S3 accepts, with ranges that cover it exactly', () => {
+    expect(MIN_PART_BYTES).toBe(S3_MULTIPART.minPartBytes);
+    expect(MAX_PART_BYTES).toBe(S3_MULTIPART.maxPartBytes);
+    expect(MAX_PARTS).toBe(S3_MULTIPART.maxParts);
+    const GiB = 1024 * MiB;
+    // Just over CopyObject's limit, a large blob, and S3's largest object (5 TiB).
+    for (const size of [5 * GiB + 1, 48 * GiB + 12_345, 5 * 1024 * GiB]) {
+      const parts = planCopyParts(size, 512 * MiB);
+      expect(parts.length).toBeLessThanOrEqual(S3_MULTIPART.maxParts);
+      let next = 0;
+      for (const [i, part] of parts.entries()) {
+        expect(part.partNumber).toBe(i + 1);
+        const [, first, last] = S3_COPY.copySourceRange.exec(part.range)!.map(Number);
+        expect(first).toBe(next);
+        const bytes = last! - first! + 1;
+        expect(bytes).toBeLessThanOrEqual(S3_MULTIPART.maxPartBytes);
+        if (i < parts.length - 1) expect(bytes).toBeGreaterThanOrEqual(S3_MULTIPART.minPartBytes);
+        next = last! + 1;
+      }
+      expect(next).toBe(size);
+    }
   });
 });
 

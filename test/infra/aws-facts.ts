@@ -235,8 +235,20 @@ export const LAMBDA_SQS_SCALING = {
 export const S3_COPY = {
   /** One CopyObject copies at most 5 GB (GiB, as S3 counts); larger objects need UploadPartCopy. */
   maxCopyObjectBytes: 5 * GiB,
+  /** UploadPartCopy's `x-amz-copy-source-range`: `bytes=first-last`, zero-based offsets, both inclusive. */
+  copySourceRange: /^bytes=(\d+)-(\d+)$/,
+  /** A range may be copied only from a source of more than 5 MB. */
+  rangeNeedsSourceOver: 5 * MiB,
+  /**
+   * For an object assembled from parts, S3's SHA-256 is a checksum of the
+   * parts' checksums, never of the whole object (SHA-256 has no full-object
+   * type for multipart uploads): a copy in parts must be read back to check
+   * its digest.
+   */
+  multipartSha256IsComposite: true,
   source: {
-    document: 'Amazon S3 API Reference, CopyObject (the note on object sizes)',
-    url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html',
+    document:
+      'Amazon S3 API Reference, CopyObject (the note on object sizes), UploadPartCopy (x-amz-copy-source-range) and Checksum (ChecksumSHA256 of multipart objects); Amazon S3 User Guide, "Checking object integrity"',
+    url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html',
   } satisfies Source,
 } as const;

@@ -425,3 +425,78 @@ describe('S3 to S3 on one service', () => {
     expect(digestOf(await copied.Body!.transformToByteArray())).toBe(blob.digest);
   });
 });
+
+describe("S3 to S3 over CopyObject's limit (made small here)", () => {
+  const MiB = 1024 * 1024;
+  /** A registry copying between two buckets of `s3` in parts of 5 MiB over 6 MiB. */
+  async function partCopying(s3: TestS3) {
+    await s3.createBucket('east');
+    await s3.createBucket('west');
+    let sourceReads = 0;
+    const store = (bucket: string) =>
+      new S3BlobStore({
+        client: s3.client,
+        bucket,
+        prefix: 'registry',
+        redirects: false,
+        copyDomain: s3.endpoint,
+        maxCopyObjectBytes: 6 * MiB,
+        copyPartBytes: 5 * MiB,
+      });
+    const east = store('east');
+    const t = await startTestRegistry({
+      localStore: overriding(east, {
+        read: (ref, range) => {
+          sourceReads += 1;
+          return east.read(ref, range);
+        },
+      }),
+      extraLocations: ['second'],
+      wrapStore: (name, s) => (name === 'second' ? store('west') : s),
+      replicateTo: ['local', 'second'],
+    });
+    return { t, sourceReads: () => sourceReads };
+  }
+
+  async function westBytes(s3: TestS3, digest: string) {
+    const copied = await s3.client.send(
+      new GetObjectCommand({ Bucket: 'west', Key: `registry/${blobKey(digest)}` }),
+    );
+    return digestOf(await copied.Body!.transformToByteArray());
+  }
+
+  it('copies in parts inside S3 (UploadPartCopy), several ranges of the source, and checks the whole copy', async () => {
+    const s3 = await startTestS3({ uploadPartCopy: true });
+    const { t, sourceReads } = await partCopying(s3);
+    try {
+      const blob = await new V2Client(t.app).pushBlob('team/app', randomBytes(13 * MiB + 7));
+      const before = sourceReads();
+      expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(1);
+      // Three parts (5 + 5 + 3 MiB), copied by S3; the source is never read.
+      expect(s3.partCopies()).toBe(3);
+      expect(sourceReads()).toBe(before);
+      expect(await westBytes(s3, blob.digest)).toBe(blob.digest);
+      expect(
+        (await placements(t)).filter((p) => p.digest === blob.digest).map((p) => p.location),
+      ).toEqual(['local', 'second']);
+    } finally {
+      await t.close();
+      await s3.close();
+    }
+  });
+
+  it('streams the copy instead where the service has no UploadPartCopy (s3rver itself)', async () => {
+    const s3 = await startTestS3();
+    const { t, sourceReads } = await partCopying(s3);
+    try {
+      const blob = await new V2Client(t.app).pushBlob('team/app', randomBytes(7 * MiB));
+      const before = sourceReads();
+      expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(1);
+      expect(sourceReads()).toBeGreaterThan(before);
+      expect(await westBytes(s3, blob.digest)).toBe(blob.digest);
+    } finally {
+      await t.close();
+      await s3.close();
+    }
+  });
+});

@@ -36,6 +36,7 @@ import {
   type S3UploadState,
 } from './s3-upload-state.js';
 import { blobKey, uploadedBlobKey, uploadKey } from '../../ports/storage-layout.js';
+import { copyInParts } from './s3-part-copy.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,10 +57,16 @@ export interface S3BlobStoreOptions {
    * with CopyObject; unset, a store never copies server-side.
    */
   copyDomain?: string;
+  /** Blobs up to this size are copied with one CopyObject, larger ones in parts (default 5 GiB, CopyObject's most). */
+  maxCopyObjectBytes?: number;
+  /** The size of each part of a copy in parts (default 512 MiB; raised to fit 10,000 parts). */
+  copyPartBytes?: number;
 }
 
-/** The most CopyObject copies in one request (larger objects stream through the worker). */
+/** The most CopyObject copies in one request; larger objects are copied in parts. */
 export const MAX_COPY_OBJECT_BYTES = 5 * 1024 * MiB;
+/** Parts of a copy in parts copied at once. */
+const COPY_PARTS_IN_FLIGHT = 8;
 
 const isMissing = (error: unknown) => error instanceof NoSuchKey || error instanceof NotFound;
 
@@ -103,6 +110,8 @@ export class S3BlobStore implements BlobStore {
   private readonly redirects: boolean;
   private readonly partsInFlight: number;
   private readonly copyDomain: string | undefined;
+  private readonly maxCopyObjectBytes: number;
+  private readonly copyPartBytes: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.s3 = options.client;
@@ -112,6 +121,11 @@ export class S3BlobStore implements BlobStore {
     this.redirects = options.redirects;
     this.partsInFlight = options.partsInFlight ?? 4;
     this.copyDomain = options.copyDomain;
+    this.maxCopyObjectBytes = Math.min(
+      options.maxCopyObjectBytes ?? MAX_COPY_OBJECT_BYTES,
+      MAX_COPY_OBJECT_BYTES,
+    );
+    this.copyPartBytes = options.copyPartBytes ?? 512 * MiB;
   }
 
   async copyWithin(
@@ -120,12 +134,26 @@ export class S3BlobStore implements BlobStore {
     size: number,
   ): Promise<{ ref: BlobRef; sha256Base64: string | null } | null> {
     if (!(source instanceof S3BlobStore) || this.copyDomain === undefined) return null;
-    if (source.copyDomain !== this.copyDomain || size > MAX_COPY_OBJECT_BYTES) return null;
+    if (source.copyDomain !== this.copyDomain) return null;
+    const key = this.key(blobKey(blob.digest));
+    const from = copySource(source.bucket, source.objectKey(blob));
+    if (size > this.maxCopyObjectBytes) {
+      // S3 reports no SHA-256 of a whole multipart object: the caller reads it back.
+      await copyInParts(this.s3, {
+        bucket: this.bucket,
+        key,
+        copySource: from,
+        size,
+        partBytes: this.copyPartBytes,
+        concurrency: COPY_PARTS_IN_FLIGHT,
+      });
+      return { ref: { digest: blob.digest, key: null }, sha256Base64: null };
+    }
     const copied = await this.s3.send(
       new CopyObjectCommand({
         Bucket: this.bucket,
-        Key: this.key(blobKey(blob.digest)),
-        CopySource: copySource(source.bucket, source.objectKey(blob)),
+        Key: key,
+        CopySource: from,
         // S3 computes the copy's SHA-256, which the caller checks against the digest.
         ChecksumAlgorithm: 'SHA256',
       }),
