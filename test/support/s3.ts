@@ -111,6 +111,7 @@ export async function startTestS3(options: TestS3Options = {}): Promise<TestS3> 
     if (options.uploadPartCopy) {
       (s as unknown as { middleware: unknown[] }).middleware.unshift(
         uploadPartCopy(
+          // The client exists once the port is known, before any request.
           () => client,
           () => (partCopies += 1),
         ),
@@ -118,14 +119,13 @@ export async function startTestS3(options: TestS3Options = {}): Promise<TestS3> 
     }
     return s;
   };
-  let client!: S3Client;
   let server = extend(new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory }));
   const { port } = (await server.run()) as { port: number };
   let running = true;
   const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
-  client = new S3Client({
+  const client = new S3Client({
     region: 'us-east-1',
     endpoint,
     forcePathStyle: true,
