@@ -219,7 +219,7 @@ describe(`S3 multipart uploads (${S3_MULTIPART.source.document})`, () => {
     expect(total).toBeGreaterThan(500 * 1024 * MiB);
   });
 
-  it('copies a blob over CopyObject\'s limit in parts S3 accepts, with ranges that cover it exactly', () => {
+  it("copies a blob over CopyObject's limit in parts S3 accepts, with ranges that cover it exactly", () => {
     expect(MIN_PART_BYTES).toBe(S3_MULTIPART.minPartBytes);
     expect(MAX_PART_BYTES).toBe(S3_MULTIPART.maxPartBytes);
     expect(MAX_PARTS).toBe(S3_MULTIPART.maxParts);
