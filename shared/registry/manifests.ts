@@ -31,6 +31,18 @@ export function parseReference(reference: string): Reference {
   return { kind: 'tag', tag: reference };
 }
 
+/**
+ * A reference to read or delete by: one that is no valid tag names no
+ * manifest, so it is unknown (404), as CNCF distribution answers; only a
+ * push to it is invalid input.
+ */
+function lookupReference(reference: string): Reference {
+  if (!looksLikeDigest(reference) && !isTag(reference)) {
+    throw ociError('MANIFEST_UNKNOWN', { detail: { reference } });
+  }
+  return parseReference(reference);
+}
+
 /** Reads a manifest body, refusing (413) as soon as it passes the limit rather than buffering more. */
 async function readManifestBody(data: ByteSource): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -120,7 +132,7 @@ export class ManifestService {
 
   async get(name: string, reference: string): Promise<ManifestRecord> {
     const repository = await existingRepository(this.deps, name);
-    const ref = parseReference(reference);
+    const ref = lookupReference(reference);
     const manifest =
       ref.kind === 'digest'
         ? await this.deps.metadata.findManifest(repository.id, ref.digest)
@@ -133,7 +145,7 @@ export class ManifestService {
   async delete(name: string, reference: string): Promise<void> {
     assertDeletionEnabled(this.deps);
     const repository = await existingRepository(this.deps, name);
-    const ref = parseReference(reference);
+    const ref = lookupReference(reference);
     const now = this.deps.clock.now();
     const deleted =
       ref.kind === 'digest'

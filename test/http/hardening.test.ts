@@ -41,7 +41,7 @@ describe('NUL bytes are refused as bad input, before any query', () => {
   it.each([
     ['GET', '/v2/alice/sec%00ret/manifests/v1', 'NAME_INVALID'],
     ['POST', '/v2/alice/sec%00ret/blobs/uploads/', 'NAME_INVALID'],
-    ['GET', '/v2/alice/app/manifests/v%001', 'MANIFEST_INVALID'],
+    ['GET', '/v2/alice/app/manifests/v%001', 'MANIFEST_UNKNOWN'],
     ['GET', '/v2/alice/app/blobs/sha256:%00', 'DIGEST_INVALID'],
     ['GET', '/v2/_catalog?last=a%00b', 'NAME_INVALID'],
     ['GET', '/v2/alice/app/tags/list?last=a%00b', 'TAG_INVALID'],

@@ -241,6 +241,20 @@ describe('refused manifests change nothing', () => {
     expect(response.status).toBe(400);
     expect(await errorCode(response)).toBe('MANIFEST_INVALID');
   });
+
+  it('answers a read or delete by a reference that is no valid tag with 404 MANIFEST_UNKNOWN, as distribution does', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const response = await v2.request(`/v2/${repo}/manifests/.INVALID_MANIFEST_NAME`, {
+        method,
+      });
+      expect(response.status).toBe(404);
+      expect(await errorCode(response)).toBe('MANIFEST_UNKNOWN');
+    }
+    const head = await v2.request(`/v2/${repo}/manifests/.INVALID_MANIFEST_NAME`, {
+      method: 'HEAD',
+    });
+    expect(head.status).toBe(404);
+  });
 });
 
 describe('subject', () => {
