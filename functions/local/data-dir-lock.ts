@@ -10,6 +10,14 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Another server holds the data directory: a plain fact for the person starting this one. */
+export class DataDirInUseError extends Error {
+  constructor(dir: string, holder: number) {
+    super(`data directory ${dir} is in use by another Berth server (pid ${holder})`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /**
  * Claims the data directory for this process. Embedded Postgres has no lock
  * of its own, and two servers writing one database directory corrupt it. A
@@ -29,7 +37,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (holder && holder !== process.pid && isRunning(holder)) {
-        throw new Error(`data directory ${dir} is in use by another Berth server (pid ${holder})`);
+        throw new DataDirInUseError(dir, holder);
       }
       await rm(path, { force: true });
     }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigYaml } from '../../shared/config/config-file.js';
 import { ConfigError, loadConfig, type CacheConfig } from '../../shared/config/config.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 import { buildLocalRegistry } from './wiring.js';
 import { serveRegistry } from '../common/node-server.js';
 
@@ -65,7 +66,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `Berth: ${error.message}` : error);
+  // What the person starting the server must fix is said in one line, without a stack trace.
+  const plain = error instanceof ConfigError || error instanceof DataDirInUseError;
+  console.error(plain ? `Berth: ${error.message}` : error);
   process.exit(1);
 });
 
