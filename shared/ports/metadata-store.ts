@@ -248,12 +248,17 @@ export interface MetadataStore {
   tagHistory(repositoryId: number, tag: string): Promise<TagHistoryEntry[]>;
   /** Tag lifetimes, newest first; the REST API pages through them. */
   listTagEntries(repositoryId: number, query: TagQuery): Promise<TagEntry[]>;
-  /** Points the tag at a manifest of the repository, keeping history. */
+  /**
+   * Points the tag at a manifest of the repository, keeping history. With
+   * `revive`, a manifest deleted but not yet collected comes back with it
+   * (a time-machine restore).
+   */
   setTag(
     repositoryId: number,
     tag: string,
     manifestDigest: string,
     nowMs: number,
+    options?: { revive?: boolean },
   ): Promise<SetTagResult>;
   /**
    * Makes a live tag end at `expiresAtMs` (it stops resolving then), or

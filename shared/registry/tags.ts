@@ -43,7 +43,12 @@ export class TagService {
     return { entries: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
   }
 
-  async move(name: string, tag: string, manifestDigest: string): Promise<SetTagResult> {
+  async move(
+    name: string,
+    tag: string,
+    manifestDigest: string,
+    options: { revive?: boolean } = {},
+  ): Promise<SetTagResult> {
     assertTag(tag);
     assertDigest(manifestDigest);
     const repository = await existingRepository(this.deps, name);
@@ -52,6 +57,7 @@ export class TagService {
       tag,
       manifestDigest,
       this.deps.clock.now(),
+      options,
     );
     if (result === 'no-manifest') {
       throw ociError('MANIFEST_UNKNOWN', { detail: { digest: manifestDigest } });
@@ -104,7 +110,8 @@ export class TagService {
         message: `tag ${tag} did not point at ${manifestDigest} within the time-machine window`,
       });
     }
-    await this.move(name, tag, manifestDigest);
+    // A manifest deleted by digest stays until collected after the window: it comes back too.
+    await this.move(name, tag, manifestDigest, { revive: true });
   }
 
   async manifest(

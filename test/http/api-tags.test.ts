@@ -3,6 +3,7 @@ import { createUser, identity, PASSWORD } from '../support/accounts.js';
 import { ApiClient } from '../support/api-client.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
+import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
 
 describe('REST API v1: tags, manifests and labels', () => {
   let t: TestRegistry;
@@ -106,6 +107,35 @@ describe('REST API v1: tags, manifests and labels', () => {
     expect((await owner.post(`${tags}/latest/restore`, { manifest_digest: second })).status).toBe(
       404,
     );
+  });
+
+  it('undoes a manifest deleted by digest: each of its tags restores, until the window has passed and it is collected', async () => {
+    const undo = '/repository/olivia/undo/tag';
+    const pushed = await v2.pushImage('olivia/undo', 'a', { layer: 'undoable' });
+    const digest = pushed.descriptor.digest;
+    expect((await owner.put(`${undo}/b`, { manifest_digest: digest })).status).toBe(201);
+    t.clock.advance(1000);
+    const deleted = await v2.request(`/v2/olivia/undo/manifests/${digest}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    const byDigest = () => v2.request(`/v2/olivia/undo/manifests/${digest}`, { method: 'HEAD' });
+    expect((await byDigest()).status).toBe(404);
+    // A collection inside the window keeps the deleted manifest for the time machine.
+    await SCHEDULED_TASKS['garbage-collection'](t.workers);
+    for (const tag of ['a', 'b']) {
+      const restored = await owner.post(`${undo}/${tag}/restore`, { manifest_digest: digest });
+      expect(restored.status).toBe(200);
+    }
+    expect((await byDigest()).status).toBe(200);
+    const pulled = await v2.request('/v2/olivia/undo/manifests/b');
+    expect(pulled.headers.get('docker-content-digest')).toBe(digest);
+
+    // Deleted again, past the window and collected: nothing left to restore.
+    await v2.request(`/v2/olivia/undo/manifests/${digest}`, { method: 'DELETE' });
+    t.clock.advance(15 * 24 * 3600 * 1000);
+    await SCHEDULED_TASKS['garbage-collection'](t.workers);
+    const late = await owner.post(`${undo}/a/restore`, { manifest_digest: digest });
+    expect(late.status).toBe(404);
+    expect((await byDigest()).status).toBe(404);
   });
 
   it('expires a tag: it resolves until the expiry, then only its history remains', async () => {

@@ -461,8 +461,14 @@ export class SqlMetadataStore implements MetadataStore {
     return listTagEntries(this.db, repositoryId, query);
   }
 
-  setTag(repositoryId: number, tag: string, manifestDigest: string, nowMs: number) {
-    return setTag(this.db, repositoryId, tag, manifestDigest, nowMs);
+  setTag(
+    repositoryId: number,
+    tag: string,
+    manifestDigest: string,
+    nowMs: number,
+    options: { revive?: boolean } = {},
+  ) {
+    return setTag(this.db, repositoryId, tag, manifestDigest, nowMs, options);
   }
 
   setTagExpiration(repositoryId: number, tag: string, expiresAtMs: number | null, nowMs: number) {

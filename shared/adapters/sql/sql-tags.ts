@@ -66,18 +66,26 @@ export async function setTag(
   tag: string,
   manifestDigest: string,
   nowMs: number,
+  { revive = false }: { revive?: boolean } = {},
 ): Promise<SetTagResult> {
   return db.transaction().execute(async (trx) => {
-    // FOR SHARE: the manifest cannot be deleted under the new tag.
-    const manifest = await trx
+    // FOR SHARE: the manifest cannot be deleted under the new tag; FOR UPDATE
+    // to revive one, which also waits for a collection that is removing it.
+    let query = trx
       .selectFrom('manifest')
-      .select('id')
+      .select(['id', 'deleted_at_ms'])
       .where('repository_id', '=', repositoryId)
-      .where('digest', '=', manifestDigest)
-      .where('deleted_at_ms', 'is', null)
-      .forShare()
-      .executeTakeFirst();
+      .where('digest', '=', manifestDigest);
+    if (!revive) query = query.where('deleted_at_ms', 'is', null);
+    const manifest = await (revive ? query.forUpdate() : query.forShare()).executeTakeFirst();
     if (!manifest) return 'no-manifest';
+    if (manifest.deleted_at_ms !== null) {
+      await trx
+        .updateTable('manifest')
+        .set({ deleted_at_ms: null })
+        .where('id', '=', manifest.id)
+        .execute();
+    }
     return pointTag(trx, repositoryId, tag, manifest.id, nowMs);
   });
 }
