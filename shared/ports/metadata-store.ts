@@ -71,6 +71,8 @@ export interface NewManifest {
   digest: string;
   mediaType: string;
   size: number;
+  /** The sum of the image's layer sizes (what a pull downloads besides the config); null for an index. */
+  layersSize: number | null;
   /** The bytes, or null when they were stored as a blob (listed in `blobDigests`). */
   content: Uint8Array | null;
   artifactType: string | null;
@@ -113,7 +115,8 @@ export interface TagEntry {
   name: string;
   manifestDigest: string;
   mediaType: string;
-  size: number;
+  /** The image's size: its layers' sizes summed; null for an index or when not known. */
+  imageSize: number | null;
   startMs: number;
   /** When the tag ended, or will end (an expiry); null while it lives on. */
   endMs: number | null;

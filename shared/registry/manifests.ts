@@ -1,7 +1,7 @@
 import { ociError } from '../errors/registry-error.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import { isTag, looksLikeDigest } from '../oci/grammar.js';
-import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
+import { MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import type { ByteSource } from '../ports/blob-store.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
 import { expiresAfter } from './expires-after.js';
@@ -29,6 +29,14 @@ export function parseReference(reference: string): Reference {
     });
   }
   return { kind: 'tag', tag: reference };
+}
+
+/** What a pull of the image downloads besides its config; an index has no size of its own. */
+function imageLayersSize(manifest: ParsedManifest): number | null {
+  if (manifest.kind === 'index') return null;
+  return manifest.blobs
+    .filter((b) => b.digest !== manifest.config?.digest)
+    .reduce((sum, b) => sum + b.size, 0);
 }
 
 /**
@@ -94,6 +102,7 @@ export class ManifestService {
       digest,
       mediaType: manifest.mediaType,
       size: content.byteLength,
+      layersSize: imageLayersSize(manifest),
       content: inline ? content : null,
       artifactType: manifest.artifactType ?? null,
       subjectDigest: manifest.subject?.digest ?? null,

@@ -29,6 +29,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
       digest: digest(content),
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       size: Buffer.byteLength(content),
+      layersSize: 0,
       content: Buffer.from(content),
       artifactType: null,
       subjectDigest: null,

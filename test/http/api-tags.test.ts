@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, identity, PASSWORD } from '../support/accounts.js';
 import { ApiClient } from '../support/api-client.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
-import { errorCode, V2Client } from '../support/v2-client.js';
+import { errorCode, imageManifest, V2Client } from '../support/v2-client.js';
+import { digestOf } from '../../shared/oci/digest.js';
+import { MediaType } from '../../shared/oci/media-types.js';
 import { SCHEDULED_TASKS } from '../../shared/workers/scheduled-tasks.js';
 
 describe('REST API v1: tags, manifests and labels', () => {
@@ -107,6 +109,41 @@ describe('REST API v1: tags, manifests and labels', () => {
     expect((await owner.post(`${tags}/latest/restore`, { manifest_digest: second })).status).toBe(
       404,
     );
+  });
+
+  it("shows a tag's image size (its layers summed, as Quay's layers_compressed_size), and none for an index", async () => {
+    const config = await v2.pushBlob(
+      'olivia/sized',
+      '{"architecture":"amd64","os":"linux"}',
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const layerType = 'application/vnd.oci.image.layer.v1.tar+gzip';
+    const layers = [
+      await v2.pushBlob('olivia/sized', 'x'.repeat(300_000), layerType),
+      await v2.pushBlob('olivia/sized', 'y'.repeat(12_345), layerType),
+    ];
+    const image = imageManifest(config, layers);
+    expect((await v2.putManifest('olivia/sized', 'image', image)).status).toBe(201);
+    const imageBytes = Buffer.from(JSON.stringify(image));
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: digestOf(imageBytes),
+          size: imageBytes.byteLength,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+      ],
+    };
+    const multi = await v2.putManifest('olivia/sized', 'multi', index, MediaType.ociIndex);
+    expect(multi.status).toBe(201);
+    const { body } = await owner.get('/repository/olivia/sized/tag/?onlyActiveTags=true');
+    const sizes = Object.fromEntries(
+      body.tags.map((x: { name: string; size: number | null }) => [x.name, x.size]),
+    );
+    expect(sizes).toEqual({ image: 312_345, multi: null });
   });
 
   it('undoes a manifest deleted by digest: each of its tags restores, until the window has passed and it is collected', async () => {

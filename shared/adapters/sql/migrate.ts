@@ -9,6 +9,7 @@ import * as repositoryMirror from './migrations/0007-repository-mirror.js';
 import * as resumableUploads from './migrations/0008-resumable-uploads.js';
 import * as loginThrottle from './migrations/0009-login-throttle.js';
 import * as storageReplication from './migrations/0010-storage-replication.js';
+import * as manifestLayersSize from './migrations/0011-manifest-layers-size.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-resumable-uploads': resumableUploads,
   '0009-login-throttle': loginThrottle,
   '0010-storage-replication': storageReplication,
+  '0011-manifest-layers-size': manifestLayersSize,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

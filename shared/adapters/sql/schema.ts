@@ -115,6 +115,8 @@ export interface ManifestTable {
   subject_digest: string | null;
   annotations: Record<string, string> | null;
   size: number;
+  /** The sum of the image's layer sizes; null for an index. */
+  layers_size: number | null;
   /** The manifest's bytes, or null when they are kept in blob storage (large manifests). */
   content: Uint8Array | null;
   created_at_ms: number;

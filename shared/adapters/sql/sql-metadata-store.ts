@@ -309,6 +309,7 @@ export class SqlMetadataStore implements MetadataStore {
           annotations: m.annotations,
 
           size: m.size,
+          layers_size: m.layersSize,
           content: m.content,
           created_at_ms: m.nowMs,
           deleted_at_ms: null,

@@ -119,7 +119,7 @@ export async function listTagEntries(
       'tag.name',
       'manifest.digest',
       'manifest.media_type',
-      'manifest.size',
+      'manifest.layers_size',
       'tag.lifetime_start_ms',
       'tag.lifetime_end_ms',
     ])
@@ -134,7 +134,7 @@ export async function listTagEntries(
     name: r.name,
     manifestDigest: r.digest,
     mediaType: r.media_type,
-    size: r.size,
+    imageSize: r.layers_size === null ? null : Number(r.layers_size),
     startMs: r.lifetime_start_ms,
     endMs: r.lifetime_end_ms,
   }));

@@ -27,7 +27,14 @@ const TagView = z
     end_ts: z.number().int().optional(),
     manifest_digest: z.string(),
     is_manifest_list: z.boolean(),
-    size: z.number().int(),
+    size: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({
+        description:
+          "The image's size: its layers' compressed sizes summed, what a pull downloads besides the config (Quay's layers_compressed_size); null for a multi-architecture index, whose platform images each have their own",
+      }),
     last_modified: z.string(),
     expiration: z.string().optional(),
   })
@@ -55,7 +62,7 @@ function tagView(entry: TagEntry) {
       : { end_ts: Math.floor(entry.endMs / 1000), expiration: quayDate(entry.endMs) }),
     manifest_digest: entry.manifestDigest,
     is_manifest_list: LIST_TYPES.has(entry.mediaType),
-    size: entry.size,
+    size: entry.imageSize,
     last_modified: quayDate(entry.startMs),
   };
 }
