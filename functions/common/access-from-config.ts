@@ -39,7 +39,7 @@ export function accessFromConfig(
     {
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
-      quota: new SqlQuotaStore(db),
+      quota: new SqlQuotaStore(db, config.quotaManagement),
       prune: new SqlPruneStore(db),
       mirrors: new SqlMirrorStore(db),
       replication: new SqlReplicationStore(db),
@@ -59,6 +59,8 @@ export function accessFromConfig(
         tokenExpirySeconds: a.tokenExpirySeconds,
         maxFailedLogins: a.maxFailedLogins,
         mirrorEnabled: config.mirror.enabled,
+        quotaEnabled: config.quotaManagement,
+        autopruneEnabled: config.autoprune,
         auditBatchDelayMs: runtime === 'server' ? a.auditBatchMs : 0,
         replicateTo: config.replicateTo,
       },

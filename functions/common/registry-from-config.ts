@@ -34,7 +34,10 @@ export function registryFromConfig(
 ): Registry {
   const { stores } = wiring;
   return createRegistry({
-    metadata: new SqlMetadataStore(db, { replicateTo: config.replicateTo }),
+    metadata: new SqlMetadataStore(db, {
+      replicateTo: config.replicateTo,
+      enforceQuotas: config.quotaManagement,
+    }),
     cache: new ModelCache(wiring.cache, {
       repositoryBlobTtlMs: config.cache.repositoryBlobTtlMs,
     }),

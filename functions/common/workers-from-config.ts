@@ -21,8 +21,22 @@ import { HttpUpstreamConnector } from '../../shared/adapters/upstream/http-upstr
 import { credentialKeyFrom } from './access-from-config.js';
 
 /** The workers' dependencies on the registry's database, for any runtime. */
+/** The periodic tasks whose feature is switched off, and that must not run. */
+export function disabledTasks(
+  config: Pick<BerthConfig, 'mirror' | 'quotaManagement' | 'autoprune'>,
+): string[] {
+  return [
+    ...(config.quotaManagement ? [] : ['quota-backfill']),
+    ...(config.autoprune ? [] : ['autoprune']),
+    ...(config.mirror.enabled ? [] : ['mirror-schedule']),
+  ];
+}
+
 export function workersFromConfig(
-  config: Pick<BerthConfig, 'gcGraceMs' | 'mirror' | 'replicateTo' | 'replicationLeaseMs'>,
+  config: Pick<
+    BerthConfig,
+    'gcGraceMs' | 'mirror' | 'replicateTo' | 'replicationLeaseMs' | 'quotaManagement' | 'autoprune'
+  >,
   db: Kysely<Database>,
   registry: Registry,
   wiring: {
@@ -67,6 +81,7 @@ export function workersFromConfig(
       autoprune: DEFAULT_AUTOPRUNE,
       quota: DEFAULT_QUOTA_WORKER,
       replication: { ...DEFAULT_REPLICATION, leaseMs: config.replicationLeaseMs },
+      disabledTasks: disabledTasks(config),
     },
   };
 }

@@ -21,7 +21,7 @@ import { nodePeerAddress } from '../common/node-peer.js';
 import { startTaskTimers } from './task-timers.js';
 import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
-import { workersFromConfig } from '../common/workers-from-config.js';
+import { disabledTasks, workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
 import { tickingWakeups } from '../../shared/ports/wakeups.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
@@ -65,10 +65,13 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     queue,
     wakeups: tickingWakeups,
   });
-  const { 'mirror-schedule': mirrorInterval, ...otherTasks } = config.taskIntervalsMs;
+  const mirrorInterval = config.taskIntervalsMs['mirror-schedule'];
+  const off = disabledTasks(config);
   const stopTasks = startTaskTimers(
     workers,
-    config.mirror.enabled ? config.taskIntervalsMs : otherTasks,
+    Object.fromEntries(
+      Object.entries(config.taskIntervalsMs).filter(([task]) => !off.includes(task)),
+    ) as Partial<typeof config.taskIntervalsMs>,
     (run) => {
       if (run.error) console.error(`[berth] task ${run.task} failed:`, run.error);
       else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);

@@ -28,6 +28,10 @@ export interface AccessOptions {
   maxFailedLogins: number;
   /** Quay's FEATURE_REPO_MIRROR. */
   mirrorEnabled?: boolean;
+  /** Quay's FEATURE_QUOTA_MANAGEMENT: quotas, their API and the sizes shown. */
+  quotaEnabled?: boolean;
+  /** Quay's FEATURE_AUTO_PRUNE: auto-prune policies and their API. */
+  autopruneEnabled?: boolean;
   /** See `AuditOptions.batchDelayMs`: 0 on Lambda, which may freeze between requests. */
   auditBatchDelayMs?: number;
   /** Locations every blob is copied to; empty when geo-replication is off. */

@@ -23,6 +23,9 @@ export class AutoprunePolicyService {
   constructor(private readonly s: AccessServices) {}
 
   private async resolve(actor: Principal, scope: PolicyScope): Promise<ResolvedOwner> {
+    if (this.s.deps.options.autopruneEnabled === false) {
+      throw accessError('not_found', 'auto-prune is not enabled (FEATURE_AUTO_PRUNE)');
+    }
     if (scope.kind === 'organization') {
       const organization = await new OrganizationService(this.s).requireAdmin(actor, scope.name);
       return {

@@ -1,5 +1,5 @@
 import { accessError } from '../errors/access-error.js';
-import type { AccountRecord } from '../ports/identity-store.js';
+import type { AccountRecord, RepositoryInfo } from '../ports/identity-store.js';
 import {
   QuotaExistsError,
   QuotaLimitExistsError,
@@ -17,6 +17,12 @@ export interface QuotaReport {
   backfilled: boolean;
 }
 
+/** A repository's share of its namespace's quota (Quay's repository `quota_report`). */
+export interface RepositoryQuotaReport {
+  quotaBytes: number;
+  configuredQuota: number | null;
+}
+
 /**
  * Namespace quotas as Quay manages them: superusers set them and their
  * limits; an organization's members and a user for themselves may look.
@@ -24,8 +30,20 @@ export interface QuotaReport {
 export class QuotaService {
   constructor(private readonly s: AccessServices) {}
 
+  /** Whether quotas are managed at all (Quay's FEATURE_QUOTA_MANAGEMENT). */
+  get enabled(): boolean {
+    return this.s.deps.options.quotaEnabled !== false;
+  }
+
+  private requireEnabled(): void {
+    if (!this.enabled) {
+      throw accessError('not_found', 'quota management is not enabled (FEATURE_QUOTA_MANAGEMENT)');
+    }
+  }
+
   /** The namespace, if the caller may see its quota. */
   async viewable(actor: Principal, name: string): Promise<AccountRecord> {
+    this.requireEnabled();
     const namespace = await requireNamespace(this.s, name);
     if (isSuperuser(actor)) return namespace;
     const user = requireUser(actor, 'user:read');
@@ -49,7 +67,43 @@ export class QuotaService {
     return this.requireQuota(await this.viewable(actor, name), quotaId);
   }
 
+  /**
+   * A namespace's quotas and usage for the views its members and owner see
+   * (the caller's right to see them is the view's to check); null when
+   * quotas are not managed.
+   */
+  async overview(
+    namespace: AccountRecord,
+  ): Promise<{ quotas: NamespaceQuotaRecord[]; report: QuotaReport } | null> {
+    if (!this.enabled) return null;
+    const quota = await this.s.deps.quota.findQuota(namespace.id);
+    return { quotas: quota ? [quota] : [], report: await this.report(namespace) };
+  }
+
+  /** Sizes for the repositories of one page, by id; null when quotas are not managed. */
+  async repositoryReports(
+    repositories: readonly RepositoryInfo[],
+  ): Promise<Map<number, RepositoryQuotaReport> | null> {
+    if (!this.enabled) return null;
+    const sizes = await this.s.deps.quota.repositorySizes(repositories.map((r) => r.id));
+    const limits = new Map<number, number | null>();
+    for (const namespaceId of new Set(repositories.map((r) => r.namespaceId))) {
+      if (namespaceId === null) continue;
+      limits.set(namespaceId, (await this.s.deps.quota.findQuota(namespaceId))?.limitBytes ?? null);
+    }
+    return new Map(
+      repositories.map((r) => [
+        r.id,
+        {
+          quotaBytes: sizes.get(r.id)?.sizeBytes ?? 0,
+          configuredQuota: r.namespaceId === null ? null : (limits.get(r.namespaceId) ?? null),
+        },
+      ]),
+    );
+  }
+
   async report(namespace: AccountRecord): Promise<QuotaReport> {
+    this.requireEnabled();
     const size = await this.s.deps.quota.namespaceSize(namespace.id);
     const quota = await this.s.deps.quota.findQuota(namespace.id);
     return {
@@ -68,6 +122,7 @@ export class QuotaService {
   }
 
   private async administered(actor: Principal, name: string): Promise<AccountRecord> {
+    this.requireEnabled();
     requireSuperuser(actor);
     return requireNamespace(this.s, name);
   }

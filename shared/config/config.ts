@@ -100,6 +100,8 @@ const schema = strictObject({
   BERTH_GC_INTERVAL_SECONDS: _default(integer({ min: 1 }), 300),
   BERTH_GC_GRACE_SECONDS: _default(integer({ min: 0 }), 3600),
   FEATURE_REPO_MIRROR: _default(boolean, true),
+  FEATURE_QUOTA_MANAGEMENT: _default(boolean, true),
+  FEATURE_AUTO_PRUNE: _default(boolean, true),
   REPO_MIRROR_INTERVAL: _default(integer({ min: 1 }), 30),
   REPO_MIRROR_ROLLBACK: _default(boolean, false),
   BERTH_MIRROR_ALLOWED_HOSTS: _default(array(string()), []),
@@ -164,6 +166,10 @@ export interface BerthConfig {
   timeMachineMs: number;
   /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
   proxyStorage: boolean;
+  /** Quay's FEATURE_QUOTA_MANAGEMENT: quotas enforced, their API, the sizes shown, their backfill. */
+  quotaManagement: boolean;
+  /** Quay's FEATURE_AUTO_PRUNE: auto-prune policies, their API and worker. */
+  autoprune: boolean;
   /** How often each scheduled task runs: timers locally, EventBridge schedules on AWS. */
   taskIntervalsMs: Record<PeriodicTaskName, number>;
   /** Blobs pushed or linked this recently are never garbage-collected. */
@@ -374,6 +380,8 @@ export function loadConfig(
     deletionEnabled: c.BERTH_DELETION_ENABLED,
     timeMachineMs: parseDuration(c.DEFAULT_TAG_EXPIRATION)!,
     proxyStorage: c.FEATURE_PROXY_STORAGE,
+    quotaManagement: c.FEATURE_QUOTA_MANAGEMENT,
+    autoprune: c.FEATURE_AUTO_PRUNE,
     taskIntervalsMs: {
       'remove-abandoned-uploads': c.BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS * 1000,
       autoprune: c.BERTH_AUTOPRUNE_INTERVAL_SECONDS * 1000,

@@ -66,6 +66,8 @@ export interface QuotaStore {
   /** The Reject limit the namespace has reached, if any: no new upload or repository then. */
   uploadRejection(namespaceId: number): Promise<QuotaExceeded | null>;
   repositorySize(repositoryId: number): Promise<ContentSize>;
+  /** Several repositories' sizes in one query (a page of a repository list). */
+  repositorySizes(repositoryIds: number[]): Promise<Map<number, ContentSize>>;
   registrySize(): Promise<RegistrySize>;
   queueRegistrySize(): Promise<void>;
 

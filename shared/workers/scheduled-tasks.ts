@@ -69,6 +69,7 @@ async function housekeeping(deps: WorkerDeps): Promise<number> {
   let handled = 0;
   const failures: string[] = [];
   for (const task of HOUSEKEEPING_TASKS) {
+    if (deps.options.disabledTasks?.includes(task)) continue;
     try {
       handled += await SCHEDULED_TASKS[task](deps);
     } catch (error) {

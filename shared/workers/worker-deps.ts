@@ -14,6 +14,8 @@ export interface WorkerOptions {
   autoprune: AutopruneOptions;
   quota: QuotaWorkerOptions;
   replication: ReplicationOptions;
+  /** Tasks switched off with their feature (FEATURE_QUOTA_MANAGEMENT, FEATURE_AUTO_PRUNE, FEATURE_REPO_MIRROR). */
+  disabledTasks?: readonly string[];
 }
 
 /** What the scheduled workers and queued jobs run against: the registry and the housekeeping stores. */

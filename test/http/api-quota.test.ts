@@ -188,4 +188,36 @@ describe('REST API v1: namespace quotas, and pushes they warn about or refuse', 
     });
     expect(size.size_bytes).toBeGreaterThan(0);
   });
+  it('shows usage where people look: quota_report in the organization, user and repository views and the repository list', async () => {
+    const size = await namespaceSize();
+    const limit = (await member.get(quotaPath)).body[0].limit_bytes as number;
+    const org = (await member.get('/organization/acme')).body;
+    expect(org.quota_report).toEqual({
+      quota_bytes: size,
+      configured_quota: limit,
+      running_backfill: 'complete',
+      backfill_status: 'complete',
+    });
+    expect(org.quotas).toEqual([expect.objectContaining({ limit_bytes: limit })]);
+    // Not for someone outside the organization.
+    const seen = await outsider.get('/organization/acme');
+    expect(seen.body.quota_report).toBeUndefined();
+
+    await new V2Client(t.app, `oscar:${PASSWORD}`).pushImage('oscar/own', 'v1', {
+      layer: layer(9),
+    });
+    const me = (await outsider.get('/user/')).body;
+    expect(me.quota_report).toMatchObject({ configured_quota: null });
+    expect(me.quota_report.quota_bytes).toBe((await expectSizesMatchRecount(t)).oscar);
+
+    const repo = (await orgAdmin.get('/repository/acme/app')).body;
+    const repoBytes = (await expectSizesMatchRecount(t))['acme/app']!;
+    expect(repoBytes).toBeGreaterThan(0);
+    expect(repo.quota_report).toEqual({ quota_bytes: repoBytes, configured_quota: limit });
+    const listed = (await orgAdmin.get('/repository?namespace=acme')).body.repositories;
+    expect(listed.find((r: { name: string }) => r.name === 'app').quota_report).toEqual({
+      quota_bytes: repoBytes,
+      configured_quota: limit,
+    });
+  });
 });

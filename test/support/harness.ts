@@ -152,7 +152,10 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const clock = shared?.clock ?? new FixedClock(opts.clockStartMs);
   const wakeups = new RecordingWakeups();
   const registry = createRegistry({
-    metadata: new SqlMetadataStore(db, { replicateTo: opts.replicateTo ?? [] }),
+    metadata: new SqlMetadataStore(db, {
+      replicateTo: opts.replicateTo ?? [],
+      enforceQuotas: opts.access?.quotaEnabled ?? true,
+    }),
     cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
     storage: new StorageLocations(stores, names, undefined, opts.writableLocations),
     clock,
@@ -166,7 +169,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     {
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
-      quota: new SqlQuotaStore(db),
+      quota: new SqlQuotaStore(db, opts.access?.quotaEnabled ?? true),
       prune: new SqlPruneStore(db),
       mirrors: new SqlMirrorStore(db),
       replication: new SqlReplicationStore(db),
@@ -209,6 +212,8 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
         gcGraceMs: opts.gcGraceMs ?? 3_600_000,
         replicateTo: opts.replicateTo ?? [],
         replicationLeaseMs: DEFAULT_REPLICATION.leaseMs,
+        quotaManagement: opts.access?.quotaEnabled ?? true,
+        autoprune: opts.access?.autopruneEnabled ?? true,
         mirror: {
           enabled: true,
           rollback: false,

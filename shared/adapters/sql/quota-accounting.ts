@@ -197,6 +197,8 @@ export async function admitContent(
   repositoryId: number,
   items: ContentItem[],
   nowMs: number,
+  /** False with quota management off: sizes are still kept, no limit is applied. */
+  enforce = true,
 ): Promise<QuotaExceeded | null> {
   const wanted = distinct(items);
   const inRepository = await present(
@@ -217,7 +219,7 @@ export async function admitContent(
 
   const namespace = locked.namespace;
   const added = sum(newToNamespace);
-  if (locked.namespaceId !== null && namespace?.backfilled && added > 0) {
+  if (enforce && locked.namespaceId !== null && namespace?.backfilled && added > 0) {
     const rules = await namespaceRules(trx, locked.namespaceId);
     const verdict = rules && judgeGrowth(rules, namespace.size, namespace.size + added);
     if (rules && verdict?.rejectedAt != null) {

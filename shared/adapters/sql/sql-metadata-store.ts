@@ -49,16 +49,20 @@ export interface SqlMetadataOptions {
    * for each that lacks the blob when it is first placed.
    */
   replicateTo?: readonly string[];
+  /** False with quota management off (FEATURE_QUOTA_MANAGEMENT): no Reject limit refuses a push. */
+  enforceQuotas?: boolean;
 }
 
 export class SqlMetadataStore implements MetadataStore {
   private readonly replicateTo: readonly string[];
+  private readonly enforceQuotas: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
     options: SqlMetadataOptions = {},
   ) {
     this.replicateTo = options.replicateTo ?? [];
+    this.enforceQuotas = options.enforceQuotas ?? true;
   }
 
   async ping(): Promise<void> {
@@ -167,8 +171,8 @@ export class SqlMetadataStore implements MetadataStore {
       .execute();
   }
 
-  quotaRejection(repositoryId: number): Promise<QuotaExceeded | null> {
-    return uploadRejection(this.db, repositoryId);
+  async quotaRejection(repositoryId: number): Promise<QuotaExceeded | null> {
+    return this.enforceQuotas ? uploadRejection(this.db, repositoryId) : null;
   }
 
   async unlinkBlob(repositoryId: number, digest: string): Promise<boolean> {
@@ -294,6 +298,7 @@ export class SqlMetadataStore implements MetadataStore {
           ...presentBlobs.map((b) => ({ ...b, size: Number(b.size) })),
         ],
         m.nowMs,
+        this.enforceQuotas,
       );
       if (quotaExceeded) return { stored: false, quotaExceeded };
 

@@ -21,7 +21,11 @@ const toLimit = (r: { id: number; kind: QuotaLimitKind; threshold_percent: numbe
 });
 
 export class SqlQuotaStore implements QuotaStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** False with quota management off (FEATURE_QUOTA_MANAGEMENT): no limit refuses anything. */
+    private readonly enforce = true,
+  ) {}
 
   async findQuota(namespaceId: number): Promise<NamespaceQuotaRecord | null> {
     const quota = await this.db
@@ -115,8 +119,8 @@ export class SqlQuotaStore implements QuotaStore {
     return result.numDeletedRows > 0n;
   }
 
-  uploadRejection(namespaceId: number): Promise<QuotaExceeded | null> {
-    return namespaceUploadRejection(this.db, namespaceId);
+  async uploadRejection(namespaceId: number): Promise<QuotaExceeded | null> {
+    return this.enforce ? namespaceUploadRejection(this.db, namespaceId) : null;
   }
 
   async namespaceSize(namespaceId: number): Promise<ContentSize> {
@@ -136,6 +140,23 @@ export class SqlQuotaStore implements QuotaStore {
       .where('repository_id', '=', repositoryId)
       .executeTakeFirst();
     return row ? { sizeBytes: Number(row.size_bytes), backfilled: row.backfilled } : EMPTY;
+  }
+
+  async repositorySizes(repositoryIds: number[]): Promise<Map<number, ContentSize>> {
+    const sizes = new Map<number, ContentSize>(repositoryIds.map((id) => [id, EMPTY]));
+    if (repositoryIds.length === 0) return sizes;
+    const rows = await this.db
+      .selectFrom('quota_repository_size')
+      .select(['repository_id', 'size_bytes', 'backfilled'])
+      .where('repository_id', 'in', repositoryIds)
+      .execute();
+    for (const row of rows) {
+      sizes.set(Number(row.repository_id), {
+        sizeBytes: Number(row.size_bytes),
+        backfilled: row.backfilled,
+      });
+    }
+    return sizes;
   }
 
   async registrySize(): Promise<RegistrySize> {

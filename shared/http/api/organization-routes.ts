@@ -12,6 +12,7 @@ import {
   TeamRole,
   TeamView,
 } from './schemas.js';
+import { namespaceQuotaReportView, quotaView } from './quota-views.js';
 import { avatar, memberView, teamView } from './views.js';
 
 export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): void {
@@ -43,6 +44,8 @@ export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): 
 
   const view = async (principal: Parameters<typeof orgs.view>[0], name: string) => {
     const { organization, isAdmin, isMember, teams } = await orgs.view(principal, name);
+    // As Quay: an organization's quotas and usage are for its members and admins.
+    const quota = isAdmin || isMember ? await services.quotas.overview(organization) : null;
     return {
       name: organization.name,
       email: isAdmin ? organization.email : null,
@@ -51,6 +54,12 @@ export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): 
       is_member: isMember,
       teams: Object.fromEntries(teams.map((t) => [t.name, teamView(t, true)])),
       ordered_teams: teams.map((t) => t.name),
+      ...(quota
+        ? {
+            quotas: quota.quotas.map(quotaView),
+            quota_report: namespaceQuotaReportView(quota.report),
+          }
+        : {}),
     };
   };
 

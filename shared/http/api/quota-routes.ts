@@ -1,25 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requireSuperuser, requireUser } from '../../access/users.js';
-import type { NamespaceQuotaRecord, QuotaLimitRecord } from '../../ports/quota-store.js';
-import { humanBytes } from '../../registry/quota-policy.js';
 import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
 import { ERRORS, json, jsonBody, noContent } from './route-helpers.js';
+import { limitView, LimitView, quotaView, QuotaView } from './quota-views.js';
 import { OrgParams } from './schemas.js';
 
-const LimitView = z.object({
-  id: z.number().int(),
-  type: z.enum(['Warning', 'Reject']),
-  limit_percent: z.number().int(),
-});
-const QuotaView = z.object({
-  id: z.number().int(),
-  limit_bytes: z.number().int(),
-  limit: z.string().openapi({ example: '10.0 GiB' }),
-  default_config: z.boolean(),
-  limits: z.array(LimitView),
-  default_config_exists: z.boolean(),
-});
 const RegistrySizeView = z.object({
   size_bytes: z.number().int(),
   last_ran: z.number().int().nullable().openapi({ description: 'seconds since the epoch' }),
@@ -52,20 +38,6 @@ const QuotaId = z.object({ quota_id: id('quota_id') });
 const LimitId = QuotaId.extend({ limit_id: id('limit_id') });
 const NamespaceParams = z.object({
   namespace: z.string().openapi({ param: { name: 'namespace', in: 'path' } }),
-});
-
-const limitView = (l: QuotaLimitRecord) => ({
-  id: l.id,
-  type: l.kind,
-  limit_percent: l.thresholdPercent,
-});
-const quotaView = (q: NamespaceQuotaRecord) => ({
-  id: q.id,
-  limit_bytes: q.limitBytes,
-  limit: humanBytes(q.limitBytes),
-  default_config: false,
-  limits: q.limits.map(limitView),
-  default_config_exists: false,
 });
 
 /**

@@ -21,11 +21,25 @@ import {
   RepositoryView,
   Visibility,
 } from './schemas.js';
+import { repositoryQuotaReportView } from './quota-views.js';
 import { avatar, repositorySummary } from './views.js';
+import type { RepositoryQuotaReport } from '../../access/quotas.js';
+import type { RepositoryInfo } from '../../ports/identity-store.js';
 
-function repositoryView(view: CoreRepositoryView) {
+type QuotaReports = Map<number, RepositoryQuotaReport> | null;
+
+/** A repository's summary, with its usage when quotas are managed. */
+function summaryWithQuota(repository: RepositoryInfo, reports: QuotaReports) {
+  const report = reports?.get(repository.id);
   return {
-    ...repositorySummary(view.repository),
+    ...repositorySummary(repository),
+    ...(report ? { quota_report: repositoryQuotaReportView(report) } : {}),
+  };
+}
+
+function repositoryView(view: CoreRepositoryView, reports: QuotaReports) {
+  return {
+    ...summaryWithQuota(view.repository, reports),
     is_organization: view.namespace.kind === 'organization',
     is_starred: false,
     can_write: view.canWrite,
@@ -46,6 +60,8 @@ const PAGE_SIZE = 100;
 
 export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): void {
   const repos = services.repositories;
+  const withQuota = async (view: CoreRepositoryView) =>
+    repositoryView(view, await services.quotas.repositoryReports([view.repository]));
 
   app.openapi(
     createRoute({
@@ -110,9 +126,10 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         limit: PAGE_SIZE + 1,
       });
       const page = rows.slice(0, PAGE_SIZE);
+      const reports = await services.quotas.repositoryReports(page);
       return c.json(
         {
-          repositories: page.map(repositorySummary),
+          repositories: page.map((r) => summaryWithQuota(r, reports)),
           ...(rows.length > PAGE_SIZE
             ? { next_page: encodePage(page[page.length - 1]!.name) }
             : {}),
@@ -132,7 +149,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
       responses: { 200: json(RepositoryView, 'the repository'), ...ERRORS },
     }),
     async (c) =>
-      c.json(repositoryView(await repos.view(c.get('principal'), repositoryName(c))), 200),
+      c.json(await withQuota(await repos.view(c.get('principal'), repositoryName(c))), 200),
   );
 
   app.openapi(
@@ -150,7 +167,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
     async (c) => {
       const name = repositoryName(c);
       await repos.setDescription(c.get('principal'), name, c.req.valid('json').description);
-      return c.json(repositoryView(await repos.view(c.get('principal'), name)), 200);
+      return c.json(await withQuota(await repos.view(c.get('principal'), name)), 200);
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { NamespaceQuotaReportView, QuotaView, RepositoryQuotaReportView } from './quota-views.js';
 
 /**
  * Request and response shapes of `/api/v1`, with Quay's field names. The
@@ -73,6 +74,10 @@ export const UserView = z
         can_create_repo: z.boolean(),
       }),
     ),
+    quotas: z.array(QuotaView).optional(),
+    quota_report: NamespaceQuotaReportView.optional().openapi({
+      description: "the user's own namespace; absent without FEATURE_QUOTA_MANAGEMENT",
+    }),
   })
   .openapi('User');
 
@@ -85,6 +90,10 @@ export const OrganizationView = z
     is_member: z.boolean(),
     teams: z.record(z.string(), z.unknown()),
     ordered_teams: z.array(z.string()),
+    quotas: z.array(QuotaView).optional().openapi({ description: 'members and admins only' }),
+    quota_report: NamespaceQuotaReportView.optional().openapi({
+      description: 'members and admins only; absent without FEATURE_QUOTA_MANAGEMENT',
+    }),
   })
   .openapi('Organization');
 
@@ -132,6 +141,9 @@ export const RepositoryView = z
     state: RepositoryState,
     can_write: z.boolean(),
     can_admin: z.boolean(),
+    quota_report: RepositoryQuotaReportView.optional().openapi({
+      description: 'absent without FEATURE_QUOTA_MANAGEMENT',
+    }),
   })
   .openapi('Repository');
 
@@ -143,6 +155,9 @@ export const RepositorySummary = z
     description: z.string(),
     is_public: z.boolean(),
     state: RepositoryState,
+    quota_report: RepositoryQuotaReportView.optional().openapi({
+      description: 'absent without FEATURE_QUOTA_MANAGEMENT',
+    }),
   })
   .openapi('RepositorySummary');
 

@@ -27,14 +27,10 @@ const TagView = z
     end_ts: z.number().int().optional(),
     manifest_digest: z.string(),
     is_manifest_list: z.boolean(),
-    size: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({
-        description:
-          "The image's size: its layers' compressed sizes summed, what a pull downloads besides the config (Quay's layers_compressed_size); null for a multi-architecture index, whose platform images each have their own",
-      }),
+    size: z.number().int().nullable().openapi({
+      description:
+        "The image's size: its layers' compressed sizes summed, what a pull downloads besides the config (Quay's layers_compressed_size); null for a multi-architecture index, whose platform images each have their own",
+    }),
     last_modified: z.string(),
     expiration: z.string().optional(),
   })

@@ -1,3 +1,4 @@
+import { namespaceQuotaReportView, quotaView } from './quota-views.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { isSuperuser, type Principal } from '../../access/principal.js';
 import { requireUser } from '../../access/users.js';
@@ -10,6 +11,7 @@ async function userView(services: ApiServices, principal: Principal) {
   const user = requireUser(principal, 'user:read');
   const { store } = services.access.deps;
   const organizations = await store.organizationsOf(user.account.id);
+  const quota = await services.quotas.overview(user.account);
   return {
     anonymous: false,
     username: user.account.name,
@@ -24,6 +26,12 @@ async function userView(services: ApiServices, principal: Principal) {
       is_org_admin: role === 'admin',
       can_create_repo: role !== 'member',
     })),
+    ...(quota
+      ? {
+          quotas: quota.quotas.map(quotaView),
+          quota_report: namespaceQuotaReportView(quota.report),
+        }
+      : {}),
   };
 }
 
