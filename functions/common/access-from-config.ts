@@ -4,6 +4,7 @@ import { createAccessServices, type AccessServices } from '../../shared/access/a
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
+import { SqlImmutabilityStore } from '../../shared/adapters/sql/sql-immutability.js';
 import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import { SqlReplicationStore } from '../../shared/adapters/sql/sql-replication-store.js';
@@ -40,7 +41,8 @@ export function accessFromConfig(
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
       quota: new SqlQuotaStore(db, config.quotaManagement),
-      prune: new SqlPruneStore(db),
+      prune: new SqlPruneStore(db, config.immutability),
+      immutability: new SqlImmutabilityStore(db, config.immutability),
       mirrors: new SqlMirrorStore(db),
       replication: new SqlReplicationStore(db),
       // Saving a mirror only checks its hosts: the HTTP client stays out of the API functions.
@@ -61,6 +63,7 @@ export function accessFromConfig(
         mirrorEnabled: config.mirror.enabled,
         quotaEnabled: config.quotaManagement,
         autopruneEnabled: config.autoprune,
+        immutableTags: config.immutability.enabled,
         auditBatchDelayMs: runtime === 'server' ? a.auditBatchMs : 0,
         replicateTo: config.replicateTo,
       },

@@ -37,6 +37,7 @@ export function registryFromConfig(
     metadata: new SqlMetadataStore(db, {
       replicateTo: config.replicateTo,
       enforceQuotas: config.quotaManagement,
+      immutability: config.immutability,
     }),
     cache: new ModelCache(wiring.cache, {
       repositoryBlobTtlMs: config.cache.repositoryBlobTtlMs,

@@ -35,7 +35,13 @@ export function disabledTasks(
 export function workersFromConfig(
   config: Pick<
     BerthConfig,
-    'gcGraceMs' | 'mirror' | 'replicateTo' | 'replicationLeaseMs' | 'quotaManagement' | 'autoprune'
+    | 'gcGraceMs'
+    | 'mirror'
+    | 'replicateTo'
+    | 'replicationLeaseMs'
+    | 'quotaManagement'
+    | 'autoprune'
+    | 'immutability'
   >,
   db: Kysely<Database>,
   registry: Registry,
@@ -51,7 +57,7 @@ export function workersFromConfig(
     registry: registry.deps,
     garbage: new SqlGarbageStore(db),
     quota: new SqlQuotaStore(db),
-    prune: new SqlPruneStore(db),
+    prune: new SqlPruneStore(db, config.immutability),
     mirror: {
       registry,
       mirrors: new SqlMirrorStore(db),

@@ -1,3 +1,4 @@
+import type { ImmutabilityStore } from '../ports/immutability-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdentityStore } from '../ports/identity-store.js';
 import type { OAuthStore } from '../ports/oauth-store.js';
@@ -32,6 +33,8 @@ export interface AccessOptions {
   quotaEnabled?: boolean;
   /** Quay's FEATURE_AUTO_PRUNE: auto-prune policies and their API. */
   autopruneEnabled?: boolean;
+  /** Quay's FEATURE_IMMUTABLE_TAGS: the flag and policies, and their API. */
+  immutableTags?: boolean;
   /** See `AuditOptions.batchDelayMs`: 0 on Lambda, which may freeze between requests. */
   auditBatchDelayMs?: number;
   /** Locations every blob is copied to; empty when geo-replication is off. */
@@ -44,6 +47,8 @@ export interface AccessDeps {
   /** Namespace quotas and auto-prune policies, administered through the API. */
   quota: QuotaStore;
   prune: PruneStore;
+  /** Immutability policies and tags' own flags. */
+  immutability: ImmutabilityStore;
   /** Repository mirrors: their settings, sealed credentials, and the check of upstream hosts. */
   mirrors: MirrorStore;
   /** Geo-replication's bookkeeping, which superusers watch through the API. */

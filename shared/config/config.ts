@@ -102,6 +102,8 @@ const schema = strictObject({
   FEATURE_REPO_MIRROR: _default(boolean, true),
   FEATURE_QUOTA_MANAGEMENT: _default(boolean, true),
   FEATURE_AUTO_PRUNE: _default(boolean, true),
+  FEATURE_IMMUTABLE_TAGS: _default(boolean, true),
+  FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE: _default(boolean, false),
   REPO_MIRROR_INTERVAL: _default(integer({ min: 1 }), 30),
   REPO_MIRROR_ROLLBACK: _default(boolean, false),
   BERTH_MIRROR_ALLOWED_HOSTS: _default(array(string()), []),
@@ -170,6 +172,8 @@ export interface BerthConfig {
   quotaManagement: boolean;
   /** Quay's FEATURE_AUTO_PRUNE: auto-prune policies, their API and worker. */
   autoprune: boolean;
+  /** Quay's FEATURE_IMMUTABLE_TAGS and FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE. */
+  immutability: { enabled: boolean; canExpire: boolean };
   /** How often each scheduled task runs: timers locally, EventBridge schedules on AWS. */
   taskIntervalsMs: Record<PeriodicTaskName, number>;
   /** Blobs pushed or linked this recently are never garbage-collected. */
@@ -382,6 +386,10 @@ export function loadConfig(
     proxyStorage: c.FEATURE_PROXY_STORAGE,
     quotaManagement: c.FEATURE_QUOTA_MANAGEMENT,
     autoprune: c.FEATURE_AUTO_PRUNE,
+    immutability: {
+      enabled: c.FEATURE_IMMUTABLE_TAGS,
+      canExpire: c.FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE,
+    },
     taskIntervalsMs: {
       'remove-abandoned-uploads': c.BERTH_ABANDONED_UPLOADS_INTERVAL_SECONDS * 1000,
       autoprune: c.BERTH_AUTOPRUNE_INTERVAL_SECONDS * 1000,

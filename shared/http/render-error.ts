@@ -6,6 +6,7 @@ import {
   BlobNotFoundError,
   DatabaseUnavailableError,
   StorageUnavailableError,
+  TagImmutableError,
   RepositoryGoneError,
   UploadNotFoundError,
 } from '../ports/errors.js';
@@ -53,6 +54,14 @@ export function toRegistryError(error: unknown, c: Context<HttpEnv>): RegistryEr
   }
   if (error instanceof UploadNotFoundError) {
     return ociError('BLOB_UPLOAD_UNKNOWN', { detail: { uploadId: error.uploadId }, cause: error });
+  }
+  if (error instanceof TagImmutableError) {
+    return ociError('DENIED', {
+      status: 403,
+      message: error.message,
+      detail: { tag: error.tag },
+      cause: error,
+    });
   }
   if (error instanceof RepositoryGoneError) {
     return ociError('NAME_UNKNOWN', { message: 'the repository was deleted', cause: error });

@@ -63,3 +63,11 @@ export class RepositoryGoneError extends Error {
     this.name = 'RepositoryGoneError';
   }
 }
+
+/** A write would overwrite, move, delete or expire an immutable tag; nothing changed. */
+export class TagImmutableError extends Error {
+  constructor(readonly tag: string) {
+    super(`tag ${tag} is immutable and cannot be overwritten, moved, deleted or expired`);
+    this.name = 'TagImmutableError';
+  }
+}

@@ -120,6 +120,8 @@ export interface TagEntry {
   startMs: number;
   /** When the tag ended, or will end (an expiry); null while it lives on. */
   endMs: number | null;
+  /** A live tag that no write may change (its own flag, or a policy). */
+  immutable: boolean;
 }
 
 export interface TagQuery {

@@ -3,6 +3,7 @@ import { digestOf, parseDigest } from '../oci/digest.js';
 import { isTag, looksLikeDigest } from '../oci/grammar.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import type { ByteSource } from '../ports/blob-store.js';
+import { TagImmutableError } from '../ports/errors.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
 import { expiresAfter } from './expires-after.js';
 import { INLINE_MANIFEST_BYTES, loadManifestBytes, storeManifestBytes } from './manifest-bytes.js';
@@ -124,7 +125,12 @@ export class ManifestService {
       // The config is in the repository now: the push just proved it.
       const ttl = await expiresAfter(this.deps, manifest.config);
       if (ttl !== null) {
-        await this.deps.metadata.setTagExpiration(repository.id, ref.tag, now + ttl, now);
+        await this.deps.metadata
+          .setTagExpiration(repository.id, ref.tag, now + ttl, now)
+          .catch((error: unknown) => {
+            // An immutable tag does not expire: the label is ignored, the push stands.
+            if (!(error instanceof TagImmutableError)) throw error;
+          });
       }
     }
     return { digest, subjectDigest: manifest.subject?.digest ?? null };

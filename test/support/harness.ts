@@ -1,3 +1,4 @@
+import { SqlImmutabilityStore } from '../../shared/adapters/sql/sql-immutability.js';
 import { DEFAULT_REPLICATION } from '../../shared/workers/replication.js';
 import type { ReplicationNudge } from '../../shared/registry/replication-nudge.js';
 import { randomUUID } from 'node:crypto';
@@ -120,6 +121,8 @@ export interface TestRegistryOptions {
   replicationNudge?: ReplicationNudge;
   /** The locations this registry may write (default: all). */
   writableLocations?: string[];
+  /** FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE. */
+  immutableTagsCanExpire?: boolean;
   /** Stands a test's own store in front of a location's (one that fails, or stalls). */
   wrapStore?: (name: string, store: BlobStore) => BlobStore;
 }
@@ -150,11 +153,16 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       }),
     );
   const clock = shared?.clock ?? new FixedClock(opts.clockStartMs);
+  const immutability = {
+    enabled: opts.access?.immutableTags ?? true,
+    canExpire: opts.immutableTagsCanExpire ?? false,
+  };
   const wakeups = new RecordingWakeups();
   const registry = createRegistry({
     metadata: new SqlMetadataStore(db, {
       replicateTo: opts.replicateTo ?? [],
       enforceQuotas: opts.access?.quotaEnabled ?? true,
+      immutability,
     }),
     cache: new ModelCache(opts.cache ?? new MemoryCache(10_000, clock)),
     storage: new StorageLocations(stores, names, undefined, opts.writableLocations),
@@ -170,7 +178,8 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
       quota: new SqlQuotaStore(db, opts.access?.quotaEnabled ?? true),
-      prune: new SqlPruneStore(db),
+      prune: new SqlPruneStore(db, immutability),
+      immutability: new SqlImmutabilityStore(db, immutability),
       mirrors: new SqlMirrorStore(db),
       replication: new SqlReplicationStore(db),
       upstream: new AddressGuard(allowedHosts),
@@ -214,6 +223,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
         replicationLeaseMs: DEFAULT_REPLICATION.leaseMs,
         quotaManagement: opts.access?.quotaEnabled ?? true,
         autoprune: opts.access?.autopruneEnabled ?? true,
+        immutability,
         mirror: {
           enabled: true,
           rollback: false,

@@ -10,6 +10,7 @@ import * as resumableUploads from './migrations/0008-resumable-uploads.js';
 import * as loginThrottle from './migrations/0009-login-throttle.js';
 import * as storageReplication from './migrations/0010-storage-replication.js';
 import * as manifestLayersSize from './migrations/0011-manifest-layers-size.js';
+import * as immutableTags from './migrations/0012-immutable-tags.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-login-throttle': loginThrottle,
   '0010-storage-replication': storageReplication,
   '0011-manifest-layers-size': manifestLayersSize,
+  '0012-immutable-tags': immutableTags,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

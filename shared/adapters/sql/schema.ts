@@ -13,6 +13,7 @@ export interface Database {
   manifest_blob: ManifestBlobTable;
   manifest_child: ManifestChildTable;
   tag: TagTable;
+  immutability_policy: ImmutabilityPolicyTable;
   account: AccountTable;
   team: TeamTable;
   team_member: TeamMemberTable;
@@ -146,6 +147,18 @@ export interface TagTable {
   manifest_id: number;
   lifetime_start_ms: number;
   lifetime_end_ms: number | null;
+  /** Set through the tag API; policies can make a tag immutable too. */
+  immutable: Generated<boolean>;
+}
+
+export interface ImmutabilityPolicyTable {
+  uuid: string;
+  namespace_id: number;
+  /** Null for a policy over the whole namespace. */
+  repository_id: number | null;
+  tag_pattern: string;
+  tag_pattern_matches: boolean;
+  created_at_ms: number;
 }
 
 /** Users, organizations and robots share one name space, as in Quay. */

@@ -32,6 +32,12 @@ import {
   setTag,
   setTagExpiration,
 } from './sql-tags.js';
+import {
+  assertMutable,
+  IMMUTABILITY_ON,
+  immutableTags,
+  type ImmutabilityRules,
+} from './sql-immutability.js';
 import * as uploads from './sql-uploads.js';
 import { asBytes } from './sql-uploads.js';
 
@@ -51,11 +57,14 @@ export interface SqlMetadataOptions {
   replicateTo?: readonly string[];
   /** False with quota management off (FEATURE_QUOTA_MANAGEMENT): no Reject limit refuses a push. */
   enforceQuotas?: boolean;
+  /** Immutable tags (FEATURE_IMMUTABLE_TAGS): no write changes one. */
+  immutability?: ImmutabilityRules;
 }
 
 export class SqlMetadataStore implements MetadataStore {
   private readonly replicateTo: readonly string[];
   private readonly enforceQuotas: boolean;
+  private readonly immutability: ImmutabilityRules;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -63,6 +72,7 @@ export class SqlMetadataStore implements MetadataStore {
   ) {
     this.replicateTo = options.replicateTo ?? [];
     this.enforceQuotas = options.enforceQuotas ?? true;
+    this.immutability = options.immutability ?? IMMUTABILITY_ON;
   }
 
   async ping(): Promise<void> {
@@ -339,7 +349,8 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(['manifest_id', 'child_id']).doNothing())
           .execute();
       }
-      if (m.tag !== null) await pointTag(trx, m.repositoryId, m.tag, id, m.nowMs);
+      if (m.tag !== null)
+        await pointTag(trx, m.repositoryId, m.tag, id, m.nowMs, this.immutability);
       return { stored: true };
     });
   }
@@ -411,6 +422,20 @@ export class SqlMetadataStore implements MetadataStore {
         .returning('id')
         .executeTakeFirst();
       if (!deleted) return false;
+      // A manifest that an immutable tag points at stays, and so does the tag.
+      const tagged = await trx
+        .selectFrom('tag')
+        .select('name')
+        .where('manifest_id', '=', deleted.id)
+        .where((eb) => aliveAt(eb, nowMs))
+        .execute();
+      await assertMutable(
+        trx,
+        repositoryId,
+        tagged.map((t) => t.name),
+        nowMs,
+        this.immutability,
+      );
       await trx
         .updateTable('tag')
         .set({ lifetime_end_ms: nowMs })
@@ -422,6 +447,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteTag(repositoryId: number, tag: string, nowMs: number): Promise<boolean> {
+    await assertMutable(this.db, repositoryId, [tag], nowMs, this.immutability);
     const result = await this.db
       .updateTable('tag')
       .set({ lifetime_end_ms: nowMs })
@@ -463,8 +489,23 @@ export class SqlMetadataStore implements MetadataStore {
     }));
   }
 
-  listTagEntries(repositoryId: number, query: TagQuery): Promise<TagEntry[]> {
-    return listTagEntries(this.db, repositoryId, query);
+  async listTagEntries(repositoryId: number, query: TagQuery): Promise<TagEntry[]> {
+    const entries = await listTagEntries(this.db, repositoryId, query);
+    const live = entries
+      .filter((e) => e.endMs === null || e.endMs > query.nowMs)
+      .map((e) => e.name);
+    const immutable = await immutableTags(
+      this.db,
+      repositoryId,
+      query.nowMs,
+      this.immutability,
+      live,
+    );
+    return entries.map((e) =>
+      immutable.has(e.name) && (e.endMs === null || e.endMs > query.nowMs)
+        ? { ...e, immutable: true }
+        : e,
+    );
   }
 
   setTag(
@@ -474,11 +515,11 @@ export class SqlMetadataStore implements MetadataStore {
     nowMs: number,
     options: { revive?: boolean } = {},
   ) {
-    return setTag(this.db, repositoryId, tag, manifestDigest, nowMs, options);
+    return setTag(this.db, repositoryId, tag, manifestDigest, nowMs, this.immutability, options);
   }
 
   setTagExpiration(repositoryId: number, tag: string, expiresAtMs: number | null, nowMs: number) {
-    return setTagExpiration(this.db, repositoryId, tag, expiresAtMs, nowMs);
+    return setTagExpiration(this.db, repositoryId, tag, expiresAtMs, nowMs, this.immutability);
   }
 
   listLabels(manifestId: number): Promise<LabelRecord[]> {

@@ -10,6 +10,7 @@ import type { PrunePolicy } from '../../registry/prune-policy.js';
 import { asJson } from './identity/rows.js';
 import { splitRepositoryName } from '../../oci/grammar.js';
 import type { Database } from './schema.js';
+import { IMMUTABILITY_ON, immutableTags, type ImmutabilityRules } from './sql-immutability.js';
 import { aliveAt } from './sql-tags.js';
 
 function toPolicy(row: {
@@ -33,7 +34,10 @@ function toPolicy(row: {
  * a crashed worker's task is free again once its lease lapses.
  */
 export class SqlPruneStore implements PruneStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly immutability: ImmutabilityRules = IMMUTABILITY_ON,
+  ) {}
 
   async listPolicies(owner: PolicyOwner): Promise<PolicyRecord[]> {
     if (owner.repositoryId === null) {
@@ -234,6 +238,21 @@ export class SqlPruneStore implements PruneStore {
     nowMs: number,
     policyUuids: string[],
   ): Promise<string[]> {
+    if (tagIds.length === 0) return [];
+    // Immutable tags are never pruned.
+    const chosen = await this.db
+      .selectFrom('tag')
+      .select(['id', 'name'])
+      .where('id', 'in', tagIds)
+      .execute();
+    const keep = await immutableTags(
+      this.db,
+      repository.id,
+      nowMs,
+      this.immutability,
+      chosen.map((t) => t.name),
+    );
+    tagIds = chosen.filter((t) => !keep.has(t.name)).map((t) => Number(t.id));
     if (tagIds.length === 0) return [];
     const { namespace, shortName } = splitRepositoryName(repository.name);
     const { rows } = await sql<{ name: string }>`

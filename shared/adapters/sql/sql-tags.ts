@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { LabelRecord, SetTagResult, TagEntry, TagQuery } from '../../ports/metadata-store.js';
 import type { Database } from './schema.js';
+import { assertMutable, type ImmutabilityRules } from './sql-immutability.js';
 
 /**
  * Tags and labels. A tag row is one lifetime of the tag: it is alive while
@@ -24,6 +25,7 @@ export async function pointTag(
   tag: string,
   manifestId: number,
   nowMs: number,
+  rules: ImmutabilityRules,
 ): Promise<SetTagResult> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`tag:${repositoryId}:${tag}`}, 0))`.execute(
     trx,
@@ -37,6 +39,7 @@ export async function pointTag(
     .execute();
   if (live.length === 1 && live[0]!.manifest_id === manifestId) return 'unchanged';
   if (live.length > 0) {
+    await assertMutable(trx, repositoryId, [tag], nowMs, rules);
     await trx
       .updateTable('tag')
       .set({ lifetime_end_ms: nowMs })
@@ -66,6 +69,7 @@ export async function setTag(
   tag: string,
   manifestDigest: string,
   nowMs: number,
+  rules: ImmutabilityRules,
   { revive = false }: { revive?: boolean } = {},
 ): Promise<SetTagResult> {
   return db.transaction().execute(async (trx) => {
@@ -86,7 +90,7 @@ export async function setTag(
         .where('id', '=', manifest.id)
         .execute();
     }
-    return pointTag(trx, repositoryId, tag, manifest.id, nowMs);
+    return pointTag(trx, repositoryId, tag, manifest.id, nowMs, rules);
   });
 }
 
@@ -96,7 +100,11 @@ export async function setTagExpiration(
   tag: string,
   expiresAtMs: number | null,
   nowMs: number,
+  rules: ImmutabilityRules,
 ): Promise<boolean> {
+  if (expiresAtMs !== null && !rules.canExpire) {
+    await assertMutable(db, repositoryId, [tag], nowMs, rules);
+  }
   const result = await db
     .updateTable('tag')
     .set({ lifetime_end_ms: expiresAtMs })
@@ -137,6 +145,7 @@ export async function listTagEntries(
     imageSize: r.layers_size === null ? null : Number(r.layers_size),
     startMs: r.lifetime_start_ms,
     endMs: r.lifetime_end_ms,
+    immutable: false,
   }));
 }
 

@@ -1,3 +1,4 @@
+import { ImmutabilityService } from '../../access/immutability.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
@@ -21,6 +22,7 @@ import { quayError, renderApiError } from './api-errors.js';
 import { registerLogRoutes } from './log-routes.js';
 import { registerQuotaRoutes } from './quota-routes.js';
 import { registerAutopruneRoutes } from './autoprune-routes.js';
+import { registerImmutabilityRoutes } from './immutability-routes.js';
 import { registerReplicationRoutes } from './replication-routes.js';
 import { ReplicationAdminService } from '../../access/replication-admin.js';
 import { registerMirrorRoutes } from './mirror-routes.js';
@@ -49,6 +51,7 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     oauth: new OAuthService(access),
     quotas: new QuotaService(access),
     autoprune: new AutoprunePolicyService(access),
+    immutability: new ImmutabilityService(access),
     mirrors: new MirrorService(access),
     replication: new ReplicationAdminService(access, (l) => registry.deps.storage.health.fresh(l)),
   };
@@ -110,6 +113,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerLogRoutes(api, services);
   registerQuotaRoutes(api, services);
   registerAutopruneRoutes(api, services);
+  registerImmutabilityRoutes(api, services);
   registerMirrorRoutes(api, services);
   registerReplicationRoutes(api, services);
 

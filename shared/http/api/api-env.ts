@@ -1,3 +1,4 @@
+import type { ImmutabilityService } from '../../access/immutability.js';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppTokenService } from '../../access/app-tokens.js';
 import type { AccessServices } from '../../access/access-services.js';
@@ -32,6 +33,7 @@ export interface ApiServices {
   oauth: OAuthService;
   quotas: QuotaService;
   autoprune: AutoprunePolicyService;
+  immutability: ImmutabilityService;
   mirrors: MirrorService;
   replication: ReplicationAdminService;
 }

@@ -1,7 +1,11 @@
 import type { Context } from 'hono';
 import { AccessError, type AccessErrorKind } from '../../errors/access-error.js';
 import { RegistryError } from '../../errors/registry-error.js';
-import { DatabaseUnavailableError, RepositoryGoneError } from '../../ports/errors.js';
+import {
+  DatabaseUnavailableError,
+  RepositoryGoneError,
+  TagImmutableError,
+} from '../../ports/errors.js';
 
 /**
  * Quay's error body: `error_type` names the kind, `error_message` and
@@ -61,6 +65,8 @@ export function renderApiError(error: unknown, c: Context): Response | null {
     }
   } else if (error instanceof RegistryError) {
     body = fromRegistryError(error);
+  } else if (error instanceof TagImmutableError) {
+    body = quayError(400, 'invalid_request', error.message);
   } else if (error instanceof RepositoryGoneError) {
     body = quayError(404, 'not_found', 'the repository was deleted');
   } else if (error instanceof DatabaseUnavailableError) {

@@ -33,6 +33,9 @@ const TagView = z
     }),
     last_modified: z.string(),
     expiration: z.string().optional(),
+    immutable: z
+      .boolean()
+      .openapi({ description: 'no push, move, deletion, prune or expiry changes it' }),
   })
   .openapi('Tag');
 
@@ -60,6 +63,7 @@ function tagView(entry: TagEntry) {
     is_manifest_list: LIST_TYPES.has(entry.mediaType),
     size: entry.imageSize,
     last_modified: quayDate(entry.startMs),
+    immutable: entry.immutable,
   };
 }
 
@@ -126,10 +130,18 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
             .strictObject({
               manifest_digest: z.string().optional(),
               expiration: z.number().int().positive().nullable().optional(),
+              immutable: z.boolean().optional().openapi({
+                description:
+                  'true makes the tag immutable (write permission); false makes it mutable again (admin permission)',
+              }),
             })
-            .refine((b) => b.manifest_digest !== undefined || b.expiration !== undefined, {
-              message: 'give manifest_digest, expiration or both',
-            }),
+            .refine(
+              (b) =>
+                b.manifest_digest !== undefined ||
+                b.expiration !== undefined ||
+                b.immutable !== undefined,
+              { message: 'give manifest_digest, expiration, immutable, or several' },
+            ),
         ),
       },
       responses: { 201: json(z.literal('Updated'), 'done'), ...ERRORS },
@@ -139,6 +151,10 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
       const name = repositoryName(c);
       const { repository } = await repositories.requireContentWrite(c.get('principal'), name);
       const body = c.req.valid('json');
+      // Cleared before a move or expiry in the same request, set after them.
+      if (body.immutable === false) {
+        await services.immutability.setTagImmutable(c.get('principal'), name, params.tag, false);
+      }
       if (body.manifest_digest !== undefined) {
         const result = await registry.tags.move(name, params.tag, body.manifest_digest);
         if (result !== 'unchanged') {
@@ -165,6 +181,9 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
             expiration_date: expiresAtMs === null ? null : quayDate(expiresAtMs),
           },
         );
+      }
+      if (body.immutable === true) {
+        await services.immutability.setTagImmutable(c.get('principal'), name, params.tag, true);
       }
       return c.json('Updated' as const, 201);
     },
