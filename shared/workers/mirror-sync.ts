@@ -1,3 +1,4 @@
+import { TagImmutableError } from '../ports/errors.js';
 import type { Wakeups } from '../ports/wakeups.js';
 import type { CredentialBox } from '../access/credential-box.js';
 import { mirrorCredentialContext } from '../access/credential-box.js';
@@ -228,6 +229,16 @@ function heartbeat(deps: MirrorDeps, claim: MirrorClaim, run: SyncRun): () => vo
   return () => clearInterval(timer);
 }
 
+/** Runs a tag removal; an immutable tag stays, and the refusal is returned instead. */
+async function keepImmutable(remove: () => Promise<boolean>): Promise<boolean | TagImmutableError> {
+  try {
+    return await remove();
+  } catch (error) {
+    if (error instanceof TagImmutableError) return error;
+    throw error;
+  }
+}
+
 /**
  * Ends the run: removes tags that no longer match or are gone upstream,
  * unless a failure is being rolled back, in which case every tag the run
@@ -241,8 +252,8 @@ async function finish(
   fatal: string | null,
 ): Promise<MirrorJobResult> {
   const metadata = deps.registry.deps.metadata;
-  const failures = run?.failures ?? [];
-  const failed = fatal !== null || failures.length > 0;
+  const failures = [...(run?.failures ?? [])];
+  let failed = fatal !== null || failures.length > 0;
   const removed: string[] = [];
   let copied = run?.changed ?? [];
   if (run && failed && deps.options.rollback) {
@@ -250,15 +261,20 @@ async function finish(
       const before = run.previous[tag];
       const now = deps.clock.now();
       if (before) await metadata.setTag(mirror.repositoryId, tag, before, now);
-      else await metadata.deleteTag(mirror.repositoryId, tag, now);
+      else await keepImmutable(() => metadata.deleteTag(mirror.repositoryId, tag, now));
     }
     copied = [];
   } else if (run && fatal === null) {
     const wanted = new Set(run.plan);
     for (const [tag, digest] of Object.entries(run.previous)) {
       if (digest === null || wanted.has(tag)) continue;
-      if (await metadata.deleteTag(mirror.repositoryId, tag, deps.clock.now())) removed.push(tag);
+      const gone = await keepImmutable(() =>
+        metadata.deleteTag(mirror.repositoryId, tag, deps.clock.now()),
+      );
+      if (gone === true) removed.push(tag);
+      else if (gone instanceof TagImmutableError) failures.push({ tag, reason: gone.message });
     }
+    failed = failures.length > 0;
   }
 
   const now = deps.clock.now();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,31 @@ describe.skipIf(skip)('skopeo against `npm start`', () => {
     await expect(
       skopeo('inspect', '--creds', CREDS, `docker://${server.host}/admin/deleting:gone`),
     ).rejects.toThrow(/manifest unknown/i);
+  });
+
+  it('refuses overwriting or deleting an immutable tag, and skopeo says why', async () => {
+    const first = await imageLayout(join(work, 'pinned-1'), 'v1', [300]);
+    const second = await imageLayout(join(work, 'pinned-2'), 'v1', [400]);
+    await copy(`oci:${first.layout.dir}:v1`, `docker://${server.host}/admin/pinned:v1`);
+    const pinned = await fetch(`${server.url}/api/v1/repository/admin/pinned/tag/v1`, {
+      method: 'PUT',
+      headers: { ...authorization, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ immutable: true }),
+    });
+    expect(pinned.status).toBe(201);
+    await expect(
+      copy(`oci:${second.layout.dir}:v1`, `docker://${server.host}/admin/pinned:v1`),
+    ).rejects.toThrow(/denied: tag v1 is immutable/);
+    await expect(
+      skopeo('delete', '--creds', CREDS, `docker://${server.host}/admin/pinned:v1`),
+    ).rejects.toThrow(/immutable/);
+    const inspected = JSON.parse(
+      await skopeo('inspect', '--raw', '--creds', CREDS, `docker://${server.host}/admin/pinned:v1`),
+    ) as { config: { digest: string } };
+    const pushed = JSON.parse(
+      await readFile(join(first.layout.dir, 'blobs', first.image.digest.replace(':', '/')), 'utf8'),
+    ) as { config: { digest: string } };
+    expect(inspected.config.digest).toBe(pushed.config.digest);
   });
 
   it('refuses a second server on the same data directory', async () => {

@@ -156,6 +156,47 @@ describe('mirror sync from a registry with token auth', () => {
     );
   });
 
+  it('leaves immutable tags as they are: never moved, never removed, and says which', async () => {
+    const { pusher, api, path } = await start();
+    await pusher.pushImage('alice/app', 'v1.0', { layer: 'one' });
+    await pusher.pushImage('alice/app', 'v1.1', { layer: 'two' });
+    await api.post(path, config(server!.host, ['v1.*']));
+    expectFinished((await runMirrorTick(downstream))[0], 'SUCCESS');
+    const before = await mirroredTags();
+    const policy = await api.post('/repository/mirrors/app/immutabilitypolicy/', {
+      tagPattern: '^v1\\.[01]$',
+    });
+    expect(policy.status).toBe(201);
+    await pusher.pushImage('alice/app', 'v1.1', { layer: 'two, rebuilt' });
+    await pusher.request('/v2/alice/app/manifests/v1.0', { method: 'DELETE' });
+    await pusher.pushImage('alice/app', 'v1.2', { layer: 'three' });
+
+    expect((await api.post(`${path}/sync-now`)).status).toBe(204);
+    const [result] = await runMirrorTick(downstream);
+
+    const finished = expectFinished(result, 'FAIL');
+    expect(finished.copied).toEqual(['v1.2']);
+    const after = await mirroredTags();
+    expect(after['v1.0']).toBe(before['v1.0']);
+    expect(after['v1.1']).toBe(before['v1.1']);
+    expect(after['v1.2']).toBeDefined();
+    const status = (await api.get(path)).body;
+    expect(status.sync_status).toBe('FAIL');
+    expect(status.last_sync_error).toContain('v1.1: tag v1.1 is immutable');
+
+    // Only v1.0 covered now: v1.1 follows upstream, v1.0 (gone upstream) stays, and says so.
+    const uuid = policy.body.uuid as string;
+    const narrowed = await api.put(`/repository/mirrors/app/immutabilitypolicy/${uuid}`, {
+      tagPattern: '^v1\\.0$',
+    });
+    expect(narrowed.status).toBe(204);
+    expect((await api.post(`${path}/sync-now`)).status).toBe(204);
+    const second = expectFinished((await runMirrorTick(downstream))[0], 'FAIL');
+    expect(second.copied).toEqual(['v1.1']);
+    expect((await mirroredTags())['v1.0']).toBe(before['v1.0']);
+    expect((await api.get(path)).body.last_sync_error).toContain('v1.0: tag v1.0 is immutable');
+  });
+
   it('fails with a readable reason on wrong credentials, changing nothing, and retries', async () => {
     // Prepare
     const { pusher, api, path } = await start();
