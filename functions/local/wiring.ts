@@ -18,12 +18,11 @@ import { loadOrCreateSecret } from './secret-key.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { nodeBodyReader } from '../common/node-body-reader.js';
 import { nodePeerAddress } from '../common/node-peer.js';
-import { startTaskTimers } from './task-timers.js';
+import { localWakeups, startTaskTimers } from './task-timers.js';
 import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { disabledTasks, workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
-import { tickingWakeups } from '../../shared/ports/wakeups.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
@@ -54,7 +53,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   const sha256 = databaseKind === 'postgres' ? await createWasmSha256() : nodeSha256;
   const registry = registryFromConfig(config, db, { cache, sha256 });
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
-  const access = accessFromConfig(config, db, registry, secret, 'server');
+  const wakeups = localWakeups();
+  const access = accessFromConfig(config, db, registry, secret, 'server', wakeups);
   const created = await new UserService(access).bootstrap(
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
@@ -63,11 +63,11 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   const workers = workersFromConfig(config, db, registry, {
     secret,
     queue,
-    wakeups: tickingWakeups,
+    wakeups,
   });
   const mirrorInterval = config.taskIntervalsMs['mirror-schedule'];
   const off = disabledTasks(config);
-  const stopTasks = startTaskTimers(
+  const timers = startTaskTimers(
     workers,
     Object.fromEntries(
       Object.entries(config.taskIntervalsMs).filter(([task]) => !off.includes(task)),
@@ -77,6 +77,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       else if (run.handled) console.log(`[berth] task ${run.task}: ${run.handled} handled`);
     },
   );
+  wakeups.bind(timers);
+
   const stopConsumers = startJobConsumers(
     workers,
     queue,
@@ -119,7 +121,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     db,
     databaseKind,
     close: async () => {
-      stopTasks();
+      timers.stop();
       await stopConsumers();
       // A database that is gone must not keep the process from stopping.
       await access.audit.flush().catch((error: unknown) => {

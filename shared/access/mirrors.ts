@@ -100,7 +100,19 @@ export class MirrorService {
       throw accessError('conflict', `${view.repository.name} already has a mirror configuration`);
     }
     await this.record(actor, view, 'external_reference', externalReference);
+    await this.grantRobotWrite(view, checked.robotId);
     if (checked.isEnabled) await this.s.deps.wakeups.wakeAt('mirror-schedule', syncStartMs);
+  }
+
+  /** As Quay does: the mirror's robot may write the repository it fills (an admin grant stays). */
+  private async grantRobotWrite(view: RepositoryView, robotId: number): Promise<void> {
+    const robot = await this.s.deps.store.findAccountById(robotId);
+    if (!robot) return;
+    const current = (await this.s.deps.store.listPermissions(view.repository.id, 'account')).find(
+      (p) => p.name === robot.name,
+    );
+    if (current?.role === 'write' || current?.role === 'admin') return;
+    await this.s.deps.store.setPermission(view.repository.id, { accountId: robotId }, 'write');
   }
 
   async update(actor: Principal, name: string, input: MirrorChanges): Promise<void> {
@@ -118,6 +130,7 @@ export class MirrorService {
     }
     if (Object.keys(changes).length === 0) return;
     await this.s.deps.mirrors.update(view.repository.id, changes);
+    if (changes.robotId) await this.grantRobotWrite(view, changes.robotId);
     for (const key of Object.keys(changes) as (keyof MirrorSettings)[]) {
       const secret = key === 'usernameSealed' || key === 'passwordSealed';
       await this.record(actor, view, CHANGED_FIELD[key], secret ? '********' : changes[key]);

@@ -42,10 +42,10 @@ describe.skipIf(skip)('mirroring from CNCF distribution with `npm start`', () =>
   };
 
   /** Waits for the server's worker to end a sync after `afterMs` (the status is what a user watches). */
-  const syncEndedAfter = async (afterMs: number) => {
+  const syncEndedAfter = async (afterMs: number, repository = 'mirrors/app') => {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const { body } = await api('GET', '/repository/mirrors/app/mirror');
+      const { body } = await api('GET', `/repository/${repository}/mirror`);
       const ended = body.last_sync_date ? Date.parse(body.last_sync_date) : 0;
       if (
         ended >= Math.floor(afterMs / 1000) * 1000 &&
@@ -86,7 +86,8 @@ describe.skipIf(skip)('mirroring from CNCF distribution with `npm start`', () =>
       ...ADMIN,
       BERTH_DATA_DIR: join(work, 'data'),
       BERTH_MIRROR_ALLOWED_HOSTS: '127.0.0.1',
-      REPO_MIRROR_INTERVAL: '1',
+      // Hourly: the syncs below run because they were asked for, not because the scheduler ticked.
+      REPO_MIRROR_INTERVAL: '3600',
     });
     expect((await api('POST', '/organization/', { name: 'mirrors' })).status).toBe(201);
     expect((await api('PUT', '/organization/mirrors/robots/sync', {})).status).toBe(201);
@@ -128,6 +129,9 @@ describe.skipIf(skip)('mirroring from CNCF distribution with `npm start`', () =>
     // Assess
     expect(created.status).toBe(201);
     expect(first.sync_status, first.last_sync_error).toBe('SUCCESS');
+    // As in Quay, the mirror's robot may now write the repository it fills.
+    const permissions = await api('GET', '/repository/mirrors/app/permissions/user/');
+    expect(permissions.body.permissions['mirrors+sync']).toMatchObject({ role: 'write' });
     const mirrored = `docker://${server.host}/mirrors/app`;
     expect(await tagsOf(mirrored, CREDS)).toEqual(['1.0', '1.1']);
     for (const tag of ['1.0', '1.1']) {
@@ -170,6 +174,27 @@ describe.skipIf(skip)('mirroring from CNCF distribution with `npm start`', () =>
       ),
     ).rejects.toThrow(/denied|mirror/i);
   });
+
+  it('says in words that a plain-HTTP upstream needs verify_tls false', async () => {
+    const repository = { namespace: 'mirrors', repository: 'tls', visibility: 'private' };
+    expect((await api('POST', '/repository', { ...repository, description: '' })).status).toBe(201);
+    const at = Date.now();
+    const created = await api('POST', '/repository/mirrors/tls/mirror', {
+      external_reference: `${upstream.host}/library/app`,
+      sync_interval: 3600,
+      sync_start_date: quayDate(Date.now() - 1000),
+      robot_username: 'mirrors+sync',
+      root_rule: { rule_kind: 'tag_glob_csv', rule_value: ['1.*'] },
+      external_registry_config: { verify_tls: true },
+    });
+    expect(created.status).toBe(201);
+    const failed = await syncEndedAfter(at, 'mirrors/tls');
+    expect(failed.sync_status).toBe('FAIL');
+    expect(failed.last_sync_error).toContain(
+      'the upstream answered plain HTTP, not TLS; set verify_tls to false',
+    );
+    expect(failed.last_sync_error).not.toContain('ssl3_get_record');
+  }, 120_000);
 
   it('reports FAIL with a readable reason when the upstream is down', async () => {
     await upstream.stop();

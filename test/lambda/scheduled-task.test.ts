@@ -75,11 +75,27 @@ describe('the local server task timers', () => {
   it('run each task on its interval and report each run', async () => {
     await abandonOneUpload();
     const run = await new Promise<TaskRun>((resolve) => {
-      const stop = startTaskTimers(t.workers, { 'remove-abandoned-uploads': 5 }, (r) => {
-        stop();
+      const timers = startTaskTimers(t.workers, { 'remove-abandoned-uploads': 5 }, (r) => {
+        timers.stop();
         resolve(r);
       });
     });
     expect(run).toEqual({ task: 'remove-abandoned-uploads', handled: 1 });
+  });
+
+  it('run a task when woken, long before its interval, and ignore tasks that have none', async () => {
+    await abandonOneUpload();
+    const runs: TaskRun[] = [];
+    const run = await new Promise<TaskRun>((resolve) => {
+      const timers = startTaskTimers(t.workers, { 'remove-abandoned-uploads': 3_600_000 }, (r) => {
+        runs.push(r);
+        timers.stop();
+        resolve(r);
+      });
+      timers.wake('autoprune', Date.now());
+      timers.wake('remove-abandoned-uploads', Date.now());
+    });
+    expect(run).toEqual({ task: 'remove-abandoned-uploads', handled: 1 });
+    expect(runs).toHaveLength(1);
   });
 });

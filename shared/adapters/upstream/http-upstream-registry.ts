@@ -38,6 +38,18 @@ export interface HttpUpstreamOptions {
 }
 
 /** Reaches upstream registries over HTTP(S), through the address guard on every connection. */
+/**
+ * A connection failure as a person can act on it. OpenSSL's own text for a
+ * plain-HTTP answer to a TLS hello (`ssl3_get_record:wrong version number`)
+ * says nothing to someone setting up a mirror.
+ */
+function inWords(cause: Error & { code?: string }): string {
+  if (cause.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/.test(cause.message)) {
+    return 'the upstream answered plain HTTP, not TLS; set verify_tls to false to allow plain HTTP';
+  }
+  return cause.message;
+}
+
 export class HttpUpstreamConnector implements UpstreamConnector {
   constructor(
     private readonly guard: AddressGuard,
@@ -196,8 +208,8 @@ class HttpUpstreamRegistry implements UpstreamRegistry {
         dispatcher: this.dispatcher,
       });
     } catch (error) {
-      const cause = (error as { cause?: Error }).cause ?? (error as Error);
-      throw Object.assign(new Error(`${this.target.host} is unreachable: ${cause.message}`), {
+      const cause = (error as { cause?: Error & { code?: string } }).cause ?? (error as Error);
+      throw Object.assign(new Error(`${this.target.host} is unreachable: ${inWords(cause)}`), {
         cause: error,
       });
     }
