@@ -111,6 +111,16 @@ describe('REST API v1: tags, manifests and labels', () => {
     );
   });
 
+  it('carries the newest live tags in the repository view, as Quay does, unless includeTags=false', async () => {
+    const { status, body } = await reader.get('/repository/olivia/app');
+    expect(status).toBe(200);
+    expect(body.tags.v1).toMatchObject({ name: 'v1', manifest_digest: first });
+    expect(body.tags.v1.size).toBeGreaterThan(0);
+    expect(body.tags.v1.last_modified).toMatch(/GMT$/);
+    const without = await reader.get('/repository/olivia/app?includeTags=false');
+    expect(without.body).not.toHaveProperty('tags');
+  });
+
   it("shows a tag's image size (its layers summed, as Quay's layers_compressed_size), and none for an index", async () => {
     const config = await v2.pushBlob(
       'olivia/sized',

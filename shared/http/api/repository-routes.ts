@@ -22,7 +22,7 @@ import {
   Visibility,
 } from './schemas.js';
 import { repositoryQuotaReportView } from './quota-views.js';
-import { avatar, repositorySummary } from './views.js';
+import { avatar, quayDate, repositorySummary } from './views.js';
 import type { RepositoryQuotaReport } from '../../access/quotas.js';
 import type { RepositoryInfo } from '../../ports/identity-store.js';
 
@@ -57,6 +57,8 @@ function permissionView(entry: PermissionEntry) {
 }
 
 const PAGE_SIZE = 100;
+/** Quay's limit on the tags a repository view carries. */
+const MAX_VIEW_TAGS = 500;
 
 export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): void {
   const repos = services.repositories;
@@ -144,12 +146,43 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
       method: 'get',
       path: '/repository/{namespace}/{repository}',
       tags: ['repository'],
-      summary: 'A repository the caller can read',
-      request: { params: RepositoryParams },
+      summary: 'A repository the caller can read, with its newest live tags (includeTags, as Quay)',
+      request: {
+        params: RepositoryParams,
+        query: z.object({
+          includeTags: z
+            .enum(['true', 'false'])
+            .default('true')
+            .openapi({
+              description: `the newest ${MAX_VIEW_TAGS} live tags, by name`,
+            }),
+        }),
+      },
       responses: { 200: json(RepositoryView, 'the repository'), ...ERRORS },
     }),
-    async (c) =>
-      c.json(await withQuota(await repos.view(c.get('principal'), repositoryName(c))), 200),
+    async (c) => {
+      const name = repositoryName(c);
+      const view = await withQuota(await repos.view(c.get('principal'), name));
+      if (c.req.valid('query').includeTags === 'false') return c.json(view, 200);
+      const { entries } = await services.registry.tags.list(name, {
+        onlyActive: true,
+        page: 1,
+        limit: MAX_VIEW_TAGS,
+      });
+      const tags = Object.fromEntries(
+        entries.map((e) => [
+          e.name,
+          {
+            name: e.name,
+            size: e.imageSize,
+            last_modified: quayDate(e.startMs),
+            ...(e.endMs === null ? {} : { expiration: quayDate(e.endMs) }),
+            manifest_digest: e.manifestDigest,
+          },
+        ]),
+      );
+      return c.json({ ...view, tags }, 200);
+    },
   );
 
   app.openapi(

@@ -144,6 +144,19 @@ export const RepositoryView = z
     quota_report: RepositoryQuotaReportView.optional().openapi({
       description: 'absent without FEATURE_QUOTA_MANAGEMENT',
     }),
+    tags: z
+      .record(
+        z.string(),
+        z.object({
+          name: z.string(),
+          size: z.number().int().nullable(),
+          last_modified: z.string(),
+          expiration: z.string().optional(),
+          manifest_digest: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'with includeTags (the default): the newest live tags, by name' }),
   })
   .openapi('Repository');
 
