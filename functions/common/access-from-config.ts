@@ -64,6 +64,10 @@ export function accessFromConfig(
         quotaEnabled: config.quotaManagement,
         autopruneEnabled: config.autoprune,
         immutableTags: config.immutability.enabled,
+        tagExpiration: {
+          optionsS: config.tagExpirationOptionsS,
+          defaultS: config.timeMachineMs / 1000,
+        },
         auditBatchDelayMs: runtime === 'server' ? a.auditBatchMs : 0,
         replicateTo: config.replicateTo,
       },

@@ -33,6 +33,8 @@ export interface AccessOptions {
   quotaEnabled?: boolean;
   /** Quay's FEATURE_AUTO_PRUNE: auto-prune policies and their API. */
   autopruneEnabled?: boolean;
+  /** The time-machine windows a namespace may choose (TAG_EXPIRATION_OPTIONS), and the default, in seconds. */
+  tagExpiration?: { optionsS: number[]; defaultS: number };
   /** Quay's FEATURE_IMMUTABLE_TAGS: the flag and policies, and their API. */
   immutableTags?: boolean;
   /** See `AuditOptions.batchDelayMs`: 0 on Lambda, which may freeze between requests. */

@@ -33,6 +33,8 @@ export type AuditKind =
   | 'org_create'
   | 'org_delete'
   | 'org_change_email'
+  | 'org_change_tag_expiration'
+  | 'user_change_tag_expiration'
   | 'org_create_team'
   | 'org_delete_team'
   | 'org_set_team_role'

@@ -1,3 +1,4 @@
+import { changeTagExpiration } from './tag-expiration.js';
 import { accessError } from '../errors/access-error.js';
 import {
   AccountExistsError,
@@ -60,8 +61,21 @@ export class OrganizationService {
     return organization;
   }
 
-  async update(actor: Principal, name: string, changes: { email?: string | undefined }) {
+  async update(
+    actor: Principal,
+    name: string,
+    changes: { email?: string | undefined; tagExpirationS?: number | undefined },
+  ) {
     const organization = await this.requireAdmin(actor, name);
+    if (changes.tagExpirationS !== undefined) {
+      await changeTagExpiration(
+        this.s,
+        actor,
+        organization,
+        changes.tagExpirationS,
+        'org_change_tag_expiration',
+      );
+    }
     if (changes.email !== undefined) {
       assertEmail(changes.email);
       try {

@@ -1,3 +1,4 @@
+import { changeTagExpiration } from './tag-expiration.js';
 import { AccessError, accessError } from '../errors/access-error.js';
 import { AccountExistsError, type AccountRecord } from '../ports/identity-store.js';
 import type { AccessServices } from './access-services.js';
@@ -123,6 +124,12 @@ export class UserService {
       passwordHash: await hashPassword(password),
     });
     await this.s.audit.record('user_change_password', actor, { namespace: user.account });
+  }
+
+  /** The user's own namespace's time-machine window. */
+  async changeTagExpiration(actor: Principal, seconds: number) {
+    const user = requireUser(actor);
+    await changeTagExpiration(this.s, actor, user.account, seconds, 'user_change_tag_expiration');
   }
 
   async changeEmail(actor: Principal, email: string) {

@@ -114,6 +114,7 @@ const schema = strictObject({
   BERTH_WAKEUP_ROLE_ARN: optional(string().check(startsWith('arn:'))),
   BERTH_WAKEUP_NAME_PREFIX: optional(string().check(regex(/^[a-zA-Z0-9_.-]{1,40}$/))),
   DEFAULT_TAG_EXPIRATION: _default(duration, '2w'),
+  TAG_EXPIRATION_OPTIONS: _default(array(duration), ['0s', '1d', '1w', '2w', '4w']),
   BERTH_ACCESS_CONTROL: _default(boolean, true),
   SUPER_USERS: _default(array(string()), []),
   BERTH_SUPERUSER: _default(string(), 'admin'),
@@ -166,6 +167,8 @@ export interface BerthConfig {
   deletionEnabled: boolean;
   /** How long deleted and moved tags stay restorable (Quay's DEFAULT_TAG_EXPIRATION). */
   timeMachineMs: number;
+  /** The windows a namespace may choose (Quay's TAG_EXPIRATION_OPTIONS), in seconds. */
+  tagExpirationOptionsS: number[];
   /** Serve blob bytes through the registry instead of redirecting to storage (Quay's key). */
   proxyStorage: boolean;
   /** Quay's FEATURE_QUOTA_MANAGEMENT: quotas enforced, their API, the sizes shown, their backfill. */
@@ -383,6 +386,7 @@ export function loadConfig(
     chunkMinLength: c.BERTH_CHUNK_MIN_LENGTH,
     deletionEnabled: c.BERTH_DELETION_ENABLED,
     timeMachineMs: parseDuration(c.DEFAULT_TAG_EXPIRATION)!,
+    tagExpirationOptionsS: c.TAG_EXPIRATION_OPTIONS.map((d) => parseDuration(d)! / 1000),
     proxyStorage: c.FEATURE_PROXY_STORAGE,
     quotaManagement: c.FEATURE_QUOTA_MANAGEMENT,
     autoprune: c.FEATURE_AUTO_PRUNE,

@@ -19,6 +19,8 @@ export interface AccountRecord {
   robotOwnerId: number | null;
   createdAtMs: number;
   lastAccessedMs: number | null;
+  /** How long the namespace's deleted and moved tags stay restorable; null: the registry's default. */
+  tagExpirationS: number | null;
 }
 
 export interface NewAccount {
@@ -34,6 +36,7 @@ export interface NewAccount {
 
 export interface AccountChanges {
   email?: string | null;
+  tagExpirationS?: number | null;
   description?: string;
   passwordHash?: string;
   tokenHash?: string;

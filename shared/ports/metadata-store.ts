@@ -186,6 +186,9 @@ export interface MetadataStore {
   /** Unlinks the blob from the repository; `false` if it was not linked. */
   unlinkBlob(repositoryId: number, digest: string): Promise<boolean>;
 
+  /** The repository's namespace's own time-machine window (Quay's `tag_expiration_s`), if it set one. */
+  timeMachineWindowMs(repositoryId: number): Promise<number | null>;
+
   /** Whether the repository's namespace has reached a Reject limit, which refuses new uploads. */
   quotaRejection(repositoryId: number): Promise<QuotaExceeded | null>;
 

@@ -96,7 +96,11 @@ export class TagService {
     assertDigest(manifestDigest);
     const repository = await existingRepository(this.deps, name);
     const now = this.deps.clock.now();
-    const windowStart = now - this.deps.options.timeMachineMs;
+    // The namespace's own window, as garbage collection keeps it, else the registry's.
+    const window =
+      (await this.deps.metadata.timeMachineWindowMs(repository.id)) ??
+      this.deps.options.timeMachineMs;
+    const windowStart = now - window;
     const history = await this.deps.metadata.tagHistory(repository.id, tag);
     const restorable = history.some(
       (h) =>

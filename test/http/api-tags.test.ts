@@ -111,6 +111,30 @@ describe('REST API v1: tags, manifests and labels', () => {
     );
   });
 
+  it("keeps each namespace's own time machine (tag_expiration_s): restores and collections follow it", async () => {
+    const window = (await owner.get('/user/')).body.tag_expiration_s;
+    expect(window).toBe(14 * 24 * 3600);
+    expect((await owner.put('/user/', { tag_expiration_s: 12345 })).status).toBe(400);
+    expect((await owner.put('/user/', { tag_expiration_s: 86_400 })).body.tag_expiration_s).toBe(
+      86_400,
+    );
+    expect((await reader.get('/repository/olivia/app')).body.tag_expiration_s).toBe(86_400);
+
+    const pushed = await v2.pushImage('olivia/app', 'short', { layer: 'short window' });
+    expect((await owner.delete(`${tags}/short`)).status).toBe(204);
+    t.clock.advance(2 * 24 * 3600 * 1000);
+    // Two days on: past this namespace's one-day window, inside the registry's two weeks.
+    const late = await owner.post(`${tags}/short/restore`, {
+      manifest_digest: pushed.descriptor.digest,
+    });
+    expect(late.status).toBe(404);
+    expect((await owner.put('/user/', { tag_expiration_s: 14 * 86_400 })).status).toBe(200);
+    const restored = await owner.post(`${tags}/short/restore`, {
+      manifest_digest: pushed.descriptor.digest,
+    });
+    expect(restored.status).toBe(200);
+  });
+
   it('carries the newest live tags in the repository view, as Quay does, unless includeTags=false', async () => {
     const { status, body } = await reader.get('/repository/olivia/app');
     expect(status).toBe(200);

@@ -181,6 +181,16 @@ export class SqlMetadataStore implements MetadataStore {
       .execute();
   }
 
+  async timeMachineWindowMs(repositoryId: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('repository')
+      .innerJoin('account', 'account.id', 'repository.namespace_id')
+      .select('account.tag_expiration_s')
+      .where('repository.id', '=', repositoryId)
+      .executeTakeFirst();
+    return row?.tag_expiration_s == null ? null : Number(row.tag_expiration_s) * 1000;
+  }
+
   async quotaRejection(repositoryId: number): Promise<QuotaExceeded | null> {
     return this.enforceQuotas ? uploadRejection(this.db, repositoryId) : null;
   }

@@ -1,3 +1,4 @@
+import { tagExpirationOf } from '../../access/tag-expiration.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, ApiServices } from './api-env.js';
 import { ERRORS, json, jsonBody, noContent } from './route-helpers.js';
@@ -52,6 +53,7 @@ export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): 
       avatar: avatar(organization.name, 'org'),
       is_admin: isAdmin,
       is_member: isMember,
+      ...(isAdmin ? { tag_expiration_s: tagExpirationOf(services.access, organization) } : {}),
       teams: Object.fromEntries(teams.map((t) => [t.name, teamView(t, true)])),
       ordered_teams: teams.map((t) => t.name),
       ...(quota
@@ -83,13 +85,22 @@ export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): 
       summary: "Change an organization's e-mail (admins)",
       request: {
         params: OrgParams,
-        body: jsonBody(z.strictObject({ email: z.string().optional() })),
+        body: jsonBody(
+          z.strictObject({
+            email: z.string().optional(),
+            tag_expiration_s: z.number().int().min(0).optional().openapi({
+              description:
+                'how long deleted and moved tags stay restorable (TAG_EXPIRATION_OPTIONS)',
+            }),
+          }),
+        ),
       },
       responses: { 200: json(OrganizationView, 'the organization'), ...ERRORS },
     }),
     async (c) => {
       const { orgname } = c.req.valid('param');
-      await orgs.update(c.get('principal'), orgname, c.req.valid('json'));
+      const { email, tag_expiration_s } = c.req.valid('json');
+      await orgs.update(c.get('principal'), orgname, { email, tagExpirationS: tag_expiration_s });
       return c.json(await view(c.get('principal'), orgname), 200);
     },
   );

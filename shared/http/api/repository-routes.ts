@@ -1,3 +1,4 @@
+import { tagExpirationOf } from '../../access/tag-expiration.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { accessError } from '../../errors/access-error.js';
 import type { RepositoryView as CoreRepositoryView } from '../../access/repository-admin.js';
@@ -62,8 +63,10 @@ const MAX_VIEW_TAGS = 500;
 
 export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): void {
   const repos = services.repositories;
-  const withQuota = async (view: CoreRepositoryView) =>
-    repositoryView(view, await services.quotas.repositoryReports([view.repository]));
+  const withQuota = async (view: CoreRepositoryView) => ({
+    ...repositoryView(view, await services.quotas.repositoryReports([view.repository])),
+    tag_expiration_s: tagExpirationOf(services.access, view.namespace),
+  });
 
   app.openapi(
     createRoute({

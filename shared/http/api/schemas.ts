@@ -78,6 +78,7 @@ export const UserView = z
     quota_report: NamespaceQuotaReportView.optional().openapi({
       description: "the user's own namespace; absent without FEATURE_QUOTA_MANAGEMENT",
     }),
+    tag_expiration_s: z.number().int(),
   })
   .openapi('User');
 
@@ -88,6 +89,7 @@ export const OrganizationView = z
     avatar: Avatar,
     is_admin: z.boolean(),
     is_member: z.boolean(),
+    tag_expiration_s: z.number().int().optional().openapi({ description: 'admins only' }),
     teams: z.record(z.string(), z.unknown()),
     ordered_teams: z.array(z.string()),
     quotas: z.array(QuotaView).optional().openapi({ description: 'members and admins only' }),
@@ -141,6 +143,10 @@ export const RepositoryView = z
     state: RepositoryState,
     can_write: z.boolean(),
     can_admin: z.boolean(),
+    tag_expiration_s: z
+      .number()
+      .int()
+      .openapi({ description: "the namespace's time-machine window, in seconds" }),
     quota_report: RepositoryQuotaReportView.optional().openapi({
       description: 'absent without FEATURE_QUOTA_MANAGEMENT',
     }),

@@ -1,3 +1,4 @@
+import { tagExpirationOf } from '../../access/tag-expiration.js';
 import { namespaceQuotaReportView, quotaView } from './quota-views.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { isSuperuser, type Principal } from '../../access/principal.js';
@@ -17,6 +18,7 @@ async function userView(services: ApiServices, principal: Principal) {
     username: user.account.name,
     email: user.account.email,
     verified: true,
+    tag_expiration_s: tagExpirationOf(services.access, user.account),
     avatar: avatar(user.account.name, 'user'),
     super_user: isSuperuser(principal),
     can_create_repo: true,
@@ -55,14 +57,24 @@ export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
       summary: "Change the calling user's password or e-mail",
       request: {
         body: jsonBody(
-          z.strictObject({ password: z.string().optional(), email: z.string().optional() }),
+          z.strictObject({
+            password: z.string().optional(),
+            email: z.string().optional(),
+            tag_expiration_s: z.number().int().min(0).optional().openapi({
+              description:
+                'how long deleted and moved tags stay restorable (TAG_EXPIRATION_OPTIONS)',
+            }),
+          }),
         ),
       },
       responses: { 200: json(UserView, 'the user'), ...ERRORS },
     }),
     async (c) => {
-      const { password, email } = c.req.valid('json');
+      const { password, email, tag_expiration_s } = c.req.valid('json');
       const principal = c.get('principal');
+      if (tag_expiration_s !== undefined) {
+        await services.users.changeTagExpiration(principal, tag_expiration_s);
+      }
       if (password !== undefined) await services.users.changePassword(principal, password);
       if (email !== undefined) await services.users.changeEmail(principal, email);
       const account = await services.access.deps.store.findAccountById(

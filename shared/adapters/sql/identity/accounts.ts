@@ -77,6 +77,7 @@ export class SqlAccounts {
   async updateAccount(id: number, changes: AccountChanges): Promise<void> {
     const set: Partial<Record<string, unknown>> = {};
     if (changes.email !== undefined) set.email = changes.email;
+    if (changes.tagExpirationS !== undefined) set.tag_expiration_s = changes.tagExpirationS;
     if (changes.description !== undefined) set.description = changes.description;
     if (changes.passwordHash !== undefined) set.password_hash = changes.passwordHash;
     if (changes.tokenHash !== undefined) set.token_hash = changes.tokenHash;

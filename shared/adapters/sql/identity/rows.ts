@@ -19,6 +19,7 @@ export const ACCOUNT_COLUMNS = [
   'account.robot_owner_id',
   'account.created_at_ms',
   'account.last_accessed_ms',
+  'account.tag_expiration_s',
 ] as const;
 
 type AccountRow = Pick<
@@ -31,6 +32,7 @@ type AccountRow = Pick<
   | 'robot_owner_id'
   | 'created_at_ms'
   | 'last_accessed_ms'
+  | 'tag_expiration_s'
 >;
 
 export const toAccount = (r: AccountRow): AccountRecord => ({
@@ -42,6 +44,7 @@ export const toAccount = (r: AccountRow): AccountRecord => ({
   robotOwnerId: r.robot_owner_id,
   createdAtMs: r.created_at_ms,
   lastAccessedMs: r.last_accessed_ms,
+  tagExpirationS: r.tag_expiration_s === null ? null : Number(r.tag_expiration_s),
 });
 
 export const REPOSITORY_COLUMNS = [
