@@ -85,6 +85,8 @@ export class RepositoryAdminService {
       namespace?: string | undefined;
       publicOnly: boolean;
       after?: string | undefined;
+      contains?: string | undefined;
+      offset?: number | undefined;
       limit: number;
     },
   ) {
@@ -100,6 +102,8 @@ export class RepositoryAdminService {
       limit: filter.limit,
       ...(namespaceId === undefined ? {} : { namespaceId }),
       ...(filter.after === undefined ? {} : { after: filter.after }),
+      ...(filter.contains === undefined ? {} : { contains: filter.contains }),
+      ...(filter.offset === undefined ? {} : { offset: filter.offset }),
     });
   }
 

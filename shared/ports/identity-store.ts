@@ -162,6 +162,9 @@ export interface RepositoryQuery {
   namespaceId?: number;
   publicOnly?: boolean;
   after?: string;
+  /** Only repositories whose name or description holds this text, in any case. */
+  contains?: string;
+  offset?: number;
   limit: number;
 }
 

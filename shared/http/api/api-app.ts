@@ -23,6 +23,7 @@ import { registerLogRoutes } from './log-routes.js';
 import { registerQuotaRoutes } from './quota-routes.js';
 import { registerAutopruneRoutes } from './autoprune-routes.js';
 import { registerImmutabilityRoutes } from './immutability-routes.js';
+import { registerSearchRoutes } from './search-routes.js';
 import { registerReplicationRoutes } from './replication-routes.js';
 import { ReplicationAdminService } from '../../access/replication-admin.js';
 import { registerMirrorRoutes } from './mirror-routes.js';
@@ -114,6 +115,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerQuotaRoutes(api, services);
   registerAutopruneRoutes(api, services);
   registerImmutabilityRoutes(api, services);
+  registerSearchRoutes(api, services);
   registerMirrorRoutes(api, services);
   registerReplicationRoutes(api, services);
 

@@ -123,6 +123,17 @@ export class SqlRepositoryAccess {
     if (q.namespaceId !== undefined)
       query = query.where('repository.namespace_id', '=', q.namespaceId);
     if (q.publicOnly) query = query.where('repository.visibility', '=', 'public');
+    if (q.offset) query = query.offset(q.offset);
+    if (q.contains !== undefined && q.contains !== '') {
+      // LIKE's own characters in the search text match themselves.
+      const pattern = `%${q.contains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb('repository.name', 'ilike', pattern),
+          eb('repository.description', 'ilike', pattern),
+        ]),
+      );
+    }
     if (!q.superuser) {
       const viewer = q.viewerId;
       query = query.where((eb) => {

@@ -1,0 +1,119 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AccountRecord } from '../../ports/identity-store.js';
+import type { ApiApp, ApiServices } from './api-env.js';
+import { ERRORS, json } from './route-helpers.js';
+import { avatar } from './views.js';
+
+/** Quay's page size and page limit for repository search (SEARCH_RESULTS_PER_PAGE, SEARCH_MAX_RESULT_PAGE_COUNT). */
+const PER_PAGE = 10;
+const MAX_PAGE = 10;
+const REPOSITORY_SCORE = 4;
+
+const EntityView = z.object({
+  title: z.enum(['org', 'user']),
+  kind: z.enum(['organization', 'user']),
+  avatar: z.unknown(),
+  name: z.string(),
+  score: z.number(),
+  href: z.string(),
+});
+const RepositoryResult = z
+  .object({
+    kind: z.literal('repository'),
+    title: z.literal('repo'),
+    namespace: EntityView,
+    name: z.string(),
+    description: z.string(),
+    is_public: z.boolean(),
+    score: z.number(),
+    href: z.string(),
+  })
+  .openapi('RepositorySearchResult');
+
+function entityView(account: AccountRecord) {
+  const organization = account.kind === 'organization';
+  return {
+    title: organization ? ('org' as const) : ('user' as const),
+    kind: organization ? ('organization' as const) : ('user' as const),
+    avatar: avatar(account.name, organization ? 'org' : 'user'),
+    name: account.name,
+    score: 1,
+    href: `/${organization ? 'organization' : 'user'}/${account.name}`,
+  };
+}
+
+/** Quay's `GET /find/repositories`: repositories the caller can see whose name or description holds the query. */
+export function registerSearchRoutes(app: ApiApp, services: ApiServices): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/find/repositories',
+      tags: ['search'],
+      summary: 'Repositories the caller can see whose name or description holds the query',
+      request: {
+        query: z.object({
+          query: z.string().max(256).default(''),
+          page: z.coerce.number().int().default(1),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            results: z.array(RepositoryResult),
+            has_additional: z.boolean(),
+            page: z.number().int(),
+            page_size: z.number().int(),
+            start_index: z.number().int(),
+          }),
+          'matching repositories',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const page = Math.min(Math.max(1, q.page), MAX_PAGE);
+      const offset = (page - 1) * PER_PAGE;
+      const found = await services.repositories.list(c.get('principal'), {
+        publicOnly: false,
+        contains: q.query,
+        offset,
+        limit: PER_PAGE + 1,
+      });
+      const shown = found.slice(0, PER_PAGE);
+      const namespaces = new Map<number, AccountRecord>();
+      for (const id of new Set(shown.map((r) => r.namespaceId))) {
+        if (id === null) continue;
+        const account = await services.access.deps.store.findAccountById(id);
+        if (account) namespaces.set(id, account);
+      }
+      const results = shown.flatMap((r) => {
+        const namespace = r.namespaceId === null ? undefined : namespaces.get(r.namespaceId);
+        if (!namespace) return [];
+        const name = r.name.slice(namespace.name.length + 1);
+        return [
+          {
+            kind: 'repository' as const,
+            title: 'repo' as const,
+            namespace: entityView(namespace),
+            name,
+            description: r.description,
+            is_public: r.visibility === 'public',
+            score: REPOSITORY_SCORE,
+            href: `/repository/${r.name}`,
+          },
+        ];
+      });
+      return c.json(
+        {
+          results,
+          has_additional: found.length > PER_PAGE,
+          page,
+          page_size: PER_PAGE,
+          start_index: offset,
+        },
+        200,
+      );
+    },
+  );
+}
