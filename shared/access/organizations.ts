@@ -190,6 +190,13 @@ export class OrganizationService {
     );
   }
 
+  /** The repositories a team has a role on (organization admins). */
+  async teamPermissions(actor: Principal, orgName: string, teamName: string) {
+    const organization = await this.requireAdmin(actor, orgName);
+    const team = await this.requireTeam(organization, teamName);
+    return this.s.deps.store.teamPermissions(team.id);
+  }
+
   async teamMembers(actor: Principal, orgName: string, teamName: string) {
     const organization = await this.requireOrganization(orgName);
     const team = await this.requireTeam(organization, teamName);

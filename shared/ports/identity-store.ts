@@ -241,6 +241,8 @@ export interface IdentityStore {
 
   accessFacts(repository: RepositoryInfo, accountId: number): Promise<AccessFacts>;
   listPermissions(repositoryId: number, kind: 'account' | 'team'): Promise<PermissionEntry[]>;
+  /** The repositories a team holds a role on, by name. */
+  teamPermissions(teamId: number): Promise<{ repository: RepositoryInfo; role: RepositoryRole }[]>;
   setPermission(repositoryId: number, delegate: Delegate, role: RepositoryRole): Promise<void>;
   deletePermission(repositoryId: number, delegate: Delegate): Promise<boolean>;
 

@@ -1,7 +1,6 @@
-import type { z } from '@hono/zod-openapi';
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { readAudit } from '../../access/audit.js';
-import { requireUser } from '../../access/users.js';
+import { requireSuperuser, requireUser } from '../../access/users.js';
 import { accessError } from '../../errors/access-error.js';
 import type { AuditEntry } from '../../ports/identity-store.js';
 import type { ApiApp, ApiServices } from './api-env.js';
@@ -55,7 +54,7 @@ export function registerLogRoutes(app: ApiApp, services: ApiServices): void {
   const { store, clock } = services.access.deps;
 
   async function page(
-    scope: { repositoryId?: number; namespaceId?: number },
+    scope: { repositoryId?: number; namespaceId?: number; performerId?: number },
     query: z.infer<typeof LogsQuery>,
   ) {
     const now = clock.now();
@@ -123,6 +122,31 @@ export function registerLogRoutes(app: ApiApp, services: ApiServices): void {
     async (c) => {
       const user = requireUser(c.get('principal'), 'user:read');
       return c.json(await page({ namespaceId: user.account.id }, c.req.valid('query')), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/superuser/logs',
+      tags: ['logs', 'superuser'],
+      summary: "The whole registry's audit log, newest first (superusers)",
+      request: {
+        query: LogsQuery.extend({
+          performer: z.string().optional().openapi({ description: 'only what this user did' }),
+        }),
+      },
+      responses: { 200: json(LogsPage, 'log entries'), ...ERRORS },
+    }),
+    async (c) => {
+      requireSuperuser(c.get('principal'));
+      const { performer, ...query } = c.req.valid('query');
+      let performerId: number | undefined;
+      if (performer !== undefined) {
+        // An unknown performer did nothing: no entry matches.
+        performerId = (await store.findAccount(performer))?.id ?? -1;
+      }
+      return c.json(await page(performerId === undefined ? {} : { performerId }, query), 200);
     },
   );
 }

@@ -347,4 +347,44 @@ export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): 
       return c.body(null, 204);
     },
   );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/organization/{orgname}/team/{teamname}/permissions',
+      tags: ['team'],
+      summary: 'The repositories a team has a role on (admins)',
+      request: { params: TeamParams },
+      responses: {
+        200: json(
+          z.object({
+            permissions: z.array(
+              z.object({
+                repository: z.object({ name: z.string(), is_public: z.boolean() }),
+                role: RepositoryRole,
+              }),
+            ),
+          }),
+          "the team's repository permissions",
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { orgname, teamname } = c.req.valid('param');
+      const permissions = await orgs.teamPermissions(c.get('principal'), orgname, teamname);
+      return c.json(
+        {
+          permissions: permissions.map(({ repository, role }) => ({
+            repository: {
+              name: repository.name.slice(orgname.length + 1),
+              is_public: repository.visibility === 'public',
+            },
+            role,
+          })),
+        },
+        200,
+      );
+    },
+  );
 }

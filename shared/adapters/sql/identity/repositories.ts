@@ -197,6 +197,17 @@ export class SqlRepositoryAccess {
     };
   }
 
+  async teamPermissions(teamId: number) {
+    const rows = await this.db
+      .selectFrom('repository_permission')
+      .innerJoin('repository', 'repository.id', 'repository_permission.repository_id')
+      .select([...REPOSITORY_COLUMNS, 'repository_permission.role'])
+      .where('repository_permission.team_id', '=', teamId)
+      .orderBy('repository.name')
+      .execute();
+    return rows.map((r) => ({ repository: toRepository(r), role: r.role }));
+  }
+
   async listPermissions(
     repositoryId: number,
     kind: 'account' | 'team',
