@@ -210,6 +210,14 @@ export interface IdentityStore {
     nowMs: number,
   ): Promise<void>;
   listRobots(ownerId: number): Promise<AccountRecord[]>;
+  /**
+   * Users whose name starts with `prefix` and, with `robotOwnerId`, that
+   * owner's robots whose short name does, by name (permission pickers).
+   */
+  accountsByPrefix(
+    prefix: string,
+    options: { robotOwnerId?: number; limit: number },
+  ): Promise<AccountRecord[]>;
 
   upsertTeam(
     organizationId: number,

@@ -9,11 +9,12 @@ describe("REST API v1: a team's permissions and the superuser's log", () => {
   let superuser: ApiClient;
   let owner: ApiClient;
   let member: ApiClient;
+  let olivia: Awaited<ReturnType<typeof createUser>>;
 
   beforeAll(async () => {
     t = await startTestRegistry({ access: { enabled: true } });
     await createUser(t, 'admin');
-    const olivia = await createUser(t, 'olivia');
+    olivia = await createUser(t, 'olivia');
     await createUser(t, 'mia');
     const { orgs, repos } = identity(t);
     await orgs.create(olivia, 'acme', null);
@@ -59,5 +60,29 @@ describe("REST API v1: a team's permissions and the superuser's log", () => {
       byMia.logs.every((l: { performer: { name: string } }) => l.performer.name === 'mia'),
     ).toBe(true);
     expect((await superuser.get('/superuser/logs?performer=ghost')).body.logs).toEqual([]);
+  });
+  it('finds users, the namespace robots and teams by prefix for permission pickers', async () => {
+    await identity(t).robots.create(olivia, 'acme', 'mirror', '');
+    expect((await new ApiClient(t.app).get('/entities/mi')).status).toBe(401);
+    const plain = (await owner.get('/entities/mi')).body.results;
+    expect(plain).toEqual([
+      expect.objectContaining({ name: 'mia', kind: 'user', is_robot: false }),
+    ]);
+    const inOrg = (await owner.get('/entities/m?namespace=acme&includeTeams=true')).body.results;
+    expect(inOrg).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'mia', kind: 'user', is_org_member: true }),
+        expect.objectContaining({ name: 'acme+mirror', kind: 'user', is_robot: true }),
+      ]),
+    );
+    const teams = (await owner.get('/entities/de?namespace=acme&includeTeams=true')).body.results;
+    expect(teams).toEqual([expect.objectContaining({ name: 'devs', kind: 'team' })]);
+    // Someone outside the organization sees no robots or teams of it.
+    const outside = (
+      await new ApiClient(t.app, { basic: `admin:${PASSWORD}` }).get(
+        '/entities/acme?namespace=acme&includeTeams=true',
+      )
+    ).body.results;
+    expect(outside.filter((r: { is_robot?: boolean }) => r.is_robot)).toEqual([]);
   });
 });

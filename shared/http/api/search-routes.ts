@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { searchEntities } from '../../access/entities.js';
 import type { AccountRecord } from '../../ports/identity-store.js';
 import type { ApiApp, ApiServices } from './api-env.js';
 import { ERRORS, json } from './route-helpers.js';
@@ -42,7 +43,10 @@ function entityView(account: AccountRecord) {
   };
 }
 
-/** Quay's `GET /find/repositories`: repositories the caller can see whose name or description holds the query. */
+/**
+ * Quay's searches: `GET /find/repositories` (repositories the caller can see
+ * whose name or description holds the query) and `GET /entities/{prefix}`.
+ */
 export function registerSearchRoutes(app: ApiApp, services: ApiServices): void {
   app.openapi(
     createRoute({
@@ -114,6 +118,84 @@ export function registerSearchRoutes(app: ApiApp, services: ApiServices): void {
         },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/entities/{prefix}',
+      tags: ['search'],
+      summary: 'Users, robots and teams whose names start with a prefix, for permission pickers',
+      request: {
+        params: z.object({
+          prefix: z
+            .string()
+            .max(256)
+            .openapi({ param: { name: 'prefix', in: 'path' } }),
+        }),
+        query: z.object({
+          namespace: z.string().default(''),
+          includeTeams: z.enum(['true', 'false']).default('false'),
+          includeOrgs: z.enum(['true', 'false']).default('false'),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            results: z.array(
+              z.object({
+                name: z.string(),
+                kind: z.enum(['user', 'team', 'org']),
+                is_robot: z.boolean().optional(),
+                is_org_member: z.boolean().optional(),
+                avatar: z.unknown(),
+              }),
+            ),
+          }),
+          'matching entities',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const found = await searchEntities(
+        services.access,
+        c.get('principal'),
+        c.req.valid('param').prefix,
+        {
+          namespace: q.namespace,
+          includeTeams: q.includeTeams === 'true',
+          includeOrgs: q.includeOrgs === 'true',
+        },
+      );
+      const results = [
+        ...found.teams.map((t) => ({
+          name: t.name,
+          kind: 'team' as const,
+          is_org_member: true,
+          avatar: avatar(t.name, 'team'),
+        })),
+        ...found.accounts.map(({ account, isOrgMember }) => ({
+          name: account.name,
+          kind: 'user' as const,
+          is_robot: account.kind === 'robot',
+          avatar: avatar(account.name, account.kind === 'robot' ? 'robot' : 'user'),
+          ...(isOrgMember === null ? {} : { is_org_member: isOrgMember }),
+        })),
+        ...(found.organization
+          ? [
+              {
+                name: found.organization.name,
+                kind: 'org' as const,
+                is_org_member: true,
+                avatar: avatar(found.organization.name, 'org'),
+              },
+            ]
+          : []),
+      ];
+      return c.json({ results }, 200);
     },
   );
 }

@@ -45,6 +45,32 @@ export class SqlAccounts {
     return row ? toAccount(row) : null;
   }
 
+  async accountsByPrefix(
+    prefix: string,
+    options: { robotOwnerId?: number; limit: number },
+  ): Promise<AccountRecord[]> {
+    const like = (text: string) => `${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const rows = await this.db
+      .selectFrom('account')
+      .select(ACCOUNT_COLUMNS)
+      .where((eb) => {
+        const users = eb.and([eb('kind', '=', 'user'), eb('name', 'ilike', like(prefix))]);
+        if (options.robotOwnerId === undefined) return users;
+        return eb.or([
+          users,
+          eb.and([
+            eb('kind', '=', 'robot'),
+            eb('robot_owner_id', '=', options.robotOwnerId),
+            eb('name', 'ilike', `%+${like(prefix)}`),
+          ]),
+        ]);
+      })
+      .orderBy('name')
+      .limit(options.limit)
+      .execute();
+    return rows.map(toAccount);
+  }
+
   async findAccountById(id: number): Promise<AccountRecord | null> {
     const row = await this.db
       .selectFrom('account')
