@@ -12,7 +12,7 @@ import type { AccessServices } from './access-services.js';
 import type { Principal } from './principal.js';
 import { writeRefusal } from './repository-access.js';
 import { namespaceOf } from './roles.js';
-import { requireNamespace } from './users.js';
+import { requireNamespace, requireUser } from './users.js';
 
 export interface RepositoryView {
   repository: RepositoryInfo;
@@ -44,6 +44,44 @@ export class RepositoryAdminService {
       }
     }
     throw accessError('not_found', `no repository ${name}`);
+  }
+
+  /** Stars or unstars a repository the caller can read, for the calling user. */
+  async star(actor: Principal, name: string, starred: boolean): Promise<RepositoryView> {
+    const user = requireUser(actor);
+    const view = await this.view(actor, name);
+    await this.s.deps.store.setStar(
+      user.account.id,
+      view.repository.id,
+      starred,
+      this.s.deps.clock.now(),
+    );
+    return view;
+  }
+
+  /** Whether the caller starred it; anonymous callers and robots star nothing. */
+  async isStarred(actor: Principal, view: RepositoryView): Promise<boolean> {
+    if (actor.kind !== 'user') return false;
+    return this.s.deps.store.isStarred(actor.account.id, view.repository.id);
+  }
+
+  /**
+   * A page of the caller's starred repositories, by name: those of the
+   * first `limit` stars it can still read, and where the next page starts.
+   */
+  async starred(actor: Principal, after: string | undefined, limit: number) {
+    const user = requireUser(actor);
+    const rows = await this.s.deps.store.starredRepositories(user.account.id, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const readable = [];
+    for (const repository of page) {
+      const { actions } = await this.s.rules.accessOn(actor, repository);
+      if (actions.has('pull')) readable.push(repository);
+    }
+    return {
+      repositories: readable,
+      nextAfter: rows.length > limit ? page[page.length - 1]!.name : undefined,
+    };
   }
 
   async requireAdmin(actor: Principal, name: string): Promise<RepositoryView> {

@@ -249,6 +249,15 @@ export interface IdentityStore {
 
   accessFacts(repository: RepositoryInfo, accountId: number): Promise<AccessFacts>;
   listPermissions(repositoryId: number, kind: 'account' | 'team'): Promise<PermissionEntry[]>;
+  /** Stars a repository for the account (again is a no-op), or takes the star away. */
+  setStar(accountId: number, repositoryId: number, starred: boolean, nowMs: number): Promise<void>;
+  isStarred(accountId: number, repositoryId: number): Promise<boolean>;
+  /** The account's starred repositories by name, after `after`. */
+  starredRepositories(
+    accountId: number,
+    after: string | undefined,
+    limit: number,
+  ): Promise<RepositoryInfo[]>;
   /** The repositories a team holds a role on, by name. */
   teamPermissions(teamId: number): Promise<{ repository: RepositoryInfo; role: RepositoryRole }[]>;
   setPermission(repositoryId: number, delegate: Delegate, role: RepositoryRole): Promise<void>;

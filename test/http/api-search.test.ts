@@ -57,3 +57,51 @@ describe('REST API v1: repository search (GET /find/repositories)', () => {
     expect(names(second)).toEqual(['svc-10', 'svc-11']);
   });
 });
+
+describe('REST API v1: starring repositories (/user/starred)', () => {
+  it('stars what the caller can read, shows it in the repository view, and takes it off', async () => {
+    const t = await startTestRegistry({ access: { enabled: true } });
+    try {
+      const olivia = await createUser(t, 'olivia');
+      await createUser(t, 'rita');
+      const { repos } = identity(t);
+      await repos.create(olivia, {
+        namespace: 'olivia',
+        repository: 'app',
+        visibility: 'public',
+        description: '',
+      });
+      await repos.create(olivia, {
+        namespace: 'olivia',
+        repository: 'secret',
+        visibility: 'private',
+        description: '',
+      });
+      const rita = new ApiClient(t.app, { basic: `rita:${PASSWORD}` });
+      expect((await rita.get('/repository/olivia/app')).body.is_starred).toBe(false);
+      const starred = await rita.post('/user/starred', { namespace: 'olivia', repository: 'app' });
+      expect(starred).toEqual({ status: 201, body: { namespace: 'olivia', repository: 'app' } });
+      expect(
+        (await rita.post('/user/starred', { namespace: 'olivia', repository: 'app' })).status,
+      ).toBe(201);
+      const hidden = await rita.post('/user/starred', {
+        namespace: 'olivia',
+        repository: 'secret',
+      });
+      expect(hidden.status).toBe(404);
+      expect((await rita.get('/repository/olivia/app')).body.is_starred).toBe(true);
+      expect((await rita.get('/user/starred')).body.repositories).toEqual([
+        expect.objectContaining({ namespace: 'olivia', name: 'app' }),
+      ]);
+      // Made private, it leaves the list, though the star stays for when it comes back.
+      await repos.setVisibility(olivia, 'olivia/app', 'private');
+      expect((await rita.get('/user/starred')).body.repositories).toEqual([]);
+      await repos.setVisibility(olivia, 'olivia/app', 'public');
+      expect((await rita.delete('/user/starred/olivia/app')).status).toBe(204);
+      expect((await rita.get('/user/starred')).body.repositories).toEqual([]);
+      expect((await new ApiClient(t.app).get('/user/starred')).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import * as loginThrottle from './migrations/0009-login-throttle.js';
 import * as storageReplication from './migrations/0010-storage-replication.js';
 import * as manifestLayersSize from './migrations/0011-manifest-layers-size.js';
 import * as immutableTags from './migrations/0012-immutable-tags.js';
+import * as repositoryStars from './migrations/0013-repository-stars.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-storage-replication': storageReplication,
   '0011-manifest-layers-size': manifestLayersSize,
   '0012-immutable-tags': immutableTags,
+  '0013-repository-stars': repositoryStars,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

@@ -14,6 +14,7 @@ export interface Database {
   manifest_child: ManifestChildTable;
   tag: TagTable;
   immutability_policy: ImmutabilityPolicyTable;
+  repository_star: RepositoryStarTable;
   account: AccountTable;
   team: TeamTable;
   team_member: TeamMemberTable;
@@ -149,6 +150,12 @@ export interface TagTable {
   lifetime_end_ms: number | null;
   /** Set through the tag API; policies can make a tag immutable too. */
   immutable: Generated<boolean>;
+}
+
+export interface RepositoryStarTable {
+  account_id: number;
+  repository_id: number;
+  created_at_ms: number;
 }
 
 export interface ImmutabilityPolicyTable {

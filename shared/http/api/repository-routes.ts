@@ -1,3 +1,4 @@
+import type { Principal } from '../../access/principal.js';
 import { tagExpirationOf } from '../../access/tag-expiration.js';
 import { createRoute, z } from '@hono/zod-openapi';
 import { accessError } from '../../errors/access-error.js';
@@ -42,7 +43,6 @@ function repositoryView(view: CoreRepositoryView, reports: QuotaReports) {
   return {
     ...summaryWithQuota(view.repository, reports),
     is_organization: view.namespace.kind === 'organization',
-    is_starred: false,
     can_write: view.canWrite,
     can_admin: view.canAdmin,
   };
@@ -63,8 +63,9 @@ const MAX_VIEW_TAGS = 500;
 
 export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): void {
   const repos = services.repositories;
-  const withQuota = async (view: CoreRepositoryView) => ({
+  const withQuota = async (view: CoreRepositoryView, principal: Principal) => ({
     ...repositoryView(view, await services.quotas.repositoryReports([view.repository])),
+    is_starred: await repos.isStarred(principal, view),
     tag_expiration_s: tagExpirationOf(services.access, view.namespace),
   });
 
@@ -165,7 +166,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
     }),
     async (c) => {
       const name = repositoryName(c);
-      const view = await withQuota(await repos.view(c.get('principal'), name));
+      const view = await withQuota(await repos.view(c.get('principal'), name), c.get('principal'));
       if (c.req.valid('query').includeTags === 'false') return c.json(view, 200);
       const { entries } = await services.registry.tags.list(name, {
         onlyActive: true,
@@ -203,7 +204,10 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
     async (c) => {
       const name = repositoryName(c);
       await repos.setDescription(c.get('principal'), name, c.req.valid('json').description);
-      return c.json(await withQuota(await repos.view(c.get('principal'), name)), 200);
+      return c.json(
+        await withQuota(await repos.view(c.get('principal'), name), c.get('principal')),
+        200,
+      );
     },
   );
 
@@ -364,4 +368,68 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/user/starred',
+      tags: ['user'],
+      summary: 'The repositories the caller starred (and can still read), by name',
+      request: { query: z.object({ next_page: z.string().optional() }) },
+      responses: {
+        200: json(
+          z.object({ repositories: z.array(RepositorySummary), next_page: z.string().optional() }),
+          'starred repositories',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const after = decodePage(c.req.valid('query').next_page);
+      const { repositories, nextAfter } = await repos.starred(c.get('principal'), after, PAGE_SIZE);
+      return c.json(
+        {
+          repositories: repositories.map(repositorySummary),
+          ...(nextAfter === undefined ? {} : { next_page: encodePage(nextAfter) }),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/user/starred',
+      tags: ['user'],
+      summary: 'Star a repository the caller can read',
+      request: {
+        body: jsonBody(z.strictObject({ namespace: z.string(), repository: z.string() })),
+      },
+      responses: {
+        201: json(z.object({ namespace: z.string(), repository: z.string() }), 'starred'),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { namespace, repository } = c.req.valid('json');
+      await repos.star(c.get('principal'), `${namespace}/${repository}`, true);
+      return c.json({ namespace, repository }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/user/starred/{namespace}/{repository}',
+      tags: ['user'],
+      summary: 'Take the star off a repository',
+      request: { params: RepositoryParams },
+      responses: { 204: noContent, ...ERRORS },
+    }),
+    async (c) => {
+      await repos.star(c.get('principal'), repositoryName(c), false);
+      return c.body(null, 204);
+    },
+  );
 }

@@ -197,6 +197,44 @@ export class SqlRepositoryAccess {
     };
   }
 
+  async setStar(accountId: number, repositoryId: number, starred: boolean, nowMs: number) {
+    if (starred) {
+      await this.db
+        .insertInto('repository_star')
+        .values({ account_id: accountId, repository_id: repositoryId, created_at_ms: nowMs })
+        .onConflict((oc) => oc.columns(['account_id', 'repository_id']).doNothing())
+        .execute();
+    } else {
+      await this.db
+        .deleteFrom('repository_star')
+        .where('account_id', '=', accountId)
+        .where('repository_id', '=', repositoryId)
+        .execute();
+    }
+  }
+
+  async isStarred(accountId: number, repositoryId: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('repository_star')
+      .select('repository_id')
+      .where('account_id', '=', accountId)
+      .where('repository_id', '=', repositoryId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async starredRepositories(accountId: number, after: string | undefined, limit: number) {
+    let query = this.db
+      .selectFrom('repository_star')
+      .innerJoin('repository', 'repository.id', 'repository_star.repository_id')
+      .select(REPOSITORY_COLUMNS)
+      .where('repository_star.account_id', '=', accountId)
+      .orderBy('repository.name')
+      .limit(limit);
+    if (after !== undefined) query = query.where('repository.name', '>', after);
+    return (await query.execute()).map(toRepository);
+  }
+
   async teamPermissions(teamId: number) {
     const rows = await this.db
       .selectFrom('repository_permission')
