@@ -5,7 +5,7 @@ import type {
   ImmutabilityPolicy,
   ImmutabilityPolicyRecord,
 } from '../ports/immutability-store.js';
-import { MAX_TAG_PATTERN_LENGTH } from '../registry/prune-policy.js';
+import { tagPatternProblem } from '../registry/prune-policy.js';
 import type { AccessServices } from './access-services.js';
 import { OrganizationService } from './organizations.js';
 import type { Principal } from './principal.js';
@@ -15,18 +15,7 @@ import { RepositoryAdminService } from './repository-admin.js';
 export type ImmutabilityScope =
   { kind: 'organization'; name: string } | { kind: 'repository'; name: string };
 
-/** Why a policy is unusable, or null when it is fine. */
-function policyProblem(policy: ImmutabilityPolicy): string | null {
-  if (policy.tagPattern.length === 0 || policy.tagPattern.length > MAX_TAG_PATTERN_LENGTH) {
-    return `tagPattern must be 1 to ${MAX_TAG_PATTERN_LENGTH} characters`;
-  }
-  try {
-    new RegExp(policy.tagPattern);
-  } catch {
-    return 'tagPattern is not a valid regular expression';
-  }
-  return null;
-}
+const policyProblem = (policy: ImmutabilityPolicy) => tagPatternProblem(policy.tagPattern);
 
 /**
  * Immutable tags as Quay 3.17 manages them: a tag's own flag (write

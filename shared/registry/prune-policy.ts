@@ -38,15 +38,18 @@ export function policyProblem(policy: PrunePolicy): string | null {
   } else if (parseDuration(policy.value) === null) {
     return 'value for creation_date must be a duration such as 30s, 12h, 7d or 2w';
   }
-  if (policy.tagPattern !== undefined) {
-    if (policy.tagPattern.length === 0 || policy.tagPattern.length > MAX_TAG_PATTERN_LENGTH) {
-      return `tagPattern must be 1 to ${MAX_TAG_PATTERN_LENGTH} characters`;
-    }
-    try {
-      new RegExp(policy.tagPattern);
-    } catch {
-      return 'tagPattern is not a valid regular expression';
-    }
+  return policy.tagPattern === undefined ? null : tagPatternProblem(policy.tagPattern);
+}
+
+/** Why a policy's `tagPattern` (auto-prune, immutability) is unusable, or null when it is fine. */
+export function tagPatternProblem(pattern: string): string | null {
+  if (pattern.length === 0 || pattern.length > MAX_TAG_PATTERN_LENGTH) {
+    return `tagPattern must be 1 to ${MAX_TAG_PATTERN_LENGTH} characters`;
+  }
+  try {
+    new RegExp(pattern);
+  } catch {
+    return 'tagPattern is not a valid regular expression';
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import { TagImmutableError } from '../../ports/errors.js';
 import type {
   ImmutabilityOwner,
@@ -101,6 +101,16 @@ async function clearExpiries(
   }
 }
 
+/** The owner's own policies: a namespace's (no repository) or one repository's. */
+const ownedBy =
+  (owner: ImmutabilityOwner) => (eb: ExpressionBuilder<Database, 'immutability_policy'>) =>
+    eb.and([
+      eb('namespace_id', '=', owner.namespaceId),
+      owner.repositoryId === null
+        ? eb('repository_id', 'is', null)
+        : eb('repository_id', '=', owner.repositoryId),
+    ]);
+
 export class SqlImmutabilityStore implements ImmutabilityStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -108,15 +118,7 @@ export class SqlImmutabilityStore implements ImmutabilityStore {
   ) {}
 
   private owned(owner: ImmutabilityOwner) {
-    let query = this.db
-      .selectFrom('immutability_policy')
-      .selectAll()
-      .where('namespace_id', '=', owner.namespaceId);
-    query =
-      owner.repositoryId === null
-        ? query.where('repository_id', 'is', null)
-        : query.where('repository_id', '=', owner.repositoryId);
-    return query;
+    return this.db.selectFrom('immutability_policy').selectAll().where(ownedBy(owner));
   }
 
   async listPolicies(owner: ImmutabilityOwner): Promise<ImmutabilityPolicyRecord[]> {
@@ -167,16 +169,12 @@ export class SqlImmutabilityStore implements ImmutabilityStore {
   ): Promise<'updated' | 'missing' | 'duplicate'> {
     if (await this.duplicate(owner, policy, uuid)) return 'duplicate';
     return this.db.transaction().execute(async (trx) => {
-      let update = trx
+      const result = await trx
         .updateTable('immutability_policy')
         .set({ tag_pattern: policy.tagPattern, tag_pattern_matches: policy.tagPatternMatches })
         .where('uuid', '=', uuid)
-        .where('namespace_id', '=', owner.namespaceId);
-      update =
-        owner.repositoryId === null
-          ? update.where('repository_id', 'is', null)
-          : update.where('repository_id', '=', owner.repositoryId);
-      const result = await update.executeTakeFirst();
+        .where(ownedBy(owner))
+        .executeTakeFirst();
       if (result.numUpdatedRows === 0n) return 'missing';
       if (!this.rules.canExpire) await clearExpiries(trx, owner, covers(policy), nowMs);
       return 'updated';
@@ -184,15 +182,12 @@ export class SqlImmutabilityStore implements ImmutabilityStore {
   }
 
   async deletePolicy(owner: ImmutabilityOwner, uuid: string): Promise<boolean> {
-    let query = this.db
+    const result = await this.db
       .deleteFrom('immutability_policy')
       .where('uuid', '=', uuid)
-      .where('namespace_id', '=', owner.namespaceId);
-    query =
-      owner.repositoryId === null
-        ? query.where('repository_id', 'is', null)
-        : query.where('repository_id', '=', owner.repositoryId);
-    return (await query.executeTakeFirst()).numDeletedRows > 0n;
+      .where(ownedBy(owner))
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   async setTagImmutable(
