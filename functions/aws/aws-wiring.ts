@@ -20,6 +20,7 @@ import type { AccessServices } from '../../shared/access/access-services.js';
 import { accessFromConfig } from '../common/access-from-config.js';
 import { nodePeerAddress } from '../common/node-peer.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
+import { s3StoreFor } from '../common/s3-blob-stores.js';
 import { processCache } from '../common/process-cache.js';
 import type { Cache } from '../../shared/ports/cache.js';
 
@@ -112,6 +113,7 @@ export async function buildAwsCore(
   const nudge = options.replicationNudge;
   const registry = registryFromConfig(config, db, {
     cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
+    storeFor: s3StoreFor,
     stores: clients.blobStores,
     ...(options.sha256 ? { sha256: options.sha256 } : {}),
     ...(nudge ? { replicationNudge: nudge } : {}),

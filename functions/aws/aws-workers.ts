@@ -1,9 +1,11 @@
+import { copyInParts } from '../../shared/adapters/blob/s3-part-copy.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsJobQueue } from '../../shared/adapters/queue/sqs-job-queue.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { processCache } from '../common/process-cache.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
+import { s3StoreFor } from '../common/s3-blob-stores.js';
 import { workersFromConfig } from '../common/workers-from-config.js';
 import { awsWakeups } from './aws-wakeups.js';
 import { loadAwsSecret, openAwsDatabase, type AwsClients } from './aws-wiring.js';
@@ -17,6 +19,8 @@ export async function buildAwsWorkers(
   const queueUrl = config.mirror.jobQueueUrl;
   const registry = registryFromConfig(config, db, {
     cache: processCache(config.cache, 'on Lambda'),
+    // The workers replicate: large blobs are copied inside S3 in parts.
+    storeFor: (location, proxyStorage) => s3StoreFor(location, proxyStorage, copyInParts),
     stores: clients.blobStores,
   });
   return workersFromConfig(config, db, registry, {

@@ -1,23 +1,12 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { copyInParts } from '../../shared/adapters/blob/s3-part-copy.js';
 import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
-import { S3BlobStore } from '../../shared/adapters/blob/s3-blob-store.js';
 import type { StorageLocationConfig } from '../../shared/config/config.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
+import { s3StoreFor } from './s3-blob-stores.js';
 
-/** Builds the blob store a configured storage location names. */
+/** Builds the blob store a configured storage location names: a directory, or S3. */
 export function blobStoreFor(location: StorageLocationConfig, proxyStorage: boolean): BlobStore {
   if (location.driver === 'LocalStorage') return new FsBlobStore(location.path);
-  const client = new S3Client({
-    region: location.region,
-    ...(location.endpoint ? { endpoint: location.endpoint, forcePathStyle: true } : {}),
-    ...(location.credentials ? { credentials: location.credentials } : {}),
-  });
-  return new S3BlobStore({
-    client,
-    bucket: location.bucket,
-    prefix: location.prefix,
-    redirects: !proxyStorage,
-    // One endpoint (or AWS itself, across regions) copies between its buckets with CopyObject.
-    copyDomain: location.endpoint ?? 'aws',
-  });
+  // The local server runs replication itself.
+  return s3StoreFor(location, proxyStorage, copyInParts);
 }

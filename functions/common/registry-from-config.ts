@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
-import type { BerthConfig } from '../../shared/config/config.js';
+import type { BerthConfig, StorageLocationConfig } from '../../shared/config/config.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';
 import type { Cache } from '../../shared/ports/cache.js';
 import { ModelCache } from '../../shared/registry/model-cache.js';
@@ -12,7 +12,6 @@ import { createRegistry, type Registry } from '../../shared/registry/registry.js
 import { StorageLocations } from '../../shared/registry/storage-locations.js';
 import type { ReplicationNudge } from '../../shared/registry/replication-nudge.js';
 import { DEFAULT_HEALTH } from '../../shared/registry/location-health.js';
-import { blobStoreFor } from './blob-stores.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 
@@ -25,6 +24,8 @@ export function registryFromConfig(
   db: Kysely<Database>,
   wiring: {
     cache: Cache;
+    /** How a configured location becomes a store: S3 only on AWS, a directory or S3 locally. */
+    storeFor: (location: StorageLocationConfig, proxyStorage: boolean) => BlobStore;
     stores?: Map<string, BlobStore> | undefined;
     /** Resumable where upload sessions may continue in another process; else the native hash. */
     sha256?: Sha256Engine;
@@ -45,7 +46,7 @@ export function registryFromConfig(
     storage: new StorageLocations(
       stores ??
         new Map(
-          config.storage.locations.map((l) => [l.name, blobStoreFor(l, config.proxyStorage)]),
+          config.storage.locations.map((l) => [l.name, wiring.storeFor(l, config.proxyStorage)]),
         ),
       config.storage.preference,
       { ...DEFAULT_HEALTH, probeIntervalMs: config.storage.probeIntervalMs },

@@ -1,3 +1,4 @@
+import { blobStoreFor } from '../common/blob-stores.js';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
@@ -51,7 +52,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   // Servers sharing a database may each take part of one upload session, so
   // its hash state travels with the session; alone, the native hash is faster.
   const sha256 = databaseKind === 'postgres' ? await createWasmSha256() : nodeSha256;
-  const registry = registryFromConfig(config, db, { cache, sha256 });
+  const registry = registryFromConfig(config, db, { cache, sha256, storeFor: blobStoreFor });
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
   const wakeups = localWakeups();
   const access = accessFromConfig(config, db, registry, secret, 'server', wakeups);

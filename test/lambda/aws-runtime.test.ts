@@ -9,7 +9,7 @@ import { lazyInit } from '../../functions/aws/lazy-init.js';
 import { serveRegistry } from '../../functions/common/node-server.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
-import { blobStoreFor } from '../../functions/common/blob-stores.js';
+import { s3StoreFor } from '../../functions/common/s3-blob-stores.js';
 import { copySource } from '../../shared/adapters/blob/s3-blob-store.js';
 import { loadConfig } from '../../shared/config/config.js';
 import { LAMBDA, S3_ACCESS_POINTS } from '../infra/aws-facts.js';
@@ -48,7 +48,7 @@ describe('the AWS runtime', () => {
         ],
       }),
     });
-    const store = blobStoreFor(config.storage.locations[0]!, false);
+    const store = s3StoreFor(config.storage.locations[0]!, false);
     const digest = `sha256:${'ab'.repeat(32)}`;
     const url = new URL((await store.redirectUrl({ digest, key: null }, 600))!);
     expect(url.host).toBe(S3_ACCESS_POINTS.host('eu-west-1', '123456789012', 'berth-blobs'));
@@ -156,5 +156,15 @@ describe('the AWS runtime', () => {
     } finally {
       server.close();
     }
+  });
+  it('keeps blobs in S3 only: a LocalStorage location is refused at start, by name', () => {
+    const config = loadConfig({
+      DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+        disk: ['LocalStorage', { storage_path: '/tmp/berth' }],
+      }),
+    });
+    expect(() => s3StoreFor(config.storage.locations[0]!, false)).toThrow(
+      'storage location disk is LocalStorage; on AWS every location must be S3Storage',
+    );
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '../../shared/adapters/blob/s3-blob-store.js';
+import { copyInParts } from '../../shared/adapters/blob/s3-part-copy.js';
 import { blobKey } from '../../shared/ports/storage-layout.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { digestOf } from '../../shared/oci/digest.js';
@@ -442,6 +443,7 @@ describe("S3 to S3 over CopyObject's limit (made small here)", () => {
         copyDomain: s3.endpoint,
         maxCopyObjectBytes: 6 * MiB,
         copyPartBytes: 5 * MiB,
+        partCopy: copyInParts,
       });
     const east = store('east');
     const t = await startTestRegistry({

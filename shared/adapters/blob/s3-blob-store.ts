@@ -36,7 +36,7 @@ import {
   type S3UploadState,
 } from './s3-upload-state.js';
 import { blobKey, uploadedBlobKey, uploadKey } from '../../ports/storage-layout.js';
-import { copyInParts } from './s3-part-copy.js';
+import type { PartCopy } from './s3-part-copy.js';
 
 const MiB = 1024 * 1024;
 
@@ -61,6 +61,12 @@ export interface S3BlobStoreOptions {
   maxCopyObjectBytes?: number;
   /** The size of each part of a copy in parts (default 512 MiB; raised to fit 10,000 parts). */
   copyPartBytes?: number;
+  /**
+   * How blobs over `maxCopyObjectBytes` are copied inside S3 (`copyInParts`,
+   * UploadPartCopy); without it they stream. Given only where replication
+   * runs, so the functions that never copy do not carry it.
+   */
+  partCopy?: (s3: S3Client, copy: PartCopy) => Promise<void>;
 }
 
 /** The most CopyObject copies in one request; larger objects are copied in parts. */
@@ -112,6 +118,7 @@ export class S3BlobStore implements BlobStore {
   private readonly copyDomain: string | undefined;
   private readonly maxCopyObjectBytes: number;
   private readonly copyPartBytes: number;
+  private readonly partCopy: S3BlobStoreOptions['partCopy'];
 
   constructor(options: S3BlobStoreOptions) {
     this.s3 = options.client;
@@ -126,6 +133,7 @@ export class S3BlobStore implements BlobStore {
       MAX_COPY_OBJECT_BYTES,
     );
     this.copyPartBytes = options.copyPartBytes ?? 512 * MiB;
+    this.partCopy = options.partCopy;
   }
 
   async copyWithin(
@@ -138,8 +146,9 @@ export class S3BlobStore implements BlobStore {
     const key = this.key(blobKey(blob.digest));
     const from = copySource(source.bucket, source.objectKey(blob));
     if (size > this.maxCopyObjectBytes) {
+      if (!this.partCopy) return null;
       // S3 reports no SHA-256 of a whole multipart object: the caller reads it back.
-      await copyInParts(this.s3, {
+      await this.partCopy(this.s3, {
         bucket: this.bucket,
         key,
         copySource: from,
