@@ -34,6 +34,14 @@ describe('REST API v1 (Quay paths)', () => {
       '/repository/{namespace}/{repository}/changevisibility',
       '/repository/{namespace}/{repository}/logs',
       '/user/apptoken',
+      '/organization/{orgname}/immutabilitypolicy',
+      '/repository/{namespace}/{repository}/immutabilitypolicy/{policy_uuid}',
+      '/find/repositories',
+      '/entities/{prefix}',
+      '/superuser/logs',
+      '/user/starred',
+      '/organization/{orgname}/team/{teamname}/permissions',
+      '/superuser/replication',
     ]) {
       expect(Object.keys(body.paths)).toContain(path);
     }
