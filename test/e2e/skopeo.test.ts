@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -342,7 +342,7 @@ describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pul
   );
 
   it.skipIf(skipUnlessAvailable(toolAvailable('podman'), 'podman'))(
-    'pulls with podman and pushes a copy back through the token flow',
+    'pulls with podman and pushes a copy back through the token flow; a pinned tag refuses other content',
     async () => {
       const root = join(work, 'podman');
       const creds = `${ADMIN.BERTH_SUPERUSER}:${ADMIN.BERTH_SUPERUSER_PASSWORD}`;
@@ -357,6 +357,23 @@ describe.skipIf(skip)('skopeo with credentials: robots, outsiders, anonymous pul
       await expect(
         podman(root, 'push', '--creds', 'outsider:nope', `${server.host}/admin/from-podman:1.0`),
       ).rejects.toThrow(/unauthorized|invalid username|authentication required/i);
+
+      // Pinned, the tag refuses other content, and podman says why.
+      const pinned = await fetch(`${server.url}/api/v1/repository/admin/from-podman/tag/1.0`, {
+        method: 'PUT',
+        headers: { ...authorization, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ immutable: true }),
+      });
+      expect(pinned.status).toBe(201);
+      const rootfs = join(work, 'podman-rootfs');
+      await mkdir(rootfs, { recursive: true });
+      await writeFile(join(rootfs, 'hello.txt'), 'other content');
+      const tarball = join(work, 'podman-rootfs.tar');
+      await runFile('tar', ['-cf', tarball, '-C', rootfs, '.']);
+      await podman(root, 'import', tarball, `${server.host}/admin/from-podman:1.0`);
+      await expect(
+        podman(root, 'push', '--creds', creds, `${server.host}/admin/from-podman:1.0`),
+      ).rejects.toThrow(/denied: tag 1\.0 is immutable/);
     },
   );
 
