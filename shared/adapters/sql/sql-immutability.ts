@@ -8,7 +8,7 @@ import type {
   ImmutabilityStore,
 } from '../../ports/immutability-store.js';
 import type { Database } from './schema.js';
-import { aliveAt } from './sql-tags.js';
+import { aliveAt } from './tag-lifetime.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

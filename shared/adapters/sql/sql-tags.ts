@@ -1,7 +1,8 @@
-import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LabelRecord, SetTagResult, TagEntry, TagQuery } from '../../ports/metadata-store.js';
 import type { Database } from './schema.js';
 import { assertMutable, type ImmutabilityRules } from './sql-immutability.js';
+import { aliveAt } from './tag-lifetime.js';
 
 /**
  * Tags and labels. A tag row is one lifetime of the tag: it is alive while
@@ -11,8 +12,7 @@ import { assertMutable, type ImmutabilityRules } from './sql-immutability.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const aliveAt = (eb: ExpressionBuilder<Database, 'tag'>, nowMs: number) =>
-  eb.or([eb('tag.lifetime_end_ms', 'is', null), eb('tag.lifetime_end_ms', '>', nowMs)]);
+export { aliveAt } from './tag-lifetime.js';
 
 /**
  * Moves a tag by ending its live rows and starting a new one. Writers of one
