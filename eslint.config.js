@@ -37,6 +37,8 @@ export default tseslint.config(
       'shared/access/**',
       'shared/errors/**',
       'shared/ports/**',
+      'shared/notifications/**',
+      'shared/workers/**',
     ],
     rules: {
       'no-restricted-imports': [

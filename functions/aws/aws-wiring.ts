@@ -11,6 +11,8 @@ import { createHttpApp, type EdgeOptions, type Surface } from '../../shared/http
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
 import { originSecretVerifier } from './origin-secret.js';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Wakeups } from '../../shared/ports/wakeups.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
 import type { BodyReader } from '../../shared/http/request-body.js';
@@ -23,6 +25,7 @@ import { registryFromConfig } from '../common/registry-from-config.js';
 import { s3StoreFor } from '../common/s3-blob-stores.js';
 import { processCache } from '../common/process-cache.js';
 import type { Cache } from '../../shared/ports/cache.js';
+import type { Mailer } from '../../shared/ports/notification-transport.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
@@ -38,6 +41,10 @@ export interface AwsClients {
   cache?: Cache;
   /** EventBridge Scheduler, for the wakeups of the first region. */
   scheduler?: Pick<SchedulerClient, 'send'>;
+  /** SES, for e-mail notifications without an SMTP server. */
+  ses?: Pick<SESv2Client, 'send'>;
+  /** EventBridge, where registry events are published. */
+  eventBridge?: Pick<EventBridgeClient, 'send'>;
 }
 
 /** What the entry point adds: hashing for a long-lived process, wakeups for the API that asks for them. */
@@ -54,6 +61,8 @@ export interface CoreOptions {
    * carries no SQS client.
    */
   replicationNudge?: ReplicationNudge;
+  /** The REST function mails e-mail address confirmations. */
+  mailer?: Mailer;
 }
 
 /** The region an ARN names (`arn:aws:<service>:<region>:...`). */
@@ -117,11 +126,15 @@ export async function buildAwsCore(
     stores: clients.blobStores,
     ...(options.sha256 ? { sha256: options.sha256 } : {}),
     ...(nudge ? { replicationNudge: nudge } : {}),
+    ...(options.wakeups ? { wakeups: options.wakeups } : {}),
   });
   const secret = await loadAwsSecret(config, clients);
   return {
     registry,
-    access: accessFromConfig(config, db, registry, secret, runtime, options.wakeups),
+    access: accessFromConfig(config, db, registry, secret, runtime, {
+      ...(options.wakeups ? { wakeups: options.wakeups } : {}),
+      ...(options.mailer ? { mailer: options.mailer } : {}),
+    }),
   };
 }
 
@@ -147,13 +160,18 @@ export async function buildAwsApp(
   http: { readBody?: BodyReader; surfaces: Surface[] } & CoreOptions,
   runtime: 'server' | 'lambda' = 'lambda',
 ): Promise<{ app: HttpApp; access: AccessServices }> {
-  const { sha256, wakeups, replicationNudge, ...surfaces } = http;
+  const { sha256, wakeups, replicationNudge, mailer, ...surfaces } = http;
   const { registry, access } = await buildAwsCore(
     config,
     openAwsDatabase(config, clients),
     clients,
     runtime,
-    { sha256, wakeups, ...(replicationNudge ? { replicationNudge } : {}) },
+    {
+      sha256,
+      wakeups,
+      ...(replicationNudge ? { replicationNudge } : {}),
+      ...(mailer ? { mailer } : {}),
+    },
   );
   return {
     app: createHttpApp({

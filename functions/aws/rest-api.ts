@@ -3,16 +3,24 @@ import type { LambdaEvent } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { awsWakeups } from './aws-wakeups.js';
+import { awsMailer } from './aws-notifications.js';
+import { awsJobQueue } from './aws-job-queue.js';
 import { buildAwsApp } from './aws-wiring.js';
 import { lambdaHttpHandler } from './lambda-http.js';
 import { lazyInit } from './lazy-init.js';
 
 const ready = lazyInit(async () => {
   const config = loadConfig(process.env);
+  const queue = awsJobQueue(config);
+  const mailer = awsMailer(config);
   const { app } = await buildAwsApp(
     config,
     {},
-    { surfaces: [apiSurface], wakeups: awsWakeups(config) },
+    {
+      surfaces: [apiSurface],
+      wakeups: awsWakeups(config, undefined, queue ?? undefined),
+      ...(mailer ? { mailer } : {}),
+    },
   );
   return lambdaHttpHandler(app);
 });

@@ -14,13 +14,17 @@ import { CredentialBox } from '../../shared/access/credential-box.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import type { Registry } from '../../shared/registry/registry.js';
 import { tickingWakeups, type Wakeups } from '../../shared/ports/wakeups.js';
+import type { Mailer } from '../../shared/ports/notification-transport.js';
+import { SqlNotificationStore } from '../../shared/adapters/sql/sql-notification-store.js';
+import { SqlInboxStore } from '../../shared/adapters/sql/sql-inbox-store.js';
+import { SqlAuthorizedEmails } from '../../shared/adapters/sql/sql-authorized-emails.js';
 
 /** Derives the token-signing key from the registry's secret, so the secret itself signs nothing. */
 export function tokenKeyFrom(secret: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', secret, 'berth', 'registry token signing', 32));
 }
 
-/** The key mirror credentials are sealed with, derived apart from the token key. */
+/** The key mirror credentials and webhook secrets are sealed with, derived apart from the token key. */
 export function credentialKeyFrom(secret: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', secret, 'berth', 'mirror credential sealing', 32));
 }
@@ -33,9 +37,14 @@ export function accessFromConfig(
   secret: string,
   /** Long-running processes batch audit writes; Lambda, which may freeze after a response, does not. */
   runtime: 'server' | 'lambda',
-  wakeups: Wakeups = tickingWakeups,
+  wiring: {
+    wakeups?: Wakeups;
+    /** Mails address confirmations; only the functions that serve `/api/v1` pass one. */
+    mailer?: Mailer | null;
+  } = {},
 ): AccessServices {
   const a = config.access;
+  const guard = new AddressGuard(config.outboundAllowedHosts);
   return createAccessServices(
     {
       store: createSqlIdentityStore(db),
@@ -45,10 +54,15 @@ export function accessFromConfig(
       immutability: new SqlImmutabilityStore(db, config.immutability),
       mirrors: new SqlMirrorStore(db),
       replication: new SqlReplicationStore(db),
-      // Saving a mirror only checks its hosts: the HTTP client stays out of the API functions.
-      upstream: new AddressGuard(config.mirror.allowedHosts),
+      notifications: new SqlNotificationStore(db),
+      inbox: new SqlInboxStore(db),
+      authorizedEmails: new SqlAuthorizedEmails(db),
+      mailer: wiring.mailer ?? null,
+      // Saving a mirror or a webhook only checks its host: the HTTP client stays out of the API functions.
+      outbound: guard,
+      upstream: guard,
       credentials: new CredentialBox(credentialKeyFrom(secret)),
-      wakeups,
+      wakeups: wiring.wakeups ?? tickingWakeups,
       clock: registry.deps.clock,
       newId: randomUUID,
       tokenKey: tokenKeyFrom(secret),

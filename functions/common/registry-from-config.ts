@@ -14,6 +14,7 @@ import type { ReplicationNudge } from '../../shared/registry/replication-nudge.j
 import { DEFAULT_HEALTH } from '../../shared/registry/location-health.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 import type { Sha256Engine } from '../../shared/ports/sha256.js';
+import { tickingWakeups, type Wakeups } from '../../shared/ports/wakeups.js';
 
 /** Rows per listing query on the Data API, whose results may not pass 1 MiB. */
 export const DATA_API_ROWS_PER_QUERY = 2_000;
@@ -31,6 +32,8 @@ export function registryFromConfig(
     sha256?: Sha256Engine;
     /** Wakes other regions' replication workers after a push (AWS). */
     replicationNudge?: ReplicationNudge;
+    /** Wakes the notification worker after a write queued deliveries. */
+    wakeups?: Wakeups;
   },
 ): Registry {
   const { stores } = wiring;
@@ -56,6 +59,7 @@ export function registryFromConfig(
     newId: randomUUID,
     sha256: wiring.sha256 ?? nodeSha256,
     ...(wiring.replicationNudge ? { replicationNudge: wiring.replicationNudge } : {}),
+    wakeups: wiring.wakeups ?? tickingWakeups,
     options: {
       ...DEFAULT_REGISTRY_OPTIONS,
       chunkMinLength: config.chunkMinLength,

@@ -19,8 +19,11 @@ import type { WorkerDeps } from '../../shared/workers/worker-deps.js';
 import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
 import { HttpUpstreamConnector } from '../../shared/adapters/upstream/http-upstream-registry.js';
 import { credentialKeyFrom } from './access-from-config.js';
+import { notificationsFromConfig } from './notifications-from-config.js';
+import type { Mailer } from '../../shared/ports/notification-transport.js';
+import type { EventPublisher } from '../../shared/ports/event-outbox.js';
+import type { PublicAddress } from '../../shared/notifications/event-data.js';
 
-/** The workers' dependencies on the registry's database, for any runtime. */
 /** The periodic tasks whose feature is switched off, and that must not run. */
 export function disabledTasks(
   config: Pick<BerthConfig, 'mirror' | 'quotaManagement' | 'autoprune'>,
@@ -32,6 +35,7 @@ export function disabledTasks(
   ];
 }
 
+/** The workers' dependencies on the registry's database, for any runtime. */
 export function workersFromConfig(
   config: Pick<
     BerthConfig,
@@ -42,6 +46,8 @@ export function workersFromConfig(
     | 'quotaManagement'
     | 'autoprune'
     | 'immutability'
+    | 'outboundAllowedHosts'
+    | 'notifications'
   >,
   db: Kysely<Database>,
   registry: Registry,
@@ -51,6 +57,12 @@ export function workersFromConfig(
     mirrorOptions?: Partial<MirrorOptions>;
     /** Local servers tick often enough not to need any (`tickingWakeups`). */
     wakeups: Wakeups;
+    /** How notifications leave: by mail, to an event bus, with URLs naming this host. */
+    notify: {
+      mailer: Mailer | null;
+      publisher: EventPublisher | null;
+      address: PublicAddress | null;
+    };
   },
 ): WorkerDeps {
   return {
@@ -61,7 +73,7 @@ export function workersFromConfig(
     mirror: {
       registry,
       mirrors: new SqlMirrorStore(db),
-      upstream: new HttpUpstreamConnector(new AddressGuard(config.mirror.allowedHosts)),
+      upstream: new HttpUpstreamConnector(new AddressGuard(config.outboundAllowedHosts)),
       credentials: new CredentialBox(credentialKeyFrom(wiring.secret)),
       queue: wiring.queue,
       wakeups: wiring.wakeups,
@@ -81,6 +93,12 @@ export function workersFromConfig(
       sha256: registry.deps.sha256,
       targets: config.replicateTo,
     },
+    notifications: notificationsFromConfig(config, db, {
+      secret: wiring.secret,
+      wakeups: wiring.wakeups,
+      clock: registry.deps.clock,
+      ...wiring.notify,
+    }),
     options: {
       gcGraceMs: config.gcGraceMs,
       gcBatchSize: 500,

@@ -24,6 +24,7 @@ import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { disabledTasks, workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
+import { mailerFromConfig, publicAddressFromConfig } from '../common/notifications-from-config.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
@@ -52,10 +53,16 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   // Servers sharing a database may each take part of one upload session, so
   // its hash state travels with the session; alone, the native hash is faster.
   const sha256 = databaseKind === 'postgres' ? await createWasmSha256() : nodeSha256;
-  const registry = registryFromConfig(config, db, { cache, sha256, storeFor: blobStoreFor });
-  const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
   const wakeups = localWakeups();
-  const access = accessFromConfig(config, db, registry, secret, 'server', wakeups);
+  const registry = registryFromConfig(config, db, {
+    cache,
+    sha256,
+    storeFor: blobStoreFor,
+    wakeups,
+  });
+  const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
+  const mailer = mailerFromConfig(config);
+  const access = accessFromConfig(config, db, registry, secret, 'server', { wakeups, mailer });
   const created = await new UserService(access).bootstrap(
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
@@ -65,6 +72,14 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     secret,
     queue,
     wakeups,
+    notify: {
+      mailer,
+      publisher: null,
+      address: publicAddressFromConfig(config, {
+        scheme: 'http',
+        host: `localhost:${config.port}`,
+      }),
+    },
   });
   const mirrorInterval = config.taskIntervalsMs['mirror-schedule'];
   const off = disabledTasks(config);

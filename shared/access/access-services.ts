@@ -8,6 +8,10 @@ import type { UpstreamConnector } from '../ports/upstream-registry.js';
 import type { CredentialBox } from './credential-box.js';
 import type { Wakeups } from '../ports/wakeups.js';
 import type { ReplicationStore } from '../ports/replication-store.js';
+import type { NotificationStore } from '../ports/notification-store.js';
+import type { InboxStore } from '../ports/inbox-store.js';
+import type { AuthorizedEmailStore } from '../ports/authorized-email-store.js';
+import type { Mailer } from '../ports/notification-transport.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
@@ -55,6 +59,14 @@ export interface AccessDeps {
   mirrors: MirrorStore;
   /** Geo-replication's bookkeeping, which superusers watch through the API. */
   replication: ReplicationStore;
+  /** Notifications, their deliveries and the addresses they may mail. */
+  notifications: NotificationStore;
+  inbox: InboxStore;
+  authorizedEmails: AuthorizedEmailStore;
+  /** Mails address confirmations; null when e-mail is not set up, which e-mail notifications need. */
+  mailer: Mailer | null;
+  /** Checks outbound URLs (webhooks) against the address guard when they are saved. */
+  outbound: { urlRefusal(url: string): Promise<string | null> };
   upstream: Pick<UpstreamConnector, 'refusal'>;
   credentials: CredentialBox;
   /** Runs what people ask for (a sync now, a registry size, a new prune policy) soon, not at the next sweep. */

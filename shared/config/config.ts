@@ -106,6 +106,8 @@ const schema = strictObject({
   FEATURE_IMMUTABLE_TAGS_CAN_EXPIRE: _default(boolean, false),
   REPO_MIRROR_INTERVAL: _default(integer({ min: 1 }), 30),
   REPO_MIRROR_ROLLBACK: _default(boolean, false),
+  BERTH_OUTBOUND_ALLOWED_HOSTS: _default(array(string()), []),
+  /** The mirror-only name of BERTH_OUTBOUND_ALLOWED_HOSTS, from before notifications; both count. */
   BERTH_MIRROR_ALLOWED_HOSTS: _default(array(string()), []),
   BERTH_MIRROR_WORKERS: _default(integer({ min: 1, max: 64 }), 4),
   BERTH_JOB_QUEUE_URL: optional(string().check(startsWith('https://'))),
@@ -113,6 +115,18 @@ const schema = strictObject({
   BERTH_JOB_DEAD_LETTER_ARN: optional(string().check(startsWith('arn:'))),
   BERTH_WAKEUP_ROLE_ARN: optional(string().check(startsWith('arn:'))),
   BERTH_WAKEUP_NAME_PREFIX: optional(string().check(regex(/^[a-zA-Z0-9_.-]{1,40}$/))),
+  NOTIFICATION_SEND_TIMEOUT: _default(integer({ min: 1, max: 60 }), 10),
+  BERTH_NOTIFICATION_RETRY_SECONDS: _default(integer({ min: 1, max: 3600 }), 30),
+  BERTH_NOTIFICATION_INTERVAL_SECONDS: _default(integer({ min: 1 }), 60),
+  BERTH_NOTIFICATION_UPKEEP_INTERVAL_SECONDS: _default(integer({ min: 1 }), 600),
+  BERTH_EVENT_BUS_NAME: optional(string().check(regex(/^[A-Za-z0-9._\-/:]{1,1600}$/))),
+  FEATURE_MAILING: _default(boolean, true),
+  MAIL_SERVER: _default(string(), ''),
+  MAIL_PORT: _default(integer({ min: 1, max: 65535 }), 587),
+  MAIL_USE_TLS: _default(boolean, true),
+  MAIL_USERNAME: optional(string()),
+  MAIL_PASSWORD: optional(string()),
+  MAIL_DEFAULT_SENDER: _default(string().check(minLength(3)), 'admin@example.com'),
   DEFAULT_TAG_EXPIRATION: _default(duration, '2w'),
   TAG_EXPIRATION_OPTIONS: _default(array(duration), ['0s', '1d', '1w', '2w', '4w']),
   BERTH_ACCESS_CONTROL: _default(boolean, true),
@@ -182,6 +196,14 @@ export interface BerthConfig {
   /** Blobs pushed or linked this recently are never garbage-collected. */
   gcGraceMs: number;
   mirror: MirrorConfig;
+  /**
+   * Hosts, addresses and CIDR ranges outbound calls (mirrors, webhooks) may
+   * reach although internal (`BERTH_OUTBOUND_ALLOWED_HOSTS`, and the older
+   * `BERTH_MIRROR_ALLOWED_HOSTS`); see `address-guard.ts`.
+   */
+  outboundAllowedHosts: string[];
+  notifications: NotificationConfig;
+  mail: MailConfig;
   access: AccessConfig;
   cache: CacheConfig;
   edge: EdgeConfig;
@@ -223,12 +245,32 @@ export interface MirrorConfig {
   enabled: boolean;
   /** Quay's REPO_MIRROR_ROLLBACK: a failed sync puts the tags back; else best effort. */
   rollback: boolean;
-  /** Upstream hosts, addresses or CIDR ranges allowed although internal (see `address-guard.ts`). */
-  allowedHosts: string[];
   /** How many sync jobs the local server runs at once. */
   localWorkers: number;
   /** On AWS: the SQS queue that carries sync jobs to the job worker. */
   jobQueueUrl: string | undefined;
+}
+
+export interface NotificationConfig {
+  /** Quay's NOTIFICATION_SEND_TIMEOUT: how long a webhook may take to answer. */
+  sendTimeoutMs: number;
+  /** The first retry of a failed delivery (then doubling); Quay waits 30 s. */
+  firstRetryMs: number;
+  /** The EventBridge bus every registry event is published to; none when unset. */
+  eventBusName: string | undefined;
+}
+
+/** Quay's mail keys; `MAIL_USE_TLS` asks for STARTTLS, port 465 speaks TLS from the start. */
+export interface MailConfig {
+  /** FEATURE_MAILING: e-mail notifications and address confirmations. */
+  enabled: boolean;
+  /** The SMTP server; empty on AWS means SES, elsewhere no e-mail. */
+  server: string;
+  port: number;
+  useTls: boolean;
+  username: string | undefined;
+  password: string | undefined;
+  sender: string;
 }
 
 /** On AWS: one-off EventBridge Scheduler schedules that put a task on the job queue when due. */
@@ -271,6 +313,7 @@ const STRUCTURED_KEYS = new Set([
   'BERTH_WRITABLE_LOCATIONS',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
+  'BERTH_OUTBOUND_ALLOWED_HOSTS',
   'BERTH_TRUSTED_PROXIES',
   'DATA_MODEL_CACHE_CONFIG',
 ]);
@@ -281,6 +324,7 @@ const LIST_KEYS = new Set([
   'BERTH_WRITABLE_LOCATIONS',
   'SUPER_USERS',
   'BERTH_MIRROR_ALLOWED_HOSTS',
+  'BERTH_OUTBOUND_ALLOWED_HOSTS',
   'BERTH_TRUSTED_PROXIES',
 ]);
 
@@ -401,14 +445,32 @@ export function loadConfig(
       'garbage-collection': c.BERTH_GC_INTERVAL_SECONDS * 1000,
       'mirror-schedule': c.REPO_MIRROR_INTERVAL * 1000,
       replication: c.BERTH_REPLICATION_INTERVAL_SECONDS * 1000,
+      notifications: c.BERTH_NOTIFICATION_INTERVAL_SECONDS * 1000,
+      'notification-upkeep': c.BERTH_NOTIFICATION_UPKEEP_INTERVAL_SECONDS * 1000,
     },
     gcGraceMs: c.BERTH_GC_GRACE_SECONDS * 1000,
     mirror: {
       enabled: c.FEATURE_REPO_MIRROR,
       rollback: c.REPO_MIRROR_ROLLBACK,
-      allowedHosts: c.BERTH_MIRROR_ALLOWED_HOSTS,
       localWorkers: c.BERTH_MIRROR_WORKERS,
       jobQueueUrl: c.BERTH_JOB_QUEUE_URL,
+    },
+    outboundAllowedHosts: [
+      ...new Set([...c.BERTH_OUTBOUND_ALLOWED_HOSTS, ...c.BERTH_MIRROR_ALLOWED_HOSTS]),
+    ],
+    notifications: {
+      sendTimeoutMs: c.NOTIFICATION_SEND_TIMEOUT * 1000,
+      firstRetryMs: c.BERTH_NOTIFICATION_RETRY_SECONDS * 1000,
+      eventBusName: c.BERTH_EVENT_BUS_NAME,
+    },
+    mail: {
+      enabled: c.FEATURE_MAILING,
+      server: c.MAIL_SERVER,
+      port: c.MAIL_PORT,
+      useTls: c.MAIL_USE_TLS,
+      username: c.MAIL_USERNAME,
+      password: c.MAIL_PASSWORD,
+      sender: c.MAIL_DEFAULT_SENDER,
     },
     access: {
       enabled: c.BERTH_ACCESS_CONTROL,

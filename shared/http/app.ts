@@ -98,10 +98,9 @@ export function createHttpApp({
         : renderError(ociError('DENIED', { message }), c, logUnknownError);
     }
     if (readBody) c.set('readBody', readBody);
-    if (access.service) {
-      const origin = publicUrl ?? forwardedOrigin(c.req.raw, edge) ?? new URL(c.req.url).origin;
-      c.set('challenge', { realm: `${origin}/v2/auth`, service: access.service });
-    }
+    const origin = publicUrl ?? forwardedOrigin(c.req.raw, edge) ?? new URL(c.req.url).origin;
+    c.set('publicOrigin', origin);
+    if (access.service) c.set('challenge', { realm: `${origin}/v2/auth`, service: access.service });
     await next();
     c.header('Docker-Distribution-API-Version', 'registry/2.0');
   });

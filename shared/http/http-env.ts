@@ -11,6 +11,8 @@ export interface HttpEnv {
     readBody?: (c: Context<HttpEnv>) => ByteSource | undefined;
     /** Who is calling, once the request has been authenticated. */
     caller?: Caller;
+    /** The origin clients reach the registry at (`https://host`), for links the registry hands out. */
+    publicOrigin: string;
     /** Where a `401` on `/v2` sends clients for a token. */
     challenge?: { realm: string; service: string };
   };

@@ -21,8 +21,12 @@ export interface TaskJob {
 export type Job = MirrorSyncJob | TaskJob;
 
 export interface JobQueue {
-  send(jobs: Job[]): Promise<void>;
+  /** `delayMs`: the jobs become visible this much later (SQS delays at most 15 minutes). */
+  send(jobs: Job[], options?: { delayMs?: number }): Promise<void>;
 }
+
+/** The longest delay a queued job may have: SQS's DelaySeconds ends at 900. */
+export const MAX_JOB_DELAY_MS = 900_000;
 
 export interface ReceivedJob {
   job: Job;

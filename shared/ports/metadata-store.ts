@@ -84,6 +84,11 @@ export interface NewManifest {
   childDigests: string[];
   /** Tag to point at the manifest, if pushed by tag. */
   tag: string | null;
+  /**
+   * Who pushed, for the `repo_push` event a push by tag records (with the
+   * repository's full name) in the push's own transaction.
+   */
+  pushed: { repository: string; performer: { id: number; name: string } | null };
   nowMs: number;
 }
 
@@ -98,10 +103,11 @@ export interface QuotaExceeded {
   limitBytes: number;
 }
 
+/** `deliveries`: notifications the push queued (its `repo_push`, quota events), to wake their worker. */
 export type PutManifestResult =
-  | { stored: true }
+  | { stored: true; deliveries: number }
   | { stored: false; missingBlobs: string[]; missingManifests: string[] }
-  | { stored: false; quotaExceeded: QuotaExceeded };
+  | { stored: false; quotaExceeded: QuotaExceeded; deliveries: number };
 
 export interface TagHistoryEntry {
   name: string;

@@ -119,13 +119,23 @@ export interface MirrorStore {
   ): Promise<{ mirror: MirrorRecord; run: SyncRun } | null>;
   /** Saves progress and extends the lease; false once the claim is lost or cancelled. */
   saveRun(claim: MirrorClaim, run: SyncRun, untilMs: number): Promise<boolean>;
-  /** Ends the run: records the outcome and releases the claim; false if it was lost. */
-  finish(claim: MirrorClaim, outcome: SyncOutcome): Promise<boolean>;
-  /** Writes an audit entry and an undelivered registry event in one transaction. */
-  recordEvent(
-    kind: MirrorEventKind,
-    mirror: MirrorEventSubject,
-    metadata: Record<string, unknown>,
-    nowMs: number,
-  ): Promise<void>;
+  /**
+   * Ends the run: records the outcome, releases the claim and records the
+   * run's event, in one transaction; null if the claim was lost, else how
+   * many notification deliveries the event queued.
+   */
+  finish(
+    claim: MirrorClaim,
+    outcome: SyncOutcome,
+    event: MirrorEvent,
+  ): Promise<{ deliveries: number } | null>;
+  /** Records a registry event with its audit entry and deliveries; how many deliveries. */
+  recordEvent(event: MirrorEvent, nowMs: number): Promise<number>;
+}
+
+/** A mirror event: its kind, the mirror it is about, and what it says (Quay's `message`, and more). */
+export interface MirrorEvent {
+  kind: MirrorEventKind;
+  mirror: MirrorEventSubject;
+  data: Record<string, unknown>;
 }

@@ -82,6 +82,8 @@ export class ManifestService {
     reference: string,
     contentType: string,
     data: ByteSource,
+    /** Who pushes, for the `repo_push` event; null when anonymous or unknown. */
+    pusher: { id: number; name: string } | null = null,
   ): Promise<StoredManifest> {
     assertRepositoryName(name);
     const ref = parseReference(reference);
@@ -111,8 +113,12 @@ export class ManifestService {
       blobDigests: inline ? blobDigests : [...blobDigests, digest],
       childDigests: manifest.children.map((c) => c.digest),
       tag: ref.kind === 'tag' ? ref.tag : null,
+      pushed: { repository: name, performer: pusher },
       nowMs: now,
     });
+    if ('deliveries' in result && result.deliveries > 0) {
+      await this.deps.wakeups.wakeAt('notifications', now);
+    }
     if (!result.stored && 'quotaExceeded' in result) throw quotaDenied(result.quotaExceeded);
     if (!result.stored) {
       const missing = [...result.missingManifests, ...result.missingBlobs];

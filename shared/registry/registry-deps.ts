@@ -1,5 +1,6 @@
 import type { ReplicationNudge } from './replication-nudge.js';
 import type { Clock } from '../ports/clock.js';
+import type { Wakeups } from '../ports/wakeups.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Sha256Engine } from '../ports/sha256.js';
 import type { ModelCache } from './model-cache.js';
@@ -48,4 +49,6 @@ export interface RegistryDeps {
   options: RegistryOptions;
   /** Wakes the workers that copy a newly placed blob to other locations (geo-replication on AWS). */
   replicationNudge?: Pick<ReplicationNudge, 'poke'>;
+  /** Wakes the notification worker when a write queued deliveries. */
+  wakeups: Wakeups;
 }

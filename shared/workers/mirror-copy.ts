@@ -19,6 +19,8 @@ export async function copyImage(
   upstream: UpstreamRegistry,
   repositoryName: string,
   tag: string,
+  /** Who the copy is pushed as: the mirror's robot. */
+  performer: { id: number; name: string } | null = null,
 ): Promise<boolean> {
   const metadata = registry.deps.metadata;
   const repository = await existingRepository(registry.deps, repositoryName);
@@ -44,6 +46,7 @@ export async function copyImage(
       reference,
       manifest.mediaType,
       once(manifest.content),
+      performer,
     );
   };
   await copyManifest(top, tag);

@@ -100,12 +100,15 @@ export async function runMirrorJob(
     const claimed = await deps.mirrors.claim(job.repositoryId, claim.token, now, leaseUntil());
     if (!claimed) return { kind: 'skipped' };
     mirror = claimed;
-    await deps.mirrors.recordEvent(
-      'repo_mirror_sync_started',
-      mirror,
-      { message: `mirroring ${mirror.externalReference}` },
+    const started = await deps.mirrors.recordEvent(
+      {
+        kind: 'repo_mirror_sync_started',
+        mirror,
+        data: { message: `mirroring ${mirror.externalReference}` },
+      },
       now,
     );
+    if (started > 0) await deps.wakeups.wakeAt('notifications', now);
   }
 
   let upstream: UpstreamRegistry;
@@ -134,7 +137,15 @@ export async function runMirrorJob(
       const tag = run.plan[run.next]!;
       const stopHeartbeat = heartbeat(deps, claim, run);
       try {
-        const moved = await copyImage(deps.registry, upstream, mirror.repositoryName, tag);
+        const moved = await copyImage(
+          deps.registry,
+          upstream,
+          mirror.repositoryName,
+          tag,
+          mirror.robotId !== null && mirror.robotName !== null
+            ? { id: mirror.robotId, name: mirror.robotName }
+            : null,
+        );
         if (moved) run.changed.push(tag);
       } catch (error) {
         run.failures.push({ tag, reason: reasonOf(error) });
@@ -294,19 +305,19 @@ async function finish(
     retriesRemaining: failed && retriesLeft > 0 ? retriesLeft : deps.options.retries,
     error,
   };
-  if (!(await deps.mirrors.finish(claim, outcome))) return { kind: 'stopped' };
-  await deps.wakeups.wakeAt('mirror-schedule', outcome.nextStartMs);
-  await deps.mirrors.recordEvent(
-    failed ? 'repo_mirror_sync_failed' : 'repo_mirror_sync_success',
+  const finished = await deps.mirrors.finish(claim, outcome, {
+    kind: failed ? 'repo_mirror_sync_failed' : 'repo_mirror_sync_success',
     mirror,
-    {
+    data: {
       message: error ?? `mirrored ${run?.plan.length ?? 0} tag(s) from ${mirror.externalReference}`,
       tags: run?.plan ?? [],
       copied,
       removed,
     },
-    now,
-  );
+  });
+  if (!finished) return { kind: 'stopped' };
+  await deps.wakeups.wakeAt('mirror-schedule', outcome.nextStartMs);
+  if (finished.deliveries > 0) await deps.wakeups.wakeAt('notifications', now);
   return { kind: 'finished', outcome, copied, removed };
 }
 

@@ -2,6 +2,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ReplicationCopy, ReplicationStore } from '../ports/replication-store.js';
 import type { Sha256Engine } from '../ports/sha256.js';
 import type { ChosenLocation, StorageLocations } from '../registry/storage-locations.js';
+import { inParallel } from './in-parallel.js';
 
 export interface ReplicationDeps {
   replication: ReplicationStore;
@@ -232,16 +233,4 @@ async function streamInto(
     await target.abortUpload(id, state).catch(() => {});
     throw error;
   }
-}
-
-async function inParallel<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
 }

@@ -4,6 +4,8 @@ import { collectGarbage } from './garbage-collection.js';
 import { scheduleMirrors } from './mirror-scheduler.js';
 import { runQuotaWorker } from './quota-worker.js';
 import { runReplication } from './replication.js';
+import { runNotifications } from './notifications.js';
+import { runNotificationUpkeep } from './notification-upkeep.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /**
@@ -38,6 +40,11 @@ export const SCHEDULED_TASKS = {
     return collected.tagLifetimes + collected.manifests + collected.blobs;
   },
   'mirror-schedule': (deps: WorkerDeps) => scheduleMirrors(deps.mirror),
+  notifications: async (deps: WorkerDeps) => {
+    const run = await runNotifications(deps.notifications);
+    return run.delivered + run.failed + run.published;
+  },
+  'notification-upkeep': (deps: WorkerDeps) => runNotificationUpkeep(deps.notifications),
   replication: (deps: WorkerDeps) => replicate(deps),
   housekeeping: (deps: WorkerDeps) => housekeeping(deps),
   // A region that is not the first: its own upload sessions, and the copies into its own bucket.
@@ -58,6 +65,9 @@ export const HOUSEKEEPING_TASKS = [
   'garbage-collection',
   'mirror-schedule',
   'replication',
+  'notification-upkeep',
+  // Last: a backstop for deliveries whose wakeup was lost, and the expiry announcements just made.
+  'notifications',
 ] as const;
 
 /**

@@ -6,6 +6,7 @@ import type { AutopruneOptions } from './autoprune.js';
 import type { MirrorDeps } from './mirror-sync.js';
 import type { QuotaWorkerOptions } from './quota-worker.js';
 import type { ReplicationDeps, ReplicationOptions } from './replication.js';
+import type { NotificationDeps } from './notifications.js';
 
 export interface WorkerOptions {
   /** Blobs pushed or linked this recently are never garbage-collected. */
@@ -28,5 +29,7 @@ export interface WorkerDeps {
   mirror: MirrorDeps;
   /** Geo-replication's copies between storage locations. */
   replication: ReplicationDeps;
+  /** Notification deliveries, expiry announcements and event publishing. */
+  notifications: NotificationDeps;
   options: WorkerOptions;
 }

@@ -37,6 +37,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
       blobDigests: [],
       childDigests: [],
       tag: null,
+      pushed: { repository: 'contract/repo', performer: null },
       nowMs: T0,
       ...extra,
     };

@@ -121,11 +121,11 @@ export function mirrorStoreContract(db: () => Promise<Kysely<Database>>) {
         retriesRemaining: 1,
         error: 'boom',
       },
+      { kind: 'repo_mirror_sync_failed', mirror: takeover!, data: { message: 'boom' } },
     );
-    await store.recordEvent('repo_mirror_sync_failed', takeover!, { message: 'boom' }, NOW + 5500);
 
     expect(takeover?.retriesRemaining).toBe(2);
-    expect(finished).toBe(true);
+    expect(finished).toEqual({ deliveries: 0 });
     expect(await store.find(repositoryId)).toMatchObject({
       status: 'FAIL',
       lastError: 'boom',
@@ -134,7 +134,13 @@ export function mirrorStoreContract(db: () => Promise<Kysely<Database>>) {
       syncExpirationMs: null,
     });
     const event = await d.selectFrom('registry_event').selectAll().executeTakeFirstOrThrow();
-    expect(event.payload).toMatchObject({ message: 'boom', repo: 'mirrors/app' });
+    expect(event).toMatchObject({ kind: 'repo_mirror_sync_failed', created_at_ms: NOW + 5500 });
+    expect(event.payload).toMatchObject({
+      message: 'boom',
+      repository: 'mirrors/app',
+      namespace: 'mirrors',
+      name: 'app',
+    });
     const audit = await d.selectFrom('audit_log').selectAll().executeTakeFirstOrThrow();
     expect(audit).toMatchObject({
       kind: 'repo_mirror_sync_failed',

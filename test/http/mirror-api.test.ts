@@ -140,7 +140,7 @@ describe('mirror configuration API', () => {
     // Assess
     for (const refused of [loopback, linkLocal, privateNet, mapped, viaProxy]) {
       expect(refused.status).toBe(400);
-      expect(refused.body.error_message).toMatch(/internal address.*BERTH_MIRROR_ALLOWED_HOSTS/);
+      expect(refused.body.error_message).toMatch(/internal address.*BERTH_OUTBOUND_ALLOWED_HOSTS/);
     }
     expect((await api.get(path)).status).toBe(404);
   });

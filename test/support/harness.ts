@@ -47,6 +47,12 @@ import { AddressGuard } from '../../shared/adapters/upstream/address-guard.js';
 import { MemoryCache } from '../../shared/adapters/cache/memory-cache.js';
 import type { Cache } from '../../shared/ports/cache.js';
 import { ModelCache } from '../../shared/registry/model-cache.js';
+import { SqlNotificationStore } from '../../shared/adapters/sql/sql-notification-store.js';
+import { SqlInboxStore } from '../../shared/adapters/sql/sql-inbox-store.js';
+import { SqlAuthorizedEmails } from '../../shared/adapters/sql/sql-authorized-emails.js';
+import type { Mailer } from '../../shared/ports/notification-transport.js';
+import type { EventPublisher } from '../../shared/ports/event-outbox.js';
+import type { PublicAddress } from '../../shared/notifications/event-data.js';
 
 /** A clock tests move by hand. */
 export class FixedClock implements Clock {
@@ -125,6 +131,14 @@ export interface TestRegistryOptions {
   immutableTagsCanExpire?: boolean;
   /** Stands a test's own store in front of a location's (one that fails, or stalls). */
   wrapStore?: (name: string, store: BlobStore) => BlobStore;
+  /** How notifications leave: a mailer, an event bus, the registry's address, timings. */
+  notify?: {
+    mailer?: Mailer | null;
+    publisher?: EventPublisher | null;
+    address?: PublicAddress | null;
+    sendTimeoutMs?: number;
+    firstRetryMs?: number;
+  };
 }
 
 export const TEST_TOKEN_KEY = new Uint8Array(32).fill(7);
@@ -170,9 +184,12 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     newId: randomUUID,
     sha256: opts.sha256 ?? nodeSha256,
     ...(opts.replicationNudge ? { replicationNudge: opts.replicationNudge } : {}),
+    wakeups,
     options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
   });
   const allowedHosts = opts.mirror?.allowedHosts ?? ['127.0.0.0/8', 'localhost'];
+  const guard = new AddressGuard(allowedHosts);
+  const mailer = opts.notify?.mailer ?? null;
   const access = createAccessServices(
     {
       store: createSqlIdentityStore(db),
@@ -182,7 +199,12 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       immutability: new SqlImmutabilityStore(db, immutability),
       mirrors: new SqlMirrorStore(db),
       replication: new SqlReplicationStore(db),
-      upstream: new AddressGuard(allowedHosts),
+      notifications: new SqlNotificationStore(db),
+      inbox: new SqlInboxStore(db),
+      authorizedEmails: new SqlAuthorizedEmails(db),
+      mailer,
+      outbound: guard,
+      upstream: guard,
       credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
       wakeups,
       clock,
@@ -227,14 +249,32 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
         mirror: {
           enabled: true,
           rollback: false,
-          allowedHosts,
           localWorkers: 1,
           jobQueueUrl: undefined,
+        },
+        outboundAllowedHosts: allowedHosts,
+        notifications: {
+          sendTimeoutMs: opts.notify?.sendTimeoutMs ?? 10_000,
+          firstRetryMs: opts.notify?.firstRetryMs ?? 30_000,
+          eventBusName: undefined,
         },
       },
       db,
       registry,
-      { secret: TEST_SECRET, queue, mirrorOptions: opts.mirror?.options ?? {}, wakeups },
+      {
+        secret: TEST_SECRET,
+        queue,
+        mirrorOptions: opts.mirror?.options ?? {},
+        wakeups,
+        notify: {
+          mailer,
+          publisher: opts.notify?.publisher ?? null,
+          address:
+            opts.notify?.address === undefined
+              ? { scheme: 'https', host: 'registry.test' }
+              : opts.notify.address,
+        },
+      },
     ),
     queue,
     db,

@@ -125,10 +125,10 @@ describe('loadConfig', () => {
     expect(loadConfig({}).mirror).toEqual({
       enabled: true,
       rollback: false,
-      allowedHosts: [],
       localWorkers: 4,
       jobQueueUrl: undefined,
     });
+    expect(loadConfig({}).outboundAllowedHosts).toEqual([]);
     expect(loadConfig({}).taskIntervalsMs['mirror-schedule']).toBe(30_000);
     const config = loadConfig({
       FEATURE_REPO_MIRROR: 'false',
@@ -136,12 +136,54 @@ describe('loadConfig', () => {
       REPO_MIRROR_ROLLBACK: 'true',
       BERTH_MIRROR_ALLOWED_HOSTS: 'registry.corp, 10.0.0.0/8',
     });
-    expect(config.mirror).toMatchObject({
-      enabled: false,
-      rollback: true,
-      allowedHosts: ['registry.corp', '10.0.0.0/8'],
-    });
+    expect(config.mirror).toMatchObject({ enabled: false, rollback: true });
+    expect(config.outboundAllowedHosts).toEqual(['registry.corp', '10.0.0.0/8']);
     expect(config.taskIntervalsMs['mirror-schedule']).toBe(5000);
+  });
+
+  it('takes one allow-list for every outbound call, the mirror-only key as an alias', () => {
+    const config = loadConfig({
+      BERTH_OUTBOUND_ALLOWED_HOSTS: '["hooks.corp", "10.0.0.0/8"]',
+      BERTH_MIRROR_ALLOWED_HOSTS: 'registry.corp,10.0.0.0/8',
+    });
+    expect(config.outboundAllowedHosts).toEqual(['hooks.corp', '10.0.0.0/8', 'registry.corp']);
+  });
+
+  it("reads Quay's mail and notification keys, with Quay's defaults", () => {
+    expect(loadConfig({}).mail).toEqual({
+      enabled: true,
+      server: '',
+      port: 587,
+      useTls: true,
+      username: undefined,
+      password: undefined,
+      sender: 'admin@example.com',
+    });
+    expect(loadConfig({}).notifications).toEqual({
+      sendTimeoutMs: 10_000,
+      firstRetryMs: 30_000,
+      eventBusName: undefined,
+    });
+    const config = loadConfig({
+      MAIL_SERVER: 'smtp.corp',
+      MAIL_PORT: '465',
+      MAIL_USE_TLS: 'false',
+      MAIL_USERNAME: 'berth',
+      MAIL_PASSWORD: 'secret',
+      MAIL_DEFAULT_SENDER: 'registry@corp.example',
+      NOTIFICATION_SEND_TIMEOUT: '3',
+      BERTH_NOTIFICATION_RETRY_SECONDS: '2',
+      BERTH_EVENT_BUS_NAME: 'berth-events',
+    });
+    expect(config.mail).toMatchObject({ server: 'smtp.corp', port: 465, useTls: false });
+    expect(config.notifications).toEqual({
+      sendTimeoutMs: 3000,
+      firstRetryMs: 2000,
+      eventBusName: 'berth-events',
+    });
+    expect(() => loadConfig({ NOTIFICATION_SEND_TIMEOUT: '0' })).toThrow(
+      /NOTIFICATION_SEND_TIMEOUT/,
+    );
   });
 
   it("reads Quay's model cache settings: in memory by default, Redis when configured", () => {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Job, PolledJobQueue, ReceivedJob } from '../../ports/job-queue.js';
+import {
+  MAX_JOB_DELAY_MS,
+  type Job,
+  type PolledJobQueue,
+  type ReceivedJob,
+} from '../../ports/job-queue.js';
 import type { Clock } from '../../ports/clock.js';
 import { asJson } from '../sql/identity/rows.js';
 import type { Database } from '../sql/schema.js';
@@ -18,16 +23,17 @@ export class SqlJobQueue implements PolledJobQueue {
     private readonly queue = 'work',
   ) {}
 
-  async send(jobs: Job[]): Promise<void> {
+  async send(jobs: Job[], options: { delayMs?: number } = {}): Promise<void> {
     if (jobs.length === 0) return;
     const now = this.clock.now();
+    const visibleAt = now + Math.min(Math.max(options.delayMs ?? 0, 0), MAX_JOB_DELAY_MS);
     await this.db
       .insertInto('job')
       .values(
         jobs.map((job) => ({
           queue: this.queue,
           body: asJson(job),
-          visible_at_ms: now,
+          visible_at_ms: visibleAt,
           receive_count: 0,
           receipt: null,
           created_at_ms: now,

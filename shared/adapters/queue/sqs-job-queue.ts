@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Job, JobQueue } from '../../ports/job-queue.js';
+import { MAX_JOB_DELAY_MS, type Job, type JobQueue } from '../../ports/job-queue.js';
 
 /** SQS takes at most ten messages per batch. */
 const BATCH = 10;
@@ -16,13 +16,20 @@ export class SqsJobQueue implements JobQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async send(jobs: Job[]): Promise<void> {
+  async send(jobs: Job[], options: { delayMs?: number } = {}): Promise<void> {
+    const delay = Math.min(Math.max(options.delayMs ?? 0, 0), MAX_JOB_DELAY_MS);
+    // Whole seconds, rounded up: a job must not run before it is due.
+    const delaySeconds = delay > 0 ? Math.ceil(delay / 1000) : undefined;
     for (let i = 0; i < jobs.length; i += BATCH) {
       const batch = jobs.slice(i, i + BATCH);
       const result = await this.client.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) })),
+          Entries: batch.map((job, n) => ({
+            Id: String(n),
+            MessageBody: JSON.stringify(job),
+            ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
+          })),
         }),
       );
       const failed = result.Failed ?? [];

@@ -12,6 +12,7 @@ import * as storageReplication from './migrations/0010-storage-replication.js';
 import * as manifestLayersSize from './migrations/0011-manifest-layers-size.js';
 import * as immutableTags from './migrations/0012-immutable-tags.js';
 import * as repositoryStars from './migrations/0013-repository-stars.js';
+import * as notifications from './migrations/0014-notifications.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-manifest-layers-size': manifestLayersSize,
   '0012-immutable-tags': immutableTags,
   '0013-repository-stars': repositoryStars,
+  '0014-notifications': notifications,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

@@ -5,6 +5,7 @@ import {
   rejectsUploads,
   type NamespaceQuotaRules,
 } from '../../registry/quota-policy.js';
+import { namespaceEventData } from '../../notifications/event-data.js';
 import { recordRegistryEvent } from './registry-events.js';
 import type { Database } from './schema.js';
 
@@ -186,10 +187,18 @@ async function setSize(trx: Transaction<Database>, table: SizeTable, id: number,
     where ${sql.ref(key)} = ${id}`.execute(trx);
 }
 
+/** What admitting content did: refused it (with why), and how many notifications it queued. */
+export interface Admission {
+  exceeded: QuotaExceeded | null;
+  deliveries: number;
+}
+
 /**
  * Counts a manifest about to be stored, or refuses it when it would take
  * the namespace past a Reject limit. Call with the manifest not yet
  * inserted, its sizes locked; `items` are its own digest and its blobs'.
+ * Crossing a Warning threshold records a `quota_warning` event, a refusal
+ * a `quota_error` event, both for the namespace's notifications.
  */
 export async function admitContent(
   trx: Transaction<Database>,
@@ -199,7 +208,7 @@ export async function admitContent(
   nowMs: number,
   /** False with quota management off: sizes are still kept, no limit is applied. */
   enforce = true,
-): Promise<QuotaExceeded | null> {
+): Promise<Admission> {
   const wanted = distinct(items);
   const inRepository = await present(
     trx,
@@ -219,20 +228,28 @@ export async function admitContent(
 
   const namespace = locked.namespace;
   const added = sum(newToNamespace);
+  let deliveries = 0;
   if (enforce && locked.namespaceId !== null && namespace?.backfilled && added > 0) {
     const rules = await namespaceRules(trx, locked.namespaceId);
     const verdict = rules && judgeGrowth(rules, namespace.size, namespace.size + added);
     if (rules && verdict?.rejectedAt != null) {
-      return {
+      const exceeded: QuotaExceeded = {
         namespace: await namespaceName(trx, locked.namespaceId),
         sizeBytes: namespace.size,
         addedBytes: added,
         thresholdBytes: verdict.rejectedAt,
         limitBytes: rules.limitBytes,
       };
+      deliveries += await recordQuotaEvent(trx, 'quota_error', locked.namespaceId, repositoryId, {
+        sizeBytes: namespace.size + added,
+        thresholdBytes: verdict.rejectedAt,
+        limitBytes: rules.limitBytes,
+        nowMs,
+      });
+      return { exceeded, deliveries };
     }
     for (const threshold of verdict?.warnings ?? []) {
-      await recordWarning(trx, locked.namespaceId, repositoryId, {
+      deliveries += await recordQuotaEvent(trx, 'quota_warning', locked.namespaceId, repositoryId, {
         sizeBytes: namespace.size + added,
         thresholdBytes: threshold,
         limitBytes: rules!.limitBytes,
@@ -246,36 +263,51 @@ export async function admitContent(
   if (locked.namespaceId !== null && namespace?.backfilled) {
     await setSize(trx, 'quota_namespace_size', locked.namespaceId, added);
   }
-  return null;
+  return { exceeded: null, deliveries };
 }
 
-async function recordWarning(
+/** A refused push is retried by clients; its namespace hears of it at most once an hour. */
+const QUOTA_ERROR_QUIET_MS = 60 * 60 * 1000;
+
+async function recordQuotaEvent(
   trx: Transaction<Database>,
+  kind: 'quota_warning' | 'quota_error',
   namespaceId: number,
   repositoryId: number,
   w: { sizeBytes: number; thresholdBytes: number; limitBytes: number; nowMs: number },
-) {
+): Promise<number> {
+  if (kind === 'quota_error') {
+    const recent = await trx
+      .selectFrom('registry_event')
+      .select('id')
+      .where('kind', '=', 'quota_error')
+      .where('namespace_id', '=', namespaceId)
+      .where('created_at_ms', '>', w.nowMs - QUOTA_ERROR_QUIET_MS)
+      .limit(1)
+      .executeTakeFirst();
+    if (recent) return 0;
+  }
   const name = await namespaceName(trx, namespaceId);
   const repository = await trx
     .selectFrom('repository')
     .select('name')
     .where('id', '=', repositoryId)
     .executeTakeFirstOrThrow();
-  const payload = {
-    namespace: name,
-    repository: repository.name,
+  const sizes = {
     size_bytes: w.sizeBytes,
     threshold_bytes: w.thresholdBytes,
     limit_bytes: w.limitBytes,
   };
-  await recordRegistryEvent(trx, {
-    kind: 'quota_warning',
+  const { deliveries } = await recordRegistryEvent(trx, {
+    kind,
     performer: null,
     namespace: { id: namespaceId, name },
     repository: { id: repositoryId, name: repository.name },
-    payload,
+    data: namespaceEventData(name, { repository: repository.name, ...sizes }),
+    audit: { namespace: name, repository: repository.name, ...sizes },
     nowMs: w.nowMs,
   });
+  return deliveries;
 }
 
 /** What manifests contribute to their repository's content: their own digests and their blobs'. */

@@ -40,6 +40,11 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   blob_replication: BlobReplicationTable;
   replication_location: ReplicationLocationTable;
+  notification: NotificationTable;
+  notification_delivery: NotificationDeliveryTable;
+  user_notification: UserNotificationTable;
+  notification_tag_expiry: NotificationTagExpiryTable;
+  repository_authorized_email: RepositoryAuthorizedEmailTable;
 }
 
 export interface LoginThrottleTable {
@@ -329,7 +334,11 @@ export interface RegistryEventTable {
   repository_id: number | null;
   payload: Record<string, unknown>;
   created_at_ms: number;
+  /** When the event reached the event bus; null until then (or with no bus). */
   delivered_at_ms: number | null;
+  /** A publisher's claim, so two do not send the same event at once. */
+  claim_token: string | null;
+  claimed_until_ms: number | null;
 }
 
 export interface NamespaceAutoprunePolicyTable {
@@ -419,4 +428,66 @@ export interface ReplicationLocationTable {
   backfill_after: string | null;
   backfill_done: Generated<boolean>;
   backfill_queued: Generated<number>;
+}
+
+/** A repository's or namespace's notification (`0014-notifications`). */
+export interface NotificationTable {
+  id: Generated<number>;
+  uuid: string;
+  namespace_id: number;
+  /** Null: a namespace notification. */
+  repository_id: number | null;
+  event: string;
+  method: string;
+  config: Record<string, unknown>;
+  event_config: Record<string, unknown>;
+  title: string | null;
+  /** The webhook signing secret, sealed; null for methods that sign nothing. */
+  secret_sealed: string | null;
+  number_of_failures: Generated<number>;
+  created_at_ms: number;
+}
+
+/** One event to send to one notification, until it is delivered or given up on. */
+export interface NotificationDeliveryTable {
+  id: Generated<number>;
+  uuid: string;
+  notification_id: number;
+  event: string;
+  payload: Record<string, unknown>;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_ms: number;
+  claim_token: string | null;
+  claimed_until_ms: number | null;
+  last_error: string | null;
+  created_at_ms: number;
+  finished_at_ms: number | null;
+}
+
+/** An in-app notification (Quay's `quay_notification` method). */
+export interface UserNotificationTable {
+  id: Generated<number>;
+  uuid: string;
+  account_id: number;
+  kind: string;
+  metadata: Record<string, unknown>;
+  dismissed: Generated<boolean>;
+  created_at_ms: number;
+}
+
+/** A tag and expiry an expiry notification has announced. */
+export interface NotificationTagExpiryTable {
+  notification_id: number;
+  tag: string;
+  expires_at_ms: number;
+}
+
+/** An e-mail address a repository's notifications may write to, once confirmed. */
+export interface RepositoryAuthorizedEmailTable {
+  repository_id: number;
+  email: string;
+  code: string;
+  confirmed: Generated<boolean>;
+  created_at_ms: number;
 }

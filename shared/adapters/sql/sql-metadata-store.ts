@@ -39,6 +39,8 @@ import {
   type ImmutabilityRules,
 } from './sql-immutability.js';
 import * as uploads from './sql-uploads.js';
+import { recordRegistryEvent } from './registry-events.js';
+import { repositoryEventData } from '../../notifications/event-data.js';
 import { asBytes } from './sql-uploads.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -309,7 +311,7 @@ export class SqlMetadataStore implements MetadataStore {
       if (missingBlobs.length > 0 || missingManifests.length > 0) {
         return { stored: false, missingBlobs, missingManifests };
       }
-      const quotaExceeded = await admitContent(
+      const admission = await admitContent(
         trx,
         sizes,
         m.repositoryId,
@@ -320,7 +322,13 @@ export class SqlMetadataStore implements MetadataStore {
         m.nowMs,
         this.enforceQuotas,
       );
-      if (quotaExceeded) return { stored: false, quotaExceeded };
+      if (admission.exceeded) {
+        return {
+          stored: false,
+          quotaExceeded: admission.exceeded,
+          deliveries: admission.deliveries,
+        };
+      }
 
       const { id } = await trx
         .insertInto('manifest')
@@ -359,10 +367,39 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(['manifest_id', 'child_id']).doNothing())
           .execute();
       }
-      if (m.tag !== null)
+      let deliveries = admission.deliveries;
+      if (m.tag !== null) {
         await pointTag(trx, m.repositoryId, m.tag, id, m.nowMs, this.immutability);
-      return { stored: true };
+        deliveries += await this.recordPush(trx, m, m.tag);
+      }
+      return { stored: true, deliveries };
     });
+  }
+
+  /** Quay's `repo_push`: one event per manifest pushed by tag. The request audits the push itself. */
+  private async recordPush(trx: Transaction<Database>, m: NewManifest, tag: string) {
+    const repository = await trx
+      .selectFrom('repository')
+      .leftJoin('account', 'account.id', 'repository.namespace_id')
+      .select(['account.id as namespace_id', 'account.name as namespace_name'])
+      .where('repository.id', '=', m.repositoryId)
+      .executeTakeFirstOrThrow();
+    const { deliveries } = await recordRegistryEvent(trx, {
+      kind: 'repo_push',
+      performer: m.pushed.performer,
+      namespace:
+        repository.namespace_id !== null && repository.namespace_name !== null
+          ? { id: repository.namespace_id, name: repository.namespace_name }
+          : null,
+      repository: { id: m.repositoryId, name: m.pushed.repository },
+      data: repositoryEventData(m.pushed.repository, {
+        updated_tags: [tag],
+        manifest_digest: m.digest,
+      }),
+      audit: false,
+      nowMs: m.nowMs,
+    });
+    return deliveries;
   }
 
   private manifestColumns = [

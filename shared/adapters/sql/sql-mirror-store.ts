@@ -1,8 +1,7 @@
 import { sql, type Kysely, type Selectable, type UpdateObject } from 'kysely';
 import type {
   MirrorClaim,
-  MirrorEventKind,
-  MirrorEventSubject,
+  MirrorEvent,
   MirrorRecord,
   MirrorSettings,
   MirrorStore,
@@ -13,6 +12,7 @@ import type {
 import { asJson } from './identity/rows.js';
 import { splitRepositoryName } from '../../oci/grammar.js';
 import { recordRegistryEvent } from './registry-events.js';
+import { repositoryEventData } from '../../notifications/event-data.js';
 import type { Database, RepoMirrorTable } from './schema.js';
 
 type MirrorRow = Selectable<RepoMirrorTable> & {
@@ -261,48 +261,55 @@ export class SqlMirrorStore implements MirrorStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async finish(claim: MirrorClaim, outcome: SyncOutcome): Promise<boolean> {
-    const result = await this.db
-      .updateTable('repo_mirror')
-      .set({
-        sync_status: outcome.status,
-        sync_token: null,
-        sync_expiration_ms: null,
-        sync_run: null,
-        queued_at_ms: null,
-        sync_start_ms: outcome.nextStartMs,
-        sync_retries_remaining: outcome.retriesRemaining,
-        last_sync_ms: outcome.nowMs,
-        last_error: outcome.error,
-      })
-      .where('repository_id', '=', claim.repositoryId)
-      .where('sync_token', '=', claim.token)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  async finish(
+    claim: MirrorClaim,
+    outcome: SyncOutcome,
+    event: MirrorEvent,
+  ): Promise<{ deliveries: number } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('repo_mirror')
+        .set({
+          sync_status: outcome.status,
+          sync_token: null,
+          sync_expiration_ms: null,
+          sync_run: null,
+          queued_at_ms: null,
+          sync_start_ms: outcome.nextStartMs,
+          sync_retries_remaining: outcome.retriesRemaining,
+          last_sync_ms: outcome.nowMs,
+          last_error: outcome.error,
+        })
+        .where('repository_id', '=', claim.repositoryId)
+        .where('sync_token', '=', claim.token)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return null;
+      return { deliveries: await this.record(trx, event, outcome.nowMs) };
+    });
   }
 
-  async recordEvent(
-    kind: MirrorEventKind,
-    mirror: MirrorEventSubject,
-    metadata: Record<string, unknown>,
-    nowMs: number,
-  ): Promise<void> {
+  async recordEvent(event: MirrorEvent, nowMs: number): Promise<number> {
+    return this.db.transaction().execute((trx) => this.record(trx, event, nowMs));
+  }
+
+  private async record(db: Kysely<Database>, event: MirrorEvent, nowMs: number): Promise<number> {
+    const { mirror } = event;
     const { namespace } = splitRepositoryName(mirror.repositoryName);
-    await this.db.transaction().execute((trx) =>
-      recordRegistryEvent(trx, {
-        kind,
-        performer:
-          mirror.robotId !== null && mirror.robotName !== null
-            ? { id: mirror.robotId, name: mirror.robotName }
-            : null,
-        namespace:
-          namespace !== null && mirror.namespaceId !== null
-            ? { id: mirror.namespaceId, name: namespace }
-            : null,
-        repository: { id: mirror.repositoryId, name: mirror.repositoryName },
-        payload: { ...metadata, namespace, repo: mirror.repositoryName },
-        nowMs,
-      }),
-    );
+    const { deliveries } = await recordRegistryEvent(db, {
+      kind: event.kind,
+      performer:
+        mirror.robotId !== null && mirror.robotName !== null
+          ? { id: mirror.robotId, name: mirror.robotName }
+          : null,
+      namespace:
+        namespace !== null && mirror.namespaceId !== null
+          ? { id: mirror.namespaceId, name: namespace }
+          : null,
+      repository: { id: mirror.repositoryId, name: mirror.repositoryName },
+      data: repositoryEventData(mirror.repositoryName, event.data),
+      audit: { ...event.data, namespace },
+      nowMs,
+    });
+    return deliveries;
   }
 }

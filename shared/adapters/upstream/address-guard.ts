@@ -3,13 +3,14 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { hostnameOf } from '../../registry/external-reference.js';
 
 /**
- * Keeps the mirror worker from being pointed at the registry's own network
- * (server-side request forgery): an upstream host may not resolve to a
- * loopback, private, link-local or otherwise internal address unless the
- * operator allows it (`BERTH_MIRROR_ALLOWED_HOSTS`: host names, addresses
- * and CIDR ranges). Checked when a mirror is saved, before each run, and on
- * every connection the worker opens, redirects and token realms included,
- * so a name that changes its address later gains nothing.
+ * Keeps every outbound call (mirror syncs, notification webhooks) from
+ * being pointed at the registry's own network (server-side request
+ * forgery): a host may not resolve to a loopback, private, link-local or
+ * otherwise internal address unless the operator allows it
+ * (`BERTH_OUTBOUND_ALLOWED_HOSTS`: host names, addresses and CIDR ranges).
+ * Checked when a mirror or notification is saved, and on every connection
+ * opened, redirects and token realms included, so a name that changes its
+ * address later gains nothing.
  */
 
 const INTERNAL = new BlockList();
@@ -149,8 +150,26 @@ export class AddressGuard {
     if (bad === undefined) return null;
     return (
       `${hostname} resolves to ${bad}, an internal address; ` +
-      'add the host to BERTH_MIRROR_ALLOWED_HOSTS to mirror from it'
+      'add the host to BERTH_OUTBOUND_ALLOWED_HOSTS to reach it'
     );
+  }
+
+  /**
+   * Why a notification may not call `url`, or null: it must be http(s),
+   * carry no credentials, and name a host the guard allows.
+   */
+  async urlRefusal(url: string): Promise<string | null> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return 'not a URL';
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      return 'the URL must be http or https';
+    }
+    if (parsed.username || parsed.password) return 'the URL may not carry credentials';
+    return this.refusal(parsed.host);
   }
 
   /** A `lookup` for sockets: resolves, then refuses internal addresses the allow-list lacks. */

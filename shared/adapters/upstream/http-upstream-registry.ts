@@ -1,12 +1,4 @@
-import { isIP } from 'node:net';
-import {
-  Agent,
-  buildConnector,
-  EnvHttpProxyAgent,
-  fetch,
-  type Dispatcher,
-  type Response,
-} from 'undici';
+import { Agent, EnvHttpProxyAgent, fetch, type Dispatcher, type Response } from 'undici';
 import { digestOf, parseDigest } from '../../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js';
 import { bareMediaType, MediaType } from '../../oci/media-types.js';
@@ -19,6 +11,7 @@ import {
   type UpstreamTarget,
 } from '../../ports/upstream-registry.js';
 import type { AddressGuard } from './address-guard.js';
+import { guardedConnector } from './guarded-connector.js';
 import { parseChallenge, type Challenge } from './www-authenticate.js';
 
 const MANIFEST_ACCEPT = [
@@ -96,24 +89,6 @@ export class HttpUpstreamConnector implements UpstreamConnector {
     }
     return new Agent({ ...timeouts, connect });
   }
-}
-
-/**
- * Opens sockets only to addresses the guard allows. A socket skips
- * `lookup` for a literal address, so those are judged here.
- */
-function guardedConnector(
-  guard: AddressGuard,
-  tls: { rejectUnauthorized: boolean },
-): buildConnector.connector {
-  const base = buildConnector({ ...tls, lookup: guard.lookup });
-  return (options, callback) => {
-    if (isIP(options.hostname.replace(/^\[|\]$/g, '')) && guard.forbidden(options.hostname)) {
-      callback(new Error(`refusing to connect to internal address ${options.hostname}`), null);
-      return;
-    }
-    base(options, callback);
-  };
 }
 
 /** Hosts judged by the guard before a request names them to a proxy; each host once. */

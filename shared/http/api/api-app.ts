@@ -27,6 +27,11 @@ import { registerSearchRoutes } from './search-routes.js';
 import { registerReplicationRoutes } from './replication-routes.js';
 import { ReplicationAdminService } from '../../access/replication-admin.js';
 import { registerMirrorRoutes } from './mirror-routes.js';
+import { registerNotificationRoutes } from './notification-routes.js';
+import { registerInboxRoutes } from './inbox-routes.js';
+import { NotificationService } from '../../access/notifications.js';
+import { InboxService } from '../../access/inbox.js';
+import { AuthorizedEmailService } from '../../access/authorized-emails.js';
 import { registerApplicationRoutes } from './oauth-routes.js';
 import { registerOrganizationRoutes } from './organization-routes.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -55,6 +60,9 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     immutability: new ImmutabilityService(access),
     mirrors: new MirrorService(access),
     replication: new ReplicationAdminService(access, (l) => registry.deps.storage.health.fresh(l)),
+    notifications: new NotificationService(access),
+    inbox: new InboxService(access),
+    authorizedEmails: new AuthorizedEmailService(access),
   };
 }
 
@@ -85,7 +93,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
           title: 'Berth REST API',
           version: '1',
           description:
-            'Quay-compatible registry administration: users, organizations, teams, robots, repositories, permissions and audit logs.',
+            'Quay-compatible registry administration: users, organizations, teams, robots, repositories, permissions, notifications and audit logs.',
         },
         servers: [{ url: API_PREFIX }],
       }),
@@ -118,6 +126,8 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   registerSearchRoutes(api, services);
   registerMirrorRoutes(api, services);
   registerReplicationRoutes(api, services);
+  registerNotificationRoutes(api, services);
+  registerInboxRoutes(api, services);
 
   api.onError((error, c) => {
     const known = renderApiError(error, c);

@@ -7,6 +7,9 @@ import type { QuotaService } from '../../access/quotas.js';
 import type { AutoprunePolicyService } from '../../access/autoprune-policies.js';
 import type { ReplicationAdminService } from '../../access/replication-admin.js';
 import type { MirrorService } from '../../access/mirrors.js';
+import type { NotificationService } from '../../access/notifications.js';
+import type { InboxService } from '../../access/inbox.js';
+import type { AuthorizedEmailService } from '../../access/authorized-emails.js';
 import type { OrganizationService } from '../../access/organizations.js';
 import type { Principal } from '../../access/principal.js';
 import type { RepositoryAdminService } from '../../access/repository-admin.js';
@@ -36,4 +39,7 @@ export interface ApiServices {
   immutability: ImmutabilityService;
   mirrors: MirrorService;
   replication: ReplicationAdminService;
+  notifications: NotificationService;
+  inbox: InboxService;
+  authorizedEmails: AuthorizedEmailService;
 }

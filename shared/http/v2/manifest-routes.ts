@@ -43,6 +43,7 @@ export function registerManifestRoutes(app: HttpApp, { registry, access }: V2Dep
       reference,
       c.req.header('content-type') ?? '',
       requestBody(c),
+      caller.performer,
     );
     const headers: Record<string, string> = {
       Location: manifestPath(name, stored.digest),

@@ -1,0 +1,211 @@
+import type { Clock } from '../ports/clock.js';
+import type { EventOutbox, EventPublisher } from '../ports/event-outbox.js';
+import type { InboxStore } from '../ports/inbox-store.js';
+import {
+  notificationSecretContext,
+  type ClaimedDelivery,
+  type NotificationStore,
+} from '../ports/notification-store.js';
+import type { Mailer, OutboundHttp } from '../ports/notification-transport.js';
+import type { Wakeups } from '../ports/wakeups.js';
+import { withUrls, type PublicAddress } from '../notifications/event-data.js';
+import { REPOSITORY_EVENTS, isEventKind } from '../notifications/events.js';
+import { isMethodKind, render, type Outgoing } from '../notifications/methods.js';
+import { inParallel } from './in-parallel.js';
+
+const REPOSITORY_EVENTS_SET = new Set<string>(REPOSITORY_EVENTS);
+
+export interface NotificationWorkerOptions {
+  /** Deliveries claimed at once. */
+  batchSize: number;
+  /** Deliveries sent at once. */
+  concurrency: number;
+  /** How long a claim holds; longer than a send may take (the HTTP timeout). */
+  leaseMs: number;
+  /** The first retry's delay (Quay retries after 30 s); each further one doubles. */
+  firstRetryMs: number;
+  /** Attempts before a delivery is given up on, unless its notification is disabled sooner. */
+  maxAttempts: number;
+  /** A run stops claiming new deliveries after this long. */
+  budgetMs: number;
+  /** Events published to the bus per call (EventBridge's PutEvents takes at most 10). */
+  publishBatch: number;
+}
+
+export const DEFAULT_NOTIFICATION_WORKER: NotificationWorkerOptions = {
+  batchSize: 64,
+  concurrency: 16,
+  leaseMs: 120_000,
+  firstRetryMs: 30_000,
+  maxAttempts: 5,
+  budgetMs: 5 * 60_000,
+  publishBatch: 10,
+};
+
+export interface NotificationDeps {
+  store: NotificationStore;
+  inbox: InboxStore;
+  outbox: EventOutbox;
+  /** The event bus registry events are published to; null when none is configured. */
+  publisher: EventPublisher | null;
+  http: OutboundHttp;
+  /** Null when e-mail is not set up: e-mail deliveries then fail, saying so. */
+  mailer: Mailer | null;
+  /** Opens the webhook signing secrets. */
+  secrets: { open(sealed: string, context: string): string };
+  /** Asks for the next run at a retry's time. */
+  wakeups: Wakeups;
+  clock: Clock;
+  newId: () => string;
+  /** Where clients reach the registry, for the URLs in event data; null when unknown. */
+  address: PublicAddress | null;
+  options: NotificationWorkerOptions;
+}
+
+export interface NotificationRun {
+  delivered: number;
+  retrying: number;
+  failed: number;
+  published: number;
+}
+
+/**
+ * Sends due deliveries until none is left or the budget is spent, then
+ * publishes recorded events to the bus. A delivery whose notification was
+ * disabled is given up on unsent, saying why. A failed attempt is retried
+ * at 30 s, then 60 s, doubling, and the run asks to be woken then; the
+ * claim lease means a worker that dies mid-send leaves the delivery to be
+ * sent again once it lapses: delivery is at least once.
+ */
+export async function runNotifications(deps: NotificationDeps): Promise<NotificationRun> {
+  const run: NotificationRun = { delivered: 0, retrying: 0, failed: 0, published: 0 };
+  run.failed += await deps.store.failDisabled(deps.clock.now());
+  const deadline = deps.clock.now() + deps.options.budgetMs;
+  while (deps.clock.now() < deadline) {
+    const token = deps.newId();
+    const claimed = await deps.store.claimDue(deps.clock.now(), deps.options.batchSize, {
+      token,
+      untilMs: deps.clock.now() + deps.options.leaseMs,
+    });
+    if (claimed.length === 0) break;
+    await inParallel(claimed, deps.options.concurrency, async (delivery) => {
+      const outcome = await deliver(deps, delivery, token);
+      run[outcome] += 1;
+    });
+  }
+  if (deps.publisher) run.published = await publish(deps, deps.publisher, deadline);
+  return run;
+}
+
+async function deliver(
+  deps: NotificationDeps,
+  delivery: ClaimedDelivery,
+  token: string,
+): Promise<'delivered' | 'retrying' | 'failed'> {
+  let error: string;
+  try {
+    await send(deps, outgoingOf(deps, delivery));
+    if (await deps.store.recordSuccess(delivery.id, token, deps.clock.now())) return 'delivered';
+    // Another worker took it over after our lease lapsed; it counts there.
+    return 'retrying';
+  } catch (failure) {
+    error = (failure as Error).message;
+  }
+  const attempts = delivery.attempts + 1;
+  const retryAtMs =
+    attempts >= deps.options.maxAttempts
+      ? null
+      : deps.clock.now() + deps.options.firstRetryMs * 2 ** delivery.attempts;
+  const outcome = await deps.store.recordFailure(delivery.id, token, {
+    error,
+    retryAtMs,
+    nowMs: deps.clock.now(),
+  });
+  if (outcome === 'retry' && retryAtMs !== null) {
+    await deps.wakeups.wakeAt('notifications', retryAtMs);
+    return 'retrying';
+  }
+  return outcome === 'gave-up' ? 'failed' : 'retrying';
+}
+
+/** What to send; throws (a failed attempt) for a notification this registry cannot send. */
+function outgoingOf(deps: NotificationDeps, delivery: ClaimedDelivery): Outgoing {
+  const n = delivery.notification;
+  if (!isEventKind(delivery.event)) throw new Error(`unknown event ${delivery.event}`);
+  if (!isMethodKind(n.method)) throw new Error(`unknown notification method ${n.method}`);
+  return render({
+    uuid: delivery.uuid,
+    event: delivery.event,
+    data: deps.address
+      ? withUrls(delivery.payload, deps.address, REPOSITORY_EVENTS_SET.has(delivery.event))
+      : delivery.payload,
+    createdAtMs: delivery.createdAtMs,
+    notification: {
+      method: n.method,
+      config: n.config,
+      secret: n.secretSealed
+        ? deps.secrets.open(n.secretSealed, notificationSecretContext(n.uuid))
+        : null,
+      namespaceName: n.namespaceName,
+    },
+  });
+}
+
+async function send(deps: NotificationDeps, outgoing: Outgoing): Promise<void> {
+  switch (outgoing.kind) {
+    case 'http': {
+      const { status } = await deps.http.post(outgoing.url, outgoing.body, outgoing.headers);
+      // Redirects are not followed (see OutboundHttp): a 3xx fails like any non-2xx.
+      if (status < 200 || status > 299) throw new Error(`the receiver answered ${status}`);
+      return;
+    }
+    case 'mail':
+      if (!deps.mailer) throw new Error('e-mail is not set up on this registry (MAIL_SERVER)');
+      await deps.mailer.send(outgoing.message);
+      return;
+    case 'inbox': {
+      const written = await deps.inbox.post(
+        outgoing.target,
+        outgoing.entry,
+        deps.newId,
+        deps.clock.now(),
+      );
+      if (written === 0)
+        throw new Error(`no ${outgoing.target.kind} ${outgoing.target.name} to notify`);
+      return;
+    }
+  }
+}
+
+/**
+ * Publishes recorded events to the bus, oldest first, in batches the bus
+ * takes at once. Refused events keep their place and are tried again when
+ * their claim lapses; a batch with refusals ends this run's publishing,
+ * so a bus that refuses everything is not hammered.
+ */
+async function publish(
+  deps: NotificationDeps,
+  publisher: EventPublisher,
+  deadline: number,
+): Promise<number> {
+  let published = 0;
+  while (deps.clock.now() < deadline) {
+    const token = deps.newId();
+    const events = await deps.outbox.claimUnpublished(deps.clock.now(), deps.options.publishBatch, {
+      token,
+      untilMs: deps.clock.now() + deps.options.leaseMs,
+    });
+    if (events.length === 0) break;
+    const { refused } = await publisher.publish(events);
+    const refusedIds = new Set(refused.map((r) => r.id));
+    const done = events.filter((e) => !refusedIds.has(e.id)).map((e) => e.id);
+    await deps.outbox.markPublished(done, token, deps.clock.now());
+    published += done.length;
+    if (refused.length > 0) {
+      throw new Error(
+        `the event bus refused ${refused.length} event(s): ${refused.map((r) => r.reason).join('; ')}`,
+      );
+    }
+  }
+  return published;
+}
