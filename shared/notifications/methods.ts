@@ -104,18 +104,18 @@ function cloudEvent(d: DeliveryToRender, payload: unknown): Record<string, unkno
   };
 }
 
-/** Slack's mrkdwn from the event's small HTML message. */
+/**
+ * Slack's mrkdwn from the event's small HTML message. Slack reads `&amp;`,
+ * `&lt;` and `&gt;` as the escaped characters, so those stay escaped.
+ */
 function slackText(html: string): string {
   return html
-    .replace(/<a href="([^"]*)">(.*?)<\/a>/g, '<$1|$2>')
     .replace(/<\/?(b|strong)>/g, '*')
     .replace(/<\/?code>/g, '`')
-    .replace(/<[^>]+>/g, '')
+    .replace(/<(?!\/?a[\s>])[^>]+>/g, '')
+    .replace(/<a href="([^"]*)">(.*?)<\/a>/g, '<$1|$2>')
     .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '‹')
-    .replace(/&gt;/g, '›')
-    .replace(/&amp;/g, '&');
+    .replace(/&#39;/g, "'");
 }
 
 function plainText(html: string): string {
