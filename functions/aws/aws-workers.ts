@@ -37,7 +37,7 @@ export async function buildAwsWorkers(
     notify: {
       mailer: awsMailer(config, clients),
       publisher: awsEventPublisher(config, clients),
-      address: publicAddressFromConfig(config, null),
+      address: () => publicAddressFromConfig(config, null),
     },
   });
 }

@@ -64,7 +64,7 @@ export function notificationsFromConfig(
     clock: Clock;
     mailer: Mailer | null;
     publisher: EventPublisher | null;
-    address: PublicAddress | null;
+    address: () => PublicAddress | null;
   },
 ): NotificationDeps {
   return {

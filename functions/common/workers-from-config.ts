@@ -61,7 +61,8 @@ export function workersFromConfig(
     notify: {
       mailer: Mailer | null;
       publisher: EventPublisher | null;
-      address: PublicAddress | null;
+      /** Asked at each send: a local server learns its port only once it listens. */
+      address: () => PublicAddress | null;
     };
   },
 ): WorkerDeps {

@@ -21,6 +21,7 @@ async function main() {
         ? `embedded Postgres in ${config.dataDir}`
         : 'Postgres at DATABASE_URL';
     const url = config.access.publicUrl ?? `http://${host}:${port}`;
+    local.listening(url);
     // One write, so whoever watches for the URL also has the lines above it.
     const lines: string[] = [];
     if (!config.access.enabled) {

@@ -25,6 +25,7 @@ import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { disabledTasks, workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
 import { mailerFromConfig, publicAddressFromConfig } from '../common/notifications-from-config.js';
+import type { PublicAddress } from '../../shared/notifications/event-data.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
@@ -39,6 +40,8 @@ export interface LocalRegistry {
   awaitingInitialization: boolean;
   /** Which database is in use, for the start-up banner. */
   databaseKind: 'embedded' | 'postgres';
+  /** Tells the registry the URL it listens at. */
+  listening(url: string): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   // its hash state travels with the session; alone, the native hash is faster.
   const sha256 = databaseKind === 'postgres' ? await createWasmSha256() : nodeSha256;
   const wakeups = localWakeups();
+  // Where this server listens, once it does: the host in event URLs without SERVER_HOSTNAME.
+  let listeningAt: PublicAddress | null = null;
   const registry = registryFromConfig(config, db, {
     cache,
     sha256,
@@ -75,10 +80,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     notify: {
       mailer,
       publisher: null,
-      address: publicAddressFromConfig(config, {
-        scheme: 'http',
-        host: `localhost:${config.port}`,
-      }),
+      address: () => publicAddressFromConfig(config, listeningAt),
     },
   });
   const mirrorInterval = config.taskIntervalsMs['mirror-schedule'];
@@ -94,6 +96,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     },
   );
   wakeups.bind(timers);
+  // Deliveries a previous run recorded but did not send (it stopped, or crashed) go out now.
+  timers.wake('notifications', Date.now());
 
   const stopConsumers = startJobConsumers(
     workers,
@@ -136,6 +140,10 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       : undefined,
     db,
     databaseKind,
+    listening: (url) => {
+      const parsed = new URL(url);
+      listeningAt = { scheme: parsed.protocol.replace(/:$/, ''), host: parsed.host };
+    },
     close: async () => {
       timers.stop();
       await stopConsumers();

@@ -58,7 +58,7 @@ export interface NotificationDeps {
   clock: Clock;
   newId: () => string;
   /** Where clients reach the registry, for the URLs in event data; null when unknown. */
-  address: PublicAddress | null;
+  address: () => PublicAddress | null;
   options: NotificationWorkerOptions;
 }
 
@@ -131,13 +131,14 @@ async function deliver(
 /** What to send; throws (a failed attempt) for a notification this registry cannot send. */
 function outgoingOf(deps: NotificationDeps, delivery: ClaimedDelivery): Outgoing {
   const n = delivery.notification;
+  const address = deps.address();
   if (!isEventKind(delivery.event)) throw new Error(`unknown event ${delivery.event}`);
   if (!isMethodKind(n.method)) throw new Error(`unknown notification method ${n.method}`);
   return render({
     uuid: delivery.uuid,
     event: delivery.event,
-    data: deps.address
-      ? withUrls(delivery.payload, deps.address, REPOSITORY_EVENTS_SET.has(delivery.event))
+    data: address
+      ? withUrls(delivery.payload, address, REPOSITORY_EVENTS_SET.has(delivery.event))
       : delivery.payload,
     createdAtMs: delivery.createdAtMs,
     notification: {

@@ -269,7 +269,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
         notify: {
           mailer,
           publisher: opts.notify?.publisher ?? null,
-          address:
+          address: () =>
             opts.notify?.address === undefined
               ? { scheme: 'https', host: 'registry.test' }
               : opts.notify.address,
