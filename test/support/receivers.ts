@@ -24,14 +24,13 @@ export class HttpReceiver {
     headers?: Record<string, string>;
   } = () => ({ status: 200 });
   private waiters: { count: number; resolve: () => void }[] = [];
+  private server!: Server;
+  url = '';
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private constructor() {}
 
   static async start(): Promise<HttpReceiver> {
-    let receiver: HttpReceiver | undefined;
+    const receiver = new HttpReceiver();
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -43,16 +42,17 @@ export class HttpReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
           receivedAtMs: Date.now(),
         };
-        receiver!.requests.push(received);
-        const { status, body, headers } = receiver!.answer(received);
+        receiver.requests.push(received);
+        const { status, body, headers } = receiver.answer(received);
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body ?? '');
-        receiver!.notify();
+        receiver.notify();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new HttpReceiver(server, `http://127.0.0.1:${port}`);
+    receiver.server = server;
+    receiver.url = `http://127.0.0.1:${port}`;
     return receiver;
   }
 
@@ -96,16 +96,15 @@ export class HttpReceiver {
 export class MailReceiver {
   readonly mails: (ParsedMail & { envelopeTo: string[] })[] = [];
   private waiters: { count: number; resolve: () => void }[] = [];
+  private server!: SMTPServer;
+  port = 0;
 
-  private constructor(
-    private readonly server: SMTPServer,
-    readonly port: number,
-  ) {}
+  private constructor() {}
 
   static async start(
     options: { username?: string; password?: string } = {},
   ): Promise<MailReceiver> {
-    let receiver: MailReceiver | undefined;
+    const receiver = new MailReceiver();
     const server = new SMTPServer({
       secure: false,
       disabledCommands: ['STARTTLS'],
@@ -120,11 +119,11 @@ export class MailReceiver {
       onData(stream, session, callback) {
         simpleParser(stream).then(
           (mail) => {
-            receiver!.mails.push({
+            receiver.mails.push({
               ...mail,
               envelopeTo: session.envelope.rcptTo.map((r) => r.address),
             });
-            receiver!.notify();
+            receiver.notify();
             callback();
           },
           (error: Error) => callback(error),
@@ -132,8 +131,10 @@ export class MailReceiver {
       },
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
-    receiver = new MailReceiver(server, port);
+    receiver.server = server;
+    receiver.port = (
+      (server as unknown as { server: Server }).server.address() as AddressInfo
+    ).port;
     return receiver;
   }
 
