@@ -63,6 +63,9 @@ export async function bundleAll(outDir = DEFAULT_BUNDLE_DIR): Promise<BundleRepo
       sourcemap: false,
       metafile: true,
       legalComments: 'none',
+      // The SDK's browser user-agent parser: required lazily, and only on the
+      // browser path, which Node never takes. 34 KB a bundle saved.
+      external: ['bowser'],
       // CommonJS dependencies (the AWS SDK) call require() for Node built-ins.
       banner: {
         js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

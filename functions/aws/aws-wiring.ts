@@ -25,7 +25,6 @@ import { registryFromConfig } from '../common/registry-from-config.js';
 import { s3StoreFor } from '../common/s3-blob-stores.js';
 import { processCache } from '../common/process-cache.js';
 import type { Cache } from '../../shared/ports/cache.js';
-import type { Mailer } from '../../shared/ports/notification-transport.js';
 
 /** Clients a test may hand in instead of the real AWS ones. */
 export interface AwsClients {
@@ -61,8 +60,6 @@ export interface CoreOptions {
    * carries no SQS client.
    */
   replicationNudge?: ReplicationNudge;
-  /** The REST function mails e-mail address confirmations. */
-  mailer?: Mailer;
 }
 
 /** The region an ARN names (`arn:aws:<service>:<region>:...`). */
@@ -118,7 +115,7 @@ export async function buildAwsCore(
   clients: AwsClients,
   runtime: 'server' | 'lambda',
   options: CoreOptions = {},
-): Promise<{ registry: Registry; access: AccessServices }> {
+): Promise<AwsCore> {
   const nudge = options.replicationNudge;
   const registry = registryFromConfig(config, db, {
     cache: clients.cache ?? processCache(config.cache, 'on Lambda'),
@@ -131,11 +128,18 @@ export async function buildAwsCore(
   const secret = await loadAwsSecret(config, clients);
   return {
     registry,
-    access: accessFromConfig(config, db, registry, secret, runtime, {
-      ...(options.wakeups ? { wakeups: options.wakeups } : {}),
-      ...(options.mailer ? { mailer: options.mailer } : {}),
-    }),
+    access: accessFromConfig(config, db, registry, secret, runtime),
+    db,
+    secret,
   };
+}
+
+/** What an AWS entry point is built on: the registry and access, their database and secret. */
+export interface AwsCore {
+  registry: Registry;
+  access: AccessServices;
+  db: Kysely<Database>;
+  secret: string;
 }
 
 /**
@@ -157,22 +161,20 @@ function edgeOptions(config: BerthConfig, clients: AwsClients): EdgeOptions {
 export async function buildAwsApp(
   config: BerthConfig,
   clients: AwsClients = {},
-  http: { readBody?: BodyReader; surfaces: Surface[] } & CoreOptions,
+  http: {
+    readBody?: BodyReader;
+    /** The surfaces served, or how to make them from the core (the REST API needs its stores). */
+    surfaces: Surface[] | ((core: AwsCore) => Surface[]);
+  } & CoreOptions,
   runtime: 'server' | 'lambda' = 'lambda',
 ): Promise<{ app: HttpApp; access: AccessServices }> {
-  const { sha256, wakeups, replicationNudge, mailer, ...surfaces } = http;
-  const { registry, access } = await buildAwsCore(
-    config,
-    openAwsDatabase(config, clients),
-    clients,
-    runtime,
-    {
-      sha256,
-      wakeups,
-      ...(replicationNudge ? { replicationNudge } : {}),
-      ...(mailer ? { mailer } : {}),
-    },
-  );
+  const { sha256, wakeups, replicationNudge, surfaces, readBody } = http;
+  const core = await buildAwsCore(config, openAwsDatabase(config, clients), clients, runtime, {
+    sha256,
+    wakeups,
+    ...(replicationNudge ? { replicationNudge } : {}),
+  });
+  const { registry, access } = core;
   return {
     app: createHttpApp({
       registry,
@@ -184,7 +186,8 @@ export async function buildAwsApp(
         trustedProxies: config.edge.trustedProxies,
         ...(runtime === 'server' ? { peer: nodePeerAddress } : {}),
       },
-      ...surfaces,
+      ...(readBody ? { readBody } : {}),
+      surfaces: typeof surfaces === 'function' ? surfaces(core) : surfaces,
     }),
     access,
   };

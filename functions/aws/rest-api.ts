@@ -3,7 +3,8 @@ import type { LambdaEvent } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config/config.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
 import { awsWakeups } from './aws-wakeups.js';
-import { awsMailer } from './aws-notifications.js';
+import { adminFromConfig } from '../common/admin-from-config.js';
+import { awsMailer } from './aws-mail.js';
 import { awsJobQueue } from './aws-job-queue.js';
 import { buildAwsApp } from './aws-wiring.js';
 import { lambdaHttpHandler } from './lambda-http.js';
@@ -12,14 +13,15 @@ import { lazyInit } from './lazy-init.js';
 const ready = lazyInit(async () => {
   const config = loadConfig(process.env);
   const queue = awsJobQueue(config);
-  const mailer = awsMailer(config);
+  const wakeups = awsWakeups(config, undefined, queue ?? undefined);
   const { app } = await buildAwsApp(
     config,
     {},
     {
-      surfaces: [apiSurface],
-      wakeups: awsWakeups(config, undefined, queue ?? undefined),
-      ...(mailer ? { mailer } : {}),
+      surfaces: ({ db, secret }) => [
+        apiSurface(adminFromConfig(config, db, secret, { wakeups, mailer: awsMailer(config) })),
+      ],
+      wakeups,
     },
   );
   return lambdaHttpHandler(app);

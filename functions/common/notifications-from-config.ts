@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { CredentialBox } from '../../shared/access/credential-box.js';
-import { SmtpMailer } from '../../shared/adapters/notify/smtp-mailer.js';
 import { GuardedHttp } from '../../shared/adapters/notify/guarded-http.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlEventOutbox } from '../../shared/adapters/sql/sql-event-outbox.js';
@@ -19,25 +18,6 @@ import {
   type NotificationDeps,
 } from '../../shared/workers/notifications.js';
 import { credentialKeyFrom } from './access-from-config.js';
-
-/**
- * The mail transport, if e-mail is on (FEATURE_MAILING): the SMTP server
- * `MAIL_SERVER` names, else what the runtime offers instead (SES on AWS),
- * else none.
- */
-export function mailerFromConfig(
-  config: Pick<BerthConfig, 'mail' | 'notifications'>,
-  otherwise?: () => Mailer,
-): Mailer | null {
-  if (!config.mail.enabled) return null;
-  if (config.mail.server) {
-    return new SmtpMailer(
-      { ...config.mail, server: config.mail.server },
-      config.notifications.sendTimeoutMs,
-    );
-  }
-  return otherwise ? otherwise() : null;
-}
 
 /**
  * Where clients reach the registry, for the URLs in event data: Quay's

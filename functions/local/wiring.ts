@@ -14,6 +14,7 @@ import type { Registry } from '../../shared/registry/registry.js';
 import type { AccessServices } from '../../shared/access/access-services.js';
 import { UserService } from '../../shared/access/users.js';
 import { accessFromConfig } from '../common/access-from-config.js';
+import { adminFromConfig } from '../common/admin-from-config.js';
 import { registryFromConfig } from '../common/registry-from-config.js';
 import { loadOrCreateSecret } from './secret-key.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -24,7 +25,8 @@ import { startJobConsumers } from './job-consumers.js';
 import { SqlJobQueue } from '../../shared/adapters/queue/sql-job-queue.js';
 import { disabledTasks, workersFromConfig } from '../common/workers-from-config.js';
 import { cacheFromConfig } from '../common/cache-from-config.js';
-import { mailerFromConfig, publicAddressFromConfig } from '../common/notifications-from-config.js';
+import { publicAddressFromConfig } from '../common/notifications-from-config.js';
+import { mailerFromConfig } from '../common/mail-from-config.js';
 import type { PublicAddress } from '../../shared/notifications/event-data.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
@@ -67,7 +69,8 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   });
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);
   const mailer = mailerFromConfig(config);
-  const access = accessFromConfig(config, db, registry, secret, 'server', { wakeups, mailer });
+  const access = accessFromConfig(config, db, registry, secret, 'server');
+  const admin = adminFromConfig(config, db, secret, { wakeups, mailer });
   const created = await new UserService(access).bootstrap(
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
@@ -124,7 +127,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       readBody: nodeBodyReader,
       clientAddress: { peer: nodePeerAddress, trustedProxies: config.edge.trustedProxies },
       // One process serves everything locally.
-      surfaces: [v2Surface, healthSurface, apiSurface],
+      surfaces: [v2Surface, healthSurface, apiSurface(admin)],
     }),
     registry,
     access,

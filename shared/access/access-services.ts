@@ -50,8 +50,23 @@ export interface AccessOptions {
 export interface AccessDeps {
   store: IdentityStore;
   oauth: OAuthStore;
-  /** Namespace quotas and auto-prune policies, administered through the API. */
+  /** Namespace quotas: pushes are refused past a Reject limit. */
   quota: QuotaStore;
+  clock: Clock;
+  newId: () => string;
+  /** 32 bytes that sign this registry's tokens; never leaves the process. */
+  tokenKey: Uint8Array;
+  options: AccessOptions;
+}
+
+/**
+ * What only the administration API (`/api/v1`) uses besides identity and
+ * access: its stores, the checks of outbound hosts, the sealing of
+ * credentials. Only the entry points that serve the API build these, so
+ * the registry's own function carries none of them.
+ */
+export interface AdminDeps {
+  /** Auto-prune policies. */
   prune: PruneStore;
   /** Immutability policies and tags' own flags. */
   immutability: ImmutabilityStore;
@@ -71,11 +86,6 @@ export interface AccessDeps {
   credentials: CredentialBox;
   /** Runs what people ask for (a sync now, a registry size, a new prune policy) soon, not at the next sweep. */
   wakeups: Wakeups;
-  clock: Clock;
-  newId: () => string;
-  /** 32 bytes that sign this registry's tokens; never leaves the process. */
-  tokenKey: Uint8Array;
-  options: AccessOptions;
 }
 
 /** Identity and access, assembled once per process from its ports. */

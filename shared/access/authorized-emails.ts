@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessError } from '../errors/access-error.js';
 import type { AuthorizedEmail } from '../ports/authorized-email-store.js';
 import { escapeHtml } from '../notifications/events.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import type { Principal } from './principal.js';
 import { RepositoryAdminService } from './repository-admin.js';
 
@@ -16,11 +16,14 @@ export interface AuthorizedEmailView extends AuthorizedEmail {
  * mailed to it. Administered by the repository's administrators.
  */
 export class AuthorizedEmailService {
-  constructor(private readonly s: AccessServices) {}
+  constructor(
+    private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
+  ) {}
 
   async get(actor: Principal, repository: string, email: string): Promise<AuthorizedEmailView> {
     const view = await new RepositoryAdminService(this.s).requireAdmin(actor, repository);
-    const found = await this.s.deps.authorizedEmails.find(view.repository.id, email);
+    const found = await this.admin.authorizedEmails.find(view.repository.id, email);
     if (!found) throw accessError('not_found', `${email} is not authorized for ${repository}`);
     return { ...found, repository: view.repository.name };
   }
@@ -36,7 +39,7 @@ export class AuthorizedEmailService {
     confirmUrl: (code: string) => string,
   ): Promise<AuthorizedEmailView> {
     const view = await new RepositoryAdminService(this.s).requireAdmin(actor, repository);
-    const mailer = this.s.deps.mailer;
+    const mailer = this.admin.mailer;
     if (!mailer) {
       throw accessError('invalid_request', 'e-mail is not set up on this registry (MAIL_SERVER)');
     }
@@ -44,7 +47,7 @@ export class AuthorizedEmailService {
       throw accessError('invalid_request', `${email} is not an e-mail address`);
     }
     const code = randomBytes(24).toString('base64url');
-    const stored = await this.s.deps.authorizedEmails.request(
+    const stored = await this.admin.authorizedEmails.request(
       view.repository.id,
       email,
       code,
@@ -72,7 +75,7 @@ export class AuthorizedEmailService {
 
   /** Follows a mailed link: anyone holding the code may confirm its address. */
   async confirm(code: string): Promise<AuthorizedEmailView> {
-    const confirmed = await this.s.deps.authorizedEmails.confirm(code);
+    const confirmed = await this.admin.authorizedEmails.confirm(code);
     if (!confirmed) throw accessError('not_found', 'this confirmation link is not valid');
     return { ...confirmed, repository: confirmed.repositoryName };
   }

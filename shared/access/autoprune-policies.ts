@@ -1,7 +1,7 @@
 import { accessError } from '../errors/access-error.js';
 import type { PolicyOwner, PolicyRecord } from '../ports/prune-store.js';
 import { policyProblem, type PrunePolicy } from '../registry/prune-policy.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import type { AuditKind, AuditTarget } from './audit.js';
 import { OrganizationService } from './organizations.js';
 import type { Principal } from './principal.js';
@@ -20,7 +20,10 @@ interface ResolvedOwner {
 
 /** Auto-prune policies, administered by whoever administers their namespace or repository. */
 export class AutoprunePolicyService {
-  constructor(private readonly s: AccessServices) {}
+  constructor(
+    private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
+  ) {}
 
   private async resolve(actor: Principal, scope: PolicyScope): Promise<ResolvedOwner> {
     if (this.s.deps.options.autopruneEnabled === false) {
@@ -52,7 +55,7 @@ export class AutoprunePolicyService {
 
   async list(actor: Principal, scope: PolicyScope): Promise<PolicyRecord[]> {
     const { owner } = await this.resolve(actor, scope);
-    return this.s.deps.prune.listPolicies(owner);
+    return this.admin.prune.listPolicies(owner);
   }
 
   async get(actor: Principal, scope: PolicyScope, uuid: string): Promise<PolicyRecord> {
@@ -61,7 +64,7 @@ export class AutoprunePolicyService {
   }
 
   private async requirePolicy(owner: PolicyOwner, uuid: string): Promise<PolicyRecord> {
-    const policy = (await this.s.deps.prune.listPolicies(owner)).find((p) => p.uuid === uuid);
+    const policy = (await this.admin.prune.listPolicies(owner)).find((p) => p.uuid === uuid);
     if (!policy) throw accessError('not_found', `no auto-prune policy ${uuid}`);
     return policy;
   }
@@ -70,28 +73,28 @@ export class AutoprunePolicyService {
     assertUsable(policy);
     const resolved = await this.resolve(actor, scope);
     const uuid = this.s.deps.newId();
-    await this.s.deps.prune.createPolicy(
+    await this.admin.prune.createPolicy(
       { uuid, ...resolved.owner, policy },
       this.s.deps.clock.now(),
     );
     await this.record(actor, resolved, 'create', { uuid, ...policy });
-    await this.s.deps.wakeups.wakeAt('autoprune', this.s.deps.clock.now());
+    await this.admin.wakeups.wakeAt('autoprune', this.s.deps.clock.now());
     return uuid;
   }
 
   async update(actor: Principal, scope: PolicyScope, uuid: string, policy: PrunePolicy) {
     assertUsable(policy);
     const resolved = await this.resolve(actor, scope);
-    if (!(await this.s.deps.prune.updatePolicy(resolved.owner, uuid, policy))) {
+    if (!(await this.admin.prune.updatePolicy(resolved.owner, uuid, policy))) {
       throw accessError('not_found', `no auto-prune policy ${uuid}`);
     }
     await this.record(actor, resolved, 'update', { uuid, ...policy });
-    await this.s.deps.wakeups.wakeAt('autoprune', this.s.deps.clock.now());
+    await this.admin.wakeups.wakeAt('autoprune', this.s.deps.clock.now());
   }
 
   async delete(actor: Principal, scope: PolicyScope, uuid: string): Promise<void> {
     const resolved = await this.resolve(actor, scope);
-    if (!(await this.s.deps.prune.deletePolicy(resolved.owner, uuid))) {
+    if (!(await this.admin.prune.deletePolicy(resolved.owner, uuid))) {
       throw accessError('not_found', `no auto-prune policy ${uuid}`);
     }
     await this.record(actor, resolved, 'delete', { uuid });

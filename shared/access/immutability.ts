@@ -6,7 +6,7 @@ import type {
   ImmutabilityPolicyRecord,
 } from '../ports/immutability-store.js';
 import { tagPatternProblem } from '../registry/prune-policy.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import { OrganizationService } from './organizations.js';
 import type { Principal } from './principal.js';
 import { RepositoryAdminService } from './repository-admin.js';
@@ -23,7 +23,10 @@ const policyProblem = (policy: ImmutabilityPolicy) => tagPatternProblem(policy.t
  * policies of organizations and repositories, administered by their admins.
  */
 export class ImmutabilityService {
-  constructor(private readonly s: AccessServices) {}
+  constructor(
+    private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
+  ) {}
 
   private requireEnabled(): void {
     if (this.s.deps.options.immutableTags === false) {
@@ -55,7 +58,7 @@ export class ImmutabilityService {
 
   async list(actor: Principal, scope: ImmutabilityScope): Promise<ImmutabilityPolicyRecord[]> {
     const { owner } = await this.owner(actor, scope);
-    return this.s.deps.immutability.listPolicies(owner);
+    return this.admin.immutability.listPolicies(owner);
   }
 
   async get(actor: Principal, scope: ImmutabilityScope, uuid: string) {
@@ -69,7 +72,7 @@ export class ImmutabilityService {
     if (problem) throw accessError('invalid_request', problem);
     const { owner, audit } = await this.owner(actor, scope);
     const uuid = randomUUID();
-    const created = await this.s.deps.immutability.createPolicy(
+    const created = await this.admin.immutability.createPolicy(
       { uuid, ...owner, ...policy },
       this.s.deps.clock.now(),
     );
@@ -90,7 +93,7 @@ export class ImmutabilityService {
     const problem = policyProblem(policy);
     if (problem) throw accessError('invalid_request', problem);
     const { owner, audit } = await this.owner(actor, scope);
-    const outcome = await this.s.deps.immutability.updatePolicy(
+    const outcome = await this.admin.immutability.updatePolicy(
       owner,
       uuid,
       policy,
@@ -109,7 +112,7 @@ export class ImmutabilityService {
 
   async delete(actor: Principal, scope: ImmutabilityScope, uuid: string): Promise<void> {
     const { owner, audit } = await this.owner(actor, scope);
-    if (!(await this.s.deps.immutability.deletePolicy(owner, uuid))) {
+    if (!(await this.admin.immutability.deletePolicy(owner, uuid))) {
       throw accessError('not_found', `no immutability policy ${uuid}`);
     }
     await this.s.audit.record('delete_immutability_policy', actor, audit, { policy_uuid: uuid });
@@ -122,7 +125,7 @@ export class ImmutabilityService {
     const view = immutable
       ? await admin.requireContentWrite(actor, name)
       : await admin.requireAdmin(actor, name);
-    const changed = await this.s.deps.immutability.setTagImmutable(
+    const changed = await this.admin.immutability.setTagImmutable(
       view.repository.id,
       tag,
       immutable,

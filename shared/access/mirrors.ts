@@ -2,7 +2,7 @@ import { accessError } from '../errors/access-error.js';
 import type { MirrorRecord, MirrorSettings, ProxySettings } from '../ports/mirror-store.js';
 import { parseExternalReference, proxyHosts } from '../registry/external-reference.js';
 import { globProblem } from '../registry/tag-globs.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import { mirrorCredentialContext } from './credential-box.js';
 import type { Principal } from './principal.js';
 import { RepositoryAdminService, type RepositoryView } from './repository-admin.js';
@@ -34,9 +34,12 @@ export interface MirrorView extends MirrorRecord {
  * saved (the worker checks again before every run).
  */
 export class MirrorService {
-  constructor(private readonly s: AccessServices) {}
+  constructor(
+    private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
+  ) {}
 
-  private async admin(actor: Principal, name: string): Promise<RepositoryView> {
+  private async administered(actor: Principal, name: string): Promise<RepositoryView> {
     if (this.s.deps.options.mirrorEnabled === false) {
       throw accessError('not_found', 'repository mirroring is not enabled (FEATURE_REPO_MIRROR)');
     }
@@ -44,17 +47,17 @@ export class MirrorService {
   }
 
   private async requireMirror(view: RepositoryView): Promise<MirrorRecord> {
-    const mirror = await this.s.deps.mirrors.find(view.repository.id);
+    const mirror = await this.admin.mirrors.find(view.repository.id);
     if (!mirror) throw accessError('not_found', `${view.repository.name} is not a mirror`);
     return mirror;
   }
 
   async get(actor: Principal, name: string): Promise<MirrorView> {
-    const mirror = await this.requireMirror(await this.admin(actor, name));
+    const mirror = await this.requireMirror(await this.administered(actor, name));
     let username: string | null = null;
     if (mirror.usernameSealed) {
       try {
-        username = this.s.deps.credentials.open(
+        username = this.admin.credentials.open(
           mirror.usernameSealed,
           mirrorCredentialContext(mirror.repositoryId, 'username'),
         );
@@ -66,7 +69,7 @@ export class MirrorService {
   }
 
   async create(actor: Principal, name: string, input: MirrorChanges): Promise<void> {
-    const view = await this.admin(actor, name);
+    const view = await this.administered(actor, name);
     const { externalReference, globs, robot, syncIntervalS, syncStartMs } = input;
     if (
       externalReference === undefined ||
@@ -80,7 +83,7 @@ export class MirrorService {
         'external_reference, root_rule, robot_username, sync_interval and sync_start_date are required',
       );
     }
-    if (await this.s.deps.mirrors.find(view.repository.id)) {
+    if (await this.admin.mirrors.find(view.repository.id)) {
       throw accessError('conflict', `${view.repository.name} already has a mirror configuration`);
     }
     const settings: MirrorSettings = {
@@ -96,12 +99,12 @@ export class MirrorService {
       syncStartMs,
     };
     const checked = await this.check(view, input, settings);
-    if (!(await this.s.deps.mirrors.create(view.repository.id, checked, this.s.deps.clock.now()))) {
+    if (!(await this.admin.mirrors.create(view.repository.id, checked, this.s.deps.clock.now()))) {
       throw accessError('conflict', `${view.repository.name} already has a mirror configuration`);
     }
     await this.record(actor, view, 'external_reference', externalReference);
     await this.grantRobotWrite(view, checked.robotId);
-    if (checked.isEnabled) await this.s.deps.wakeups.wakeAt('mirror-schedule', syncStartMs);
+    if (checked.isEnabled) await this.admin.wakeups.wakeAt('mirror-schedule', syncStartMs);
   }
 
   /** As Quay does: the mirror's robot may write the repository it fills (an admin grant stays). */
@@ -116,7 +119,7 @@ export class MirrorService {
   }
 
   async update(actor: Principal, name: string, input: MirrorChanges): Promise<void> {
-    const view = await this.admin(actor, name);
+    const view = await this.administered(actor, name);
     const current = await this.requireMirror(view);
     const checked = await this.check(view, input, {
       ...current,
@@ -129,13 +132,13 @@ export class MirrorService {
       }
     }
     if (Object.keys(changes).length === 0) return;
-    await this.s.deps.mirrors.update(view.repository.id, changes);
+    await this.admin.mirrors.update(view.repository.id, changes);
     if (changes.robotId) await this.grantRobotWrite(view, changes.robotId);
     for (const key of Object.keys(changes) as (keyof MirrorSettings)[]) {
       const secret = key === 'usernameSealed' || key === 'passwordSealed';
       await this.record(actor, view, CHANGED_FIELD[key], secret ? '********' : changes[key]);
     }
-    if (checked.isEnabled) await this.s.deps.wakeups.wakeAt('mirror-schedule', checked.syncStartMs);
+    if (checked.isEnabled) await this.admin.wakeups.wakeAt('mirror-schedule', checked.syncStartMs);
   }
 
   /** Validates the changes onto `base`, sealing credentials; refuses internal upstream hosts. */
@@ -169,7 +172,7 @@ export class MirrorService {
       throw accessError('invalid_request', 'proxy settings must be URLs such as http://proxy:3128');
     }
     for (const host of hosts) {
-      const refusal = await this.s.deps.upstream.refusal(host);
+      const refusal = await this.admin.upstream.refusal(host);
       if (refusal) throw accessError('invalid_request', refusal);
     }
     return next;
@@ -178,7 +181,7 @@ export class MirrorService {
   private sealCredentials(view: RepositoryView, input: MirrorChanges, next: MirrorSettings) {
     const { username, password } = input;
     if (username === undefined && password === undefined) return;
-    const box = this.s.deps.credentials;
+    const box = this.admin.credentials;
     const id = view.repository.id;
     if (username === null || username === '') {
       if (password) {
@@ -218,8 +221,8 @@ export class MirrorService {
   }
 
   async syncNow(actor: Principal, name: string): Promise<void> {
-    const view = await this.admin(actor, name);
-    const result = await this.s.deps.mirrors.requestSync(
+    const view = await this.administered(actor, name);
+    const result = await this.admin.mirrors.requestSync(
       view.repository.id,
       this.s.deps.clock.now(),
     );
@@ -228,12 +231,12 @@ export class MirrorService {
       throw accessError('conflict', 'a sync is running; cancel it first or wait for it to end');
     }
     await this.record(actor, view, 'sync_status', 'SYNC_NOW');
-    await this.s.deps.wakeups.wakeAt('mirror-schedule', this.s.deps.clock.now());
+    await this.admin.wakeups.wakeAt('mirror-schedule', this.s.deps.clock.now());
   }
 
   async cancel(actor: Principal, name: string): Promise<void> {
-    const view = await this.admin(actor, name);
-    if (!(await this.s.deps.mirrors.cancelSync(view.repository.id, this.s.deps.clock.now()))) {
+    const view = await this.administered(actor, name);
+    if (!(await this.admin.mirrors.cancelSync(view.repository.id, this.s.deps.clock.now()))) {
       throw accessError('not_found', `${name} is not a mirror`);
     }
     await this.record(actor, view, 'sync_status', 'SYNC_CANCEL');

@@ -15,7 +15,7 @@ import {
 } from '../notifications/events.js';
 import { JsonTemplate, TemplateError } from '../notifications/json-template.js';
 import { METHODS, isMethodKind, type MethodKind } from '../notifications/methods.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import type { AuditKind, AuditTarget } from './audit.js';
 import { OrganizationService } from './organizations.js';
 import { accountOf, type Principal } from './principal.js';
@@ -55,7 +55,10 @@ const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
  * secret, shown once in the answer that creates it.
  */
 export class NotificationService {
-  constructor(private readonly s: AccessServices) {}
+  constructor(
+    private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
+  ) {}
 
   private async resolve(actor: Principal, scope: NotificationScope): Promise<Resolved> {
     if (scope.kind === 'repository') {
@@ -81,7 +84,7 @@ export class NotificationService {
 
   async list(actor: Principal, scope: NotificationScope): Promise<NotificationRecord[]> {
     const { owner } = await this.resolve(actor, scope);
-    return this.s.deps.notifications.list(owner);
+    return this.admin.notifications.list(owner);
   }
 
   async get(actor: Principal, scope: NotificationScope, uuid: string): Promise<NotificationRecord> {
@@ -90,7 +93,7 @@ export class NotificationService {
   }
 
   private async require(owner: NotificationOwner, uuid: string): Promise<NotificationRecord> {
-    const found = await this.s.deps.notifications.find(owner, uuid);
+    const found = await this.admin.notifications.find(owner, uuid);
     if (!found) throw accessError('not_found', `no notification ${uuid}`);
     return found;
   }
@@ -111,7 +114,7 @@ export class NotificationService {
     await this.checkConfig(actor, resolved, input.method, input.config);
     const uuid = this.s.deps.newId();
     const secret = input.method === 'webhook' ? randomBytes(32).toString('base64url') : null;
-    const notification = await this.s.deps.notifications.create(
+    const notification = await this.admin.notifications.create(
       {
         uuid,
         namespaceId: resolved.owner.namespaceId,
@@ -122,7 +125,7 @@ export class NotificationService {
         eventConfig: input.eventConfig,
         title: input.title,
         secretSealed: secret
-          ? this.s.deps.credentials.seal(secret, notificationSecretContext(uuid))
+          ? this.admin.credentials.seal(secret, notificationSecretContext(uuid))
           : null,
       },
       this.s.deps.clock.now(),
@@ -133,7 +136,7 @@ export class NotificationService {
 
   async delete(actor: Principal, scope: NotificationScope, uuid: string): Promise<void> {
     const resolved = await this.resolve(actor, scope);
-    const deleted = await this.s.deps.notifications.delete(resolved.owner, uuid);
+    const deleted = await this.admin.notifications.delete(resolved.owner, uuid);
     if (!deleted) throw accessError('not_found', `no notification ${uuid}`);
     await this.record(actor, resolved, 'delete', deleted);
   }
@@ -141,7 +144,7 @@ export class NotificationService {
   /** Sets the failure count to 0: a notification disabled by failures is enabled again. */
   async reset(actor: Principal, scope: NotificationScope, uuid: string): Promise<void> {
     const resolved = await this.resolve(actor, scope);
-    const reset = await this.s.deps.notifications.resetFailures(resolved.owner, uuid);
+    const reset = await this.admin.notifications.resetFailures(resolved.owner, uuid);
     if (!reset) throw accessError('not_found', `no notification ${uuid}`);
     await this.record(actor, resolved, 'reset', reset);
   }
@@ -158,8 +161,8 @@ export class NotificationService {
       resolved.repository ?? resolved.namespace,
       notification.eventConfig,
     );
-    await this.s.deps.notifications.enqueue(notification.id, notification.event, sample, now);
-    await this.s.deps.wakeups.wakeAt('notifications', now);
+    await this.admin.notifications.enqueue(notification.id, notification.event, sample, now);
+    await this.admin.wakeups.wakeAt('notifications', now);
   }
 
   /** The latest deliveries, dead letters with their reasons included. */
@@ -171,7 +174,7 @@ export class NotificationService {
   ): Promise<DeliveryRecord[]> {
     const { owner } = await this.resolve(actor, scope);
     const notification = await this.require(owner, uuid);
-    return this.s.deps.notifications.deliveries(notification.id, limit);
+    return this.admin.notifications.deliveries(notification.id, limit);
   }
 
   private checkEvent(resolved: Resolved, event: string, eventConfig: Record<string, unknown>) {
@@ -216,7 +219,7 @@ export class NotificationService {
             method === 'slack' ? 'Missing Slack Callback URL' : 'Missing webhook URL',
           );
         }
-        const refused = await this.s.deps.outbound.urlRefusal(url);
+        const refused = await this.admin.outbound.urlRefusal(url);
         if (refused) throw accessError('invalid_request', `Invalid webhook URL: ${refused}`);
         if (method === 'webhook') checkWebhookOptions(config);
         return;
@@ -234,14 +237,11 @@ export class NotificationService {
     }
     if (!EMAIL.test(email))
       throw accessError('invalid_request', `${email} is not an e-mail address`);
-    if (!this.s.deps.mailer) {
+    if (!this.admin.mailer) {
       throw accessError('invalid_request', 'e-mail is not set up on this registry (MAIL_SERVER)');
     }
     if (resolved.owner.repositoryId !== null) {
-      const authorized = await this.s.deps.authorizedEmails.find(
-        resolved.owner.repositoryId,
-        email,
-      );
+      const authorized = await this.admin.authorizedEmails.find(resolved.owner.repositoryId, email);
       if (authorized?.confirmed) return;
     } else {
       // A namespace notification writes to the namespace's own address or the administrator's.

@@ -7,7 +7,7 @@ import {
   type QuotaLimitRecord,
 } from '../ports/quota-store.js';
 import type { QuotaLimitKind } from '../registry/quota-policy.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import { isSuperuser, type Principal } from './principal.js';
 import { requireNamespace, requireSuperuser, requireUser } from './users.js';
 
@@ -28,7 +28,10 @@ export interface RepositoryQuotaReport {
  * limits; an organization's members and a user for themselves may look.
  */
 export class QuotaService {
-  constructor(private readonly s: AccessServices) {}
+  constructor(
+    private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
+  ) {}
 
   /** Whether quotas are managed at all (Quay's FEATURE_QUOTA_MANAGEMENT). */
   get enabled(): boolean {
@@ -222,6 +225,6 @@ export class QuotaService {
   async queueRegistrySize(actor: Principal): Promise<void> {
     requireSuperuser(actor);
     await this.s.deps.quota.queueRegistrySize();
-    await this.s.deps.wakeups.wakeAt('quota-backfill', this.s.deps.clock.now());
+    await this.admin.wakeups.wakeAt('quota-backfill', this.s.deps.clock.now());
   }
 }

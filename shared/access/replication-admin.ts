@@ -1,5 +1,5 @@
 import type { FailedCopy, LocationReplication } from '../ports/replication-store.js';
-import type { AccessServices } from './access-services.js';
+import type { AccessServices, AdminDeps } from './access-services.js';
 import type { Principal } from './principal.js';
 import { requireSuperuser } from './users.js';
 
@@ -12,6 +12,7 @@ export interface ReplicationOverview {
 export class ReplicationAdminService {
   constructor(
     private readonly s: AccessServices,
+    private readonly admin: AdminDeps,
     /** Whether a location is healthy, probed if its state is not recent. */
     private readonly health: (location: string) => Promise<boolean>,
   ) {}
@@ -22,7 +23,7 @@ export class ReplicationAdminService {
 
   async overview(actor: Principal): Promise<ReplicationOverview> {
     requireSuperuser(actor);
-    const locations = await this.s.deps.replication.status(this.targets);
+    const locations = await this.admin.replication.status(this.targets);
     return {
       enabled: this.targets.length > 0,
       locations: await Promise.all(
@@ -37,12 +38,12 @@ export class ReplicationAdminService {
     limit: number,
   ): Promise<FailedCopy[]> {
     requireSuperuser(actor);
-    return this.s.deps.replication.failures(limit, location);
+    return this.admin.replication.failures(limit, location);
   }
 
   /** Queues failed copies again; the worker takes them at its next run. */
   async retry(actor: Principal, location: string | undefined): Promise<number> {
     requireSuperuser(actor);
-    return this.s.deps.replication.retryFailed(this.s.deps.clock.now(), location);
+    return this.admin.replication.retryFailed(this.s.deps.clock.now(), location);
   }
 }

@@ -11,6 +11,8 @@ import { onMigrationEvent } from '../../functions/aws/migrate.js';
 import { startDataPlane } from '../../functions/aws/data-plane-server.js';
 import { lambdaHttpHandler } from '../../functions/aws/lambda-http.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
+import { adminFromConfig } from '../../functions/common/admin-from-config.js';
+import { tickingWakeups } from '../../shared/ports/wakeups.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { S3BlobStore } from '../../shared/adapters/blob/s3-blob-store.js';
 import { loadConfig, type BerthConfig } from '../../shared/config/config.js';
@@ -182,7 +184,15 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         (await buildAwsApp(config, clients, { surfaces: [v2Surface] })).app,
       );
       restHandler = lambdaHttpHandler(
-        (await buildAwsApp(config, clients, { surfaces: [apiSurface] })).app,
+        (
+          await buildAwsApp(config, clients, {
+            surfaces: ({ db, secret }) => [
+              apiSurface(
+                adminFromConfig(config, db, secret, { wakeups: tickingWakeups, mailer: null }),
+              ),
+            ],
+          })
+        ).app,
       );
     });
 

@@ -15,7 +15,11 @@ import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-databas
 import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
-import type { AccessOptions, AccessServices } from '../../shared/access/access-services.js';
+import type {
+  AccessOptions,
+  AccessServices,
+  AdminDeps,
+} from '../../shared/access/access-services.js';
 import { createAccessServices } from '../../shared/access/access-services.js';
 import { createSqlIdentityStore } from '../../shared/adapters/sql/sql-identity-store.js';
 import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
@@ -195,18 +199,6 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       store: createSqlIdentityStore(db),
       oauth: new SqlOAuthStore(db),
       quota: new SqlQuotaStore(db, opts.access?.quotaEnabled ?? true),
-      prune: new SqlPruneStore(db, immutability),
-      immutability: new SqlImmutabilityStore(db, immutability),
-      mirrors: new SqlMirrorStore(db),
-      replication: new SqlReplicationStore(db),
-      notifications: new SqlNotificationStore(db),
-      inbox: new SqlInboxStore(db),
-      authorizedEmails: new SqlAuthorizedEmails(db),
-      mailer,
-      outbound: guard,
-      upstream: guard,
-      credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
-      wakeups,
       clock,
       newId: randomUUID,
       tokenKey: TEST_TOKEN_KEY,
@@ -224,6 +216,20 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     },
     registry.listings,
   );
+  const admin: AdminDeps = {
+    prune: new SqlPruneStore(db, immutability),
+    immutability: new SqlImmutabilityStore(db, immutability),
+    mirrors: new SqlMirrorStore(db),
+    replication: new SqlReplicationStore(db),
+    notifications: new SqlNotificationStore(db),
+    inbox: new SqlInboxStore(db),
+    authorizedEmails: new SqlAuthorizedEmails(db),
+    mailer,
+    outbound: guard,
+    upstream: guard,
+    credentials: new CredentialBox(credentialKeyFrom(TEST_SECRET)),
+    wakeups,
+  };
   const silent = () => undefined;
   const queue = new SqlJobQueue(db, clock);
   return {
@@ -233,7 +239,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       logUnknownError: silent,
       // In-process requests have no socket: a test names the peer it plays.
       clientAddress: { peer: (c) => c.req.header(TEST_PEER_HEADER) },
-      surfaces: [v2Surface, healthSurface, apiSurface],
+      surfaces: [v2Surface, healthSurface, apiSurface(admin)],
     }),
     wakeups,
     registry,

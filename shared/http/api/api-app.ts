@@ -4,7 +4,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import { AppTokenService } from '../../access/app-tokens.js';
-import type { AccessServices } from '../../access/access-services.js';
+import type { AccessServices, AdminDeps } from '../../access/access-services.js';
 import { OAuthService } from '../../access/oauth.js';
 import { QuotaService } from '../../access/quotas.js';
 import { AutoprunePolicyService } from '../../access/autoprune-policies.js';
@@ -45,7 +45,11 @@ function validationMessage(error: ZodError): string {
     .join('; ');
 }
 
-export function createApiServices(access: AccessServices, registry: Registry): ApiServices {
+export function createApiServices(
+  access: AccessServices,
+  registry: Registry,
+  admin: AdminDeps,
+): ApiServices {
   return {
     access,
     registry,
@@ -55,14 +59,16 @@ export function createApiServices(access: AccessServices, registry: Registry): A
     repositories: new RepositoryAdminService(access),
     appTokens: new AppTokenService(access),
     oauth: new OAuthService(access),
-    quotas: new QuotaService(access),
-    autoprune: new AutoprunePolicyService(access),
-    immutability: new ImmutabilityService(access),
-    mirrors: new MirrorService(access),
-    replication: new ReplicationAdminService(access, (l) => registry.deps.storage.health.fresh(l)),
-    notifications: new NotificationService(access),
-    inbox: new InboxService(access),
-    authorizedEmails: new AuthorizedEmailService(access),
+    quotas: new QuotaService(access, admin),
+    autoprune: new AutoprunePolicyService(access, admin),
+    immutability: new ImmutabilityService(access, admin),
+    mirrors: new MirrorService(access, admin),
+    replication: new ReplicationAdminService(access, admin, (l) =>
+      registry.deps.storage.health.fresh(l),
+    ),
+    notifications: new NotificationService(access, admin),
+    inbox: new InboxService(access, admin),
+    authorizedEmails: new AuthorizedEmailService(access, admin),
   };
 }
 
