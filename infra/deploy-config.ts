@@ -94,6 +94,25 @@ const schema = z
     originSecretRotation: z.number().int().min(0).default(0),
     /** Where the dead-letter alarms send mail (an SNS subscription to confirm). */
     alarmEmail: z.email().optional(),
+    /** How notifications leave besides webhooks and Slack (which need nothing set up). */
+    notifications: z
+      .strictObject({
+        /**
+         * The EventBridge bus every registry event is also published to:
+         * `default`, or a name the stack creates a bus under. None: no
+         * event is published.
+         */
+        eventBus: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,256}$/)
+          .optional(),
+        /**
+         * The address e-mail notifications come from, an identity SES has
+         * verified in the first region. None: e-mail notifications are off.
+         */
+        mailSender: z.email().optional(),
+      })
+      .default({}),
   })
   .strict()
   .refine((c) => (c.domainName === undefined) === (c.certificateArn === undefined), {

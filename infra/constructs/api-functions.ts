@@ -6,6 +6,7 @@ import type { DeployConfig } from '../deploy-config.js';
 import { BerthFunction } from './berth-function.js';
 import type {
   JobQueueBinding,
+  NotificationOutlets,
   MetadataDatabase,
   RegistryStorage,
   StoredSecret,
@@ -27,6 +28,8 @@ export interface ApiFunctionsProps {
   originSecret: StoredSecret;
   jobs: JobQueueBinding;
   publicHost: Record<string, string>;
+  /** SES for the address confirmations the REST function mails. */
+  notifications: NotificationOutlets;
 }
 
 /**
@@ -61,8 +64,12 @@ export class ApiFunctions extends Construct {
         });
     const registry = make('RegistryApi', 'registry-api', props.config.throttle.registryConcurrency);
     const rest = make('RestApi', 'rest-api', props.config.throttle.restConcurrency);
-    // Mirror syncs asked for now, registry sizes and new prune policies wake their workers.
-    rest.bindWakeups(props.jobs);
+    // Mirror syncs asked for now, registry sizes and new prune policies wake their workers;
+    // a test notification wakes the notification worker through the queue.
+    rest.bindWakeups(props.jobs).bindJobQueue(props.jobs);
+    props.notifications.bindMail(rest);
+    // A push that queued notifications wakes their worker with a message on the job queue.
+    registry.bindJobQueue(props.jobs);
     this.registryUrl = registry.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
       invokeMode: lambda.InvokeMode.BUFFERED,

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -266,6 +267,48 @@ export class JobQueueBinding {
     );
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.role.roleArn] }),
+    );
+  }
+}
+
+/**
+ * How the functions that send notifications reach beyond webhooks: the
+ * EventBridge bus registry events are published to, and SES for e-mail.
+ * Each binds its environment variable and its IAM grant together.
+ */
+export class NotificationOutlets {
+  constructor(
+    /** The bus's name and ARN; none when no event is published. */
+    private readonly bus: { name: string; arn: string } | undefined,
+    /** The verified SES identity mail comes from; none when e-mail is off. */
+    private readonly mailSender: string | undefined,
+  ) {}
+
+  /** Publishing registry events (`BERTH_EVENT_BUS_NAME`, `events:PutEvents`) and mail. */
+  bindPublisher(fn: lambda.Function): void {
+    if (this.bus) {
+      fn.addEnvironment('BERTH_EVENT_BUS_NAME', this.bus.name);
+      fn.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.arn] }),
+      );
+    }
+    this.bindMail(fn);
+  }
+
+  /**
+   * Mail through SES (`FEATURE_MAILING`, `MAIL_DEFAULT_SENDER`,
+   * `ses:SendEmail` on the account's identities in the function's region).
+   */
+  bindMail(fn: lambda.Function): void {
+    fn.addEnvironment('FEATURE_MAILING', this.mailSender ? 'true' : 'false');
+    if (!this.mailSender) return;
+    fn.addEnvironment('MAIL_DEFAULT_SENDER', this.mailSender);
+    const { region, account } = Stack.of(fn);
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [`arn:aws:ses:${region}:${account}:identity/*`],
+      }),
     );
   }
 }

@@ -14,6 +14,7 @@ import type { DeployConfig } from '../deploy-config.js';
 import { BerthFunction } from './berth-function.js';
 import {
   JobQueueBinding,
+  type NotificationOutlets,
   type MetadataDatabase,
   type RegistryStorage,
   type StoredSecret,
@@ -32,6 +33,10 @@ export interface HousekeepingProps {
   primary: boolean;
   /** Other constructs' dead-letter queues, alarmed on with these. */
   moreDeadLetters?: sqs.Queue[];
+  /** Where notifications go besides webhooks: the event bus, SES. */
+  notifications: NotificationOutlets;
+  /** SERVER_HOSTNAME when the deployment has a domain name, for the URLs in event data. */
+  publicHost: Record<string, string>;
 }
 
 function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
@@ -80,7 +85,9 @@ export class Housekeeping extends Construct {
     if (props.primary) {
       props.storage.grantDeleteEverywhere(fn);
       this.jobs = this.jobWorker(props);
-      fn.bindJobQueue(this.jobs).bindWakeups(this.jobs);
+      fn.bindJobQueue(this.jobs).bindWakeups(this.jobs).bindEnvironment(props.publicHost);
+      // Housekeeping sends what waits too: a backstop for deliveries whose wakeup was lost.
+      props.notifications.bindPublisher(fn);
     }
     const task: ScheduledTaskName = props.primary ? 'housekeeping' : 'regional-housekeeping';
     new events.Rule(this, 'Schedule', {
@@ -128,8 +135,11 @@ export class Housekeeping extends Construct {
       .bindStorage(props.storage)
       .bindSecret(props.registrySecret)
       .bindJobQueue(jobs)
-      .bindWakeups(jobs);
+      .bindWakeups(jobs)
+      .bindEnvironment(props.publicHost);
     props.storage.grantDeleteEverywhere(worker);
+    // Notification deliveries run here: webhooks and Slack over the internet, mail, the event bus.
+    props.notifications.bindPublisher(worker);
     worker.addEventSource(
       new SqsEventSource(queue, {
         batchSize: 1,

@@ -2,9 +2,11 @@ import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from '
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { ApiFunctions } from '../constructs/api-functions.js';
 import {
+  NotificationOutlets,
   RegistryStorage,
   type MetadataDatabase,
   type StoredSecret,
@@ -50,6 +52,29 @@ export interface RegionOrigins {
  */
 function publicHost(config: DeployConfig): Record<string, string> {
   return config.domainName ? { SERVER_HOSTNAME: config.domainName } : {};
+}
+
+/**
+ * The event bus registry events are published to and the mail sender, in
+ * the first region, where notifications are sent from: the account's
+ * default bus, or one this stack creates under the configured name.
+ */
+function notificationOutlets(
+  scope: Construct,
+  config: DeployConfig,
+  primary: boolean,
+): NotificationOutlets {
+  const { eventBus, mailSender } = config.notifications;
+  if (!primary || eventBus === undefined) return new NotificationOutlets(undefined, mailSender);
+  const { region, account } = Stack.of(scope);
+  const bus =
+    eventBus === 'default'
+      ? { name: 'default', arn: `arn:aws:events:${region}:${account}:event-bus/default` }
+      : (() => {
+          const created = new events.EventBus(scope, 'Events', { eventBusName: eventBus });
+          return { name: created.eventBusName, arn: created.eventBusArn };
+        })();
+  return new NotificationOutlets(bus, mailSender);
 }
 
 /**
@@ -146,8 +171,11 @@ export class RegionalStack extends Stack {
     });
     const replication =
       config.regions.length > 1 ? new ReplicationWorker(this, 'Replication', shared) : undefined;
+    const notifications = notificationOutlets(this, config, props.primary);
     const housekeeping = new Housekeeping(this, 'Housekeeping', {
       ...shared,
+      notifications,
+      publicHost: publicHost(config),
       primary: props.primary,
       ...(replication ? { moreDeadLetters: [replication.deadLetters] } : {}),
     });
@@ -158,6 +186,7 @@ export class RegionalStack extends Stack {
             originSecret: props.originSecret,
             jobs: housekeeping.jobs,
             publicHost: publicHost(config),
+            notifications,
           })
         : undefined;
 

@@ -24,7 +24,20 @@ import {
 import { MAX_REPOSITORY_NAME_LENGTH } from '../../shared/oci/grammar.js';
 import { INLINE_MANIFEST_BYTES } from '../../shared/registry/manifest-bytes.js';
 import {
+  entrySize,
+  EventBridgePublisher,
+  PUT_EVENTS_MAX_ENTRIES,
+  PUT_EVENTS_MAX_ENTRY_BYTES,
+} from '../../shared/adapters/events/eventbridge-publisher.js';
+import { SqsJobQueue } from '../../shared/adapters/queue/sqs-job-queue.js';
+import { MAX_JOB_DELAY_MS } from '../../shared/ports/job-queue.js';
+import type { OutboxEvent } from '../../shared/ports/event-outbox.js';
+import type { PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
   AURORA_SERVERLESS_V2,
+  EVENTBRIDGE_PUT_EVENTS,
+  SQS_DELAY,
   CLOUDFRONT_FUNCTIONS,
   CLOUDFRONT_ORIGINS,
   DATA_API,
@@ -283,5 +296,77 @@ describe(`ECS draining (${ECS_DRAINING.source.document})`, () => {
 describe(`S3 copies (${S3_COPY.source.document})`, () => {
   it('copies inside S3 only what one CopyObject can take; larger blobs stream', () => {
     expect(MAX_COPY_OBJECT_BYTES).toBe(S3_COPY.maxCopyObjectBytes);
+  });
+});
+
+describe(`EventBridge PutEvents (${EVENTBRIDGE_PUT_EVENTS.source.document})`, () => {
+  const event = (id: number, payload: Record<string, unknown> = { updated_tags: ['v1'] }) =>
+    ({
+      id,
+      kind: 'repo_push',
+      repository: 'acme/app',
+      namespace: 'acme',
+      payload,
+      createdAtMs: Date.UTC(2026, 11, 7),
+    }) satisfies OutboxEvent;
+
+  it('puts at most 10 entries a call, each under the size limit, and takes back only the entries that failed', async () => {
+    expect(PUT_EVENTS_MAX_ENTRIES).toBe(EVENTBRIDGE_PUT_EVENTS.maxEntries);
+    expect(PUT_EVENTS_MAX_ENTRY_BYTES).toBeLessThanOrEqual(EVENTBRIDGE_PUT_EVENTS.maxEntryBytes);
+    const calls: PutEventsRequestEntry[][] = [];
+    const client = {
+      send: async (command: PutEventsCommand) => {
+        const entries = command.input.Entries!;
+        calls.push(entries);
+        return {
+          FailedEntryCount: 0,
+          // Failures come back in the entries' own order, as the guide describes.
+          Entries: entries.map((e) =>
+            JSON.parse(e.Detail!).id === '13'
+              ? { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }
+              : { EventId: 'x' },
+          ),
+        };
+      },
+    };
+    const huge = { blob: 'x'.repeat(EVENTBRIDGE_PUT_EVENTS.maxEntryBytes) };
+    const events = Array.from({ length: 23 }, (_, n) => event(n, n === 5 ? huge : undefined));
+
+    const { refused } = await new EventBridgePublisher(client as never, 'berth-events').publish(
+      events,
+    );
+
+    expect(calls.map((c) => c.length)).toEqual([10, 10, 3]);
+    expect(refused).toEqual([{ id: 13, reason: 'InternalFailure: try again' }]);
+    for (const entry of calls.flat()) {
+      expect(entry.EventBusName).toBe('berth-events');
+      // The guide's rule: Time counts 14 bytes, the rest their UTF-8 length.
+      const size =
+        EVENTBRIDGE_PUT_EVENTS.timeBytes +
+        Buffer.byteLength(entry.Source!) +
+        Buffer.byteLength(entry.DetailType!) +
+        Buffer.byteLength(entry.Detail!);
+      expect(entrySize(entry)).toBe(size);
+      expect(size).toBeLessThan(EVENTBRIDGE_PUT_EVENTS.maxEntryBytes);
+    }
+    expect(JSON.parse(calls[0]![5]!.Detail!)).toMatchObject({ data: null, truncated: true });
+  });
+});
+
+describe(`SQS delays (${SQS_DELAY.source.document})`, () => {
+  it('delays a queued wakeup by whole seconds within what SQS takes, never early', async () => {
+    expect(MAX_JOB_DELAY_MS / 1000).toBe(SQS_DELAY.delaySeconds.max);
+    const delays: (number | undefined)[] = [];
+    const client = {
+      send: async (command: SendMessageBatchCommand) => {
+        delays.push(...command.input.Entries!.map((e) => e.DelaySeconds));
+        return { Successful: [], Failed: [] };
+      },
+    };
+    const queue = new SqsJobQueue(client as never, 'https://sqs.us-east-1.amazonaws.com/1/q');
+    for (const delayMs of [0, 29_500, 30_000, 3_600_000]) {
+      await queue.send([{ kind: 'task', task: 'notifications' }], { delayMs });
+    }
+    expect(delays).toEqual([undefined, 30, 30, SQS_DELAY.delaySeconds.max]);
   });
 });

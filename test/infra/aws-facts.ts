@@ -252,3 +252,48 @@ export const S3_COPY = {
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html',
   } satisfies Source,
 } as const;
+
+export const SQS_DELAY = {
+  /** A message's own DelaySeconds: 0 to 900 (15 minutes); FIFO queues take no per-message delay. */
+  delaySeconds: { min: 0, max: 900 },
+  source: {
+    document:
+      'Amazon SQS API Reference, SendMessageBatchRequestEntry (DelaySeconds); Amazon SQS Developer Guide, "Amazon SQS delay queues"',
+    url: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatchRequestEntry.html',
+  } satisfies Source,
+} as const;
+
+export const EVENTBRIDGE_PUT_EVENTS = {
+  /** Entries per PutEvents call. */
+  maxEntries: 10,
+  /**
+   * An entry's size (Source, DetailType, Detail and Resources in UTF-8, 14
+   * bytes for Time) must stay under 256 KB; the current API reference
+   * allows 1 MB, so 256 KB holds under both.
+   */
+  maxEntryBytes: 256 * KiB,
+  timeBytes: 14,
+  /** Entries that fail come back in order with ErrorCode; the others are published. */
+  partialFailures: true,
+  /** Publishing needs `events:PutEvents` on the bus. */
+  action: 'events:PutEvents',
+  busArn: (region: string, account: string, name: string) =>
+    `arn:aws:events:${region}:${account}:event-bus/${name}`,
+  source: {
+    document:
+      'Amazon EventBridge API Reference, PutEvents (Entries); Amazon EventBridge User Guide, "Sending events with PutEvents" (handling failures, calculating entry size) and "Example policy: Send events to an event bus in the same account"',
+    url: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html',
+  } satisfies Source,
+} as const;
+
+export const SES_SENDING = {
+  /** SES API v2 SendEmail is allowed by `ses:SendEmail` on the sending identity. */
+  action: 'ses:SendEmail',
+  identityArn: (region: string, account: string, identity: string) =>
+    `arn:aws:ses:${region}:${account}:identity/${identity}`,
+  source: {
+    document:
+      'Amazon SES Developer Guide, "Identity and access management in Amazon SES"; Amazon SES API v2 Reference, SendEmail (FromEmailAddressIdentityArn names the identity ARN form)',
+    url: 'https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html',
+  } satisfies Source,
+} as const;

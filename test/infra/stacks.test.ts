@@ -1,4 +1,9 @@
-import { LAMBDA_SQS_SCALING, SQS_QUEUES } from './aws-facts.js';
+import {
+  EVENTBRIDGE_PUT_EVENTS,
+  LAMBDA_SQS_SCALING,
+  SES_SENDING,
+  SQS_QUEUES,
+} from './aws-facts.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -537,6 +542,75 @@ describe('housekeeping and jobs', () => {
         for (const action of [statement.Action].flat()) expect(unscoped, action).toContain(action);
       }
     }
+  });
+});
+
+describe('notifications', () => {
+  const envOf = (template: Template, part: string) =>
+    (
+      byId(functionsOf(template), part)[0]![1].Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+  const sendsOf = (template: Template, action: string) =>
+    statementsOf(template).filter((s) => [s.Action].flat().includes(action));
+
+  it('lets the registry and REST functions wake the job worker on the job queue, which takes per-message delays', () => {
+    const [[jobsId, jobs]] = Object.entries(
+      useast.findResources('AWS::SQS::Queue') as Resources,
+    ).filter(([id]) => id.includes('Jobs') && !id.includes('DeadLetters')) as [[string, Resource]];
+    // Per-message DelaySeconds, what a retry's wakeup asks for, is for standard queues only.
+    expect(jobs.Properties.FifoQueue).toBeUndefined();
+    for (const fn of ['ApiRegistryApi', 'ApiRestApi']) {
+      expect(envOf(useast, fn).BERTH_JOB_QUEUE_URL).toEqual({ Ref: jobsId });
+    }
+    const grants = JSON.stringify(sendsOf(useast, 'sqs:SendMessage').map((s) => s.Resource));
+    expect(grants).toContain(jobsId);
+    // The registry function wakes nothing else: no Scheduler permissions.
+    expect(envOf(useast, 'ApiRegistryApi').BERTH_WAKEUP_ROLE_ARN).toBeUndefined();
+    // Event URLs name the registry's domain where notifications are sent from.
+    expect(envOf(useast, 'JobWorker').SERVER_HOSTNAME).toBe('registry.example.com');
+  });
+
+  it('publishes to an event bus and mails through SES only when configured, with grants named by AWS', () => {
+    // Without settings: no bus, e-mail off.
+    expect(envOf(useast, 'JobWorker').BERTH_EVENT_BUS_NAME).toBeUndefined();
+    expect(envOf(useast, 'JobWorker').FEATURE_MAILING).toBe('false');
+    expect(sendsOf(useast, EVENTBRIDGE_PUT_EVENTS.action)).toEqual([]);
+    expect(sendsOf(useast, SES_SENDING.action)).toEqual([]);
+
+    const custom = synth({
+      regions: ['us-east-1'],
+      notifications: { eventBus: 'registry-events', mailSender: 'registry@example.com' },
+    }).regional[0]!;
+    custom.hasResourceProperties('AWS::Events::EventBus', { Name: 'registry-events' });
+    const [busId] = Object.keys(custom.findResources('AWS::Events::EventBus'));
+    for (const fn of ['JobWorker', 'ScheduledTasks']) {
+      expect(envOf(custom, fn)).toMatchObject({
+        BERTH_EVENT_BUS_NAME: { Ref: busId },
+        FEATURE_MAILING: 'true',
+        MAIL_DEFAULT_SENDER: 'registry@example.com',
+      });
+    }
+    // The REST function mails address confirmations, and publishes nothing.
+    expect(envOf(custom, 'ApiRestApi')).toMatchObject({ FEATURE_MAILING: 'true' });
+    expect(envOf(custom, 'ApiRestApi').BERTH_EVENT_BUS_NAME).toBeUndefined();
+    const puts = sendsOf(custom, EVENTBRIDGE_PUT_EVENTS.action);
+    expect(puts.length).toBe(2);
+    for (const put of puts) expect(put.Resource).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
+    const mails = sendsOf(custom, SES_SENDING.action);
+    expect(mails.length).toBe(3);
+    for (const mail of mails) {
+      expect(mail.Resource).toBe(SES_SENDING.identityArn('us-east-1', '123456789012', '*'));
+    }
+
+    const defaultBus = synth({ regions: ['us-east-1'], notifications: { eventBus: 'default' } })
+      .regional[0]!;
+    defaultBus.resourceCountIs('AWS::Events::EventBus', 0);
+    expect(envOf(defaultBus, 'JobWorker').BERTH_EVENT_BUS_NAME).toBe('default');
+    expect(sendsOf(defaultBus, EVENTBRIDGE_PUT_EVENTS.action)[0]!.Resource).toBe(
+      EVENTBRIDGE_PUT_EVENTS.busArn('us-east-1', '123456789012', 'default'),
+    );
   });
 });
 

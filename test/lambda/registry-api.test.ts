@@ -1,10 +1,4 @@
 import type { CloudFormationCustomResourceCreateEvent, Context } from 'aws-lambda';
-import {
-  ResourceNotFoundException,
-  type GetSecretValueCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import type { LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
 import { onMigrationEvent } from '../../functions/aws/migrate.js';
@@ -23,89 +17,16 @@ import { skipUnlessAvailable } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
-import { basic } from '../support/accounts.js';
+import {
+  ADMIN_AUTH,
+  functionUrlEvent,
+  ORIGIN_SECRET_ARN,
+  secretsManager,
+} from '../support/lambda-events.js';
 import pg from 'pg';
 
 const databaseUrl = process.env.DATABASE_URL;
 const context = { awsRequestId: 'req-1', functionName: 'berth-registry-api' } as Context;
-
-const ORIGIN_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-origin';
-/** Secrets as Secrets Manager would hold them for the deployed stacks, by version stage. */
-const SECRETS: Record<string, { AWSCURRENT: string; AWSPREVIOUS?: string }> = {
-  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry': {
-    AWSCURRENT: 'k'.repeat(64),
-  },
-  'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin': {
-    AWSCURRENT: 'lambda-admin-password',
-  },
-  [ORIGIN_SECRET_ARN]: { AWSCURRENT: 'origin-secret-2', AWSPREVIOUS: 'origin-secret-1' },
-};
-/** A Secrets Manager client answering `GetSecretValue` as the service does, version stages too. */
-const secretsManager = {
-  send: async (command: GetSecretValueCommand) => {
-    const stage = (command.input.VersionStage ?? 'AWSCURRENT') as 'AWSCURRENT' | 'AWSPREVIOUS';
-    const value = SECRETS[command.input.SecretId!]?.[stage];
-    if (!value) {
-      throw new ResourceNotFoundException({
-        message: "Secrets Manager can't find the specified secret value for staging label",
-        $metadata: {},
-      });
-    }
-    return { ARN: command.input.SecretId, Name: 'x', SecretString: value, VersionId: stage };
-  },
-} as unknown as SecretsManagerClient;
-const ADMIN_AUTH = basic('admin:lambda-admin-password');
-
-// The events below are shaped as AWS sends them; hono's types ask for fields
-// (an authorizer, for one) that AWS leaves out when none is configured.
-
-/**
- * A Lambda function URL event (payload format 2.0) as CloudFront's request
- * reaches it: Host is the function URL's (the origin request policy drops
- * the viewer's), the viewer's host is in the front door's own header, and
- * CloudFront added the origin secret.
- */
-function functionUrlEvent(
-  method: string,
-  path: string,
-  init: { query?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): LambdaEvent {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: init.query ?? '',
-    headers: {
-      host: 'f3k2example.lambda-url.us-east-1.on.aws',
-      'x-berth-viewer-host': 'registry.example.com',
-      'x-berth-origin-verify': 'origin-secret-2',
-      'x-forwarded-proto': 'https',
-      via: '2.0 a1b2c3.cloudfront.net (CloudFront)',
-      authorization: ADMIN_AUTH,
-      ...init.headers,
-    },
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'f3k2example',
-      domainName: 'f3k2example.lambda-url.us-east-1.on.aws',
-      domainPrefix: 'f3k2example',
-      http: {
-        method,
-        path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '198.51.100.7',
-        userAgent: 'containers/5.0',
-      },
-      requestId: 'id-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '24/Nov/2026:22:12:00 +0000',
-      timeEpoch: 1795990320000,
-    },
-    body: init.body ? init.body.toString('base64') : null,
-    isBase64Encoded: Boolean(init.body),
-  } as unknown as LambdaEvent;
-}
 
 describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (PostgreSQL)'))(
   'the registry Lambda, in-process, on the Data API and S3',

@@ -1,18 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SQS_DELAY } from '../infra/aws-facts.js';
 
 export interface SentMessage {
   queueUrl: string;
   messageId: string;
   body: string;
+  /** The message's own delay, when it has one. */
+  delaySeconds?: number;
 }
 
 /**
  * Enough of SQS's JSON protocol for `SendMessageBatch`, so the SQS adapter
  * runs through the real AWS SDK (its serializer and its MD5 check of what
  * SQS reports back). Entries whose body contains `refuse-me` are failed,
- * as SQS fails entries it will not take.
+ * as SQS fails entries it will not take, and so are delays outside what
+ * SQS documents (`SQS_DELAY` in `test/infra/aws-facts.ts`).
  */
 export async function startSqsEmulator(): Promise<{
   endpoint: string;
@@ -34,7 +38,7 @@ export async function startSqsEmulator(): Promise<{
       }
       const input = JSON.parse(raw) as {
         QueueUrl: string;
-        Entries: { Id: string; MessageBody: string }[];
+        Entries: { Id: string; MessageBody: string; DelaySeconds?: number }[];
       };
       const Successful = [];
       const Failed = [];
@@ -48,8 +52,28 @@ export async function startSqsEmulator(): Promise<{
           });
           continue;
         }
+        const delay = entry.DelaySeconds;
+        if (
+          delay !== undefined &&
+          (!Number.isInteger(delay) ||
+            delay < SQS_DELAY.delaySeconds.min ||
+            delay > SQS_DELAY.delaySeconds.max)
+        ) {
+          Failed.push({
+            Id: entry.Id,
+            Code: 'InvalidParameterValue',
+            SenderFault: true,
+            Message: `DelaySeconds ${delay} is not in 0..900`,
+          });
+          continue;
+        }
         const messageId = randomUUID();
-        sent.push({ queueUrl: input.QueueUrl, messageId, body: entry.MessageBody });
+        sent.push({
+          queueUrl: input.QueueUrl,
+          messageId,
+          body: entry.MessageBody,
+          ...(delay !== undefined ? { delaySeconds: delay } : {}),
+        });
         Successful.push({
           Id: entry.Id,
           MessageId: messageId,
