@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOf } from '../shared/oci/digest.js';
 import { MediaType } from '../shared/oci/media-types.js';
+import { runNotifications } from '../shared/workers/notifications.js';
+import { createUser, PASSWORD } from '../test/support/accounts.js';
+import { ApiClient } from '../test/support/api-client.js';
+import { startTestRegistry } from '../test/support/harness.js';
 import { createScratchDatabase } from '../test/support/postgres.js';
+import { V2Client } from '../test/support/v2-client.js';
 import { HttpReceiver } from '../test/support/receivers.js';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.js';
 
@@ -12,8 +17,10 @@ import { startServerProcess, type ServerProcess } from '../test/support/server-p
  * `npm start` (embedded Postgres; and PostgreSQL at DATABASE_URL when set)
  * and a receiver on loopback. Latency: sequential pushes by tag, from the
  * manifest PUT being sent to the webhook arriving. Throughput: a burst of
- * pushes from 16 clients at once, from the first PUT to the last webhook.
- * BENCH_NOTIFY_SEQUENTIAL and BENCH_NOTIFY_BURST change the counts.
+ * pushes from 16 clients at once, from the first PUT to the last webhook;
+ * and, to see the sender apart from the pushes, how fast one worker run
+ * drains deliveries already queued. BENCH_NOTIFY_SEQUENTIAL and
+ * BENCH_NOTIFY_BURST change the counts.
  */
 const sequential = Number(process.env.BENCH_NOTIFY_SEQUENTIAL ?? 200);
 const burst = Number(process.env.BENCH_NOTIFY_BURST ?? 1000);
@@ -153,15 +160,59 @@ async function measure(database: string, env: Record<string, string>): Promise<F
   }
 }
 
+/** One worker run sending `burst` deliveries queued beforehand, in-process, to the receiver. */
+async function drain(postgresUrl: string | undefined): Promise<number> {
+  const hooks = await HttpReceiver.start();
+  const t = await startTestRegistry({
+    access: { enabled: true },
+    ...(postgresUrl ? { postgresUrl } : {}),
+  });
+  try {
+    await createUser(t, 'owner');
+    await new V2Client(t.app, `owner:${PASSWORD}`).pushImage('owner/app', 'v1');
+    const created = await new ApiClient(t.app, { basic: `owner:${PASSWORD}` }).post(
+      '/repository/owner/app/notification/',
+      { event: 'repo_push', method: 'webhook', config: { url: hooks.url }, eventConfig: {} },
+    );
+    if (created.status !== 201) throw new Error(`notification: ${created.status}`);
+    const { id } = await t.db
+      .selectFrom('notification')
+      .select('id')
+      .where('uuid', '=', created.body.uuid)
+      .executeTakeFirstOrThrow();
+    const store = t.workers.notifications.store;
+    for (let i = 0; i < burst; i++) {
+      await store.enqueue(
+        id,
+        'repo_push',
+        { repository: 'owner/app', updated_tags: [`t${i}`] },
+        t.clock.now(),
+      );
+    }
+    const started = performance.now();
+    await runNotifications(t.workers.notifications);
+    const seconds = (performance.now() - started) / 1000;
+    if (hooks.requests.length !== burst)
+      throw new Error(`${hooks.requests.length} of ${burst} sent`);
+    return burst / seconds;
+  } finally {
+    await t.close();
+    await hooks.close();
+  }
+}
+
 const figures: Figures[] = [];
+const drains: [string, number][] = [];
 process.stdout.write(`embedded: ${sequential} pushes, then a burst of ${burst}... `);
 figures.push(await measure('embedded', {}));
+drains.push(['embedded', await drain(undefined)]);
 console.log('done');
 if (process.env.DATABASE_URL) {
   const scratch = await createScratchDatabase(process.env.DATABASE_URL);
   try {
     process.stdout.write(`PostgreSQL: ${sequential} pushes, then a burst of ${burst}... `);
     figures.push(await measure('PostgreSQL', { DATABASE_URL: scratch.url }));
+    drains.push(['PostgreSQL', await drain(process.env.DATABASE_URL)]);
     console.log('done');
   } finally {
     await scratch.drop();
@@ -179,3 +230,7 @@ for (const f of figures) {
     `| ${f.database} | ${f.p50Ms.toFixed(1)} ms | ${f.p99Ms.toFixed(1)} ms | ${f.maxMs.toFixed(1)} ms | ${f.burstPushesPerS.toFixed(0)} | ${f.burstDeliveriesPerS.toFixed(0)} | ${f.burstLastMs.toFixed(0)} ms |`,
   );
 }
+console.log(`\nOne worker run sending ${burst} deliveries queued beforehand (16 at a time):`);
+console.log('| database | deliveries/s |');
+console.log('| --- | --- |');
+for (const [database, rate] of drains) console.log(`| ${database} | ${rate.toFixed(0)} |`);

@@ -106,8 +106,12 @@ export interface NotificationStore {
   claimDue(nowMs: number, limit: number, claim: DeliveryClaim): Promise<ClaimedDelivery[]>;
   /** Gives up the pending deliveries of disabled notifications, saying why; how many. */
   failDisabled(nowMs: number): Promise<number>;
-  /** Delivered: the notification's failure count goes back to 0. False if the claim was lost. */
-  recordSuccess(id: number, token: string, nowMs: number): Promise<boolean>;
+  /**
+   * Delivered, in one transaction for a batch: their notifications' failure
+   * counts go back to 0. Deliveries whose claim was lost are left alone;
+   * returns how many were recorded.
+   */
+  recordDelivered(ids: number[], token: string, nowMs: number): Promise<number>;
   /** A failed attempt: counted against the notification, then retried or given up on. */
   recordFailure(id: number, token: string, attempt: FailedAttempt): Promise<FailureOutcome>;
   /** When the earliest pending delivery falls due; null with none pending. */

@@ -88,10 +88,14 @@ export async function runNotifications(deps: NotificationDeps): Promise<Notifica
       untilMs: deps.clock.now() + deps.options.leaseMs,
     });
     if (claimed.length === 0) break;
+    const sent: number[] = [];
     await inParallel(claimed, deps.options.concurrency, async (delivery) => {
       const outcome = await deliver(deps, delivery, token);
-      run[outcome] += 1;
+      if (outcome === 'sent') sent.push(delivery.id);
+      else run[outcome] += 1;
     });
+    // One write for the batch's successes; a crash before it sends them again (at least once).
+    run.delivered += await deps.store.recordDelivered(sent, token, deps.clock.now());
   }
   if (deps.publisher) run.published = await publish(deps, deps.publisher, deadline);
   return run;
@@ -101,13 +105,11 @@ async function deliver(
   deps: NotificationDeps,
   delivery: ClaimedDelivery,
   token: string,
-): Promise<'delivered' | 'retrying' | 'failed'> {
+): Promise<'sent' | 'retrying' | 'failed'> {
   let error: string;
   try {
     await send(deps, outgoingOf(deps, delivery));
-    if (await deps.store.recordSuccess(delivery.id, token, deps.clock.now())) return 'delivered';
-    // Another worker took it over after our lease lapsed; it counts there.
-    return 'retrying';
+    return 'sent';
   } catch (failure) {
     error = (failure as Error).message;
   }

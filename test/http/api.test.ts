@@ -42,6 +42,15 @@ describe('REST API v1 (Quay paths)', () => {
       '/user/starred',
       '/organization/{orgname}/team/{teamname}/permissions',
       '/superuser/replication',
+      '/repository/{namespace}/{repository}/notification',
+      '/repository/{namespace}/{repository}/notification/{uuid}',
+      '/repository/{namespace}/{repository}/notification/{uuid}/test',
+      '/repository/{namespace}/{repository}/notification/{uuid}/deliveries',
+      '/organization/{orgname}/notifications/{uuid}',
+      '/user/namespacenotifications/{uuid}/test',
+      '/user/notifications/{uuid}',
+      '/repository/{namespace}/{repository}/authorizedemail/{email}',
+      '/authrepoemail',
     ]) {
       expect(Object.keys(body.paths)).toContain(path);
     }
@@ -50,6 +59,13 @@ describe('REST API v1 (Quay paths)', () => {
     ).toMatchObject({
       required: expect.arrayContaining(['namespace', 'repository', 'visibility']),
     });
+    // A webhook's secret is documented as shown once, in the answer that creates it.
+    const created =
+      body.paths['/repository/{namespace}/{repository}/notification'].post.responses['201'];
+    expect(JSON.stringify(created)).toContain('CreatedNotification');
+    expect(JSON.stringify(body.components.schemas.CreatedNotification)).toContain(
+      'shown this once',
+    );
     const ui = await t.app.request('/api/v1/docs');
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('/api/v1/discovery');

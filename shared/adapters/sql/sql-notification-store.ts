@@ -209,7 +209,8 @@ export class SqlNotificationStore implements NotificationStore {
     return Number(result.numUpdatedRows);
   }
 
-  async recordSuccess(id: number, token: string, nowMs: number): Promise<boolean> {
+  async recordDelivered(ids: number[], token: string, nowMs: number): Promise<number> {
+    if (ids.length === 0) return 0;
     return this.db.transaction().execute(async (trx) => {
       const done = await trx
         .updateTable('notification_delivery')
@@ -221,18 +222,20 @@ export class SqlNotificationStore implements NotificationStore {
           claim_token: null,
           claimed_until_ms: null,
         })
-        .where('id', '=', id)
+        .where('id', 'in', ids)
         .where('claim_token', '=', token)
         .returning('notification_id')
-        .executeTakeFirst();
-      if (!done) return false;
-      await trx
-        .updateTable('notification')
-        .set({ number_of_failures: 0 })
-        .where('id', '=', done.notification_id)
-        .where('number_of_failures', '>', 0)
         .execute();
-      return true;
+      const notifications = [...new Set(done.map((d) => d.notification_id))];
+      if (notifications.length > 0) {
+        await trx
+          .updateTable('notification')
+          .set({ number_of_failures: 0 })
+          .where('id', 'in', notifications)
+          .where('number_of_failures', '>', 0)
+          .execute();
+      }
+      return done.length;
     });
   }
 
