@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { NOTIFICATION_FAILURE_LIMIT } from '../../ports/notification-store.js';
 import { SqlAudit } from './identity/audit.js';
-import { asJson } from './identity/rows.js';
 import type { Database } from './schema.js';
 
 /** An event on a repository or a namespace: recorded, audit-logged, and delivered to its subscribers. */
@@ -29,21 +28,7 @@ export async function recordRegistryEvent(
   db: Kysely<Database>,
   e: RegistryEvent,
 ): Promise<{ deliveries: number }> {
-  const { id: eventId } = await db
-    .insertInto('registry_event')
-    .values({
-      kind: e.kind,
-      namespace_id: e.namespace?.id ?? null,
-      repository_id: e.repository?.id ?? null,
-      payload: asJson(e.data),
-      created_at_ms: e.nowMs,
-      delivered_at_ms: null,
-      claim_token: null,
-      claimed_until_ms: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const deliveries = await queueDeliveries(db, eventId, e);
+  const deliveries = await insertWithDeliveries(db, e);
   if (e.audit !== false) {
     const shortName =
       e.repository && e.namespace
@@ -64,27 +49,28 @@ export async function recordRegistryEvent(
 }
 
 /**
- * One delivery per enabled notification of the event's repository, or of
+ * The event row and, in the same statement (it is on every push's path),
+ * one delivery per enabled notification of the event's repository, or of
  * its namespace for namespace notifications (repository_id null), that
  * subscribes to its kind. A repository notification only ever subscribes
  * to repository events and a namespace one to namespace events, so the
  * two never both match.
  */
-async function queueDeliveries(
-  db: Kysely<Database>,
-  eventId: number,
-  e: RegistryEvent,
-): Promise<number> {
+async function insertWithDeliveries(db: Kysely<Database>, e: RegistryEvent): Promise<number> {
   const repositoryId = e.repository?.id ?? null;
   const namespaceId = e.namespace?.id ?? null;
-  if (repositoryId === null && namespaceId === null) return 0;
   const { rows } = await sql<{ id: number }>`
+    with event as (
+      insert into registry_event (kind, namespace_id, repository_id, payload, created_at_ms)
+      values (${e.kind}::text, ${namespaceId}::bigint, ${repositoryId}::bigint,
+        ${JSON.stringify(e.data)}::jsonb, ${e.nowMs}::bigint)
+      returning payload)
     insert into notification_delivery
       (uuid, notification_id, event, payload, state, attempts, next_attempt_ms, created_at_ms)
-    select gen_random_uuid()::text, n.id, ${e.kind}::text, registry_event.payload, 'pending', 0,
+    select gen_random_uuid()::text, n.id, ${e.kind}::text, event.payload, 'pending', 0,
       ${e.nowMs}::bigint, ${e.nowMs}::bigint
-    from notification n, registry_event
-    where registry_event.id = ${eventId}::bigint and n.event = ${e.kind}::text
+    from event, notification n
+    where n.event = ${e.kind}::text
       and n.number_of_failures < ${NOTIFICATION_FAILURE_LIMIT}::integer
       and (n.repository_id = ${repositoryId}::bigint
         or (n.repository_id is null and n.namespace_id = ${namespaceId}::bigint))

@@ -41,6 +41,7 @@ import {
 import * as uploads from './sql-uploads.js';
 import { recordRegistryEvent } from './registry-events.js';
 import { repositoryEventData } from '../../notifications/event-data.js';
+import { splitRepositoryName } from '../../oci/grammar.js';
 import { asBytes } from './sql-uploads.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -370,27 +371,25 @@ export class SqlMetadataStore implements MetadataStore {
       let deliveries = admission.deliveries;
       if (m.tag !== null) {
         await pointTag(trx, m.repositoryId, m.tag, id, m.nowMs, this.immutability);
-        deliveries += await this.recordPush(trx, m, m.tag);
+        deliveries += await this.recordPush(trx, m, m.tag, sizes.namespaceId);
       }
       return { stored: true, deliveries };
     });
   }
 
   /** Quay's `repo_push`: one event per manifest pushed by tag. The request audits the push itself. */
-  private async recordPush(trx: Transaction<Database>, m: NewManifest, tag: string) {
-    const repository = await trx
-      .selectFrom('repository')
-      .leftJoin('account', 'account.id', 'repository.namespace_id')
-      .select(['account.id as namespace_id', 'account.name as namespace_name'])
-      .where('repository.id', '=', m.repositoryId)
-      .executeTakeFirstOrThrow();
+  private async recordPush(
+    trx: Transaction<Database>,
+    m: NewManifest,
+    tag: string,
+    namespaceId: number | null,
+  ) {
+    const { namespace } = splitRepositoryName(m.pushed.repository);
     const { deliveries } = await recordRegistryEvent(trx, {
       kind: 'repo_push',
       performer: m.pushed.performer,
       namespace:
-        repository.namespace_id !== null && repository.namespace_name !== null
-          ? { id: repository.namespace_id, name: repository.namespace_name }
-          : null,
+        namespaceId !== null && namespace !== null ? { id: namespaceId, name: namespace } : null,
       repository: { id: m.repositoryId, name: m.pushed.repository },
       data: repositoryEventData(m.pushed.repository, {
         updated_tags: [tag],
