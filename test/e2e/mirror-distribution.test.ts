@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic } from '../support/accounts.js';
 import {
   distributionAvailable,
   startDistribution,
@@ -12,7 +11,7 @@ import { skipUnlessAvailable } from '../support/harness.js';
 import { quayDate } from '../support/mirroring.js';
 import { OciLayout, readLayoutIndex } from '../support/oci-layout.js';
 import { skopeo, skopeoAvailable } from '../support/registry-clients.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { serverApi, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const skip =
   skipUnlessAvailable(skopeoAvailable(), 'skopeo') ||
@@ -31,15 +30,7 @@ describe.skipIf(skip)('mirroring from CNCF distribution with `npm start`', () =>
   let upstream: DistributionRegistry;
   let server: ServerProcess;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: basic(CREDS), 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = serverApi(() => server!, CREDS);
 
   /** Waits for the server's worker to end a sync after `afterMs` (the status is what a user watches). */
   const syncEndedAfter = async (afterMs: number, repository = 'mirrors/app') => {

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpApp } from '../../shared/http/http-env.js';
-import { basic } from '../support/accounts.js';
 import { HttpReceiver } from '../support/receivers.js';
 import { ADMIN, CREDS } from '../support/skopeo-images.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { serverApi, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { V2Client } from '../support/v2-client.js';
 
 /**
@@ -26,15 +25,7 @@ describe('a server killed while a notification waits to be sent', () => {
       BERTH_OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
       BERTH_NOTIFICATION_RETRY_SECONDS: '3',
     });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server!.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: basic(CREDS), 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = serverApi(() => server!, CREDS);
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'berth-notify-kill-'));

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic } from '../support/accounts.js';
 import {
   distributionAvailable,
   startDistribution,
@@ -14,7 +13,7 @@ import { quayDate } from '../support/mirroring.js';
 import { HttpReceiver, MailReceiver, type ReceivedRequest } from '../support/receivers.js';
 import { skopeo, skopeoAvailable } from '../support/registry-clients.js';
 import { ADMIN, CREDS, copy, imageLayout } from '../support/skopeo-images.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { serverApi, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const skip =
   skipUnlessAvailable(skopeoAvailable(), 'skopeo') ||
@@ -34,15 +33,7 @@ describe.skipIf(skip)('notifications from `npm start`', () => {
   let smtp: MailReceiver;
   const secrets = new Map<string, string>();
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: basic(CREDS), 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
+  const api = serverApi(() => server!, CREDS);
 
   /** A webhook to the receiver at `/<name>`; its secret is kept to check signatures. */
   const subscribe = async (path: string, event: string, name: string, eventConfig = {}) => {

@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { CloudFormationCustomResourceCreateEvent, Context, SQSEvent } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsJobQueue, notificationWakeups } from '../../functions/aws/aws-job-queue.js';
 import { awsMailer } from '../../functions/aws/aws-mail.js';
@@ -22,7 +22,12 @@ import { MediaType } from '../../shared/oci/media-types.js';
 import { EVENTBRIDGE_PUT_EVENTS } from '../infra/aws-facts.js';
 import { dataApiEmulator } from '../support/data-api-emulator.js';
 import { skipUnlessAvailable } from '../support/harness.js';
-import { functionUrlEvent, secretsManager } from '../support/lambda-events.js';
+import {
+  FUNCTION_ENV,
+  functionUrlEvent,
+  MIGRATION_CREATE_EVENT,
+  secretsManager,
+} from '../support/lambda-events.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { HttpReceiver } from '../support/receivers.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
@@ -158,15 +163,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         body: JSON.stringify({ MessageId: `mail-${ses.requests.length}` }),
       });
       config = loadConfig({
-        BERTH_DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
-        BERTH_DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',
-        DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
-          'us-east-1': ['S3Storage', { s3_bucket: 'berth-us-east-1' }],
-        }),
-        BERTH_SECRET_KEY_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry',
-        BERTH_SUPERUSER_PASSWORD_ARN:
-          'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin',
-        BERTH_VIEWER_HOST_HEADER: 'x-berth-viewer-host',
+        ...FUNCTION_ENV,
         SERVER_HOSTNAME: 'registry.example.com',
         PREFERRED_URL_SCHEME: 'https',
         BERTH_JOB_QUEUE_URL: QUEUE_URL,
@@ -192,22 +189,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
           ],
         ]),
       };
-      await onMigrationEvent(
-        {
-          RequestType: 'Create',
-          ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
-          ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
-          StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/berth/1',
-          RequestId: 'r-1',
-          LogicalResourceId: 'MetadataSchema',
-          ResourceType: 'Custom::BerthMigration',
-          ResourceProperties: {
-            ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
-          },
-        } satisfies CloudFormationCustomResourceCreateEvent,
-        config,
-        clients,
-      );
+      await onMigrationEvent(MIGRATION_CREATE_EVENT, config, clients);
       // As the entry points wire them: registry-api.ts, rest-api.ts, job-worker.ts.
       const queue = awsJobQueue(config, clients);
       registry = lambdaHttpHandler(

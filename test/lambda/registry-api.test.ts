@@ -1,4 +1,4 @@
-import type { CloudFormationCustomResourceCreateEvent, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsApp, type AwsClients } from '../../functions/aws/aws-wiring.js';
 import { onMigrationEvent } from '../../functions/aws/migrate.js';
@@ -19,7 +19,9 @@ import { startTestS3, type TestS3 } from '../support/s3.js';
 import { verifyPresignedGet } from '../support/sigv4.js';
 import {
   ADMIN_AUTH,
+  FUNCTION_ENV,
   functionUrlEvent,
+  MIGRATION_CREATE_EVENT,
   ORIGIN_SECRET_ARN,
   secretsManager,
 } from '../support/lambda-events.js';
@@ -45,15 +47,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       scratch = await createScratchDatabase(databaseUrl!);
       emulator = dataApiEmulator(scratch.url);
       config = loadConfig({
-        BERTH_DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
-        BERTH_DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',
-        DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
-          'us-east-1': ['S3Storage', { s3_bucket: 'berth-us-east-1' }],
-        }),
-        BERTH_SECRET_KEY_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry',
-        BERTH_SUPERUSER_PASSWORD_ARN:
-          'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin',
-        BERTH_VIEWER_HOST_HEADER: 'x-berth-viewer-host',
+        ...FUNCTION_ENV,
         BERTH_ORIGIN_SECRET_ARN: ORIGIN_SECRET_ARN,
         BERTH_DB_RESUME_WAIT_SECONDS: '2',
       });
@@ -76,18 +70,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
     });
 
     it('migrates the schema from a CloudFormation custom resource event, repeatably', async () => {
-      const event = {
-        RequestType: 'Create',
-        ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
-        ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
-        StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/berth/1',
-        RequestId: 'r-1',
-        LogicalResourceId: 'MetadataSchema',
-        ResourceType: 'Custom::BerthMigration',
-        ResourceProperties: {
-          ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
-        },
-      } satisfies CloudFormationCustomResourceCreateEvent;
+      const event = MIGRATION_CREATE_EVENT;
       expect((await onMigrationEvent(event, config, clients)).PhysicalResourceId).toBe(
         'berth-metadata-schema',
       );

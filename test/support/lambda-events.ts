@@ -3,6 +3,7 @@ import {
   type GetSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { basic } from './accounts.js';
 
@@ -90,3 +91,29 @@ export function functionUrlEvent(
     isBase64Encoded: Boolean(init.body),
   } as unknown as LambdaEvent;
 }
+
+/** The environment the stacks give a first-region function: the Data API, one bucket, the secrets. */
+export const FUNCTION_ENV = {
+  BERTH_DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:berth',
+  BERTH_DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-db',
+  DISTRIBUTED_STORAGE_CONFIG: JSON.stringify({
+    'us-east-1': ['S3Storage', { s3_bucket: 'berth-us-east-1' }],
+  }),
+  BERTH_SECRET_KEY_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-registry',
+  BERTH_SUPERUSER_PASSWORD_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:berth-admin',
+  BERTH_VIEWER_HOST_HEADER: 'x-berth-viewer-host',
+} as const;
+
+/** What CloudFormation sends the migration function when the stack is created. */
+export const MIGRATION_CREATE_EVENT = {
+  RequestType: 'Create',
+  ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
+  ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
+  StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/berth/1',
+  RequestId: 'r-1',
+  LogicalResourceId: 'MetadataSchema',
+  ResourceType: 'Custom::BerthMigration',
+  ResourceProperties: {
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:berth-migrate',
+  },
+} satisfies CloudFormationCustomResourceCreateEvent;

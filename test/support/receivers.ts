@@ -3,6 +3,41 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
+/** What has arrived so far, and a way to wait for more. */
+class Arrivals<T> {
+  readonly items: T[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(private readonly noun: string) {}
+
+  add(item: T): void {
+    this.items.push(item);
+    this.waiters = this.waiters.filter((w) => {
+      if (this.items.length < w.count) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  /** Resolves once `count` have arrived in all. */
+  waitFor(count: number, timeoutMs: number): Promise<void> {
+    if (this.items.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`got ${this.items.length} of ${count} ${this.noun}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+}
+
 export interface ReceivedRequest {
   method: string;
   path: string;
@@ -17,13 +52,13 @@ export interface ReceivedRequest {
  * response (200 with an empty body unless it says otherwise).
  */
 export class HttpReceiver {
-  readonly requests: ReceivedRequest[] = [];
+  private readonly arrivals = new Arrivals<ReceivedRequest>('requests');
+  readonly requests = this.arrivals.items;
   answer: (request: ReceivedRequest) => {
     status: number;
     body?: string;
     headers?: Record<string, string>;
   } = () => ({ status: 200 });
-  private waiters: { count: number; resolve: () => void }[] = [];
   private server!: Server;
   url = '';
 
@@ -42,11 +77,10 @@ export class HttpReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
           receivedAtMs: Date.now(),
         };
-        receiver.requests.push(received);
         const { status, body, headers } = receiver.answer(received);
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body ?? '');
-        receiver.notify();
+        receiver.arrivals.add(received);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,30 +90,9 @@ export class HttpReceiver {
     return receiver;
   }
 
-  private notify() {
-    this.waiters = this.waiters.filter((w) => {
-      if (this.requests.length < w.count) return true;
-      w.resolve();
-      return false;
-    });
-  }
-
   /** Resolves once `count` requests have arrived in all. */
   waitFor(count: number, timeoutMs = 20_000): Promise<void> {
-    if (this.requests.length >= count) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`got ${this.requests.length} of ${count} requests`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        count,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
+    return this.arrivals.waitFor(count, timeoutMs);
   }
 
   json(n: number): Record<string, unknown> {
@@ -94,8 +107,8 @@ export class HttpReceiver {
 
 /** A real SMTP server on loopback that parses every message it accepts. */
 export class MailReceiver {
-  readonly mails: (ParsedMail & { envelopeTo: string[] })[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
+  private readonly arrivals = new Arrivals<ParsedMail & { envelopeTo: string[] }>('mails');
+  readonly mails = this.arrivals.items;
   private server!: SMTPServer;
   port = 0;
 
@@ -119,11 +132,10 @@ export class MailReceiver {
       onData(stream, session, callback) {
         simpleParser(stream).then(
           (mail) => {
-            receiver.mails.push({
+            receiver.arrivals.add({
               ...mail,
               envelopeTo: session.envelope.rcptTo.map((r) => r.address),
             });
-            receiver.notify();
             callback();
           },
           (error: Error) => callback(error),
@@ -138,29 +150,8 @@ export class MailReceiver {
     return receiver;
   }
 
-  private notify() {
-    this.waiters = this.waiters.filter((w) => {
-      if (this.mails.length < w.count) return true;
-      w.resolve();
-      return false;
-    });
-  }
-
   waitFor(count: number, timeoutMs = 20_000): Promise<void> {
-    if (this.mails.length >= count) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`got ${this.mails.length} of ${count} mails`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        count,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
+    return this.arrivals.waitFor(count, timeoutMs);
   }
 
   async close(): Promise<void> {

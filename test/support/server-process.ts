@@ -77,3 +77,19 @@ async function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number
   if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
+
+/** Calls `/api/v1` of a server process with Basic credentials, as a script would. */
+export function serverApi(server: () => { url: string }, credentials: string) {
+  const authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server().url}/api/v1${path}`, {
+      method,
+      headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    // Tests read whatever JSON came back.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as any };
+  };
+}

@@ -5,7 +5,7 @@ import { escapeHtml } from '../../notifications/events.js';
 import { API_PREFIX } from '../app.js';
 import type { ApiApp, ApiServices } from './api-env.js';
 import { ERRORS, json, jsonBody, repositoryName } from './route-helpers.js';
-import { RepositoryParams } from './schemas.js';
+import { RepositoryParams, UuidParams } from './schemas.js';
 import { quayDate } from './views.js';
 
 const InboxView = z
@@ -47,13 +47,6 @@ const emailView = (e: AuthorizedEmailView): z.infer<typeof AuthorizedEmailSchema
   };
 };
 
-const Uuid = z.object({
-  uuid: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'uuid', in: 'path' } }),
-});
 const EmailParams = RepositoryParams.extend({
   email: z
     .string()
@@ -107,7 +100,7 @@ export function registerInboxRoutes(app: ApiApp, services: ApiServices): void {
       path: '/user/notifications/{uuid}',
       tags,
       summary: 'One in-app notification',
-      request: { params: Uuid },
+      request: { params: UuidParams },
       responses: { 200: json(InboxView, 'the notification'), ...ERRORS },
     }),
     async (c) =>
@@ -120,7 +113,7 @@ export function registerInboxRoutes(app: ApiApp, services: ApiServices): void {
       tags,
       summary: 'Dismiss an in-app notification (or bring it back)',
       request: {
-        params: Uuid,
+        params: UuidParams,
         body: jsonBody(z.strictObject({ dismissed: z.boolean().optional() })),
       },
       responses: { 200: json(InboxView, 'the notification'), ...ERRORS },

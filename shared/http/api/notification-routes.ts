@@ -6,7 +6,7 @@ import { NAMESPACE_EVENTS, REPOSITORY_EVENTS } from '../../notifications/events.
 import { METHODS } from '../../notifications/methods.js';
 import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
 import { ERRORS, json, jsonBody, noContent, repositoryName } from './route-helpers.js';
-import { OrgParams, RepositoryParams } from './schemas.js';
+import { OrgParams, RepositoryParams, UuidParams } from './schemas.js';
 import { quayDate } from './views.js';
 
 const Config = z.record(z.string(), z.unknown());
@@ -91,13 +91,6 @@ interface Prefix {
   who: string;
 }
 
-const Uuid = z.object({
-  uuid: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'uuid', in: 'path' } }),
-});
 const DeliveriesQuery = z.object({
   limit: z.coerce
     .number()
@@ -140,7 +133,7 @@ export function registerNotificationRoutes(app: ApiApp, services: ApiServices): 
   const notifications = services.notifications;
   const tags = ['notification'];
   for (const prefix of prefixes) {
-    const one = prefix.params.extend(Uuid.shape);
+    const one = prefix.params.extend(UuidParams.shape);
     const uuidOf = (c: Context<ApiEnv>) => c.req.param('uuid')!;
     app.openapi(
       createRoute({

@@ -41,6 +41,14 @@ export const RobotParams = z.object({
   }),
 });
 export const OrgRobotParams = OrgParams.extend(RobotParams.shape);
+/** A path's `{uuid}`: notifications and in-app notifications are named by one. */
+export const UuidParams = z.object({
+  uuid: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'uuid', in: 'path' } }),
+});
 export const UserParams = z.object({
   username: name('user').openapi({ param: { name: 'username', in: 'path' } }),
 });
