@@ -65,6 +65,7 @@ export function registryFromConfig(
       chunkMinLength: config.chunkMinLength,
       deletionEnabled: config.deletionEnabled,
       timeMachineMs: config.timeMachineMs,
+      publishesEvents: Boolean(config.notifications.eventBusName),
       // 2,000 names of at most 255 bytes, with the Data API's per-field wrapping, stay under 1 MiB.
       ...(config.dataApi ? { metadataRowsPerQuery: DATA_API_ROWS_PER_QUERY } : {}),
     },

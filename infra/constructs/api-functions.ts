@@ -68,8 +68,9 @@ export class ApiFunctions extends Construct {
     // a test notification wakes the notification worker through the queue.
     rest.bindWakeups(props.jobs).bindJobQueue(props.jobs);
     props.notifications.bindMail(rest);
-    // A push that queued notifications wakes their worker with a message on the job queue.
+    // A push that queued notifications, or an event to publish, wakes their worker on the job queue.
     registry.bindJobQueue(props.jobs);
+    props.notifications.bindBusName(registry);
     this.registryUrl = registry.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
       invokeMode: lambda.InvokeMode.BUFFERED,

@@ -284,10 +284,18 @@ export class NotificationOutlets {
     private readonly mailSender: string | undefined,
   ) {}
 
+  /**
+   * Names the bus to a function that records events without publishing
+   * them (the registry function): its pushes then wake the publisher.
+   */
+  bindBusName(fn: lambda.Function): void {
+    if (this.bus) fn.addEnvironment('BERTH_EVENT_BUS_NAME', this.bus.name);
+  }
+
   /** Publishing registry events (`BERTH_EVENT_BUS_NAME`, `events:PutEvents`) and mail. */
   bindPublisher(fn: lambda.Function): void {
     if (this.bus) {
-      fn.addEnvironment('BERTH_EVENT_BUS_NAME', this.bus.name);
+      this.bindBusName(fn);
       fn.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.arn] }),
       );

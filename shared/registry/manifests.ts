@@ -116,7 +116,10 @@ export class ManifestService {
       pushed: { repository: name, performer: pusher },
       nowMs: now,
     });
-    if ('deliveries' in result && result.deliveries > 0) {
+    // A push by tag records repo_push, a refusal may record quota_error: work for the notifier.
+    const recordedEvent = result.stored ? ref.kind === 'tag' : 'quotaExceeded' in result;
+    const deliveries = 'deliveries' in result ? result.deliveries : 0;
+    if (deliveries > 0 || (recordedEvent && this.deps.options.publishesEvents)) {
       await this.deps.wakeups.wakeAt('notifications', now);
     }
     if (!result.stored && 'quotaExceeded' in result) throw quotaDenied(result.quotaExceeded);

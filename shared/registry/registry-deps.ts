@@ -26,6 +26,11 @@ export interface RegistryOptions {
    * result passes 1 MiB, and a page of 10,000 repository names can.
    */
   metadataRowsPerQuery: number;
+  /**
+   * Every registry event is published to an event bus: a push wakes the
+   * notification worker, which publishes, even with no notification to send.
+   */
+  publishesEvents: boolean;
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
@@ -35,6 +40,7 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   timeMachineMs: 14 * 24 * 60 * 60 * 1000,
   uploadClaimMs: 60_000,
   metadataRowsPerQuery: Infinity,
+  publishesEvents: false,
 };
 
 export interface RegistryDeps {

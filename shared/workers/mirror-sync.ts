@@ -108,7 +108,7 @@ export async function runMirrorJob(
       },
       now,
     );
-    if (started > 0) await deps.wakeups.wakeAt('notifications', now);
+    if (started > 0 || publishes(deps)) await deps.wakeups.wakeAt('notifications', now);
   }
 
   let upstream: UpstreamRegistry;
@@ -317,9 +317,14 @@ async function finish(
   });
   if (!finished) return { kind: 'stopped' };
   await deps.wakeups.wakeAt('mirror-schedule', outcome.nextStartMs);
-  if (finished.deliveries > 0) await deps.wakeups.wakeAt('notifications', now);
+  if (finished.deliveries > 0 || publishes(deps)) {
+    await deps.wakeups.wakeAt('notifications', now);
+  }
   return { kind: 'finished', outcome, copied, removed };
 }
+
+/** Whether events go to a bus, so each one is work for the notification worker. */
+const publishes = (deps: MirrorDeps) => deps.registry.deps.options.publishesEvents;
 
 /** The first start time on the mirror's schedule after now. */
 function nextStart(mirror: MirrorRecord, nowMs: number): number {

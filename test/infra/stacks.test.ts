@@ -595,6 +595,8 @@ describe('notifications', () => {
     // The REST function mails address confirmations, and publishes nothing.
     expect(envOf(custom, 'ApiRestApi')).toMatchObject({ FEATURE_MAILING: 'true' });
     expect(envOf(custom, 'ApiRestApi').BERTH_EVENT_BUS_NAME).toBeUndefined();
+    // The registry function knows the bus, to wake the publisher after each push, but may not put.
+    expect(envOf(custom, 'ApiRegistryApi').BERTH_EVENT_BUS_NAME).toEqual({ Ref: busId });
     const puts = sendsOf(custom, EVENTBRIDGE_PUT_EVENTS.action);
     expect(puts.length).toBe(2);
     for (const put of puts) expect(put.Resource).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });

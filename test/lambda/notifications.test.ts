@@ -87,12 +87,12 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
     };
 
     /** Pushes a one-layer image by tag through the registry function. */
-    const push = async (tag: string) => {
+    const push = async (tag: string, repository = 'acme/app') => {
       const layer = Buffer.from(`layer ${tag}`);
       const image = Buffer.from('{"os":"linux"}');
       for (const blob of [layer, image]) {
         const pushed = await registry(
-          functionUrlEvent('POST', '/v2/acme/app/blobs/uploads/', {
+          functionUrlEvent('POST', `/v2/${repository}/blobs/uploads/`, {
             query: `digest=${digestOf(blob)}`,
             headers: { 'content-type': 'application/octet-stream' },
             body: blob,
@@ -118,7 +118,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         ],
       };
       const put = await registry(
-        functionUrlEvent('PUT', `/v2/acme/app/manifests/${tag}`, {
+        functionUrlEvent('PUT', `/v2/${repository}/manifests/${tag}`, {
           headers: { 'content-type': MediaType.ociManifest },
           body: Buffer.from(JSON.stringify(manifest)),
         }),
@@ -279,6 +279,26 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         (r) => (JSON.parse(r.body) as { Entries: Record<string, string>[] }).Entries,
       );
       expect(again.filter((e) => e.DetailType === 'repo_push')).toHaveLength(1);
+    });
+
+    it('publishes a push no notification subscribes to: the registry function, which knows the bus, wakes the publisher', async () => {
+      await call(rest, 'POST', '/api/v1/repository', {
+        namespace: 'acme',
+        repository: 'quiet',
+        visibility: 'private',
+        description: '',
+      });
+      const before = sqs.sent.length;
+      const published = eventBridge.requests.length;
+
+      await push('q1', 'acme/quiet');
+      await runWorker(before);
+
+      expect(sqs.sent.length - before).toBe(1);
+      const entries = eventBridge.requests
+        .slice(published)
+        .flatMap((r) => (JSON.parse(r.body) as { Entries: Record<string, string>[] }).Entries);
+      expect(entries.map((e) => JSON.parse(e.Detail!).repository)).toEqual(['acme/quiet']);
     });
 
     it('asks SQS to wake it again at the retry, 30 s later, when the receiver fails', async () => {
