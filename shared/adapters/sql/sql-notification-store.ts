@@ -321,6 +321,12 @@ export class SqlNotificationStore implements NotificationStore {
         .forUpdate()
         .executeTakeFirst();
       if (!still) return [];
+      // Announcements of expiries that have passed are no longer needed to avoid repeats.
+      await trx
+        .deleteFrom('notification_tag_expiry')
+        .where('notification_id', '=', notification.id)
+        .where('expires_at_ms', '<=', window.nowMs)
+        .execute();
       const due = await trx
         .selectFrom('tag')
         .select(['tag.name', 'tag.lifetime_end_ms'])
@@ -356,12 +362,6 @@ export class SqlNotificationStore implements NotificationStore {
       await trx
         .insertInto('notification_delivery')
         .values(newDelivery(notification.id, notification.event, payloadOf(tags), window.nowMs))
-        .execute();
-      // Announcements of expiries that have passed are no longer needed to avoid repeats.
-      await trx
-        .deleteFrom('notification_tag_expiry')
-        .where('notification_id', '=', notification.id)
-        .where('expires_at_ms', '<', window.nowMs)
         .execute();
       return tags;
     });
