@@ -89,13 +89,19 @@ export async function runNotifications(deps: NotificationDeps): Promise<Notifica
     });
     if (claimed.length === 0) break;
     const sent: number[] = [];
+    const retries = new Set<number>();
     await inParallel(claimed, deps.options.concurrency, async (delivery) => {
       const outcome = await deliver(deps, delivery, token);
       if (outcome === 'sent') sent.push(delivery.id);
-      else run[outcome] += 1;
+      else if (typeof outcome === 'number') {
+        retries.add(outcome);
+        run.retrying += 1;
+      } else run[outcome] += 1;
     });
     // One write for the batch's successes; a crash before it sends them again (at least once).
     run.delivered += await deps.store.recordDelivered(sent, token, deps.clock.now());
+    // One wakeup per second that retries fall due in, not one per retry.
+    for (const atMs of retries) await deps.wakeups.wakeAt('notifications', atMs);
   }
   if (deps.publisher) run.published = await publish(deps, deps.publisher, deadline);
   return run;
@@ -105,7 +111,7 @@ async function deliver(
   deps: NotificationDeps,
   delivery: ClaimedDelivery,
   token: string,
-): Promise<'sent' | 'retrying' | 'failed'> {
+): Promise<'sent' | 'retrying' | 'failed' | number> {
   let error: string;
   try {
     await send(deps, outgoingOf(deps, delivery));
@@ -123,10 +129,8 @@ async function deliver(
     retryAtMs,
     nowMs: deps.clock.now(),
   });
-  if (outcome === 'retry' && retryAtMs !== null) {
-    await deps.wakeups.wakeAt('notifications', retryAtMs);
-    return 'retrying';
-  }
+  // A retry answers the second it falls due in, for the run to wake then.
+  if (outcome === 'retry' && retryAtMs !== null) return Math.ceil(retryAtMs / 1000) * 1000;
   return outcome === 'gave-up' ? 'failed' : 'retrying';
 }
 
