@@ -148,10 +148,8 @@ export class AddressGuard {
     }
     const bad = addresses.find((a) => this.forbidden(a));
     if (bad === undefined) return null;
-    return (
-      `${hostname} resolves to ${bad}, an internal address; ` +
-      'add the host to BERTH_OUTBOUND_ALLOWED_HOSTS to reach it'
-    );
+    const what = isIP(literal) ? `${hostname} is` : `${hostname} resolves to ${bad},`;
+    return `${what} an internal address; add the host to BERTH_OUTBOUND_ALLOWED_HOSTS to reach it`;
   }
 
   /**
