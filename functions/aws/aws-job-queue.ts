@@ -17,9 +17,21 @@ export function awsJobQueue(config: BerthConfig, clients: AwsClients = {}): JobQ
  * The registry function's only wakeups: the notification worker's, after a
  * push queued deliveries, as a job on the queue. Kept apart from
  * `aws-wakeups.ts` so the registry's bundle carries no Scheduler client.
+ * A wakeup SQS refuses is logged, not thrown: the push is stored and its
+ * deliveries with it, and housekeeping sends them if nothing wakes sooner.
  */
 export function notificationWakeups(queue: JobQueue | null): Wakeups {
-  return queue
-    ? routedWakeups({ notifications: new QueueWakeups(queue, systemClock) }, tickingWakeups)
-    : tickingWakeups;
+  if (!queue) return tickingWakeups;
+  const queued = routedWakeups(
+    { notifications: new QueueWakeups(queue, systemClock) },
+    tickingWakeups,
+  );
+  return {
+    wakeAt: (task, atMs) =>
+      queued.wakeAt(task, atMs).catch((error: unknown) => {
+        console.error(
+          JSON.stringify({ level: 'error', wakeup: task, error: (error as Error).message }),
+        );
+      }),
+  };
 }

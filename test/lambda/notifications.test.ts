@@ -301,6 +301,50 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(entries.map((e) => JSON.parse(e.Detail!).repository)).toEqual(['acme/quiet']);
     });
 
+    it('stores a push whose wakeup SQS cannot take; the delivery waits for the next run', async () => {
+      const unreachable = new SQSClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 1,
+      });
+      const quietRegistry = lambdaHttpHandler(
+        (
+          await buildAwsApp(config, clients, {
+            surfaces: [v2Surface],
+            wakeups: notificationWakeups(awsJobQueue(config, { ...clients, sqs: unreachable })),
+          })
+        ).app,
+      );
+      const received = hooks.requests.length;
+      const before = sqs.sent.length;
+      const saved = registry;
+      registry = quietRegistry;
+      try {
+        await push('v-nowake');
+      } finally {
+        registry = saved;
+      }
+      expect(sqs.sent.length).toBe(before);
+
+      // What housekeeping runs on its schedule, as the job worker runs a woken task.
+      await worker(
+        {
+          Records: [
+            sqsRecord(
+              'housekeeping-like',
+              JSON.stringify({ kind: 'task', task: 'notifications' }),
+              'arn:aws:sqs:us-east-1:123456789012:berth-jobs',
+            ),
+          ],
+        },
+        context,
+      );
+      expect(hooks.requests.slice(received).map((r) => JSON.parse(r.body).updated_tags[0])).toEqual(
+        ['v-nowake'],
+      );
+    });
+
     it('asks SQS to wake it again at the retry, 30 s later, when the receiver fails', async () => {
       hooks.answer = () => ({ status: 500 });
       const before = sqs.sent.length;
