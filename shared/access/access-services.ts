@@ -16,6 +16,7 @@ import type { QuotaStore } from '../ports/quota-store.js';
 import type { ListingService } from '../registry/listings.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
+import { ConsoleSessions, DEFAULT_SESSION_LIFETIME_S } from './sessions.js';
 import { OpenRegistryAccess } from './open-registry-access.js';
 import { AccountRegistryAccess, type RegistryAccess } from './registry-access.js';
 import { RegistryTokens } from './registry-tokens.js';
@@ -31,6 +32,8 @@ export interface AccessOptions {
   tokenService: string;
   tokenExpirySeconds: number;
   maxFailedLogins: number;
+  /** How long a web console session lasts (PERMANENT_SESSION_LIFETIME); 31 days unless set. */
+  sessionLifetimeS?: number;
   /** Quay's FEATURE_REPO_MIRROR. */
   mirrorEnabled?: boolean;
   /** Quay's FEATURE_QUOTA_MANAGEMENT: quotas, their API and the sizes shown. */
@@ -93,6 +96,7 @@ export interface AccessServices {
   deps: AccessDeps;
   rules: RepositoryAccess;
   authenticator: Authenticator;
+  sessions: ConsoleSessions;
   audit: AuditLog;
   registryAccess: RegistryAccess;
 }
@@ -103,6 +107,9 @@ export function createAccessServices(deps: AccessDeps, listings: ListingService)
   const authenticator = new Authenticator(store, deps.oauth, clock, {
     superusers: new Set(options.superusers),
     maxFailedLogins: options.maxFailedLogins,
+  });
+  const sessions = new ConsoleSessions(store, authenticator, clock, {
+    lifetimeMs: (options.sessionLifetimeS ?? DEFAULT_SESSION_LIFETIME_S) * 1000,
   });
   const audit = new AuditLog(store, clock, {
     batchDelayMs: options.auditBatchDelayMs ?? 0,
@@ -125,5 +132,5 @@ export function createAccessServices(deps: AccessDeps, listings: ListingService)
         clock,
       })
     : new OpenRegistryAccess(listings);
-  return { deps, rules, authenticator, audit, registryAccess };
+  return { deps, rules, authenticator, sessions, audit, registryAccess };
 }

@@ -144,6 +144,7 @@ const schema = strictObject({
   PREFERRED_URL_SCHEME: _default(oneOf(['http', 'https']), 'http'),
   BERTH_TOKEN_EXPIRY_SECONDS: _default(integer({ min: 30, max: 86400 }), 300),
   BERTH_MAX_FAILED_LOGINS: _default(integer({ min: 1 }), 5),
+  PERMANENT_SESSION_LIFETIME: _default(integer({ min: 60 }), 2_678_400),
   BERTH_AUDIT_BATCH_MS: _default(integer({ min: 0, max: 10_000 }), 250),
   BERTH_SECRET_KEY: optional(string().check(minLength(32))),
   BERTH_SECRET_KEY_ARN: optional(string().check(startsWith('arn:'))),
@@ -297,6 +298,8 @@ export interface AccessConfig {
   tokenService: string;
   tokenExpirySeconds: number;
   maxFailedLogins: number;
+  /** How long a web console session lasts (Quay's PERMANENT_SESSION_LIFETIME, 31 days). */
+  sessionLifetimeS: number;
   /** Long-running servers write push and pull log entries in batches this far apart. */
   auditBatchMs: number;
   /** The secret tokens are signed with; from a file in the data dir when unset. */
@@ -484,6 +487,7 @@ export function loadConfig(
       tokenService: c.SERVER_HOSTNAME ?? 'berth',
       tokenExpirySeconds: c.BERTH_TOKEN_EXPIRY_SECONDS,
       maxFailedLogins: c.BERTH_MAX_FAILED_LOGINS,
+      sessionLifetimeS: c.PERMANENT_SESSION_LIFETIME,
       auditBatchMs: c.BERTH_AUDIT_BATCH_MS,
       secretKey: c.BERTH_SECRET_KEY,
       secretKeyArn: c.BERTH_SECRET_KEY_ARN,

@@ -130,6 +130,15 @@ export interface AppTokenRecord {
   lastAccessedMs: number | null;
 }
 
+/** A signed-in web console session; the cookie's value is known only by its hash. */
+export interface ConsoleSessionRecord {
+  accountId: number;
+  /** What the session's writes must send in `X-CSRF-Token`. */
+  csrfToken: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
 export interface AuditEntry {
   kind: string;
   performer: { id: number; name: string } | null;
@@ -277,6 +286,13 @@ export interface IdentityStore {
   listAppTokens(accountId: number): Promise<AppTokenRecord[]>;
   deleteAppToken(accountId: number, id: string): Promise<boolean>;
   touchAppToken(id: string, nowMs: number): Promise<void>;
+
+  /** Also clears away a few sessions that lapsed before this one began. */
+  createSession(session: ConsoleSessionRecord & { tokenHash: string }): Promise<void>;
+  findSession(tokenHash: string): Promise<ConsoleSessionRecord | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of an account but `keep` (a hash): its password changed. */
+  deleteSessionsOf(accountId: number, keep?: string): Promise<void>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   /**

@@ -48,6 +48,41 @@ export function identityStoreContract(fresh: () => Promise<IdentityStores>): voi
     expect((await identity.listAccounts('user', 'mo', 10)).map((a) => a.name)).toEqual(['ursula']);
   });
 
+  it('keeps console sessions by the hash of their cookie, and ends them one by one or all of an account', async () => {
+    const { identity, user, member } = await world();
+    const session = (tokenHash: string, accountId: number, createdAtMs: number) => ({
+      tokenHash,
+      accountId,
+      csrfToken: `csrf-${tokenHash}`,
+      createdAtMs,
+      expiresAtMs: createdAtMs + 1000,
+    });
+    await identity.createSession(session('a', user.id, T0));
+    await identity.createSession(session('b', user.id, T0));
+    await identity.createSession(session('c', member.id, T0));
+    expect(await identity.findSession('a')).toEqual({
+      accountId: user.id,
+      csrfToken: 'csrf-a',
+      createdAtMs: T0,
+      expiresAtMs: T0 + 1000,
+    });
+    await identity.deleteSession('a');
+    expect(await identity.findSession('a')).toBeNull();
+    expect(await identity.findSession('b')).not.toBeNull();
+    await identity.createSession(session('e', user.id, T0));
+    await identity.deleteSessionsOf(user.id, 'e');
+    expect(await identity.findSession('b')).toBeNull();
+    expect(await identity.findSession('e')).not.toBeNull();
+    await identity.deleteSessionsOf(user.id);
+    expect(await identity.findSession('e')).toBeNull();
+    expect(await identity.findSession('c')).not.toBeNull();
+    // A sign-in after 'c' lapsed clears it away.
+    await identity.createSession(session('d', member.id, T0 + 5000));
+    expect(await identity.findSession('c')).toBeNull();
+    await identity.deleteAccount(member.id);
+    expect(await identity.findSession('d')).toBeNull();
+  });
+
   it('keeps the login secrets and when the account was last used', async () => {
     const { identity, user } = await world();
     expect(await identity.loginSecrets(user.id)).toEqual({ passwordHash: 'h', tokenHash: null });

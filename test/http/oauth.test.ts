@@ -257,9 +257,9 @@ describe('a grant another site makes the browser ask for', () => {
     const response = await t.app.request(`/oauth/authorize?${query.toString()}`, {
       headers: { Authorization: basic(`olga:${PASSWORD}`) },
     });
-    expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('POST');
-    expect(response.headers.get('location')).toBeNull();
+    // The browser is shown the console's consent page, with the request as it came.
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(`/authorize?${query.toString()}`);
     expect(await tokens()).toBe(0);
   });
 

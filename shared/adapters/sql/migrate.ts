@@ -13,6 +13,7 @@ import * as manifestLayersSize from './migrations/0011-manifest-layers-size.js';
 import * as immutableTags from './migrations/0012-immutable-tags.js';
 import * as repositoryStars from './migrations/0013-repository-stars.js';
 import * as notifications from './migrations/0014-notifications.js';
+import * as consoleSessions from './migrations/0015-console-sessions.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-immutable-tags': immutableTags,
   '0013-repository-stars': repositoryStars,
   '0014-notifications': notifications,
+  '0015-console-sessions': consoleSessions,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */

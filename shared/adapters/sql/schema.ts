@@ -38,6 +38,7 @@ export interface Database {
   repo_mirror: RepoMirrorTable;
   job: JobTable;
   login_throttle: LoginThrottleTable;
+  console_session: ConsoleSessionTable;
   blob_replication: BlobReplicationTable;
   replication_location: ReplicationLocationTable;
   notification: NotificationTable;
@@ -45,6 +46,17 @@ export interface Database {
   user_notification: UserNotificationTable;
   notification_tag_expiry: NotificationTagExpiryTable;
   repository_authorized_email: RepositoryAuthorizedEmailTable;
+}
+
+/** A signed-in web console session (`0015-console-sessions`). */
+export interface ConsoleSessionTable {
+  /** SHA-256 of the cookie's value; the value itself is never stored. */
+  token_hash: string;
+  account_id: number;
+  /** What `X-CSRF-Token` must carry on the session's writes. */
+  csrf_token: string;
+  created_at_ms: number;
+  expires_at_ms: number;
 }
 
 export interface LoginThrottleTable {

@@ -4,6 +4,7 @@ import { SqlAccounts } from './identity/accounts.js';
 import { SqlAudit } from './identity/audit.js';
 import { SqlLoginThrottle } from './identity/login-throttle.js';
 import { SqlRepositoryAccess } from './identity/repositories.js';
+import { SqlSessions } from './identity/sessions.js';
 import { SqlTeams } from './identity/teams.js';
 import type { Database } from './schema.js';
 
@@ -30,7 +31,7 @@ function combine<T extends object[]>(...parts: T): UnionToIntersection<T[number]
 /**
  * The identity store over any Postgres that Kysely reaches (PGlite,
  * node-postgres, Data API), assembled from one module per concern:
- * accounts, the login throttle, teams, repositories and permissions, the
+ * accounts, the login throttle, console sessions, teams, repositories and permissions, the
  * audit log.
  */
 export function createSqlIdentityStore(db: Kysely<Database>): IdentityStore {
@@ -38,6 +39,7 @@ export function createSqlIdentityStore(db: Kysely<Database>): IdentityStore {
   return combine(
     new SqlAccounts(db),
     new SqlLoginThrottle(db),
+    new SqlSessions(db),
     teams,
     new SqlRepositoryAccess(db, teams),
     new SqlAudit(db),

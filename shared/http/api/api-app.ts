@@ -38,6 +38,7 @@ import { registerRepositoryRoutes } from './repository-routes.js';
 import { registerRobotRoutes } from './robot-routes.js';
 import { registerTagRoutes } from './tag-routes.js';
 import { registerUserRoutes } from './user-routes.js';
+import { registerSessionRoutes } from './session-routes.js';
 
 function validationMessage(error: ZodError): string {
   return error.issues
@@ -120,6 +121,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
   });
 
   registerUserRoutes(api, services);
+  registerSessionRoutes(api, services);
   registerOrganizationRoutes(api, services);
   registerRobotRoutes(api, services);
   registerRepositoryRoutes(api, services);

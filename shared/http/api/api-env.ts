@@ -12,6 +12,7 @@ import type { InboxService } from '../../access/inbox.js';
 import type { AuthorizedEmailService } from '../../access/authorized-emails.js';
 import type { OrganizationService } from '../../access/organizations.js';
 import type { Principal } from '../../access/principal.js';
+import type { ActiveSession } from '../../access/sessions.js';
 import type { RepositoryAdminService } from '../../access/repository-admin.js';
 import type { RobotService } from '../../access/robots.js';
 import type { UserService } from '../../access/users.js';
@@ -19,7 +20,11 @@ import type { Registry } from '../../registry/registry.js';
 import type { HttpEnv } from '../http-env.js';
 
 export interface ApiEnv {
-  Variables: HttpEnv['Variables'] & { principal: Principal };
+  Variables: HttpEnv['Variables'] & {
+    principal: Principal;
+    /** The console session the request came with, when it was the credential. */
+    session?: ActiveSession;
+  };
 }
 
 export type ApiApp = OpenAPIHono<ApiEnv>;

@@ -4,6 +4,7 @@ import { textInputGuard } from '../text-input-guard.js';
 import { createApiApp, createApiServices } from './api-app.js';
 import { quayError } from './api-errors.js';
 import { registerOAuthEndpoints } from './oauth-routes.js';
+import { registerCsrfEndpoint } from './session-routes.js';
 
 /**
  * Quay's REST API, `/api/v1`, and the OAuth 2 endpoints that grant its
@@ -27,4 +28,5 @@ export const apiSurface =
     );
     app.route(API_PREFIX, createApiApp(services, logUnknownError));
     registerOAuthEndpoints(app, services);
+    registerCsrfEndpoint(app, services);
   };

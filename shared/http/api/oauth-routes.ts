@@ -1,5 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { parseBasic } from '../../access/authenticator.js';
+import { csrfMatches } from '../../access/sessions.js';
+import { CSRF_REFUSAL } from './api-auth.js';
+import { readSessionCookie } from './session-cookie.js';
 import { OAuthError } from '../../access/oauth.js';
 import { AccessError } from '../../errors/access-error.js';
 import type { OAuthApplicationRecord } from '../../ports/oauth-store.js';
@@ -151,6 +155,9 @@ export function registerApplicationRoutes(app: ApiApp, services: ApiServices): v
   );
 }
 
+/** The web console's page that asks a user to approve an application's grant. */
+export const CONSENT_PAGE = '/authorize';
+
 const isJson = (type: string | undefined) =>
   /^application\/json\s*(;|$)/i.test((type ?? '').trim());
 
@@ -159,6 +166,10 @@ const isJson = (type: string | undefined) =>
  * answering errors as RFC 6749 says rather than as the REST API does.
  */
 export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): void {
+  const consoleSession = async (c: Context) => {
+    const cookie = readSessionCookie(c);
+    return cookie ? services.access.sessions.resolve(cookie) : null;
+  };
   const oauthError = (error: unknown) => {
     if (error instanceof OAuthError) {
       return Response.json(
@@ -191,16 +202,12 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
 
   // A grant is never made by a GET: a link, an image or a redirect from
   // another site would make one with whatever credentials the browser holds.
-  app.get('/oauth/authorize', () =>
-    Response.json(
-      {
-        error: 'invalid_request',
-        error_description:
-          'confirm a grant with POST /oauth/authorize, a JSON body and Basic credentials',
-      },
-      { status: 405, headers: { Allow: 'POST' } },
-    ),
-  );
+  // The browser an application sends here is shown the console's consent
+  // page, which asks the signed-in user and then posts the grant.
+  app.get('/oauth/authorize', (c) => {
+    const query = new URL(c.req.url).search;
+    return c.body(null, 303, { Location: `${CONSENT_PAGE}${query}`, 'Cache-Control': 'no-store' });
+  });
 
   app.post('/oauth/authorize', async (c) => {
     try {
@@ -225,13 +232,23 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
       const field = (name: string) =>
         typeof body[name] === 'string' ? (body[name] as string) : undefined;
       const basic = parseBasic(c.req.header('authorization'));
-      if (!basic)
-        throw new AccessError('unauthorized', 'log in with Basic credentials to grant a token');
-      const actor = await services.access.authenticator.login(
-        basic.username,
-        basic.password,
-        c.get('clientAddress'),
-      );
+      const session = basic ? null : await consoleSession(c);
+      if (!basic && !session) {
+        throw new AccessError(
+          'unauthorized',
+          'sign in, or send Basic credentials, to grant a token',
+        );
+      }
+      if (session && !csrfMatches(session, c.req.header('x-csrf-token'))) {
+        throw new AccessError('forbidden', CSRF_REFUSAL);
+      }
+      const actor = basic
+        ? await services.access.authenticator.login(
+            basic.username,
+            basic.password,
+            c.get('clientAddress'),
+          )
+        : session!.principal;
       const location = await services.oauth.authorize(actor, {
         responseType: field('response_type') ?? '',
         clientId: field('client_id') ?? '',
@@ -239,6 +256,8 @@ export function registerOAuthEndpoints(app: HttpApp, services: ApiServices): voi
         scope: field('scope') ?? '',
         state: field('state'),
       });
+      // The consent page cannot read a redirect's target, so it is told it and goes there itself.
+      if (session) return c.json({ location }, 200, { 'Cache-Control': 'no-store' });
       return c.body(null, 302, { Location: location, 'Cache-Control': 'no-store' });
     } catch (error) {
       return oauthError(error);

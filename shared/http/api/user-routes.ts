@@ -75,7 +75,14 @@ export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
       if (tag_expiration_s !== undefined) {
         await services.users.changeTagExpiration(principal, tag_expiration_s);
       }
-      if (password !== undefined) await services.users.changePassword(principal, password);
+      if (password !== undefined) {
+        await services.users.changePassword(principal, password);
+        // Whoever knew the old password is signed out everywhere else.
+        await services.access.sessions.endOthers(
+          requireUser(principal).account.id,
+          c.get('session'),
+        );
+      }
       if (email !== undefined) await services.users.changeEmail(principal, email);
       const account = await services.access.deps.store.findAccountById(
         requireUser(principal).account.id,
