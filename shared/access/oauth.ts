@@ -92,6 +92,16 @@ export class OAuthService {
     return this.s.deps.oauth.listApplications(organization.id);
   }
 
+  /** What a consent page shows anyone about an application: its name, purpose and owner. */
+  async publicInformation(clientId: string) {
+    const application = await this.s.deps.oauth.findApplication(clientId);
+    const organization = application
+      ? await this.s.deps.store.findAccountById(application.organizationId)
+      : null;
+    if (!application || !organization) throw accessError('not_found', `no application ${clientId}`);
+    return { application, organization };
+  }
+
   async getApplication(actor: Principal, orgName: string, clientId: string) {
     const organization = await this.organizationAdmin(actor, orgName);
     const application = await this.s.deps.oauth.findApplication(clientId);

@@ -10,7 +10,7 @@ import type { RepositoryRole } from '../ports/identity-store.js';
 import type { AccessServices } from './access-services.js';
 import { assertEmail, assertNamespaceName, assertTeamName } from './names.js';
 import type { Principal } from './principal.js';
-import { requireNamespace, requireUser } from './users.js';
+import { requireNamespace, requireSuperuser, requireUser } from './users.js';
 
 /** Every organization starts with this admin team holding its creator, as in Quay. */
 export const OWNERS_TEAM = 'owners';
@@ -18,6 +18,12 @@ export const OWNERS_TEAM = 'owners';
 /** Organizations, their teams and team members. */
 export class OrganizationService {
   constructor(private readonly s: AccessServices) {}
+
+  /** Every organization, by name, a page at a time (superusers). */
+  async listAll(actor: Principal, after: string | undefined, limit: number) {
+    requireSuperuser(actor);
+    return this.s.deps.store.listAccounts('organization', after, limit);
+  }
 
   async requireOrganization(name: string): Promise<AccountRecord> {
     const account = await requireNamespace(this.s, name);

@@ -63,6 +63,12 @@ export class RobotService {
     return { namespace, robot };
   }
 
+  /** The repositories a robot has a role on. */
+  async permissions(actor: Principal, namespaceName: string, shortName: string) {
+    const { robot } = await this.get(actor, namespaceName, shortName);
+    return this.s.deps.store.accountPermissions(robot.id);
+  }
+
   async delete(actor: Principal, namespaceName: string, shortName: string) {
     const { namespace, robot } = await this.get(actor, namespaceName, shortName);
     await this.s.deps.store.deleteAccount(robot.id);

@@ -269,6 +269,10 @@ export interface IdentityStore {
   ): Promise<RepositoryInfo[]>;
   /** The repositories a team holds a role on, by name. */
   teamPermissions(teamId: number): Promise<{ repository: RepositoryInfo; role: RepositoryRole }[]>;
+  /** The repositories an account (a robot, say) has a role on of its own, not through teams. */
+  accountPermissions(
+    accountId: number,
+  ): Promise<{ repository: RepositoryInfo; role: RepositoryRole }[]>;
   setPermission(repositoryId: number, delegate: Delegate, role: RepositoryRole): Promise<void>;
   deletePermission(repositoryId: number, delegate: Delegate): Promise<boolean>;
 

@@ -134,6 +134,8 @@ export interface TagQuery {
   /** Only tags alive at `nowMs`; otherwise their whole history too. */
   onlyActive: boolean;
   name?: string;
+  /** Only tags whose name contains this, case-insensitively. */
+  nameContains?: string;
   nowMs: number;
   offset: number;
   limit: number;
@@ -286,6 +288,8 @@ export interface MetadataStore {
   ): Promise<boolean>;
 
   listLabels(manifestId: number): Promise<LabelRecord[]>;
+  /** The labels of several manifests of a repository at once, by digest (a page of tags). */
+  listLabelsByDigest(repositoryId: number, digests: string[]): Promise<Map<string, LabelRecord[]>>;
   addLabel(manifestId: number, label: LabelRecord, nowMs: number): Promise<void>;
   deleteLabel(manifestId: number, labelId: string): Promise<boolean>;
   listReferrers(

@@ -1,6 +1,7 @@
 import { ociError } from '../errors/registry-error.js';
 import { isTag } from '../oci/grammar.js';
 import { parseDigest } from '../oci/digest.js';
+import { MediaType } from '../oci/media-types.js';
 import type {
   LabelRecord,
   ManifestRecord,
@@ -10,6 +11,35 @@ import type {
 import { loadManifestBytes } from './manifest-bytes.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { existingRepository } from './repositories.js';
+
+const INDEX_TYPES = new Set<string>([MediaType.ociIndex, MediaType.dockerManifestList]);
+
+/** One image of a multi-architecture index, as its index describes it. */
+export interface IndexEntry {
+  digest: string;
+  size: number;
+  os: string | null;
+  architecture: string | null;
+  variant: string | null;
+}
+
+/** The images an index lists; an index the registry stored was validated, so this only reads. */
+function indexEntries(content: Uint8Array): IndexEntry[] {
+  const body = JSON.parse(Buffer.from(content).toString('utf8')) as {
+    manifests?: {
+      digest?: string;
+      size?: number;
+      platform?: { os?: string; architecture?: string; variant?: string };
+    }[];
+  };
+  return (body.manifests ?? []).map((m) => ({
+    digest: m.digest ?? '',
+    size: m.size ?? 0,
+    os: m.platform?.os ?? null,
+    architecture: m.platform?.architecture ?? null,
+    variant: m.platform?.variant ?? null,
+  }));
+}
 
 function assertTag(tag: string): void {
   if (!isTag(tag))
@@ -30,7 +60,13 @@ export class TagService {
 
   async list(
     name: string,
-    q: { onlyActive: boolean; specificTag?: string | undefined; page: number; limit: number },
+    q: {
+      onlyActive: boolean;
+      specificTag?: string | undefined;
+      nameContains?: string | undefined;
+      page: number;
+      limit: number;
+    },
   ): Promise<{ entries: TagEntry[]; hasMore: boolean }> {
     const repository = await existingRepository(this.deps, name);
     const rows = await this.deps.metadata.listTagEntries(repository.id, {
@@ -39,8 +75,33 @@ export class TagService {
       offset: (q.page - 1) * q.limit,
       limit: q.limit + 1,
       ...(q.specificTag === undefined ? {} : { name: q.specificTag }),
+      ...(q.nameContains === undefined ? {} : { nameContains: q.nameContains }),
     });
     return { entries: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
+  }
+
+  /**
+   * What a page of tags shows besides the tags themselves: their manifests'
+   * labels, and the platforms each multi-architecture index holds, read
+   * once per page rather than once per tag.
+   */
+  async describe(
+    name: string,
+    entries: TagEntry[],
+  ): Promise<{ labels: Map<string, LabelRecord[]>; platforms: Map<string, IndexEntry[]> }> {
+    const repository = await existingRepository(this.deps, name);
+    const digests = [...new Set(entries.map((e) => e.manifestDigest))];
+    const labels = await this.deps.metadata.listLabelsByDigest(repository.id, digests);
+    const platforms = new Map<string, IndexEntry[]>();
+    const indexes = digests.filter((d) =>
+      entries.some((e) => e.manifestDigest === d && INDEX_TYPES.has(e.mediaType)),
+    );
+    for (const digest of indexes) {
+      const manifest = await this.deps.metadata.findManifest(repository.id, digest);
+      if (manifest)
+        platforms.set(digest, indexEntries(await loadManifestBytes(this.deps, manifest)));
+    }
+    return { labels, platforms };
   }
 
   async move(

@@ -27,6 +27,7 @@ import {
   aliveAt,
   deleteLabel,
   listLabels,
+  listLabelsByDigest,
   listTagEntries,
   pointTag,
   setTag,
@@ -570,6 +571,10 @@ export class SqlMetadataStore implements MetadataStore {
 
   listLabels(manifestId: number): Promise<LabelRecord[]> {
     return listLabels(this.db, manifestId);
+  }
+
+  listLabelsByDigest(repositoryId: number, digests: string[]) {
+    return listLabelsByDigest(this.db, repositoryId, digests);
   }
 
   addLabel(manifestId: number, label: LabelRecord, nowMs: number): Promise<void> {

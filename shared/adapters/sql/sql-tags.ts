@@ -138,6 +138,10 @@ export async function listTagEntries(
     .limit(q.limit);
   if (q.onlyActive) query = query.where((eb) => aliveAt(eb, q.nowMs));
   if (q.name !== undefined) query = query.where('tag.name', '=', q.name);
+  if (q.nameContains !== undefined) {
+    const escaped = q.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where('tag.name', 'ilike', `%${escaped}%`);
+  }
   return (await query.execute()).map((r) => ({
     name: r.name,
     manifestDigest: r.digest,
@@ -147,6 +151,43 @@ export async function listTagEntries(
     endMs: r.lifetime_end_ms,
     immutable: false,
   }));
+}
+
+export async function listLabelsByDigest(
+  db: Db,
+  repositoryId: number,
+  digests: string[],
+): Promise<Map<string, LabelRecord[]>> {
+  const byDigest = new Map<string, LabelRecord[]>();
+  if (digests.length === 0) return byDigest;
+  const rows = await db
+    .selectFrom('manifest_label')
+    .innerJoin('manifest', 'manifest.id', 'manifest_label.manifest_id')
+    .select([
+      'manifest.digest',
+      'manifest_label.id',
+      'manifest_label.key',
+      'manifest_label.value',
+      'manifest_label.media_type',
+      'manifest_label.source_type',
+    ])
+    .where('manifest.repository_id', '=', repositoryId)
+    .where('manifest.digest', 'in', [...new Set(digests)])
+    .orderBy('manifest_label.created_at_ms')
+    .orderBy('manifest_label.id')
+    .execute();
+  for (const r of rows) {
+    const list = byDigest.get(r.digest) ?? [];
+    list.push({
+      id: r.id,
+      key: r.key,
+      value: r.value,
+      mediaType: r.media_type,
+      sourceType: r.source_type,
+    });
+    byDigest.set(r.digest, list);
+  }
+  return byDigest;
 }
 
 export async function listLabels(db: Db, manifestId: number): Promise<LabelRecord[]> {

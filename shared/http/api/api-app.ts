@@ -73,6 +73,18 @@ export function createApiServices(
   };
 }
 
+/** The OpenAPI document's header, for `/discovery` and the console's build alike. */
+export const OPENAPI_INFO = {
+  openapi: '3.0.3',
+  info: {
+    title: 'Berth REST API',
+    version: '1',
+    description:
+      'Quay-compatible registry administration: users, organizations, teams, robots, repositories, permissions, notifications and audit logs.',
+  },
+  servers: [{ url: API_PREFIX }],
+};
+
 /**
  * Routes are declared without a trailing slash: the app is not strict, so
  * Quay's spellings (`/user/`, `/organization/`) reach them as well.
@@ -92,20 +104,7 @@ export function createApiApp(services: ApiServices, logUnknownError: UnknownErro
     },
   });
 
-  api.get('/discovery', (c) =>
-    c.json(
-      api.getOpenAPIDocument({
-        openapi: '3.0.3',
-        info: {
-          title: 'Berth REST API',
-          version: '1',
-          description:
-            'Quay-compatible registry administration: users, organizations, teams, robots, repositories, permissions, notifications and audit logs.',
-        },
-        servers: [{ url: API_PREFIX }],
-      }),
-    ),
-  );
+  api.get('/discovery', (c) => c.json(api.getOpenAPIDocument(OPENAPI_INFO)));
   api.get('/docs', swaggerUI({ url: `${API_PREFIX}/discovery` }));
 
   api.use('*', apiAuthentication(services));

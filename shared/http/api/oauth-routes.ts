@@ -102,6 +102,50 @@ export function registerApplicationRoutes(app: ApiApp, services: ApiServices): v
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/app/{client_id}',
+      tags: ['oauth'],
+      summary: 'What anyone may know of an OAuth application, for its consent page',
+      request: {
+        params: z.object({
+          client_id: z.string().openapi({ param: { name: 'client_id', in: 'path' } }),
+        }),
+      },
+      responses: {
+        200: json(
+          z
+            .object({
+              name: z.string(),
+              description: z.string(),
+              uri: z.string(),
+              avatar: z.unknown(),
+              organization: z.object({ name: z.string(), avatar: z.unknown() }),
+            })
+            .openapi('ApplicationInformation'),
+          'the application',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const { application, organization } = await oauth.publicInformation(
+        c.req.valid('param').client_id,
+      );
+      return c.json(
+        {
+          name: application.name,
+          description: application.description,
+          uri: application.applicationUri,
+          avatar: avatar(application.name, 'app'),
+          organization: { name: organization.name, avatar: avatar(organization.name, 'org') },
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/organization/{orgname}/applications/{client_id}',
       tags: ['oauth'],
       summary: 'An OAuth application (admins)',

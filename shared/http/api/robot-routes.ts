@@ -97,6 +97,50 @@ export function registerRobotRoutes(app: ApiApp, services: ApiServices): void {
 
     app.openapi(
       createRoute({
+        method: 'get',
+        path: `${prefix.path}/{robot_shortname}/permissions`,
+        tags: [prefix.tag],
+        summary: 'The repositories a robot has a role on',
+        request: { params: prefix.params },
+        responses: {
+          200: json(
+            z.object({
+              permissions: z.array(
+                z.object({
+                  repository: z.object({ name: z.string(), is_public: z.boolean() }),
+                  role: z.enum(['read', 'write', 'admin']),
+                }),
+              ),
+            }),
+            "the robot's repository permissions",
+          ),
+          ...ERRORS,
+        },
+      }),
+      async (c) => {
+        const namespace = prefix.namespace(c);
+        const permissions = await robots.permissions(
+          c.get('principal'),
+          namespace,
+          c.req.param('robot_shortname')!,
+        );
+        return c.json(
+          {
+            permissions: permissions.map(({ repository, role }) => ({
+              repository: {
+                name: repository.name.slice(namespace.length + 1),
+                is_public: repository.visibility === 'public',
+              },
+              role,
+            })),
+          },
+          200,
+        );
+      },
+    );
+
+    app.openapi(
+      createRoute({
         method: 'delete',
         path: `${prefix.path}/{robot_shortname}`,
         tags: [prefix.tag],

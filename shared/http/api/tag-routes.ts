@@ -36,6 +36,24 @@ const TagView = z
     immutable: z
       .boolean()
       .openapi({ description: 'no push, move, deletion, prune or expiry changes it' }),
+    labels: z
+      .array(z.object({ key: z.string(), value: z.string() }))
+      .optional()
+      .openapi({ description: "Berth: the manifest's labels (in the tag list)" }),
+    platforms: z
+      .array(
+        z.object({
+          digest: z.string(),
+          size: z.number().int(),
+          os: z.string().nullable(),
+          architecture: z.string().nullable(),
+          variant: z.string().nullable(),
+        }),
+      )
+      .optional()
+      .openapi({
+        description: 'Berth: for a multi-architecture index (in the tag list), the images it holds',
+      }),
   })
   .openapi('Tag');
 
@@ -90,6 +108,11 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
         query: z.object({
           onlyActiveTags: z.enum(['true', 'false']).optional(),
           specificTag: z.string().optional(),
+          filter_tag_name: z
+            .string()
+            .regex(/^(like|eq):.*$/)
+            .optional()
+            .openapi({ description: "Quay's `like:<part of a name>` or `eq:<name>`" }),
           page: z.coerce.number().int().min(1).default(1),
           limit: z.coerce.number().int().min(1).max(100).default(50),
         }),
@@ -106,13 +129,22 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
       const name = repositoryName(c);
       await repositories.view(c.get('principal'), name);
       const q = c.req.valid('query');
+      const [op, ...rest] = q.filter_tag_name?.split(':') ?? [];
+      const filtered = rest.join(':');
       const { entries, hasMore } = await registry.tags.list(name, {
         onlyActive: q.onlyActiveTags === 'true',
-        specificTag: q.specificTag,
+        specificTag: op === 'eq' ? filtered : q.specificTag,
+        nameContains: op === 'like' && filtered !== '' ? filtered : undefined,
         page: q.page,
         limit: q.limit,
       });
-      return c.json({ tags: entries.map(tagView), page: q.page, has_additional: hasMore }, 200);
+      const { labels, platforms } = await registry.tags.describe(name, entries);
+      const tags = entries.map((e) => ({
+        ...tagView(e),
+        labels: (labels.get(e.manifestDigest) ?? []).map((l) => ({ key: l.key, value: l.value })),
+        ...(platforms.has(e.manifestDigest) ? { platforms: platforms.get(e.manifestDigest) } : {}),
+      }));
+      return c.json({ tags, page: q.page, has_additional: hasMore }, 200);
     },
   );
 
@@ -273,6 +305,52 @@ export function registerTagRoutes(app: ApiApp, services: ApiServices): void {
           media_type: manifest.mediaType,
           size: manifest.size,
           labels: labels.map(labelView),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/repository/{namespace}/{repository}/manifest/{manifestref}/referrers',
+      tags: ['manifest'],
+      summary:
+        'Berth: manifests whose subject is this one (signatures, SBOMs, attestations), as the OCI referrers API lists them',
+      request: { params: ManifestParams },
+      responses: {
+        200: json(
+          z.object({
+            referrers: z.array(
+              z.object({
+                digest: z.string(),
+                media_type: z.string(),
+                artifact_type: z.string().nullable(),
+                size: z.number().int(),
+                annotations: z.record(z.string(), z.string()),
+              }),
+            ),
+          }),
+          'referrers',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const params = c.req.valid('param');
+      const name = repositoryName(c);
+      await repositories.view(c.get('principal'), name);
+      const found = await registry.listings.referrers(name, params.manifestref);
+      return c.json(
+        {
+          referrers: found.map((d) => ({
+            digest: d.digest,
+            media_type: d.mediaType,
+            artifact_type: d.artifactType ?? null,
+            size: d.size,
+            annotations: d.annotations ?? {},
+          })),
         },
         200,
       );

@@ -270,6 +270,50 @@ export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
 
   app.openapi(
     createRoute({
+      method: 'get',
+      path: '/superuser/organizations',
+      tags: ['superuser'],
+      summary: 'List organizations (superusers only)',
+      request: { query: z.object({ next_page: z.string().optional() }) },
+      responses: {
+        200: json(
+          z.object({
+            organizations: z.array(
+              z.object({ name: z.string(), email: z.string().nullable(), avatar: z.unknown() }),
+            ),
+            next_page: z.string().optional(),
+          }),
+          'organizations',
+        ),
+        ...ERRORS,
+      },
+    }),
+    async (c) => {
+      const limit = 100;
+      const accounts = await services.organizations.listAll(
+        c.get('principal'),
+        decodePage(c.req.valid('query').next_page),
+        limit + 1,
+      );
+      const page = accounts.slice(0, limit);
+      return c.json(
+        {
+          organizations: page.map((a) => ({
+            name: a.name,
+            email: a.email,
+            avatar: avatar(a.name, 'org'),
+          })),
+          ...(accounts.length > limit
+            ? { next_page: encodePage(page[page.length - 1]!.name) }
+            : {}),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: 'post',
       path: '/superuser/users',
       tags: ['superuser'],

@@ -235,12 +235,20 @@ export class SqlRepositoryAccess {
     return (await query.execute()).map(toRepository);
   }
 
-  async teamPermissions(teamId: number) {
+  teamPermissions(teamId: number) {
+    return this.permissionsOf('team_id', teamId);
+  }
+
+  accountPermissions(accountId: number) {
+    return this.permissionsOf('account_id', accountId);
+  }
+
+  private async permissionsOf(column: 'team_id' | 'account_id', id: number) {
     const rows = await this.db
       .selectFrom('repository_permission')
       .innerJoin('repository', 'repository.id', 'repository_permission.repository_id')
       .select([...REPOSITORY_COLUMNS, 'repository_permission.role'])
-      .where('repository_permission.team_id', '=', teamId)
+      .where(`repository_permission.${column}`, '=', id)
       .orderBy('repository.name')
       .execute();
     return rows.map((r) => ({ repository: toRepository(r), role: r.role }));
