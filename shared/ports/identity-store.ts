@@ -82,6 +82,8 @@ export interface RepositoryInfo {
   description: string;
   mirrorRobotId: number | null;
   createdAtMs: number;
+  /** When a tag of it last changed (listings only); null when it never had one. */
+  lastModifiedMs?: number | null;
 }
 
 export interface NewRepository {

@@ -145,6 +145,23 @@ describe('REST API v1: what the console reads', () => {
     expect((await new ApiClient(t.app).get('/app/nope')).status).toBe(404);
   });
 
+  it('lists repositories with when they last changed, filtered by name on the server', async () => {
+    await v2.pushImage('olivia/other', 'v1');
+    const { status, body } = await owner.get('/repository?namespace=olivia&filter=APP');
+    expect(status).toBe(200);
+    expect(body.repositories).toEqual([
+      expect.objectContaining({
+        namespace: 'olivia',
+        name: 'app',
+        last_modified: expect.any(Number),
+      }),
+    ]);
+    const tagged = await owner.get('/repository/olivia/app/tag/?onlyActiveTags=true');
+    expect(body.repositories[0].last_modified).toBe(
+      Math.max(...tagged.body.tags.map((x: { start_ts: number }) => x.start_ts)),
+    );
+  });
+
   it('lists organizations for superusers only', async () => {
     await owner.post('/organization/', { name: 'acme' });
     const listed = await admin.get('/superuser/organizations/');

@@ -112,6 +112,13 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         query: z.object({
           namespace: z.string().optional(),
           public: z.enum(['true', 'false']).optional(),
+          filter: z
+            .string()
+            .max(255)
+            .optional()
+            .openapi({
+              description: 'Berth: only repositories whose name or description holds this',
+            }),
           next_page: z.string().optional(),
         }),
       },
@@ -129,6 +136,7 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         namespace: query.namespace,
         publicOnly: query.public === 'true',
         after: decodePage(query.next_page),
+        contains: query.filter,
         limit: PAGE_SIZE + 1,
       });
       const page = rows.slice(0, PAGE_SIZE);

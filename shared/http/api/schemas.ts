@@ -182,6 +182,9 @@ export const RepositorySummary = z
     description: z.string(),
     is_public: z.boolean(),
     state: RepositoryState,
+    last_modified: z.number().int().nullable().optional().openapi({
+      description: 'in listings: when a tag was last pushed or moved, in seconds since the epoch',
+    }),
     quota_report: RepositoryQuotaReportView.optional().openapi({
       description: 'absent without FEATURE_QUOTA_MANAGEMENT',
     }),

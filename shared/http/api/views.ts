@@ -59,6 +59,14 @@ export function repositorySummary(repository: RepositoryInfo) {
     description: repository.description,
     is_public: repository.visibility === 'public',
     state: repository.state,
+    ...(repository.lastModifiedMs === undefined
+      ? {}
+      : {
+          last_modified:
+            repository.lastModifiedMs === null
+              ? null
+              : Math.floor(repository.lastModifiedMs / 1000),
+        }),
   };
 }
 

@@ -117,6 +117,13 @@ export class SqlRepositoryAccess {
     let query = this.db
       .selectFrom('repository')
       .select(REPOSITORY_COLUMNS)
+      .select((eb) =>
+        eb
+          .selectFrom('tag')
+          .select((t) => t.fn.max('tag.lifetime_start_ms').as('m'))
+          .whereRef('tag.repository_id', '=', 'repository.id')
+          .as('last_modified_ms'),
+      )
       .orderBy('repository.name')
       .limit(q.limit);
     if (q.after !== undefined) query = query.where('repository.name', '>', q.after);
@@ -166,7 +173,10 @@ export class SqlRepositoryAccess {
         return eb.or(visible);
       });
     }
-    return (await query.execute()).map(toRepository);
+    return (await query.execute()).map((r) => ({
+      ...toRepository(r),
+      lastModifiedMs: r.last_modified_ms === null ? null : Number(r.last_modified_ms),
+    }));
   }
 
   async accessFacts(repository: RepositoryInfo, accountId: number): Promise<AccessFacts> {
