@@ -15,7 +15,16 @@ const vendorModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'cdk.out/', '.bench/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'dist/',
+      'cdk.out/',
+      '.bench/',
+      'functions/console/src/api/schema.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -108,6 +117,24 @@ export default tseslint.config(
             'MemberExpression[object.name=/^(it|describe|test)$/][property.name=/^(only|skip|todo)$/]',
           message:
             'Focused or skipped tests must not land; use skipUnlessAvailable for optional tools.',
+        },
+      ],
+    },
+  },
+  {
+    // The web console runs in the browser and speaks only the public REST API.
+    files: ['functions/console/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/shared/**', '**/functions/local/**', '**/functions/aws/**', 'node:*'],
+              message:
+                'The console knows the registry only through /api/v1 and its generated types.',
+            },
+          ],
         },
       ],
     },

@@ -47,6 +47,7 @@ export function accessFromConfig(
         tokenService: a.tokenService,
         tokenExpirySeconds: a.tokenExpirySeconds,
         maxFailedLogins: a.maxFailedLogins,
+        sessionLifetimeS: a.sessionLifetimeS,
         mirrorEnabled: config.mirror.enabled,
         quotaEnabled: config.quotaManagement,
         autopruneEnabled: config.autoprune,

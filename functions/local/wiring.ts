@@ -1,3 +1,4 @@
+import { consoleSurface, findConsoleDir } from './console-surface.js';
 import { blobStoreFor } from '../common/blob-stores.js';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -126,8 +127,13 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       publicUrl: config.access.publicUrl,
       readBody: nodeBodyReader,
       clientAddress: { peer: nodePeerAddress, trustedProxies: config.edge.trustedProxies },
-      // One process serves everything locally.
-      surfaces: [v2Surface, healthSurface, apiSurface(admin)],
+      // One process serves everything locally, the web console last: it answers what no other route does.
+      surfaces: [
+        v2Surface,
+        healthSurface,
+        apiSurface(admin),
+        consoleSurface(findConsoleDir(config.consoleDir)),
+      ],
     }),
     registry,
     access,

@@ -75,6 +75,7 @@ const schema = strictObject({
   BERTH_HOST: _default(string(), '0.0.0.0'),
   BERTH_PORT: _default(integer({ min: 0, max: 65535 }), 5000),
   BERTH_DATA_DIR: _default(string(), './data'),
+  BERTH_CONSOLE_DIR: optional(string().check(minLength(1))),
   DB_URI: optional(url()),
   BERTH_DB_CLUSTER_ARN: optional(string().check(startsWith('arn:'))),
   BERTH_DB_SECRET_ARN: optional(string().check(startsWith('arn:'))),
@@ -158,6 +159,8 @@ export interface BerthConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** Where the built web console is (`npm run build:console`); found beside the code when unset. */
+  consoleDir: string | undefined;
   /** Postgres to use instead of the embedded one. */
   databaseUrl: string | undefined;
   /** Aurora through the RDS Data API, when deployed on AWS. */
@@ -411,6 +414,7 @@ export function loadConfig(
     host: c.BERTH_HOST,
     port: c.BERTH_PORT,
     dataDir: c.BERTH_DATA_DIR,
+    consoleDir: c.BERTH_CONSOLE_DIR,
     databaseUrl: c.DB_URI,
     dataApi:
       c.BERTH_DB_CLUSTER_ARN && c.BERTH_DB_SECRET_ARN

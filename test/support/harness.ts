@@ -26,7 +26,7 @@ import { SqlOAuthStore } from '../../shared/adapters/sql/sql-oauth-store.js';
 import { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js';
 import { SqlQuotaStore } from '../../shared/adapters/sql/sql-quota-store.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
-import { createHttpApp } from '../../shared/http/app.js';
+import { createHttpApp, type Surface } from '../../shared/http/app.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { healthSurface } from '../../shared/http/health-surface.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
@@ -135,6 +135,8 @@ export interface TestRegistryOptions {
   immutableTagsCanExpire?: boolean;
   /** Stands a test's own store in front of a location's (one that fails, or stalls). */
   wrapStore?: (name: string, store: BlobStore) => BlobStore;
+  /** Surfaces served after the registry's own (the web console, say). */
+  extraSurfaces?: Surface[];
   /** How notifications leave: a mailer, an event bus, the registry's address, timings. */
   notify?: {
     mailer?: Mailer | null;
@@ -239,7 +241,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       logUnknownError: silent,
       // In-process requests have no socket: a test names the peer it plays.
       clientAddress: { peer: (c) => c.req.header(TEST_PEER_HEADER) },
-      surfaces: [v2Surface, healthSurface, apiSurface(admin)],
+      surfaces: [v2Surface, healthSurface, apiSurface(admin), ...(opts.extraSurfaces ?? [])],
     }),
     wakeups,
     registry,

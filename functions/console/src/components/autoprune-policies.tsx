@@ -1,0 +1,137 @@
+import {
+  ActionGroup,
+  Button,
+  Form,
+  FormGroup,
+  FormSelect,
+  FormSelectOption,
+  TextInput,
+} from '@patternfly/react-core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ConfirmButton } from './confirm-button';
+import { DataTable } from './data-table';
+import { ErrorAlert } from './error-alert';
+
+export interface Policy {
+  uuid: string;
+  method: 'number_of_tags' | 'creation_date';
+  value: number | string;
+  tagPattern?: string;
+  tagPatternMatches?: boolean;
+}
+
+export interface PolicyApi {
+  key: unknown[];
+  list: () => Promise<{ policies: Policy[] }>;
+  create: (body: Omit<Policy, 'uuid'>) => Promise<unknown>;
+  remove: (uuid: string) => Promise<unknown>;
+}
+
+/** Quay's auto-prune policies of a namespace or a repository: list, add, delete. */
+export function AutoprunePolicies({ api, canEdit }: { api: PolicyApi; canEdit: boolean }) {
+  const queries = useQueryClient();
+  const policies = useQuery({ queryKey: ['autoprune', ...api.key], queryFn: api.list });
+  const [method, setMethod] = useState<Policy['method']>('number_of_tags');
+  const [value, setValue] = useState('');
+  const [pattern, setPattern] = useState('');
+  const refresh = () => queries.invalidateQueries({ queryKey: ['autoprune', ...api.key] });
+  const create = useMutation({
+    mutationFn: () =>
+      api.create({
+        method,
+        value: method === 'number_of_tags' ? Number(value) : value,
+        ...(pattern ? { tagPattern: pattern } : {}),
+      }),
+    onSuccess: () => {
+      setValue('');
+      setPattern('');
+      return refresh();
+    },
+  });
+  return (
+    <>
+      <ErrorAlert error={policies.error} />
+      <DataTable
+        label="Auto-prune policies"
+        empty="No auto-prune policy"
+        rows={policies.data?.policies ?? []}
+        rowKey={(p) => p.uuid}
+        columns={[
+          {
+            title: 'Policy',
+            cell: (p) =>
+              p.method === 'number_of_tags'
+                ? `Keep the newest ${p.value} tags`
+                : `Prune tags older than ${p.value}`,
+          },
+          {
+            title: 'Tags',
+            cell: (p) =>
+              p.tagPattern
+                ? `${p.tagPatternMatches === false ? 'not matching' : 'matching'} ${p.tagPattern}`
+                : 'all',
+          },
+          {
+            title: 'Actions',
+            screenReaderOnly: true,
+            cell: (p) =>
+              canEdit ? (
+                <ConfirmButton
+                  label="Delete"
+                  ariaLabel={`Delete policy ${p.uuid}`}
+                  title="Delete this auto-prune policy?"
+                  body="Tags it would have pruned are kept from now on."
+                  onConfirm={async () => {
+                    await api.remove(p.uuid);
+                    await refresh();
+                  }}
+                />
+              ) : null,
+          },
+        ]}
+      />
+      {canEdit ? (
+        <Form
+          className="berth-gap"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
+          <FormGroup label="Prune by" fieldId="prune-method">
+            <FormSelect
+              id="prune-method"
+              value={method}
+              onChange={(_e, v) => setMethod(v as Policy['method'])}
+            >
+              <FormSelectOption value="number_of_tags" label="Number of tags to keep" />
+              <FormSelectOption value="creation_date" label="Age of tags (e.g. 2w, 30d)" />
+            </FormSelect>
+          </FormGroup>
+          <FormGroup label="Value" isRequired fieldId="prune-value">
+            <TextInput
+              id="prune-value"
+              isRequired
+              value={value}
+              type={method === 'number_of_tags' ? 'number' : 'text'}
+              onChange={(_e, v) => setValue(v)}
+            />
+          </FormGroup>
+          <FormGroup
+            label="Only tags matching (regular expression, optional)"
+            fieldId="prune-pattern"
+          >
+            <TextInput id="prune-pattern" value={pattern} onChange={(_e, v) => setPattern(v)} />
+          </FormGroup>
+          <ErrorAlert error={create.error} />
+          <ActionGroup>
+            <Button type="submit" isLoading={create.isPending}>
+              Add policy
+            </Button>
+          </ActionGroup>
+        </Form>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,237 @@
+import {
+  ActionGroup,
+  Button,
+  Form,
+  FormGroup,
+  FormSelect,
+  FormSelectOption,
+  TextInput,
+} from '@patternfly/react-core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../api/client';
+import { ConfirmButton } from '../components/confirm-button';
+import { DataTable } from '../components/data-table';
+import { ErrorAlert } from '../components/error-alert';
+import { ShownOnce } from '../components/shown-once';
+
+type Role = 'read' | 'write' | 'admin';
+
+/** Quay's default permissions (prototypes): who gets what on every new repository. */
+export function DefaultPermissions({ org }: { org: string }) {
+  const queries = useQueryClient();
+  const key = ['prototypes', org];
+  const orgPath = { params: { path: { orgname: org } } };
+  const list = useQuery({
+    queryKey: key,
+    queryFn: () => unwrap(api.GET('/organization/{orgname}/prototypes', orgPath)),
+  });
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<'user' | 'team'>('team');
+  const [role, setRole] = useState<Role>('read');
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/organization/{orgname}/prototypes', {
+          ...orgPath,
+          body: { role, delegate: { name, kind } },
+        }),
+      ),
+    onSuccess: () => {
+      setName('');
+      return queries.invalidateQueries({ queryKey: key });
+    },
+  });
+  return (
+    <>
+      <ErrorAlert error={list.error} />
+      <DataTable
+        label="Default permissions"
+        empty="No default permissions"
+        rows={list.data?.prototypes ?? []}
+        rowKey={(p) => p.id}
+        columns={[
+          { title: 'Who', cell: (p) => p.delegate.name },
+          { title: 'Kind', cell: (p) => (p.delegate.is_robot ? 'robot' : p.delegate.kind) },
+          { title: 'Role on new repositories', cell: (p) => p.role },
+          {
+            title: 'Actions',
+            screenReaderOnly: true,
+            cell: (p) => (
+              <ConfirmButton
+                label="Delete"
+                ariaLabel={`Delete the default permission of ${p.delegate.name}`}
+                title="Delete this default permission?"
+                body="Repositories created from now on will not get it; existing ones keep theirs."
+                onConfirm={async () => {
+                  await unwrap(
+                    api.DELETE('/organization/{orgname}/prototypes/{prototypeid}', {
+                      params: { path: { orgname: org, prototypeid: p.id } },
+                    }),
+                  );
+                  await queries.invalidateQueries({ queryKey: key });
+                }}
+              />
+            ),
+          },
+        ]}
+      />
+      <Form
+        className="berth-gap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <FormGroup label="Team, user or org+robot" isRequired fieldId="prototype-name">
+          <TextInput id="prototype-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
+        </FormGroup>
+        <FormGroup label="Kind" fieldId="prototype-kind">
+          <FormSelect
+            id="prototype-kind"
+            value={kind}
+            onChange={(_e, v) => setKind(v as 'user' | 'team')}
+          >
+            <FormSelectOption value="team" label="Team" />
+            <FormSelectOption value="user" label="User or robot" />
+          </FormSelect>
+        </FormGroup>
+        <FormGroup label="Role" fieldId="prototype-role">
+          <FormSelect id="prototype-role" value={role} onChange={(_e, v) => setRole(v as Role)}>
+            <FormSelectOption value="read" label="read" />
+            <FormSelectOption value="write" label="write" />
+            <FormSelectOption value="admin" label="admin" />
+          </FormSelect>
+        </FormGroup>
+        <ErrorAlert error={create.error} />
+        <ActionGroup>
+          <Button type="submit" isDisabled={!name} isLoading={create.isPending}>
+            Add default permission
+          </Button>
+        </ActionGroup>
+      </Form>
+    </>
+  );
+}
+
+/** OAuth applications of the organization: register one (its secret is shown once), reset, delete. */
+export function Applications({ org }: { org: string }) {
+  const queries = useQueryClient();
+  const key = ['applications', org];
+  const orgPath = { params: { path: { orgname: org } } };
+  const list = useQuery({
+    queryKey: key,
+    queryFn: () => unwrap(api.GET('/organization/{orgname}/applications', orgPath)),
+  });
+  const [name, setName] = useState('');
+  const [redirect, setRedirect] = useState('');
+  const [homepage, setHomepage] = useState('');
+  const [shown, setShown] = useState<Schemas['OAuthApplication'] | null>(null);
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/organization/{orgname}/applications', {
+          ...orgPath,
+          body: { name, redirect_uri: redirect, application_uri: homepage },
+        }),
+      ),
+    onSuccess: (created) => {
+      setShown(created);
+      setName('');
+      setRedirect('');
+      setHomepage('');
+      return queries.invalidateQueries({ queryKey: key });
+    },
+  });
+  const appPath = (client_id: string) => ({ params: { path: { orgname: org, client_id } } });
+  return (
+    <>
+      <ErrorAlert error={list.error} />
+      <DataTable
+        label="OAuth applications"
+        empty="No OAuth applications"
+        rows={list.data?.applications ?? []}
+        rowKey={(a) => a.client_id}
+        columns={[
+          { title: 'Name', cell: (a) => a.name },
+          { title: 'Client ID', cell: (a) => <code>{a.client_id}</code> },
+          { title: 'Redirect URI', cell: (a) => a.redirect_uri },
+          {
+            title: 'Actions',
+            screenReaderOnly: true,
+            cell: (a) => (
+              <>
+                <ConfirmButton
+                  label="Reset secret"
+                  variant="primary"
+                  ariaLabel={`Reset the client secret of ${a.name}`}
+                  title={`Reset the client secret of ${a.name}?`}
+                  body="The current secret stops working at once."
+                  onConfirm={async () =>
+                    setShown(
+                      await unwrap(
+                        api.POST(
+                          '/organization/{orgname}/applications/{client_id}/resetclientsecret',
+                          appPath(a.client_id),
+                        ),
+                      ),
+                    )
+                  }
+                />
+                <ConfirmButton
+                  label="Delete"
+                  ariaLabel={`Delete application ${a.name}`}
+                  title={`Delete ${a.name}?`}
+                  body="Every token granted to it stops working."
+                  onConfirm={async () => {
+                    await unwrap(
+                      api.DELETE(
+                        '/organization/{orgname}/applications/{client_id}',
+                        appPath(a.client_id),
+                      ),
+                    );
+                    await queries.invalidateQueries({ queryKey: key });
+                  }}
+                />
+              </>
+            ),
+          },
+        ]}
+      />
+      <Form
+        className="berth-gap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <FormGroup label="Application name" isRequired fieldId="app-name">
+          <TextInput id="app-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
+        </FormGroup>
+        <FormGroup label="Redirect URI" isRequired fieldId="app-redirect">
+          <TextInput
+            id="app-redirect"
+            isRequired
+            value={redirect}
+            onChange={(_e, v) => setRedirect(v)}
+          />
+        </FormGroup>
+        <FormGroup label="Homepage" fieldId="app-homepage">
+          <TextInput id="app-homepage" value={homepage} onChange={(_e, v) => setHomepage(v)} />
+        </FormGroup>
+        <ErrorAlert error={create.error} />
+        <ActionGroup>
+          <Button type="submit" isDisabled={!name || !redirect} isLoading={create.isPending}>
+            Register application
+          </Button>
+        </ActionGroup>
+      </Form>
+      <ShownOnce
+        title={`Client secret of ${shown?.name ?? ''}`}
+        label={`Client ID ${shown?.client_id ?? ''}; its secret:`}
+        secret={shown?.client_secret ?? null}
+        onClose={() => setShown(null)}
+      />
+    </>
+  );
+}

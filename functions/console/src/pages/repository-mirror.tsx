@@ -1,0 +1,269 @@
+import {
+  ActionGroup,
+  Alert,
+  Button,
+  Checkbox,
+  DescriptionList,
+  DescriptionListDescription,
+  DescriptionListGroup,
+  DescriptionListTerm,
+  Form,
+  FormGroup,
+  Label,
+  TextInput,
+  Title,
+} from '@patternfly/react-core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, ApiError, unwrap } from '../api/client';
+import { date } from '../api/format';
+import { ErrorAlert } from '../components/error-alert';
+import { Loading } from '../app';
+
+type Mirror = Awaited<ReturnType<typeof fetchMirror>>;
+
+async function fetchMirror(namespace: string, repository: string) {
+  try {
+    return await unwrap(
+      api.GET('/repository/{namespace}/{repository}/mirror', {
+        params: { path: { namespace, repository } },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+const STATUS_COLOR = {
+  SUCCESS: 'green',
+  FAIL: 'red',
+  SYNCING: 'blue',
+  SYNC_NOW: 'blue',
+  CANCEL: 'orange',
+  NEVER_RUN: 'grey',
+} as const;
+
+/** Quay's mirroring tab: the configuration form, sync now, cancel, and how the last sync went. */
+export function RepositoryMirror({
+  namespace,
+  name,
+  state,
+}: {
+  namespace: string;
+  name: string;
+  state: string;
+}) {
+  const mirror = useQuery({
+    queryKey: ['mirror', namespace, name],
+    queryFn: () => fetchMirror(namespace, name),
+    // A sync in progress is watched until it ends.
+    refetchInterval: (q) =>
+      q.state.data && ['SYNCING', 'SYNC_NOW'].includes(q.state.data.sync_status) ? 2000 : false,
+  });
+  if (mirror.isPending) return <Loading />;
+  if (mirror.isError) return <ErrorAlert error={mirror.error} />;
+  return (
+    <>
+      {mirror.data ? <MirrorStatus namespace={namespace} name={name} mirror={mirror.data} /> : null}
+      {!mirror.data && state !== 'NORMAL' ? (
+        <Alert
+          isInline
+          variant="info"
+          title={`This repository is ${state}; creating a mirror makes it MIRROR.`}
+        />
+      ) : null}
+      <MirrorForm
+        key={mirror.data ? 'edit' : 'new'}
+        namespace={namespace}
+        name={name}
+        mirror={mirror.data}
+      />
+    </>
+  );
+}
+
+function MirrorStatus({
+  namespace,
+  name,
+  mirror,
+}: {
+  namespace: string;
+  name: string;
+  mirror: NonNullable<Mirror>;
+}) {
+  const queries = useQueryClient();
+  const path = { params: { path: { namespace, repository: name } } };
+  const act = useMutation({
+    mutationFn: (what: 'sync-now' | 'sync-cancel') =>
+      what === 'sync-now'
+        ? unwrap(api.POST('/repository/{namespace}/{repository}/mirror/sync-now', path))
+        : unwrap(api.POST('/repository/{namespace}/{repository}/mirror/sync-cancel', path)),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['mirror', namespace, name] }),
+  });
+  return (
+    <>
+      <Title headingLevel="h2">Status</Title>
+      <DescriptionList isHorizontal className="berth-gap">
+        <DescriptionListGroup>
+          <DescriptionListTerm>State</DescriptionListTerm>
+          <DescriptionListDescription>
+            <Label color={STATUS_COLOR[mirror.sync_status]} data-testid="mirror-status">
+              {mirror.sync_status}
+            </Label>
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Last sync</DescriptionListTerm>
+          <DescriptionListDescription>
+            {date(mirror.last_sync_date ?? null)}
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Next sync</DescriptionListTerm>
+          <DescriptionListDescription>{date(mirror.sync_start_date)}</DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Last error</DescriptionListTerm>
+          <DescriptionListDescription>{mirror.last_sync_error ?? '—'}</DescriptionListDescription>
+        </DescriptionListGroup>
+      </DescriptionList>
+      <ErrorAlert error={act.error} />
+      <ActionGroup>
+        <Button onClick={() => act.mutate('sync-now')} isLoading={act.isPending}>
+          Sync now
+        </Button>{' '}
+        <Button variant="secondary" onClick={() => act.mutate('sync-cancel')}>
+          Cancel sync
+        </Button>
+      </ActionGroup>
+    </>
+  );
+}
+
+function MirrorForm({
+  namespace,
+  name,
+  mirror,
+}: {
+  namespace: string;
+  name: string;
+  mirror: Mirror;
+}) {
+  const queries = useQueryClient();
+  const [reference, setReference] = useState(mirror?.external_reference ?? '');
+  const [username, setUsername] = useState(mirror?.external_registry_username ?? '');
+  const [password, setPassword] = useState('');
+  const [robot, setRobot] = useState(mirror?.robot_username ?? `${namespace}+`);
+  const [tags, setTags] = useState((mirror?.root_rule.rule_value ?? ['latest']).join(', '));
+  const [interval, setInterval] = useState(String(mirror?.sync_interval ?? 3600));
+  const [verifyTls, setVerifyTls] = useState(mirror?.external_registry_config.verify_tls ?? true);
+  const [enabled, setEnabled] = useState(mirror?.is_enabled ?? true);
+  const save = useMutation({
+    mutationFn: () => {
+      const body = {
+        is_enabled: enabled,
+        external_reference: reference,
+        external_registry_username: username || null,
+        ...(password ? { external_registry_password: password } : {}),
+        sync_interval: Number(interval),
+        robot_username: robot,
+        root_rule: {
+          rule_kind: 'tag_glob_csv' as const,
+          rule_value: tags
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        },
+        external_registry_config: { verify_tls: verifyTls },
+      };
+      const path = { params: { path: { namespace, repository: name } } };
+      return mirror
+        ? unwrap(api.PUT('/repository/{namespace}/{repository}/mirror', { ...path, body }))
+        : unwrap(
+            api.POST('/repository/{namespace}/{repository}/mirror', {
+              ...path,
+              body: { ...body, sync_start_date: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+            }),
+          );
+    },
+    onSuccess: () => {
+      setPassword('');
+      return Promise.all([
+        queries.invalidateQueries({ queryKey: ['mirror', namespace, name] }),
+        queries.invalidateQueries({ queryKey: ['repository', namespace, name] }),
+      ]);
+    },
+  });
+  return (
+    <Form
+      className="berth-gap"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
+      <Title headingLevel="h2">{mirror ? 'Configuration' : 'Mirror another registry'}</Title>
+      <FormGroup label="Upstream repository (host/path)" isRequired fieldId="mirror-reference">
+        <TextInput
+          id="mirror-reference"
+          isRequired
+          placeholder="quay.io/coreos/etcd"
+          value={reference}
+          onChange={(_e, v) => setReference(v)}
+        />
+      </FormGroup>
+      <FormGroup
+        label="Tags to mirror (comma-separated, globs allowed)"
+        isRequired
+        fieldId="mirror-tags"
+      >
+        <TextInput id="mirror-tags" isRequired value={tags} onChange={(_e, v) => setTags(v)} />
+      </FormGroup>
+      <FormGroup label="Robot that writes the mirror" isRequired fieldId="mirror-robot">
+        <TextInput id="mirror-robot" isRequired value={robot} onChange={(_e, v) => setRobot(v)} />
+      </FormGroup>
+      <FormGroup label="Sync interval (seconds)" isRequired fieldId="mirror-interval">
+        <TextInput
+          id="mirror-interval"
+          type="number"
+          isRequired
+          value={interval}
+          onChange={(_e, v) => setInterval(v)}
+        />
+      </FormGroup>
+      <FormGroup label="Upstream username" fieldId="mirror-username">
+        <TextInput id="mirror-username" value={username} onChange={(_e, v) => setUsername(v)} />
+      </FormGroup>
+      <FormGroup
+        label={mirror ? 'Upstream password (leave empty to keep)' : 'Upstream password'}
+        fieldId="mirror-password"
+      >
+        <TextInput
+          id="mirror-password"
+          type="password"
+          value={password}
+          onChange={(_e, v) => setPassword(v)}
+        />
+      </FormGroup>
+      <Checkbox
+        id="mirror-verify-tls"
+        label="Verify the upstream's TLS certificate"
+        isChecked={verifyTls}
+        onChange={(_e, v) => setVerifyTls(v)}
+      />
+      <Checkbox
+        id="mirror-enabled"
+        label="Sync on schedule"
+        isChecked={enabled}
+        onChange={(_e, v) => setEnabled(v)}
+      />
+      <ErrorAlert error={save.error} />
+      <ActionGroup>
+        <Button type="submit" isLoading={save.isPending}>
+          {mirror ? 'Save mirror' : 'Create mirror'}
+        </Button>
+      </ActionGroup>
+    </Form>
+  );
+}
