@@ -79,7 +79,7 @@ function Shell({ superuser, children }: { superuser: boolean; children: React.Re
     <Masthead>
       <MastheadMain>
         <MastheadToggle>
-          <PageToggleButton aria-label="Show or hide the navigation" />
+          <PageToggleButton isHamburgerButton aria-label="Show or hide the navigation" />
         </MastheadToggle>
         <MastheadBrand>
           <MastheadLogo href="/repository" aria-label="Berth, home">
@@ -88,7 +88,9 @@ function Shell({ superuser, children }: { superuser: boolean; children: React.Re
         </MastheadBrand>
       </MastheadMain>
       <MastheadContent>
-        <UserMenu />
+        <div className="berth-masthead-end">
+          <UserMenu />
+        </div>
       </MastheadContent>
     </Masthead>
   );

@@ -1,4 +1,4 @@
-import { EmptyState, EmptyStateBody } from '@patternfly/react-core';
+import { EmptyState } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { ReactNode } from 'react';
 
@@ -24,11 +24,7 @@ export function DataTable<T>({
   empty: string;
 }) {
   if (rows.length === 0) {
-    return (
-      <EmptyState titleText={empty} headingLevel="h3" variant="xs">
-        <EmptyStateBody>{`${label}: none yet.`}</EmptyStateBody>
-      </EmptyState>
-    );
+    return <EmptyState titleText={empty} headingLevel="h3" variant="xs" aria-label={label} />;
   }
   return (
     <Table aria-label={label} variant="compact">
@@ -45,7 +41,7 @@ export function DataTable<T>({
         {rows.map((row) => (
           <Tr key={rowKey(row)}>
             {columns.map((c) => (
-              <Td key={c.title} dataLabel={c.title}>
+              <Td key={c.title} dataLabel={c.title} modifier="breakWord">
                 {c.cell(row)}
               </Td>
             ))}

@@ -131,7 +131,7 @@ export function RobotsPanel({ org }: { org: string | null }) {
                 <ConfirmButton
                   label="Regenerate token"
                   variant="primary"
-                  ariaLabel={`Regenerate the token of ${r.name}`}
+                  ariaLabel={`Regenerate token of ${r.name}`}
                   title={`Regenerate the token of ${r.name}?`}
                   body="The current token stops working at once; every client using it must log in again."
                   onConfirm={async () => setShown(await calls.regenerate(r.name))}

@@ -164,7 +164,7 @@ export function Applications({ org }: { org: string }) {
                 <ConfirmButton
                   label="Reset secret"
                   variant="primary"
-                  ariaLabel={`Reset the client secret of ${a.name}`}
+                  ariaLabel={`Reset secret of ${a.name}`}
                   title={`Reset the client secret of ${a.name}?`}
                   body="The current secret stops working at once."
                   onConfirm={async () =>

@@ -124,7 +124,13 @@ export function TagsTab({
             title: 'Tag',
             cell: (t) => (
               <>
-                {t.name} {t.immutable ? <Label color="purple">immutable</Label> : null}
+                {t.name}
+                {t.immutable ? (
+                  <>
+                    {' '}
+                    <Label color="purple">immutable</Label>
+                  </>
+                ) : null}
               </>
             ),
           },
@@ -133,7 +139,6 @@ export function TagsTab({
             cell: (t) => (
               <Link
                 to={`/repository/${namespace}/${name}?manifest=${encodeURIComponent(t.manifest_digest)}`}
-                aria-label={`Manifest ${t.manifest_digest} of ${t.name}`}
               >
                 <code>{shortDigest(t.manifest_digest)}</code>
               </Link>
@@ -178,14 +183,14 @@ export function TagsTab({
                 <>
                   <Button
                     variant="link"
-                    aria-label={`Add or move a tag to ${t.name}'s image`}
+                    aria-label={`Add tag to the image of ${t.name}`}
                     onClick={() => setEditing({ tag: '', digest: t.manifest_digest })}
                   >
                     Add tag
                   </Button>
                   <Button
                     variant="link"
-                    aria-label={`Set the expiration of ${t.name}`}
+                    aria-label={`Expiration of ${t.name}`}
                     onClick={() => setExpiring(t)}
                   >
                     Expiration
