@@ -1,4 +1,5 @@
 import { App, Tags } from 'aws-cdk-lib';
+import { CONSOLE_DIST, ensureConsoleBuilt } from '../functions/console/build.js';
 import { bundleAll, DEFAULT_BUNDLE_DIR } from './bundle.js';
 import { parseDeployConfig, type DeployConfig } from './deploy-config.js';
 import { PrimaryStack } from './stacks/primary-stack.js';
@@ -10,7 +11,13 @@ import { RegionalStack } from './stacks/regional-stack.js';
  * region, a regional stack in every region (the first included), and the
  * edge stack with the one distribution in front of them all.
  */
-export function buildStacks(app: App, config: DeployConfig, bundleDir: string, account?: string) {
+export function buildStacks(
+  app: App,
+  config: DeployConfig,
+  bundleDir: string,
+  account?: string,
+  consoleDir: string = CONSOLE_DIST,
+) {
   const [primaryRegion] = config.regions as [string, ...string[]];
   const primary = new PrimaryStack(app, 'BerthPrimary', {
     env: { account, region: primaryRegion },
@@ -35,6 +42,7 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
   const edge = new EdgeStack(app, 'BerthEdge', {
     env: { account, region: primaryRegion },
     config,
+    consoleDir,
     regions: regional.map((r) => r.origins),
     originSecret: primary.originSecret,
     crossRegionReferences: true,
@@ -45,6 +53,7 @@ export function buildStacks(app: App, config: DeployConfig, bundleDir: string, a
 
 async function main() {
   await bundleAll(DEFAULT_BUNDLE_DIR);
+  await ensureConsoleBuilt();
   const app = new App();
   const config = parseDeployConfig(app.node.tryGetContext('berth'));
   buildStacks(app, config, DEFAULT_BUNDLE_DIR, process.env.CDK_DEFAULT_ACCOUNT);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
 import type { Surface } from '../../shared/http/app.js';
 import type { HttpEnv } from '../../shared/http/http-env.js';
+import { CONSOLE_HEADERS } from '../../shared/http/console-headers.js';
 
 /** Paths that belong to the registry's protocols: never answered with the console. */
 const PROTOCOL_PATHS = /^\/(v2|api|oauth|health|status|csrf_token)(\/|$)/;
@@ -19,18 +20,6 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
-};
-
-/**
- * The console's pages may run only the scripts and styles it ships and
- * talk only to this origin; no other site may frame them.
- */
-export const CONSOLE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'same-origin',
 };
 
 interface StaticFile {

@@ -10,9 +10,12 @@ import type { StoredSecret } from '../constructs/bindings.js';
 import type { DeployConfig } from '../deploy-config.js';
 import { frontDoorFunctionCode, type DataPlaneOrigin } from '../edge/front-door-function.js';
 import type { RegionOrigins } from './regional-stack.js';
+import { ConsoleSite } from '../constructs/console-site.js';
 
 export interface EdgeStackProps extends StackProps {
   config: DeployConfig;
+  /** The built web console (`npm run build:console`), deployed to the console's bucket. */
+  consoleDir: string;
   /** Every region's origins, the first region's (with the API functions) first. */
   regions: RegionOrigins[];
   originSecret: StoredSecret;
@@ -21,8 +24,11 @@ export interface EdgeStackProps extends StackProps {
 /** The only requests the data plane takes: blob upload sessions; with several regions or in proxy mode, blob reads too. */
 export const UPLOAD_PATH_PATTERN = '/v2/*/blobs/uploads*';
 export const BLOB_PATH_PATTERN = '/v2/*/blobs/*';
-/** Served by the REST function (the API and its OAuth endpoints); the rest by the registry function. */
-export const REST_PATH_PATTERNS = ['/api/v1/*', '/oauth/*'];
+/** Served by the REST function: the API, its OAuth endpoints, the console's CSRF token. */
+export const REST_PATH_PATTERNS = ['/api/v1/*', '/oauth/*', '/csrf_token'];
+/** Served by the registry function: the Distribution API and the health checks. */
+export const REGISTRY_PATH_PATTERNS = ['/v2', '/v2/*', '/health', '/health/*', '/status'];
+/** Everything else is the web console's, from its bucket. */
 
 /**
  * How long CloudFront waits for each origin. Longer than the API functions'
@@ -138,11 +144,17 @@ export class EdgeStack extends Stack {
     for (const pattern of REST_PATH_PATTERNS) {
       additionalBehaviors[pattern] = behavior(rest, toFunctions);
     }
+    const registry = functionOrigin(first.api, 'registry');
+    for (const pattern of REGISTRY_PATH_PATTERNS) {
+      additionalBehaviors[pattern] = behavior(registry, toFunctions);
+    }
     // The function selects the nearest data plane by id, which must be an origin of the
     // distribution, and CloudFront keeps only origins some behavior uses: one path each.
     for (const d of dataPlanes.slice(1)) {
       additionalBehaviors[`/.berth-origin/${d.region}/*`] = behavior(d.origin, toDataPlane);
     }
+
+    const consoleSite = new ConsoleSite(this, 'Console', { consoleDir: props.consoleDir });
 
     const domain =
       config.domainName && config.certificateArn
@@ -161,9 +173,10 @@ export class EdgeStack extends Stack {
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       ...domain,
       ...(config.wafRateLimit !== undefined ? { webAclId: this.webAcl(config.wafRateLimit) } : {}),
-      defaultBehavior: behavior(functionOrigin(first.api, 'registry'), toFunctions),
+      defaultBehavior: consoleSite.behavior,
       additionalBehaviors,
     });
+    consoleSite.deploy();
 
     new CfnOutput(this, 'RegistryUrl', {
       value: `https://${config.domainName ?? distribution.distributionDomainName}`,

@@ -297,3 +297,47 @@ export const SES_SENDING = {
     url: 'https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html',
   } satisfies Source,
 } as const;
+
+export const CLOUDFRONT_STATIC_CONSOLE = {
+  /**
+   * A viewer-request function that changes `uri` changes the object asked
+   * for, not the behavior or the origin: a console page rewritten to
+   * `/index.html` is still read from the console's bucket.
+   */
+  uriRewriteKeepsOrigin: true,
+  /** A viewer-request function may answer itself with `{ statusCode, headers }` instead of the request. */
+  functionMayAnswer: true,
+  eventSource: {
+    document:
+      'Amazon CloudFront Developer Guide, "CloudFront Functions event structure", section "Request object" (uri)',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html',
+  } satisfies Source,
+  /**
+   * With origin access control, the bucket stays private: its policy lets
+   * only the service principal `cloudfront.amazonaws.com` `s3:GetObject`,
+   * on the condition that `AWS:SourceArn` is the distribution's ARN.
+   */
+  oacPrincipal: 'cloudfront.amazonaws.com',
+  oacSource: {
+    document:
+      'Amazon CloudFront Developer Guide, "Restrict access to an Amazon S3 origin" (origin access control)',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html',
+  } satisfies Source,
+  /** The managed CachingOptimized policy: compresses with gzip and Brotli, honours the origin's Cache-Control. */
+  cachingOptimizedPolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+  /**
+   * Its minimum TTL. With a minimum above 0 CloudFront caches an object at
+   * least that long even when the origin says `no-cache`, and no longer
+   * when it says so: a new index.html is served within a second.
+   */
+  cachingOptimizedMinTtlSeconds: 1,
+  minTtlSource: {
+    document: 'Amazon CloudFront API Reference, "CachePolicyConfig" (MinTTL, the note on no-cache)',
+    url: 'https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html',
+  } satisfies Source,
+  cachePolicySource: {
+    document:
+      'Amazon CloudFront Developer Guide, "Use managed cache policies", section "CachingOptimized"',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html',
+  } satisfies Source,
+} as const;

@@ -71,10 +71,11 @@ export function runViewerRequest(code: string, event: ViewerRequestEvent) {
   if (Buffer.byteLength(code) > CLOUDFRONT_FUNCTIONS.maxCodeBytes) {
     throw new Error(`function is ${Buffer.byteLength(code)} bytes, over the quota`);
   }
-  const [first, ...rest] = code.split('\n');
-  if (first !== CLOUDFRONT_FUNCTIONS.firstLine) {
+  const importsHelpers = code.startsWith(CLOUDFRONT_FUNCTIONS.firstLine);
+  if (code.includes('cf.') && !importsHelpers) {
     throw new Error('the origin helpers need `import cf from ...` as the first line');
   }
+  const rest = importsHelpers ? code.split('\n').slice(1) : code.split('\n');
   let selectedOrigin: string | null = null;
   let updatedOrigin: unknown = null;
   const cf = {

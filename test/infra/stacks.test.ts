@@ -13,14 +13,17 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStacks } from '../../infra/app.js';
 import { bundleAll } from '../../infra/bundle.js';
+import { ensureConsoleBuilt } from '../../functions/console/build.js';
 import { parseDeployConfig } from '../../infra/deploy-config.js';
 import {
   BLOB_PATH_PATTERN,
+  REGISTRY_PATH_PATTERNS,
   REST_PATH_PATTERNS,
   UPLOAD_PATH_PATTERN,
 } from '../../infra/stacks/edge-stack.js';
 import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
-import { S3_ACCESS_POINTS } from './aws-facts.js';
+import { CLOUDFRONT_STATIC_CONSOLE, S3_ACCESS_POINTS } from './aws-facts.js';
+import { CONSOLE_HEADERS } from '../../shared/http/console-headers.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, Resource>;
@@ -67,7 +70,15 @@ function distributionConfig(template: Template) {
       VpcOriginConfig?: { VpcOriginId: unknown; OriginReadTimeout?: number };
       OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
     }[];
-    DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string };
+    DefaultCacheBehavior: {
+      TargetOriginId: string;
+      ViewerProtocolPolicy: string;
+      AllowedMethods?: string[];
+      CachePolicyId: string;
+      ResponseHeadersPolicyId?: unknown;
+      FunctionAssociations?: { EventType: string; FunctionARN: unknown }[];
+      LambdaFunctionAssociations?: unknown[];
+    };
     CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[] }[];
   };
 }
@@ -75,6 +86,8 @@ function distributionConfig(template: Template) {
 beforeAll(async () => {
   bundleDir = await mkdtemp(join(tmpdir(), 'berth-cdk-'));
   await bundleAll(bundleDir);
+  // The console's bucket is filled from the build, as `cdk synth` does.
+  await ensureConsoleBuilt();
   const stacks = synth({
     regions: ['us-east-1', 'eu-west-1'],
     domainName: 'registry.example.com',
@@ -628,9 +641,7 @@ describe('the front door', () => {
 
   it('reaches the functions over HTTPS with the origin secret, resolved from Secrets Manager at deploy time', () => {
     const config = distributionConfig(edge);
-    const registry = config.Origins.find(
-      (o) => o.Id === config.DefaultCacheBehavior.TargetOriginId,
-    )!;
+    const registry = config.Origins.find((o) => o.Id === 'registry-api')!;
     const rest = config.Origins.find((o) => o.Id === 'rest-api')!;
     for (const origin of [registry, rest]) {
       expect(origin.CustomOriginConfig?.OriginProtocolPolicy).toBe('https-only');
@@ -648,6 +659,15 @@ describe('the front door', () => {
         'rest-api',
       );
     }
+    for (const pattern of REGISTRY_PATH_PATTERNS) {
+      expect(config.CacheBehaviors.find((b) => b.PathPattern === pattern)?.TargetOriginId).toBe(
+        'registry-api',
+      );
+    }
+    // Uploads and blob reads are matched before the registry function's `/v2/*`.
+    const patterns = config.CacheBehaviors.map((b) => b.PathPattern);
+    expect(patterns.indexOf(UPLOAD_PATH_PATTERN)).toBeLessThan(patterns.indexOf('/v2/*'));
+    expect(patterns.indexOf(BLOB_PATH_PATTERN)).toBeLessThan(patterns.indexOf('/v2/*'));
   });
 
   it("reaches every region's data plane through a VPC origin, never plain HTTP over the internet", () => {
@@ -821,5 +841,78 @@ describe("the README's idle-cost table", () => {
     const guarded = synth({ regions: ['us-east-1'], wafRateLimit: 2000 });
     expect(hourly(guarded.edge)).toEqual({ 'AWS::WAFv2::WebACL': 1 });
     expect(table).toMatch(/`wafRateLimit` \(one web ACL and one rule\)/);
+  });
+});
+
+describe('the web console on AWS', () => {
+  it('is the default behavior: a private bucket only the distribution reads, cached and compressed, no Lambda per page', () => {
+    const config = distributionConfig(edge);
+    const behavior = config.DefaultCacheBehavior;
+    const origin = config.Origins.find((o) => o.Id === behavior.TargetOriginId) as unknown as {
+      S3OriginConfig?: { OriginAccessIdentity: string };
+      OriginAccessControlId?: unknown;
+    };
+    expect(origin.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });
+    expect(origin.OriginAccessControlId).toBeDefined();
+    expect(behavior.ViewerProtocolPolicy).toBe('https-only');
+    expect(behavior.AllowedMethods).toEqual(['GET', 'HEAD']);
+    // CloudFront's managed CachingOptimized policy: compression, and the origin's Cache-Control honoured.
+    expect(behavior.CachePolicyId).toBe(CLOUDFRONT_STATIC_CONSOLE.cachingOptimizedPolicyId);
+    expect(behavior.LambdaFunctionAssociations ?? []).toEqual([]);
+    expect(behavior.FunctionAssociations).toHaveLength(1);
+    edge.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const policies = Object.values(edge.findResources('AWS::S3::BucketPolicy') as Resources);
+    const statements = policies.flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    const read = statements.find(
+      (st) =>
+        JSON.stringify(st.Principal) ===
+        JSON.stringify({ Service: CLOUDFRONT_STATIC_CONSOLE.oacPrincipal }),
+    )!;
+    expect(read.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(read.Condition)).toContain('AWS:SourceArn');
+  });
+
+  it('sends the headers the local server sends with the console', () => {
+    edge.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: {
+            ContentSecurityPolicy: CONSOLE_HEADERS['Content-Security-Policy'],
+            Override: true,
+          },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentTypeOptions: { Override: true },
+        }),
+      }),
+    });
+  });
+
+  it('deploys the build: assets cached for a year, index.html revalidated, with no invalidation grant', () => {
+    const deployments = Object.values(
+      edge.findResources('Custom::CDKBucketDeployment') as Resources,
+    ).map((d) => d.Properties);
+    expect(deployments).toHaveLength(2);
+    const [assets, index] = [0, 1].map((i) =>
+      deployments.find((d) =>
+        JSON.stringify(d.SystemMetadata).includes(i === 0 ? 'immutable' : 'no-cache'),
+      ),
+    );
+    expect(assets!.SystemMetadata).toMatchObject({
+      'cache-control': 'public, max-age=31536000, immutable',
+    });
+    expect(assets!.Prune).toBe(false);
+    expect(index!.SystemMetadata).toMatchObject({ 'cache-control': 'no-cache' });
+    // `no-cache` lives one minimum TTL of the cache policy at the edge: no invalidation needed.
+    expect(CLOUDFRONT_STATIC_CONSOLE.cachingOptimizedMinTtlSeconds).toBe(1);
+    expect(index!.DistributionPaths).toBeUndefined();
   });
 });

@@ -112,13 +112,9 @@ export function registerRepositoryRoutes(app: ApiApp, services: ApiServices): vo
         query: z.object({
           namespace: z.string().optional(),
           public: z.enum(['true', 'false']).optional(),
-          filter: z
-            .string()
-            .max(255)
-            .optional()
-            .openapi({
-              description: 'Berth: only repositories whose name or description holds this',
-            }),
+          filter: z.string().max(255).optional().openapi({
+            description: 'Berth: only repositories whose name or description holds this',
+          }),
           next_page: z.string().optional(),
         }),
       },
