@@ -5,6 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client';
+import { prefetchFor } from './api/prefetch';
 import { App } from './app';
 
 const queries = new QueryClient({
@@ -17,6 +18,8 @@ const queries = new QueryClient({
     },
   },
 });
+
+prefetchFor(queries, window.location);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -54,18 +54,29 @@ export function RepositoryMirror({
   name: string;
   state: string;
 }) {
+  const [watchUntil, setWatchUntil] = useState(0);
   const mirror = useQuery({
     queryKey: ['mirror', namespace, name],
     queryFn: () => fetchMirror(namespace, name),
-    // A sync in progress is watched until it ends.
+    // A sync in progress, or one just asked for, is watched until it ends.
     refetchInterval: (q) =>
-      q.state.data && ['SYNCING', 'SYNC_NOW'].includes(q.state.data.sync_status) ? 2000 : false,
+      (q.state.data && ['SYNCING', 'SYNC_NOW'].includes(q.state.data.sync_status)) ||
+      Date.now() < watchUntil
+        ? 2000
+        : false,
   });
   if (mirror.isPending) return <Loading />;
   if (mirror.isError) return <ErrorAlert error={mirror.error} />;
   return (
     <>
-      {mirror.data ? <MirrorStatus namespace={namespace} name={name} mirror={mirror.data} /> : null}
+      {mirror.data ? (
+        <MirrorStatus
+          namespace={namespace}
+          name={name}
+          mirror={mirror.data}
+          onRequested={() => setWatchUntil(Date.now() + 60_000)}
+        />
+      ) : null}
       {!mirror.data && state !== 'NORMAL' ? (
         <Alert
           isInline
@@ -87,10 +98,12 @@ function MirrorStatus({
   namespace,
   name,
   mirror,
+  onRequested,
 }: {
   namespace: string;
   name: string;
   mirror: NonNullable<Mirror>;
+  onRequested: () => void;
 }) {
   const queries = useQueryClient();
   const path = { params: { path: { namespace, repository: name } } };
@@ -99,7 +112,10 @@ function MirrorStatus({
       what === 'sync-now'
         ? unwrap(api.POST('/repository/{namespace}/{repository}/mirror/sync-now', path))
         : unwrap(api.POST('/repository/{namespace}/{repository}/mirror/sync-cancel', path)),
-    onSuccess: () => queries.invalidateQueries({ queryKey: ['mirror', namespace, name] }),
+    onSuccess: () => {
+      onRequested();
+      return queries.invalidateQueries({ queryKey: ['mirror', namespace, name] });
+    },
   });
   return (
     <>

@@ -18,6 +18,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap, type Schemas } from '../api/client';
+import { tagsQuery } from '../api/repository';
 import { useDebounced } from '../api/debounce';
 import { bytes, date, shortDigest } from '../api/format';
 import { ConfirmButton } from '../components/confirm-button';
@@ -25,7 +26,6 @@ import { DataTable } from '../components/data-table';
 import { ErrorAlert } from '../components/error-alert';
 
 type Tag = Schemas['Tag'];
-const PAGE = 50;
 
 export function platformName(p: {
   os: string | null;
@@ -53,21 +53,7 @@ export function TagsTab({
   const settled = useDebounced(filter);
   const path = { namespace, repository: name };
   const tags = useQuery({
-    queryKey: ['tags', namespace, name, settled, page],
-    queryFn: () =>
-      unwrap(
-        api.GET('/repository/{namespace}/{repository}/tag', {
-          params: {
-            path,
-            query: {
-              onlyActiveTags: 'true',
-              page,
-              limit: PAGE,
-              ...(settled ? { filter_tag_name: `like:${settled}` } : {}),
-            },
-          },
-        }),
-      ),
+    ...tagsQuery(namespace, name, settled, page),
     placeholderData: keepPreviousData,
   });
   const refresh = () =>

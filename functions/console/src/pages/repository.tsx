@@ -11,10 +11,13 @@ import {
   TabTitleText,
   Title,
 } from '@patternfly/react-core';
-import { useSearchParams } from 'react-router';
+import { useLocation, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { bytes } from '../api/format';
+import { prefetchFor } from '../api/prefetch';
 import { useRepository, useRepositoryName } from '../api/repository';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { ErrorAlert } from '../components/error-alert';
 import { LogsTable } from '../components/logs-table';
 import { PageHeader } from '../components/page-header';
@@ -32,6 +35,10 @@ export default function Repository() {
   const [search, setSearch] = useSearchParams();
   const tab = search.get('tab') ?? 'tags';
   const manifest = search.get('manifest');
+  const queries = useQueryClient();
+  const location = useLocation();
+  // Arriving from another screen: the tags are asked for with the repository, not after it.
+  useEffect(() => prefetchFor(queries, location), [queries, location]);
   const trail = [{ to: '/repository', label: 'Repositories' }];
 
   if (repo.isPending) return <Loading />;

@@ -22,7 +22,8 @@ export function SignIn({ subtitle }: { subtitle?: string }) {
     if (response.ok) {
       forgetSession();
       setPassword('');
-      await queries.invalidateQueries({ queryKey: ['me'] });
+      // What was asked before signing in was asked as nobody: ask again.
+      await queries.resetQueries();
       return;
     }
     const body = failure as { message?: string; error_message?: string } | undefined;
