@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -78,9 +86,34 @@ export function consoleSize(): ConsoleSize {
   };
 }
 
-/** Builds the console unless the last build was made from the same sources. */
+const LOCK = join(repository, 'dist', '.console-build.lock');
+/** A lock older than this was left by a build that died. */
+const STALE_LOCK_MS = 180_000;
+
+/**
+ * Builds the console unless the last build was made from the same sources.
+ * Test files running side by side may each ask; one builds while the others
+ * wait for it (a directory is created atomically, so it is the lock), then
+ * find the build fresh.
+ */
 export async function ensureConsoleBuilt(): Promise<ConsoleSize | null> {
-  return consoleIsBuilt() ? null : buildConsole();
+  if (consoleIsBuilt()) return null;
+  mkdirSync(dirname(LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return consoleIsBuilt() ? null : await buildConsole();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
