@@ -195,6 +195,75 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
       expect(unknownApi.statusCode).toBe(404);
     });
 
+    it('keeps a console session in the database: one REST instance signs in, another serves it, signing out ends it for both', async () => {
+      const other = lambdaHttpHandler(
+        (
+          await buildAwsApp(config, clients, {
+            surfaces: ({ db, secret }) => [
+              apiSurface(
+                adminFromConfig(config, db, secret, { wakeups: tickingWakeups, mailer: null }),
+              ),
+            ],
+          })
+        ).app,
+      );
+      // A browser's request: no Authorization header; function URLs carry cookies apart.
+      const browser = (
+        method: string,
+        path: string,
+        init: { headers?: Record<string, string>; body?: Buffer; cookie?: string } = {},
+      ) => {
+        const event = functionUrlEvent(method, path, init) as unknown as {
+          headers: Record<string, string>;
+          cookies?: string[];
+        };
+        delete event.headers.authorization;
+        if (init.cookie) event.cookies = [init.cookie];
+        return event as unknown as Parameters<typeof handler>[0];
+      };
+      const json = (response: { body?: string }) =>
+        JSON.parse(Buffer.from(response.body!, 'base64').toString());
+
+      const signedIn = await restHandler(
+        browser('POST', '/api/v1/signin', {
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(
+            JSON.stringify({ username: 'admin', password: 'lambda-admin-password' }),
+          ),
+        }),
+        context,
+      );
+      expect(signedIn.statusCode).toBe(200);
+      const [setCookie] = (signedIn as { cookies?: string[] }).cookies ?? [];
+      // Viewers reach the functions over HTTPS only: the cookie is Secure, and __Host- bound.
+      expect(setCookie).toMatch(/^__Host-berth-session=[A-Za-z0-9_-]+;/);
+      expect(setCookie).toMatch(/HttpOnly/);
+      expect(setCookie).toMatch(/Secure/);
+      const cookie = setCookie!.split(';')[0]!;
+
+      const me = await other(browser('GET', '/api/v1/user', { cookie }), context);
+      expect(me.statusCode).toBe(200);
+      expect(json(me).username).toBe('admin');
+      const { csrf_token } = json(await other(browser('GET', '/csrf_token', { cookie }), context));
+      const forged = await other(
+        browser('PUT', '/api/v1/repository/admin/app', {
+          cookie,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify({ description: 'forged' })),
+        }),
+        context,
+      );
+      expect(forged.statusCode).toBe(403);
+      const out = await restHandler(
+        browser('POST', '/api/v1/signout', { cookie, headers: { 'x-csrf-token': csrf_token } }),
+        context,
+      );
+      expect(out.statusCode).toBe(200);
+      expect((await other(browser('GET', '/api/v1/user', { cookie }), context)).statusCode).toBe(
+        401,
+      );
+    });
+
     it('keeps its model cache in its own memory, and refuses a Redis it cannot reach', async () => {
       const layer = Buffer.from('a layer pulled twice from one warm instance');
       const digest = digestOf(layer);
