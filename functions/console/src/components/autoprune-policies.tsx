@@ -1,12 +1,5 @@
-import {
-  ActionGroup,
-  Button,
-  Form,
-  FormGroup,
-  FormSelect,
-  FormSelectOption,
-  TextInput,
-} from '@patternfly/react-core';
+import { TextField, Submit } from './form-fields';
+import { Form, FormGroup, FormSelect, FormSelectOption } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ConfirmButton } from './confirm-button';
@@ -109,27 +102,23 @@ export function AutoprunePolicies({ api, canEdit }: { api: PolicyApi; canEdit: b
               <FormSelectOption value="creation_date" label="Age of tags (e.g. 2w, 30d)" />
             </FormSelect>
           </FormGroup>
-          <FormGroup label="Value" isRequired fieldId="prune-value">
-            <TextInput
-              id="prune-value"
-              isRequired
-              value={value}
-              type={method === 'number_of_tags' ? 'number' : 'text'}
-              onChange={(_e, v) => setValue(v)}
-            />
-          </FormGroup>
-          <FormGroup
+          <TextField
+            id="prune-value"
+            label="Value"
+            required
+            value={value}
+            type={method === 'number_of_tags' ? 'number' : 'text'}
+            onChange={setValue}
+          />
+          <TextField
+            id="prune-pattern"
             label="Only tags matching (regular expression, optional)"
-            fieldId="prune-pattern"
-          >
-            <TextInput id="prune-pattern" value={pattern} onChange={(_e, v) => setPattern(v)} />
-          </FormGroup>
-          <ErrorAlert error={create.error} />
-          <ActionGroup>
-            <Button type="submit" isLoading={create.isPending}>
-              Add policy
-            </Button>
-          </ActionGroup>
+            value={pattern}
+            onChange={setPattern}
+          />
+          <Submit error={create.error} busy={create.isPending}>
+            Add policy
+          </Submit>
         </Form>
       ) : null}
     </>

@@ -1,13 +1,5 @@
-import {
-  ActionGroup,
-  Button,
-  Form,
-  FormGroup,
-  Modal,
-  ModalBody,
-  ModalHeader,
-  TextInput,
-} from '@patternfly/react-core';
+import { TextField, Submit } from './form-fields';
+import { Button, Form, Modal, ModalBody, ModalHeader } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
@@ -158,22 +150,22 @@ export function RobotsPanel({ org }: { org: string | null }) {
           create.mutate();
         }}
       >
-        <FormGroup label="New robot's short name" isRequired fieldId="robot-name">
-          <TextInput id="robot-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
-        </FormGroup>
-        <FormGroup label="Description" fieldId="robot-description">
-          <TextInput
-            id="robot-description"
-            value={description}
-            onChange={(_e, v) => setDescription(v)}
-          />
-        </FormGroup>
-        <ErrorAlert error={create.error} />
-        <ActionGroup>
-          <Button type="submit" isDisabled={!name} isLoading={create.isPending}>
-            Create robot account
-          </Button>
-        </ActionGroup>
+        <TextField
+          id="robot-name"
+          label="New robot's short name"
+          required
+          value={name}
+          onChange={setName}
+        />
+        <TextField
+          id="robot-description"
+          label="Description"
+          value={description}
+          onChange={setDescription}
+        />
+        <Submit error={create.error} busy={create.isPending} disabled={!name}>
+          Create robot account
+        </Submit>
       </Form>
       <ShownOnce
         title={`Token of ${shown?.name ?? ''}`}

@@ -1,3 +1,4 @@
+import { TextField, Submit } from '../components/form-fields';
 import {
   ActionGroup,
   Alert,
@@ -10,7 +11,6 @@ import {
   Tab,
   Tabs,
   TabTitleText,
-  TextInput,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -90,27 +90,25 @@ function ChangePassword() {
         change.mutate();
       }}
     >
-      <FormGroup label="New password" isRequired fieldId="new-password">
-        <TextInput
-          id="new-password"
-          type="password"
-          autoComplete="new-password"
-          isRequired
-          value={password}
-          onChange={(_e, v) => setPassword(v)}
-        />
-      </FormGroup>
-      <FormGroup label="The new password again" isRequired fieldId="repeat-password">
-        <TextInput
-          id="repeat-password"
-          type="password"
-          autoComplete="new-password"
-          isRequired
-          value={repeat}
-          validated={repeat && repeat !== password ? 'error' : 'default'}
-          onChange={(_e, v) => setRepeat(v)}
-        />
-      </FormGroup>
+      <TextField
+        id="new-password"
+        label="New password"
+        required
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+      />
+      <TextField
+        id="repeat-password"
+        label="The new password again"
+        required
+        type="password"
+        autoComplete="new-password"
+        value={repeat}
+        validated={repeat && repeat !== password ? 'error' : 'default'}
+        onChange={setRepeat}
+      />
       <ErrorAlert error={change.error} />
       {change.isSuccess ? (
         <Alert
@@ -190,15 +188,16 @@ function AppTokens() {
           create.mutate();
         }}
       >
-        <FormGroup label="Token title" isRequired fieldId="token-title">
-          <TextInput id="token-title" isRequired value={title} onChange={(_e, v) => setTitle(v)} />
-        </FormGroup>
-        <ErrorAlert error={create.error} />
-        <ActionGroup>
-          <Button type="submit" isDisabled={!title} isLoading={create.isPending}>
-            Create token
-          </Button>
-        </ActionGroup>
+        <TextField
+          id="token-title"
+          label="Token title"
+          required
+          value={title}
+          onChange={setTitle}
+        />
+        <Submit error={create.error} busy={create.isPending} disabled={!title}>
+          Create token
+        </Submit>
       </Form>
       <ShownOnce
         title="New app-specific token"

@@ -1,12 +1,5 @@
-import {
-  ActionGroup,
-  Button,
-  Form,
-  FormGroup,
-  FormSelect,
-  FormSelectOption,
-  TextInput,
-} from '@patternfly/react-core';
+import { TextField, Submit } from '../components/form-fields';
+import { Form, FormGroup, FormSelect, FormSelectOption } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
@@ -83,9 +76,13 @@ export function DefaultPermissions({ org }: { org: string }) {
           create.mutate();
         }}
       >
-        <FormGroup label="Team, user or org+robot" isRequired fieldId="prototype-name">
-          <TextInput id="prototype-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
-        </FormGroup>
+        <TextField
+          id="prototype-name"
+          label="Team, user or org+robot"
+          required
+          value={name}
+          onChange={setName}
+        />
         <FormGroup label="Kind" fieldId="prototype-kind">
           <FormSelect
             id="prototype-kind"
@@ -103,12 +100,9 @@ export function DefaultPermissions({ org }: { org: string }) {
             <FormSelectOption value="admin" label="admin" />
           </FormSelect>
         </FormGroup>
-        <ErrorAlert error={create.error} />
-        <ActionGroup>
-          <Button type="submit" isDisabled={!name} isLoading={create.isPending}>
-            Add default permission
-          </Button>
-        </ActionGroup>
+        <Submit error={create.error} busy={create.isPending} disabled={!name}>
+          Add default permission
+        </Submit>
       </Form>
     </>
   );
@@ -205,26 +199,24 @@ export function Applications({ org }: { org: string }) {
           create.mutate();
         }}
       >
-        <FormGroup label="Application name" isRequired fieldId="app-name">
-          <TextInput id="app-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
-        </FormGroup>
-        <FormGroup label="Redirect URI" isRequired fieldId="app-redirect">
-          <TextInput
-            id="app-redirect"
-            isRequired
-            value={redirect}
-            onChange={(_e, v) => setRedirect(v)}
-          />
-        </FormGroup>
-        <FormGroup label="Homepage" fieldId="app-homepage">
-          <TextInput id="app-homepage" value={homepage} onChange={(_e, v) => setHomepage(v)} />
-        </FormGroup>
-        <ErrorAlert error={create.error} />
-        <ActionGroup>
-          <Button type="submit" isDisabled={!name || !redirect} isLoading={create.isPending}>
-            Register application
-          </Button>
-        </ActionGroup>
+        <TextField
+          id="app-name"
+          label="Application name"
+          required
+          value={name}
+          onChange={setName}
+        />
+        <TextField
+          id="app-redirect"
+          label="Redirect URI"
+          required
+          value={redirect}
+          onChange={setRedirect}
+        />
+        <TextField id="app-homepage" label="Homepage" value={homepage} onChange={setHomepage} />
+        <Submit error={create.error} busy={create.isPending} disabled={!name || !redirect}>
+          Register application
+        </Submit>
       </Form>
       <ShownOnce
         title={`Client secret of ${shown?.name ?? ''}`}

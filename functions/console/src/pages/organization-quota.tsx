@@ -1,20 +1,11 @@
-import {
-  ActionGroup,
-  Button,
-  Form,
-  FormGroup,
-  FormSelect,
-  FormSelectOption,
-  TextInput,
-  Title,
-} from '@patternfly/react-core';
+import { TextField, Submit } from '../components/form-fields';
+import { Form, FormGroup, FormSelect, FormSelectOption, Title } from '@patternfly/react-core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
 import { useMe } from '../api/session';
 import { ConfirmButton } from '../components/confirm-button';
 import { DataTable } from '../components/data-table';
-import { ErrorAlert } from '../components/error-alert';
 import { QuotaBar } from '../components/quota-bar';
 
 /** The organization's usage against its quota; superusers set the quota, admins its limits. */
@@ -110,21 +101,17 @@ export function OrganizationQuota({ org, view }: { org: string; view: Schemas['O
           }}
         >
           <Title headingLevel="h2">Set the quota</Title>
-          <FormGroup label="Quota (GiB)" isRequired fieldId="quota-gib">
-            <TextInput
-              id="quota-gib"
-              type="number"
-              isRequired
-              value={gib}
-              onChange={(_e, v) => setGib(v)}
-            />
-          </FormGroup>
-          <ErrorAlert error={setQuota.error} />
-          <ActionGroup>
-            <Button type="submit" isDisabled={!(Number(gib) > 0)} isLoading={setQuota.isPending}>
-              {quota ? 'Change quota' : 'Set quota'}
-            </Button>
-          </ActionGroup>
+          <TextField
+            id="quota-gib"
+            label="Quota (GiB)"
+            required
+            type="number"
+            value={gib}
+            onChange={setGib}
+          />
+          <Submit error={setQuota.error} busy={setQuota.isPending} disabled={!(Number(gib) > 0)}>
+            {quota ? 'Change quota' : 'Set quota'}
+          </Submit>
         </Form>
       ) : null}
       {quota && view.is_admin ? (
@@ -146,21 +133,17 @@ export function OrganizationQuota({ org, view }: { org: string; view: Schemas['O
               <FormSelectOption value="Reject" label="Refuse pushes" />
             </FormSelect>
           </FormGroup>
-          <FormGroup label="At (percent of the quota)" isRequired fieldId="limit-percent">
-            <TextInput
-              id="limit-percent"
-              type="number"
-              isRequired
-              value={percent}
-              onChange={(_e, v) => setPercent(v)}
-            />
-          </FormGroup>
-          <ErrorAlert error={addLimit.error} />
-          <ActionGroup>
-            <Button type="submit" isLoading={addLimit.isPending}>
-              Add limit
-            </Button>
-          </ActionGroup>
+          <TextField
+            id="limit-percent"
+            label="At (percent of the quota)"
+            required
+            type="number"
+            value={percent}
+            onChange={setPercent}
+          />
+          <Submit error={addLimit.error} busy={addLimit.isPending}>
+            Add limit
+          </Submit>
         </Form>
       ) : null}
     </>

@@ -1,5 +1,5 @@
+import { TextField, Submit } from '../components/form-fields';
 import {
-  ActionGroup,
   Button,
   Form,
   FormGroup,
@@ -8,7 +8,6 @@ import {
   Modal,
   ModalBody,
   ModalHeader,
-  TextInput,
   Title,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -124,9 +123,13 @@ export function Teams({ org, view }: { org: string; view: Schemas['Organization'
             save.mutate({ name, role });
           }}
         >
-          <FormGroup label="New team's name" isRequired fieldId="team-name">
-            <TextInput id="team-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
-          </FormGroup>
+          <TextField
+            id="team-name"
+            label="New team's name"
+            required
+            value={name}
+            onChange={setName}
+          />
           <FormGroup label="Role" fieldId="team-role">
             <FormSelect id="team-role" value={role} onChange={(_e, v) => setRole(v as TeamRole)}>
               <FormSelectOption
@@ -137,12 +140,9 @@ export function Teams({ org, view }: { org: string; view: Schemas['Organization'
               <FormSelectOption value="admin" label="Admin: administers the organization" />
             </FormSelect>
           </FormGroup>
-          <ErrorAlert error={save.error} />
-          <ActionGroup>
-            <Button type="submit" isDisabled={!name} isLoading={save.isPending}>
-              Create team
-            </Button>
-          </ActionGroup>
+          <Submit error={save.error} busy={save.isPending} disabled={!name}>
+            Create team
+          </Submit>
         </Form>
       ) : null}
       {admin ? (
@@ -250,15 +250,16 @@ function TeamMembers({
             add.mutate();
           }}
         >
-          <FormGroup label="Add a user or robot (org+robot)" isRequired fieldId="team-member">
-            <TextInput id="team-member" isRequired value={who} onChange={(_e, v) => setWho(v)} />
-          </FormGroup>
-          <ErrorAlert error={add.error} />
-          <ActionGroup>
-            <Button type="submit" isDisabled={!who} isLoading={add.isPending}>
-              Add member
-            </Button>
-          </ActionGroup>
+          <TextField
+            id="team-member"
+            label="Add a user or robot (org+robot)"
+            required
+            value={who}
+            onChange={setWho}
+          />
+          <Submit error={add.error} busy={add.isPending} disabled={!who}>
+            Add member
+          </Submit>
         </Form>
       </ModalBody>
     </Modal>

@@ -1,19 +1,11 @@
-import {
-  ActionGroup,
-  Button,
-  Form,
-  FormGroup,
-  Label,
-  PageSection,
-  TextInput,
-} from '@patternfly/react-core';
+import { TextField, Submit } from '../components/form-fields';
+import { Form, Label, PageSection } from '@patternfly/react-core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { useMe } from '../api/session';
 import { DataTable } from '../components/data-table';
-import { ErrorAlert } from '../components/error-alert';
 import { PageHeader } from '../components/page-header';
 
 /** The organizations the user belongs to, and a new one. */
@@ -55,23 +47,23 @@ export default function Organizations() {
             create.mutate();
           }}
         >
-          <FormGroup label="New organization's name" isRequired fieldId="org-name">
-            <TextInput id="org-name" isRequired value={name} onChange={(_e, v) => setName(v)} />
-          </FormGroup>
-          <FormGroup label="Contact e-mail" fieldId="org-email">
-            <TextInput
-              id="org-email"
-              type="email"
-              value={email}
-              onChange={(_e, v) => setEmail(v)}
-            />
-          </FormGroup>
-          <ErrorAlert error={create.error} />
-          <ActionGroup>
-            <Button type="submit" isDisabled={!name} isLoading={create.isPending}>
-              Create organization
-            </Button>
-          </ActionGroup>
+          <TextField
+            id="org-name"
+            label="New organization's name"
+            required
+            value={name}
+            onChange={setName}
+          />
+          <TextField
+            id="org-email"
+            label="Contact e-mail"
+            type="email"
+            value={email}
+            onChange={setEmail}
+          />
+          <Submit error={create.error} busy={create.isPending} disabled={!name}>
+            Create organization
+          </Submit>
         </Form>
       </PageSection>
     </>

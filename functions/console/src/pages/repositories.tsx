@@ -1,3 +1,4 @@
+import { TextField } from '../components/form-fields';
 import {
   ActionGroup,
   Button,
@@ -11,7 +12,6 @@ import {
   ModalHeader,
   PageSection,
   SearchInput,
-  TextInput,
   Toolbar,
   ToolbarContent,
   ToolbarItem,
@@ -196,14 +196,13 @@ function CreateRepository({
               ))}
             </FormSelect>
           </FormGroup>
-          <FormGroup label="Repository name" isRequired fieldId="new-repo-name">
-            <TextInput
-              id="new-repo-name"
-              isRequired
-              value={name}
-              onChange={(_e, v) => setName(v)}
-            />
-          </FormGroup>
+          <TextField
+            id="new-repo-name"
+            label="Repository name"
+            required
+            value={name}
+            onChange={setName}
+          />
           <FormGroup label="Visibility" fieldId="new-repo-visibility">
             <FormSelect
               id="new-repo-visibility"
@@ -214,13 +213,12 @@ function CreateRepository({
               <FormSelectOption value="public" label="Public: anyone pulls" />
             </FormSelect>
           </FormGroup>
-          <FormGroup label="Description" fieldId="new-repo-description">
-            <TextInput
-              id="new-repo-description"
-              value={description}
-              onChange={(_e, v) => setDescription(v)}
-            />
-          </FormGroup>
+          <TextField
+            id="new-repo-description"
+            label="Description"
+            value={description}
+            onChange={setDescription}
+          />
           <ErrorAlert error={create.error} />
           <ActionGroup>
             <Button type="submit" isLoading={create.isPending} isDisabled={!name}>

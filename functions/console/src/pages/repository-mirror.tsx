@@ -1,3 +1,4 @@
+import { TextField, Submit } from '../components/form-fields';
 import {
   ActionGroup,
   Alert,
@@ -8,9 +9,7 @@ import {
   DescriptionListGroup,
   DescriptionListTerm,
   Form,
-  FormGroup,
   Label,
-  TextInput,
   Title,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -220,48 +219,49 @@ function MirrorForm({
       }}
     >
       <Title headingLevel="h2">{mirror ? 'Configuration' : 'Mirror another registry'}</Title>
-      <FormGroup label="Upstream repository (host/path)" isRequired fieldId="mirror-reference">
-        <TextInput
-          id="mirror-reference"
-          isRequired
-          placeholder="quay.io/coreos/etcd"
-          value={reference}
-          onChange={(_e, v) => setReference(v)}
-        />
-      </FormGroup>
-      <FormGroup
+      <TextField
+        id="mirror-reference"
+        label="Upstream repository (host/path)"
+        required
+        placeholder="quay.io/coreos/etcd"
+        value={reference}
+        onChange={setReference}
+      />
+      <TextField
+        id="mirror-tags"
         label="Tags to mirror (comma-separated, globs allowed)"
-        isRequired
-        fieldId="mirror-tags"
-      >
-        <TextInput id="mirror-tags" isRequired value={tags} onChange={(_e, v) => setTags(v)} />
-      </FormGroup>
-      <FormGroup label="Robot that writes the mirror" isRequired fieldId="mirror-robot">
-        <TextInput id="mirror-robot" isRequired value={robot} onChange={(_e, v) => setRobot(v)} />
-      </FormGroup>
-      <FormGroup label="Sync interval (seconds)" isRequired fieldId="mirror-interval">
-        <TextInput
-          id="mirror-interval"
-          type="number"
-          isRequired
-          value={interval}
-          onChange={(_e, v) => setInterval(v)}
-        />
-      </FormGroup>
-      <FormGroup label="Upstream username" fieldId="mirror-username">
-        <TextInput id="mirror-username" value={username} onChange={(_e, v) => setUsername(v)} />
-      </FormGroup>
-      <FormGroup
+        required
+        value={tags}
+        onChange={setTags}
+      />
+      <TextField
+        id="mirror-robot"
+        label="Robot that writes the mirror"
+        required
+        value={robot}
+        onChange={setRobot}
+      />
+      <TextField
+        id="mirror-interval"
+        label="Sync interval (seconds)"
+        required
+        type="number"
+        value={interval}
+        onChange={setInterval}
+      />
+      <TextField
+        id="mirror-username"
+        label="Upstream username"
+        value={username}
+        onChange={setUsername}
+      />
+      <TextField
+        id="mirror-password"
         label={mirror ? 'Upstream password (leave empty to keep)' : 'Upstream password'}
-        fieldId="mirror-password"
-      >
-        <TextInput
-          id="mirror-password"
-          type="password"
-          value={password}
-          onChange={(_e, v) => setPassword(v)}
-        />
-      </FormGroup>
+        type="password"
+        value={password}
+        onChange={setPassword}
+      />
       <Checkbox
         id="mirror-verify-tls"
         label="Verify the upstream's TLS certificate"
@@ -274,12 +274,9 @@ function MirrorForm({
         isChecked={enabled}
         onChange={(_e, v) => setEnabled(v)}
       />
-      <ErrorAlert error={save.error} />
-      <ActionGroup>
-        <Button type="submit" isLoading={save.isPending}>
-          {mirror ? 'Save mirror' : 'Create mirror'}
-        </Button>
-      </ActionGroup>
+      <Submit error={save.error} busy={save.isPending}>
+        {mirror ? 'Save mirror' : 'Create mirror'}
+      </Submit>
     </Form>
   );
 }

@@ -1,13 +1,5 @@
-import {
-  ActionGroup,
-  Button,
-  Form,
-  FormGroup,
-  FormSelect,
-  FormSelectOption,
-  TextInput,
-  Title,
-} from '@patternfly/react-core';
+import { TextField, Submit } from '../components/form-fields';
+import { Form, FormGroup, FormSelect, FormSelectOption, Title } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -257,13 +249,13 @@ function Permissions({ namespace, name }: { namespace: string; name: string }) {
           set.mutate({ kind, name: who, role });
         }}
       >
-        <FormGroup
+        <TextField
+          id="grant-who"
           label="Grant to (user, namespace+robot, or team name)"
-          isRequired
-          fieldId="grant-who"
-        >
-          <TextInput id="grant-who" isRequired value={who} onChange={(_e, v) => setWho(v)} />
-        </FormGroup>
+          required
+          value={who}
+          onChange={setWho}
+        />
         <FormGroup label="Kind" fieldId="grant-kind">
           <FormSelect
             id="grant-kind"
@@ -281,12 +273,9 @@ function Permissions({ namespace, name }: { namespace: string; name: string }) {
             ))}
           </FormSelect>
         </FormGroup>
-        <ErrorAlert error={set.error} />
-        <ActionGroup>
-          <Button type="submit" isDisabled={!who} isLoading={set.isPending}>
-            Grant permission
-          </Button>
-        </ActionGroup>
+        <Submit error={set.error} busy={set.isPending} disabled={!who}>
+          Grant permission
+        </Submit>
       </Form>
     </>
   );

@@ -1,15 +1,14 @@
+import { TextField } from '../components/form-fields';
 import {
   ActionGroup,
   Button,
   Form,
-  FormGroup,
   Label,
   LabelGroup,
   Modal,
   ModalBody,
   ModalHeader,
   SearchInput,
-  TextInput,
   Toolbar,
   ToolbarContent,
   ToolbarItem,
@@ -260,17 +259,14 @@ function TagForm({
             save.mutate();
           }}
         >
-          <FormGroup label="Tag" isRequired fieldId="tag-name">
-            <TextInput id="tag-name" isRequired value={tag} onChange={(_e, v) => setTag(v)} />
-          </FormGroup>
-          <FormGroup label="Manifest digest" isRequired fieldId="tag-digest">
-            <TextInput
-              id="tag-digest"
-              isRequired
-              value={digest}
-              onChange={(_e, v) => setDigest(v)}
-            />
-          </FormGroup>
+          <TextField id="tag-name" label="Tag" required value={tag} onChange={setTag} />
+          <TextField
+            id="tag-digest"
+            label="Manifest digest"
+            required
+            value={digest}
+            onChange={setDigest}
+          />
           <p>
             An existing tag of this name moves to the manifest; its old target stays in the history.
           </p>
@@ -333,14 +329,13 @@ function ExpirationForm({
             save.mutate(Math.floor(new Date(when).getTime() / 1000));
           }}
         >
-          <FormGroup label="Expires at (your local time)" fieldId="tag-expiration">
-            <TextInput
-              id="tag-expiration"
-              type="datetime-local"
-              value={when}
-              onChange={(_e, v) => setWhen(v)}
-            />
-          </FormGroup>
+          <TextField
+            id="tag-expiration"
+            label="Expires at (your local time)"
+            type="datetime-local"
+            value={when}
+            onChange={setWhen}
+          />
           <ErrorAlert error={save.error} />
           <ActionGroup>
             <Button type="submit" isLoading={save.isPending} isDisabled={!when}>

@@ -1,17 +1,15 @@
+import { TextField, Submit } from '../components/form-fields';
 import {
-  ActionGroup,
   Button,
   DescriptionList,
   DescriptionListDescription,
   DescriptionListGroup,
   DescriptionListTerm,
   Form,
-  FormGroup,
   PageSection,
   Tab,
   Tabs,
   TabTitleText,
-  TextInput,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -120,18 +118,11 @@ function Users() {
           create.mutate();
         }}
       >
-        <FormGroup label="New user's name" isRequired fieldId="su-user">
-          <TextInput id="su-user" isRequired value={name} onChange={(_e, v) => setName(v)} />
-        </FormGroup>
-        <FormGroup label="E-mail" fieldId="su-email">
-          <TextInput id="su-email" type="email" value={email} onChange={(_e, v) => setEmail(v)} />
-        </FormGroup>
-        <ErrorAlert error={create.error} />
-        <ActionGroup>
-          <Button type="submit" isDisabled={!name} isLoading={create.isPending}>
-            Create user
-          </Button>
-        </ActionGroup>
+        <TextField id="su-user" label="New user's name" required value={name} onChange={setName} />
+        <TextField id="su-email" label="E-mail" type="email" value={email} onChange={setEmail} />
+        <Submit error={create.error} busy={create.isPending} disabled={!name}>
+          Create user
+        </Submit>
       </Form>
       <ShownOnce
         title={`Password of ${shown?.username ?? ''}`}
@@ -242,27 +233,25 @@ function UserQuota() {
       }}
     >
       <p>Organizations' quotas are set on each organization's Quota tab.</p>
-      <FormGroup label="User" isRequired fieldId="quota-user">
-        <TextInput id="quota-user" isRequired value={user} onChange={(_e, v) => setUser(v)} />
-      </FormGroup>
+      <TextField id="quota-user" label="User" required value={user} onChange={setUser} />
       {user && quotas.data ? (
         <p>{current ? `Current quota: ${bytes(current.limit_bytes)}` : 'No quota set.'}</p>
       ) : null}
-      <FormGroup label="Quota (GiB)" isRequired fieldId="quota-user-gib">
-        <TextInput
-          id="quota-user-gib"
-          type="number"
-          isRequired
-          value={gib}
-          onChange={(_e, v) => setGib(v)}
-        />
-      </FormGroup>
-      <ErrorAlert error={quotas.error ?? save.error} />
-      <ActionGroup>
-        <Button type="submit" isDisabled={!user || !(Number(gib) > 0)} isLoading={save.isPending}>
-          Set quota
-        </Button>
-      </ActionGroup>
+      <TextField
+        id="quota-user-gib"
+        label="Quota (GiB)"
+        required
+        type="number"
+        value={gib}
+        onChange={setGib}
+      />
+      <Submit
+        error={quotas.error ?? save.error}
+        busy={save.isPending}
+        disabled={!user || !(Number(gib) > 0)}
+      >
+        Set quota
+      </Submit>
     </Form>
   );
 }
