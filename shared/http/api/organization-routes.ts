@@ -5,6 +5,7 @@ import { ERRORS, json, jsonBody, noContent } from './route-helpers.js';
 import {
   Avatar,
   MemberView,
+  NamespacePermissions,
   OrganizationView,
   OrgParams,
   RepositoryRole,
@@ -14,7 +15,7 @@ import {
   TeamView,
 } from './schemas.js';
 import { namespaceQuotaReportView, quotaView } from './quota-views.js';
-import { avatar, memberView, teamView } from './views.js';
+import { avatar, memberView, namespacePermissionsView, teamView } from './views.js';
 
 export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): void {
   const orgs = services.organizations;
@@ -356,35 +357,14 @@ export function registerOrganizationRoutes(app: ApiApp, services: ApiServices): 
       summary: 'The repositories a team has a role on (admins)',
       request: { params: TeamParams },
       responses: {
-        200: json(
-          z.object({
-            permissions: z.array(
-              z.object({
-                repository: z.object({ name: z.string(), is_public: z.boolean() }),
-                role: RepositoryRole,
-              }),
-            ),
-          }),
-          "the team's repository permissions",
-        ),
+        200: json(NamespacePermissions, "the team's repository permissions"),
         ...ERRORS,
       },
     }),
     async (c) => {
       const { orgname, teamname } = c.req.valid('param');
       const permissions = await orgs.teamPermissions(c.get('principal'), orgname, teamname);
-      return c.json(
-        {
-          permissions: permissions.map(({ repository, role }) => ({
-            repository: {
-              name: repository.name.slice(orgname.length + 1),
-              is_public: repository.visibility === 'public',
-            },
-            role,
-          })),
-        },
-        200,
-      );
+      return c.json(namespacePermissionsView(orgname, permissions), 200);
     },
   );
 }

@@ -3,8 +3,14 @@ import type { Context } from 'hono';
 import { requireUser } from '../../access/users.js';
 import type { ApiApp, ApiEnv, ApiServices } from './api-env.js';
 import { ERRORS, json, noContent } from './route-helpers.js';
-import { OrgParams, OrgRobotParams, RobotParams, RobotView } from './schemas.js';
-import { robotView } from './views.js';
+import {
+  NamespacePermissions,
+  OrgParams,
+  OrgRobotParams,
+  RobotParams,
+  RobotView,
+} from './schemas.js';
+import { namespacePermissionsView, robotView } from './views.js';
 
 const RobotBody = z.strictObject({
   description: z.string().max(1024).optional(),
@@ -103,17 +109,7 @@ export function registerRobotRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'The repositories a robot has a role on',
         request: { params: prefix.params },
         responses: {
-          200: json(
-            z.object({
-              permissions: z.array(
-                z.object({
-                  repository: z.object({ name: z.string(), is_public: z.boolean() }),
-                  role: z.enum(['read', 'write', 'admin']),
-                }),
-              ),
-            }),
-            "the robot's repository permissions",
-          ),
+          200: json(NamespacePermissions, "the robot's repository permissions"),
           ...ERRORS,
         },
       }),
@@ -124,18 +120,7 @@ export function registerRobotRoutes(app: ApiApp, services: ApiServices): void {
           namespace,
           c.req.param('robot_shortname')!,
         );
-        return c.json(
-          {
-            permissions: permissions.map(({ repository, role }) => ({
-              repository: {
-                name: repository.name.slice(namespace.length + 1),
-                is_public: repository.visibility === 'public',
-              },
-              role,
-            })),
-          },
-          200,
-        );
+        return c.json(namespacePermissionsView(namespace, permissions), 200);
       },
     );
 

@@ -246,3 +246,15 @@ export const LogsQuery = z.object({
 });
 
 export const Empty = z.object({}).openapi('Empty');
+
+/** The repositories of a namespace a team or robot has a role on. */
+export const NamespacePermissions = z
+  .object({
+    permissions: z.array(
+      z.object({
+        repository: z.object({ name: z.string(), is_public: z.boolean() }),
+        role: RepositoryRole,
+      }),
+    ),
+  })
+  .openapi('NamespacePermissions');

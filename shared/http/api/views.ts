@@ -3,6 +3,7 @@ import type {
   AccountRecord,
   AppTokenRecord,
   RepositoryInfo,
+  RepositoryRole,
   TeamRecord,
 } from '../../ports/identity-store.js';
 
@@ -80,3 +81,17 @@ export function appTokenView(token: AppTokenRecord, code?: string) {
     ...(code === undefined ? {} : { token_code: code }),
   };
 }
+
+/** Roles on repositories of `namespace`, named within it, as Quay lists a team's or robot's. */
+export const namespacePermissionsView = (
+  namespace: string,
+  permissions: { repository: RepositoryInfo; role: RepositoryRole }[],
+) => ({
+  permissions: permissions.map(({ repository, role }) => ({
+    repository: {
+      name: repository.name.slice(namespace.length + 1),
+      is_public: repository.visibility === 'public',
+    },
+    role,
+  })),
+});

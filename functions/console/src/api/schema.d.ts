@@ -1954,16 +1954,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            permissions: {
-                                repository: {
-                                    name: string;
-                                    is_public: boolean;
-                                };
-                                /** @enum {string} */
-                                role: "read" | "write" | "admin";
-                            }[];
-                        };
+                        "application/json": components["schemas"]["NamespacePermissions"];
                     };
                 };
                 /** @description bad request: invalid input, or a rule it breaks */
@@ -2312,16 +2303,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            permissions: {
-                                repository: {
-                                    name: string;
-                                    is_public: boolean;
-                                };
-                                /** @enum {string} */
-                                role: "read" | "write" | "admin";
-                            }[];
-                        };
+                        "application/json": components["schemas"]["NamespacePermissions"];
                     };
                 };
                 /** @description bad request: invalid input, or a rule it breaks */
@@ -2756,16 +2738,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            permissions: {
-                                repository: {
-                                    name: string;
-                                    is_public: boolean;
-                                };
-                                /** @enum {string} */
-                                role: "read" | "write" | "admin";
-                            }[];
-                        };
+                        "application/json": components["schemas"]["NamespacePermissions"];
                     };
                 };
                 /** @description bad request: invalid input, or a rule it breaks */
@@ -12384,6 +12357,16 @@ export interface components {
                 kind: "user" | "team";
                 is_robot: boolean;
             };
+        };
+        NamespacePermissions: {
+            permissions: {
+                repository: {
+                    name: string;
+                    is_public: boolean;
+                };
+                /** @enum {string} */
+                role: "read" | "write" | "admin";
+            }[];
         };
         Robot: {
             name: string;

@@ -1,4 +1,4 @@
-import { TextField, Submit } from './form-fields';
+import { TextField, Submit, submitting } from './form-fields';
 import { Form, FormGroup, FormSelect, FormSelectOption } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -85,13 +85,7 @@ export function AutoprunePolicies({ api, canEdit }: { api: PolicyApi; canEdit: b
         ]}
       />
       {canEdit ? (
-        <Form
-          className="berth-gap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
+        <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
           <FormGroup label="Prune by" fieldId="prune-method">
             <FormSelect
               id="prune-method"

@@ -1,4 +1,4 @@
-import { TextField, Submit } from './form-fields';
+import { TextField, Submit, submitting } from './form-fields';
 import { Button, Form, Modal, ModalBody, ModalHeader } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
@@ -143,13 +143,7 @@ export function RobotsPanel({ org }: { org: string | null }) {
           },
         ]}
       />
-      <Form
-        className="berth-gap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
         <TextField
           id="robot-name"
           label="New robot's short name"

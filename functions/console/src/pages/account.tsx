@@ -1,12 +1,9 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting, TimeMachineField } from '../components/form-fields';
 import {
   ActionGroup,
   Alert,
   Button,
   Form,
-  FormGroup,
-  FormSelect,
-  FormSelectOption,
   PageSection,
   Tab,
   Tabs,
@@ -27,7 +24,6 @@ import { PageHeader } from '../components/page-header';
 import { QuotaBar } from '../components/quota-bar';
 import { RobotsPanel } from '../components/robots-panel';
 import { ShownOnce } from '../components/shown-once';
-import { WINDOWS } from './organization-settings';
 
 /** The user's own settings: password, app-specific tokens, robots, namespace settings, logs. */
 export default function Account() {
@@ -83,13 +79,7 @@ function ChangePassword() {
     },
   });
   return (
-    <Form
-      className="berth-gap"
-      onSubmit={(e) => {
-        e.preventDefault();
-        change.mutate();
-      }}
-    >
+    <Form className="berth-gap" onSubmit={submitting(() => change.mutate())}>
       <TextField
         id="new-password"
         label="New password"
@@ -181,13 +171,7 @@ function AppTokens() {
           },
         ]}
       />
-      <Form
-        className="berth-gap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
         <TextField
           id="token-title"
           label="Token title"
@@ -228,21 +212,12 @@ function NamespaceSettings() {
         />
       ) : null}
       <Form isHorizontal className="berth-gap">
-        <FormGroup
-          label="Time machine (how long deleted tags stay restorable)"
-          fieldId="user-window"
-        >
-          <FormSelect
-            id="user-window"
-            value={String(user.tag_expiration_s ?? '')}
-            onChange={(_e, v) => save.mutate(Number(v))}
-          >
-            {WINDOWS.map((w) => (
-              <FormSelectOption key={w.seconds} value={String(w.seconds)} label={w.label} />
-            ))}
-          </FormSelect>
-        </FormGroup>
-        <ErrorAlert error={save.error} />
+        <TimeMachineField
+          id="user-window"
+          seconds={user.tag_expiration_s}
+          onChange={(v) => save.mutate(v)}
+          error={save.error}
+        />
       </Form>
       <AutoprunePolicies
         canEdit

@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import { Form, FormGroup, FormSelect, FormSelectOption } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -69,13 +69,7 @@ export function DefaultPermissions({ org }: { org: string }) {
           },
         ]}
       />
-      <Form
-        className="berth-gap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
         <TextField
           id="prototype-name"
           label="Team, user or org+robot"
@@ -192,13 +186,7 @@ export function Applications({ org }: { org: string }) {
           },
         ]}
       />
-      <Form
-        className="berth-gap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
         <TextField
           id="app-name"
           label="Application name"

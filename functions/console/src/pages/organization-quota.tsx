@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import { Form, FormGroup, FormSelect, FormSelectOption, Title } from '@patternfly/react-core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -93,13 +93,7 @@ export function OrganizationQuota({ org, view }: { org: string; view: Schemas['O
         />
       ) : null}
       {me.data?.super_user ? (
-        <Form
-          className="berth-gap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQuota.mutate();
-          }}
-        >
+        <Form className="berth-gap" onSubmit={submitting(() => setQuota.mutate())}>
           <Title headingLevel="h2">Set the quota</Title>
           <TextField
             id="quota-gib"
@@ -115,13 +109,7 @@ export function OrganizationQuota({ org, view }: { org: string; view: Schemas['O
         </Form>
       ) : null}
       {quota && view.is_admin ? (
-        <Form
-          className="berth-gap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            addLimit.mutate();
-          }}
-        >
+        <Form className="berth-gap" onSubmit={submitting(() => addLimit.mutate())}>
           <Title headingLevel="h2">Add a limit</Title>
           <FormGroup label="Action" fieldId="limit-type">
             <FormSelect

@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import {
   Button,
   Form,
@@ -116,13 +116,7 @@ export function Teams({ org, view }: { org: string; view: Schemas['Organization'
         ]}
       />
       {admin ? (
-        <Form
-          className="berth-gap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate({ name, role });
-          }}
-        >
+        <Form className="berth-gap" onSubmit={submitting(() => save.mutate({ name, role }))}>
           <TextField
             id="team-name"
             label="New team's name"
@@ -243,13 +237,7 @@ function TeamMembers({
             },
           ]}
         />
-        <Form
-          className="berth-gap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            add.mutate();
-          }}
-        >
+        <Form className="berth-gap" onSubmit={submitting(() => add.mutate())}>
           <TextField
             id="team-member"
             label="Add a user or robot (org+robot)"

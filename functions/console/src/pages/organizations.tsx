@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import { Form, Label, PageSection } from '@patternfly/react-core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -40,13 +40,7 @@ export default function Organizations() {
             },
           ]}
         />
-        <Form
-          className="berth-gap"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
+        <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
           <TextField
             id="org-name"
             label="New organization's name"

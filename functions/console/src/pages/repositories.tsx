@@ -1,4 +1,4 @@
-import { TextField } from '../components/form-fields';
+import { TextField, submitting } from '../components/form-fields';
 import {
   ActionGroup,
   Button,
@@ -179,12 +179,7 @@ function CreateRepository({
     <Modal isOpen={open} onClose={onClose} variant="small" aria-labelledby={titleId}>
       <ModalHeader title="Create repository" labelId={titleId} />
       <ModalBody>
-        <Form
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
+        <Form onSubmit={submitting(() => create.mutate())}>
           <FormGroup label="Namespace" fieldId="new-repo-namespace">
             <FormSelect
               id="new-repo-namespace"

@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import {
   ActionGroup,
   Alert,
@@ -211,13 +211,7 @@ function MirrorForm({
     },
   });
   return (
-    <Form
-      className="berth-gap"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <Form className="berth-gap" onSubmit={submitting(() => save.mutate())}>
       <Title headingLevel="h2">{mirror ? 'Configuration' : 'Mirror another registry'}</Title>
       <TextField
         id="mirror-reference"

@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import { Form, FormGroup, FormSelect, FormSelectOption, Title } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -244,10 +244,7 @@ function Permissions({ namespace, name }: { namespace: string; name: string }) {
       />
       <Form
         className="berth-gap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          set.mutate({ kind, name: who, role });
-        }}
+        onSubmit={submitting(() => set.mutate({ kind, name: who, role }))}
       >
         <TextField
           id="grant-who"

@@ -1,4 +1,4 @@
-import { TextField } from '../components/form-fields';
+import { TextField, submitting } from '../components/form-fields';
 import {
   ActionGroup,
   Button,
@@ -253,12 +253,7 @@ function TagForm({
     <Modal isOpen={target !== null} onClose={onClose} variant="small" aria-labelledby={titleId}>
       <ModalHeader title="Add or move a tag" labelId={titleId} />
       <ModalBody>
-        <Form
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
+        <Form onSubmit={submitting(() => save.mutate())}>
           <TextField id="tag-name" label="Tag" required value={tag} onChange={setTag} />
           <TextField
             id="tag-digest"
@@ -323,12 +318,7 @@ function ExpirationForm({
     <Modal isOpen={tag !== null} onClose={onClose} variant="small" aria-labelledby={titleId}>
       <ModalHeader title={`Expiration of ${tag?.name ?? ''}`} labelId={titleId} />
       <ModalBody>
-        <Form
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate(Math.floor(new Date(when).getTime() / 1000));
-          }}
-        >
+        <Form onSubmit={submitting(() => save.mutate(Math.floor(new Date(when).getTime() / 1000)))}>
           <TextField
             id="tag-expiration"
             label="Expires at (your local time)"

@@ -1,4 +1,4 @@
-import { TextField, Submit } from '../components/form-fields';
+import { TextField, Submit, submitting } from '../components/form-fields';
 import {
   Button,
   DescriptionList,
@@ -111,13 +111,7 @@ function Users() {
           },
         ]}
       />
-      <Form
-        className="berth-gap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
+      <Form className="berth-gap" onSubmit={submitting(() => create.mutate())}>
         <TextField id="su-user" label="New user's name" required value={name} onChange={setName} />
         <TextField id="su-email" label="E-mail" type="email" value={email} onChange={setEmail} />
         <Submit error={create.error} busy={create.isPending} disabled={!name}>
@@ -226,12 +220,7 @@ function UserQuota() {
     onSuccess: () => queries.invalidateQueries({ queryKey: ['user-quota', user] }),
   });
   return (
-    <Form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <Form onSubmit={submitting(() => save.mutate())}>
       <p>Organizations' quotas are set on each organization's Quota tab.</p>
       <TextField id="quota-user" label="User" required value={user} onChange={setUser} />
       {user && quotas.data ? (
