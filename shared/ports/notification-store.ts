@@ -104,6 +104,12 @@ export interface NotificationStore {
 
   /** Up to `limit` due deliveries of enabled notifications, each claimed. */
   claimDue(nowMs: number, limit: number, claim: DeliveryClaim): Promise<ClaimedDelivery[]>;
+  /**
+   * When the next pending delivery of an enabled notification may be sent:
+   * its retry time, or its claim's end when a worker holds it; null when
+   * none waits.
+   */
+  nextDueMs(): Promise<number | null>;
   /** Gives up the pending deliveries of disabled notifications, saying why; how many. */
   failDisabled(nowMs: number): Promise<number>;
   /**
@@ -114,8 +120,6 @@ export interface NotificationStore {
   recordDelivered(ids: number[], token: string, nowMs: number): Promise<number>;
   /** A failed attempt: counted against the notification, then retried or given up on. */
   recordFailure(id: number, token: string, attempt: FailedAttempt): Promise<FailureOutcome>;
-  /** When the earliest pending delivery falls due; null with none pending. */
-  nextDueMs(): Promise<number | null>;
   /** Forgets finished deliveries older than `beforeMs`; how many. */
   forgetFinished(beforeMs: number): Promise<number>;
 

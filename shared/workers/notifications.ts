@@ -73,7 +73,8 @@ export interface NotificationRun {
  * Sends due deliveries until none is left or the budget is spent, then
  * publishes recorded events to the bus. A delivery whose notification was
  * disabled is given up on unsent, saying why. A failed attempt is retried
- * at 30 s, then 60 s, doubling, and the run asks to be woken then; the
+ * at 30 s, then 60 s, doubling, and the run asks to be woken then (as it
+ * does for any delivery still waiting when it ends); the
  * claim lease means a worker that dies mid-send leaves the delivery to be
  * sent again once it lapses: delivery is at least once.
  */
@@ -102,6 +103,12 @@ export async function runNotifications(deps: NotificationDeps): Promise<Notifica
     run.delivered += await deps.store.recordDelivered(sent, token, deps.clock.now());
     // One wakeup per second that retries fall due in, not one per retry.
     for (const atMs of retries) await deps.wakeups.wakeAt('notifications', atMs);
+  }
+  // What waits beyond this run, a retry an earlier process scheduled and
+  // took its wakeup with it when it died included, is woken for when due.
+  const next = await deps.store.nextDueMs();
+  if (next !== null && next > deps.clock.now()) {
+    await deps.wakeups.wakeAt('notifications', Math.ceil(next / 1000) * 1000);
   }
   if (deps.publisher) run.published = await publish(deps, deps.publisher, deadline);
   return run;

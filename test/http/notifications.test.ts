@@ -187,6 +187,25 @@ describe('repository notifications: webhooks', () => {
     ]);
   });
 
+  it('wakes for a retry an earlier run scheduled, even when the wakeup was lost with its process', async () => {
+    // Prepare: an attempt failed, and its process's wakeup died with it
+    const { uuid } = (await webhook()).body;
+    receiver.answer = () => ({ status: 503 });
+    await pusher.pushImage('acme/app', 'v3b');
+    await deliver();
+    const { deliveries } = (await owner.get(`${path}/${uuid}/deliveries`)).body;
+    const dueMs = Date.parse(deliveries[0].next_attempt);
+    t.wakeups.calls.length = 0;
+
+    // Act: a new process's first run, before the retry is due
+    t.clock.advance(5_000);
+    await deliver();
+
+    // Assess
+    expect(receiver.requests).toHaveLength(1);
+    expect(t.wakeups.calls).toContainEqual({ task: 'notifications', atMs: dueMs });
+  });
+
   it('disables a notification after three failures in a row, keeps the dead letter with its reason, and the reset enables it again', async () => {
     // Prepare
     const { uuid } = (await webhook()).body;

@@ -131,6 +131,18 @@ export class SqlNotificationStore implements NotificationStore {
     return rows.map(toDelivery);
   }
 
+  async nextDueMs(): Promise<number | null> {
+    const { rows } = await sql<{ due: string | number | null }>`
+      select min(greatest(d.next_attempt_ms, coalesce(d.claimed_until_ms, 0))) as due
+      from notification_delivery d
+      join notification n on n.id = d.notification_id
+      where d.state = 'pending' and n.number_of_failures < ${NOTIFICATION_FAILURE_LIMIT}`.execute(
+      this.db,
+    );
+    const due = rows[0]?.due;
+    return due === null || due === undefined ? null : Number(due);
+  }
+
   async claimDue(nowMs: number, limit: number, claim: DeliveryClaim): Promise<ClaimedDelivery[]> {
     const { rows } = await sql<{ id: number }>`
       update notification_delivery set claim_token = ${claim.token},
@@ -272,15 +284,6 @@ export class SqlNotificationStore implements NotificationStore {
         .execute();
       return gaveUp ? 'gave-up' : 'retry';
     });
-  }
-
-  async nextDueMs(): Promise<number | null> {
-    const row = await this.db
-      .selectFrom('notification_delivery')
-      .select((eb) => eb.fn.min('next_attempt_ms').as('due'))
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    return row?.due == null ? null : Number(row.due);
   }
 
   async forgetFinished(beforeMs: number): Promise<number> {
