@@ -274,6 +274,8 @@ describe.skipIf(skip)('the web console in a browser', () => {
     await page.getByRole('button', { name: 'Create mirror' }).click();
     await page.getByTestId('mirror-status').waitFor();
     await page.getByRole('button', { name: 'Sync now' }).click();
+    // The new mirror is due at once, so the scheduler may have started the sync already:
+    // then Sync now is refused as "a sync is running", and the page watches that one.
     await expect
       .poll(() => page.getByTestId('mirror-status').textContent(), { timeout: 45_000 })
       .toBe('SUCCESS');

@@ -88,6 +88,7 @@ export function RepositoryMirror({
         namespace={namespace}
         name={name}
         mirror={mirror.data}
+        onSaved={() => setWatchUntil(Date.now() + 60_000)}
       />
     </>
   );
@@ -111,7 +112,8 @@ function MirrorStatus({
       what === 'sync-now'
         ? unwrap(api.POST('/repository/{namespace}/{repository}/mirror/sync-now', path))
         : unwrap(api.POST('/repository/{namespace}/{repository}/mirror/sync-cancel', path)),
-    onSuccess: () => {
+    // Refused or not, a sync may be under way (the scheduler starts one as soon as it is due): watch it.
+    onSettled: () => {
       onRequested();
       return queries.invalidateQueries({ queryKey: ['mirror', namespace, name] });
     },
@@ -160,10 +162,13 @@ function MirrorForm({
   namespace,
   name,
   mirror,
+  onSaved,
 }: {
   namespace: string;
   name: string;
   mirror: Mirror;
+  /** A new mirror is due at once, so its first sync may start any moment. */
+  onSaved: () => void;
 }) {
   const queries = useQueryClient();
   const [reference, setReference] = useState(mirror?.external_reference ?? '');
@@ -204,6 +209,7 @@ function MirrorForm({
     },
     onSuccess: () => {
       setPassword('');
+      onSaved();
       return Promise.all([
         queries.invalidateQueries({ queryKey: ['mirror', namespace, name] }),
         queries.invalidateQueries({ queryKey: ['repository', namespace, name] }),
