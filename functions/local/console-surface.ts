@@ -89,7 +89,12 @@ export function consoleSurface(dir: string): Surface {
   return (app) => {
     app.on(['GET', 'HEAD'], '*', async (c, next) => {
       if (PROTOCOL_PATHS.test(c.req.path)) return next();
-      const relative = decodeURIComponent(c.req.path).replace(/^\/+/, '');
+      let relative: string;
+      try {
+        relative = decodeURIComponent(c.req.path).replace(/^\/+/, '');
+      } catch {
+        return c.text('malformed path', 400);
+      }
       const asset = relative === '' ? null : load(relative);
       if (asset) {
         const immutable = relative.startsWith('assets/');

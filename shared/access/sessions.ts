@@ -79,8 +79,11 @@ export class ConsoleSessions {
     await this.store.deleteSession(hashToken(token));
   }
 
-  /** Every other session of the account ends: its password changed. */
-  async endOthers(accountId: number, keep: ActiveSession | undefined): Promise<void> {
+  /**
+   * Ends the account's sessions but `keep`: a password change keeps the one
+   * that made it, a sign-out (as Quay's) keeps none.
+   */
+  async endAll(accountId: number, keep: ActiveSession | undefined): Promise<void> {
     await this.store.deleteSessionsOf(accountId, keep?.tokenHash);
   }
 }

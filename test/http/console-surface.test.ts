@@ -78,6 +78,7 @@ describe('the web console, served by the registry', () => {
       expect(body, path).not.toContain('secret-ish');
       expect(body, path).not.toContain('"name": "berth"');
     }
+    expect((await t.app.request('/%E0%A4%A')).status).toBe(400);
   });
 
   it('leaves the protocols theirs: /v2, /api/v1 and /oauth answer in their own vocabulary', async () => {

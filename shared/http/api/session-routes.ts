@@ -83,7 +83,7 @@ export function registerSessionRoutes(app: ApiApp, services: ApiServices): void 
       const session = c.get('session');
       const principal = c.get('principal');
       if (session && principal.kind === 'user') {
-        await sessions.endOthers(principal.account.id, undefined);
+        await sessions.endAll(principal.account.id, undefined);
       } else {
         const cookie = readSessionCookie(c);
         if (cookie) await sessions.signOut(cookie);

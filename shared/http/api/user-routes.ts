@@ -78,10 +78,7 @@ export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
       if (password !== undefined) {
         await services.users.changePassword(principal, password);
         // Whoever knew the old password is signed out everywhere else.
-        await services.access.sessions.endOthers(
-          requireUser(principal).account.id,
-          c.get('session'),
-        );
+        await services.access.sessions.endAll(requireUser(principal).account.id, c.get('session'));
       }
       if (email !== undefined) await services.users.changeEmail(principal, email);
       const account = await services.access.deps.store.findAccountById(
