@@ -112,6 +112,17 @@ export const FUNCTION_URLS = {
       'AWS Lambda Developer Guide, "Control access to Lambda function URLs" (note, and "Using the NONE auth type")',
     url: 'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html',
   } satisfies Source,
+  /**
+   * A function URL event carries the request's cookies in its own `cookies`
+   * array, not in `headers`; a response sets cookies with a `cookies` array
+   * of Set-Cookie values. The console's session cookie travels this way.
+   */
+  cookiesField: 'cookies',
+  payloadSource: {
+    document:
+      'AWS Lambda Developer Guide, "Invoking Lambda function URLs", section "Request and response payloads"',
+    url: 'https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html',
+  } satisfies Source,
 } as const;
 
 export const DATA_API = {
@@ -295,6 +306,21 @@ export const SES_SENDING = {
     document:
       'Amazon SES Developer Guide, "Identity and access management in Amazon SES"; Amazon SES API v2 Reference, SendEmail (FromEmailAddressIdentityArn names the identity ARN form)',
     url: 'https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html',
+  } satisfies Source,
+} as const;
+
+export const CLOUDFRONT_ORIGIN_REQUESTS = {
+  /**
+   * The managed AllViewerExceptHostHeader origin request policy: every viewer
+   * header but Host, every cookie, every query string. The behaviors in
+   * front of the functions use it, so the console's session cookie reaches them.
+   */
+  allViewerExceptHostHeaderId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+  forwardsAllCookies: true,
+  source: {
+    document:
+      'Amazon CloudFront Developer Guide, "Use managed origin request policies", section "AllViewerExceptHostHeader"',
+    url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html',
   } satisfies Source,
 } as const;
 

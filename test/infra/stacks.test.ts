@@ -22,7 +22,11 @@ import {
   UPLOAD_PATH_PATTERN,
 } from '../../infra/stacks/edge-stack.js';
 import { MIGRATION_NAMES } from '../../shared/adapters/sql/migrate.js';
-import { CLOUDFRONT_STATIC_CONSOLE, S3_ACCESS_POINTS } from './aws-facts.js';
+import {
+  CLOUDFRONT_ORIGIN_REQUESTS,
+  CLOUDFRONT_STATIC_CONSOLE,
+  S3_ACCESS_POINTS,
+} from './aws-facts.js';
 import { CONSOLE_HEADERS } from '../../shared/http/console-headers.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -79,7 +83,12 @@ function distributionConfig(template: Template) {
       FunctionAssociations?: { EventType: string; FunctionARN: unknown }[];
       LambdaFunctionAssociations?: unknown[];
     };
-    CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[] }[];
+    CacheBehaviors: {
+      PathPattern: string;
+      TargetOriginId: string;
+      AllowedMethods: string[];
+      OriginRequestPolicyId?: string;
+    }[];
   };
 }
 
@@ -663,6 +672,13 @@ describe('the front door', () => {
       expect(config.CacheBehaviors.find((b) => b.PathPattern === pattern)?.TargetOriginId).toBe(
         'registry-api',
       );
+    }
+    // The console's session cookie must reach the functions: the policy forwards every cookie.
+    expect(CLOUDFRONT_ORIGIN_REQUESTS.forwardsAllCookies).toBe(true);
+    for (const pattern of [...REST_PATH_PATTERNS, ...REGISTRY_PATH_PATTERNS]) {
+      expect(
+        config.CacheBehaviors.find((b) => b.PathPattern === pattern)?.OriginRequestPolicyId,
+      ).toBe(CLOUDFRONT_ORIGIN_REQUESTS.allViewerExceptHostHeaderId);
     }
     // Uploads and blob reads are matched before the registry function's `/v2/*`.
     const patterns = config.CacheBehaviors.map((b) => b.PathPattern);

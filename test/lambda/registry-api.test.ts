@@ -26,6 +26,7 @@ import {
   secretsManager,
 } from '../support/lambda-events.js';
 import pg from 'pg';
+import { FUNCTION_URLS } from '../infra/aws-facts.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 const context = { awsRequestId: 'req-1', functionName: 'berth-registry-api' } as Context;
@@ -207,7 +208,8 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
           })
         ).app,
       );
-      // A browser's request: no Authorization header; function URLs carry cookies apart.
+      // A browser's request: no Authorization header, and its cookies in the event's own
+      // `cookies` array, as function URLs carry them (FUNCTION_URLS.payloadSource).
       const browser = (
         method: string,
         path: string,
@@ -218,7 +220,7 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
           cookies?: string[];
         };
         delete event.headers.authorization;
-        if (init.cookie) event.cookies = [init.cookie];
+        if (init.cookie) event[FUNCTION_URLS.cookiesField] = [init.cookie];
         return event as unknown as Parameters<typeof handler>[0];
       };
       const json = (response: { body?: string }) =>
@@ -234,7 +236,9 @@ describe.skipIf(skipUnlessAvailable(Boolean(databaseUrl), 'DATABASE_URL (Postgre
         context,
       );
       expect(signedIn.statusCode).toBe(200);
-      const [setCookie] = (signedIn as { cookies?: string[] }).cookies ?? [];
+      const [setCookie] =
+        (signedIn as unknown as Record<string, string[] | undefined>)[FUNCTION_URLS.cookiesField] ??
+        [];
       // Viewers reach the functions over HTTPS only: the cookie is Secure, and __Host- bound.
       expect(setCookie).toMatch(/^__Host-berth-session=[A-Za-z0-9_-]+;/);
       expect(setCookie).toMatch(/HttpOnly/);

@@ -37,6 +37,25 @@ async function userView(services: ApiServices, principal: Principal) {
   };
 }
 
+const PAGE_SIZE = 100;
+
+/**
+ * A page of accounts by name after Quay's `next_page` token, and the token
+ * of the next page when there is one (one more row is read to know).
+ */
+async function namesPage<T extends { name: string }>(
+  token: string | undefined,
+  list: (after: string | undefined, limit: number) => Promise<T[]>,
+): Promise<{ items: T[]; next_page: { next_page?: string } }> {
+  const rows = await list(decodePage(token), PAGE_SIZE + 1);
+  const items = rows.slice(0, PAGE_SIZE);
+  return {
+    items,
+    next_page:
+      rows.length > PAGE_SIZE ? { next_page: encodePage(items[items.length - 1]!.name) } : {},
+  };
+}
+
 export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
   app.openapi(
     createRoute({
@@ -241,27 +260,16 @@ export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
       },
     }),
     async (c) => {
-      const limit = 100;
-      const accounts = await services.users.list(
-        c.get('principal'),
-        decodePage(c.req.valid('query').next_page),
-        limit + 1,
-      );
-      const page = accounts.slice(0, limit);
       const superusers = new Set(services.access.deps.options.superusers);
-      return c.json(
-        {
-          users: page.map((a) => ({
-            username: a.name,
-            email: a.email,
-            super_user: superusers.has(a.name),
-          })),
-          ...(accounts.length > limit
-            ? { next_page: encodePage(page[page.length - 1]!.name) }
-            : {}),
-        },
-        200,
+      const { items, next_page } = await namesPage(c.req.valid('query').next_page, (after, limit) =>
+        services.users.list(c.get('principal'), after, limit),
       );
+      const users = items.map((a) => ({
+        username: a.name,
+        email: a.email,
+        super_user: superusers.has(a.name),
+      }));
+      return c.json({ users, ...next_page }, 200);
     },
   );
 
@@ -286,26 +294,15 @@ export function registerUserRoutes(app: ApiApp, services: ApiServices): void {
       },
     }),
     async (c) => {
-      const limit = 100;
-      const accounts = await services.organizations.listAll(
-        c.get('principal'),
-        decodePage(c.req.valid('query').next_page),
-        limit + 1,
+      const { items, next_page } = await namesPage(c.req.valid('query').next_page, (after, limit) =>
+        services.organizations.listAll(c.get('principal'), after, limit),
       );
-      const page = accounts.slice(0, limit);
-      return c.json(
-        {
-          organizations: page.map((a) => ({
-            name: a.name,
-            email: a.email,
-            avatar: avatar(a.name, 'org'),
-          })),
-          ...(accounts.length > limit
-            ? { next_page: encodePage(page[page.length - 1]!.name) }
-            : {}),
-        },
-        200,
-      );
+      const organizations = items.map((a) => ({
+        name: a.name,
+        email: a.email,
+        avatar: avatar(a.name, 'org'),
+      }));
+      return c.json({ organizations, ...next_page }, 200);
     },
   );
 
