@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -14,10 +14,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Debian's `docker-registry` (CNCF distribution) with filesystem storage under `dir`. */
+/**
+ * Debian's `docker-registry` (CNCF distribution): its configuration in `dir`,
+ * filesystem storage in `storageDir` (by default under `dir`). `seconds` is
+ * how long it took from spawn to its first answer on `/v2/`.
+ */
 export async function startDistribution(
   dir: string,
-): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  storageDir = join(dir, 'storage'),
+): Promise<{ url: string; pid: number; seconds: number; stop: () => Promise<void> }> {
+  await mkdir(dir, { recursive: true });
   const port = await freePort();
   const config = join(dir, 'config.yml');
   await writeFile(
@@ -30,7 +36,7 @@ export async function startDistribution(
       '    disabled: true',
       'storage:',
       '  filesystem:',
-      `    rootdirectory: ${join(dir, 'storage')}`,
+      `    rootdirectory: ${storageDir}`,
       '  delete:',
       '    enabled: true',
       '  cache:',
@@ -40,6 +46,7 @@ export async function startDistribution(
       '',
     ].join('\n'),
   );
+  const started = performance.now();
   const child = spawn('docker-registry', ['serve', config], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -55,12 +62,14 @@ export async function startDistribution(
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`docker-registry did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 5));
   }
+  const seconds = (performance.now() - started) / 1000;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url,
     pid: child.pid!,
+    seconds,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,116 +1,325 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServerProcess } from '../test/support/server-process.js';
-import { startDistribution } from './distribution.js';
+import { createScratchDatabase } from '../test/support/postgres.js';
+import { clientFor, type Client, type Target } from './http-client.js';
 import {
-  BENCH_REPOSITORIES,
-  largeBlob,
-  smallManifests,
-  type Figures,
-  type Target,
-} from './workloads.js';
+  pullWithCurl,
+  pushWithCurl,
+  renewBlobFile,
+  writeBlobFile,
+  type BlobFile,
+} from './large-transfers.js';
+import { peakRssMiB, resetPeak, rssMiB } from './process-stats.js';
+import {
+  blobHeads,
+  imageManifest,
+  manifestGets,
+  pushBlob,
+  randomLayer,
+  smallImagePush,
+  tagPuts,
+  tagsListMs,
+  type Descriptor,
+} from './small-objects.js';
+import {
+  BENCH_REPOSITORIES as REPOS,
+  startBerth,
+  startDistributionTarget,
+  type Running,
+} from './targets.js';
 
 /**
- * `npm run bench`: Berth (as `npm start` runs it) against CNCF distribution
- * on this machine, with the same client and workloads. Sizes can be lowered
- * for a quick look: BENCH_BLOB_MIB, BENCH_MANIFESTS.
+ * `npm run bench`: Berth (as `npm start` runs it, access control on)
+ * against CNCF distribution (Debian's `docker-registry`) on this machine,
+ * once on the embedded database and once on PostgreSQL. Both registries run
+ * at once and take turns, round by round, in alternating order, so a noisy
+ * moment of the machine falls on both; each figure is the median of the
+ * rounds. Large blobs move by curl; small requests by a keep-alive client
+ * that never hashes. Sizes can be lowered for a quick look (see `SETTINGS`).
  */
-const blobMiB = Number(process.env.BENCH_BLOB_MIB ?? 512);
-const manifestCount = Number(process.env.BENCH_MANIFESTS ?? 2000);
-/** Disk writeback makes single large transfers noisy; the median of a few rounds is steadier. */
-const blobRounds = Number(process.env.BENCH_BLOB_ROUNDS ?? 3);
+const SETTINGS = {
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  blobMiB: Number(process.env.BENCH_BLOB_MIB ?? 512),
+  /** Images per small-push run with one client; the 16-client run pushes twice as many. */
+  images: Number(process.env.BENCH_IMAGES ?? 150),
+  /** Requests per manifest-GET and blob-HEAD run with one client; 16 clients send twice as many. */
+  requests: Number(process.env.BENCH_REQUESTS ?? 1500),
+  memoryMiB: Number(process.env.BENCH_MEMORY_MIB ?? 1024),
+  /** `embedded`, `postgres` or both (comma-separated). */
+  modes: (process.env.BENCH_MODES ?? 'embedded,postgres').split(','),
+  postgresUrl:
+    process.env.BENCH_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/test',
+};
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+interface Metric {
+  label: string;
+  unit: string;
+  /** `absolute`: only the figure matters (a goal in MiB), a ratio of two small numbers says nothing. */
+  better: 'higher' | 'lower' | 'absolute';
 }
 
-async function measure(label: string, url: Target): Promise<Figures> {
-  process.stdout.write(`${label}: ${blobRounds} x ${blobMiB} MiB blob... `);
-  const rounds: Figures[] = [];
-  for (let i = 0; i < blobRounds; i++) rounds.push(await largeBlob(url, blobMiB));
-  const blob: Figures = {};
-  for (const metric of Object.keys(rounds[0]!))
-    blob[metric] = median(rounds.map((r) => r[metric]!));
-  process.stdout.write(`${manifestCount} manifests... `);
-  const manifests = await smallManifests(url, manifestCount);
-  console.log('done');
-  return { ...blob, ...manifests };
+const METRICS = {
+  push: { label: `${SETTINGS.blobMiB} MiB push, monolithic PUT`, unit: 'MB/s', better: 'higher' },
+  pull: { label: `${SETTINGS.blobMiB} MiB pull`, unit: 'MB/s', better: 'higher' },
+  parallelPull: { label: '8 parallel 64 MiB pulls', unit: 'MB/s', better: 'higher' },
+  parallelPush: { label: '8 parallel 32 MiB pushes', unit: 'MB/s', better: 'higher' },
+  small1: { label: 'small-image push, 1 client', unit: 'images/s', better: 'higher' },
+  small16: { label: 'small-image push, 16 clients', unit: 'images/s', better: 'higher' },
+  cpu: { label: 'server CPU per small image', unit: 'ms', better: 'lower' },
+  get1: { label: 'manifest GET by tag, 1 client', unit: 'req/s', better: 'higher' },
+  get16: { label: 'manifest GET by tag, 16 clients', unit: 'req/s', better: 'higher' },
+  tag16: { label: 'tag PUT, 16 clients', unit: 'tags/s', better: 'higher' },
+  head16: { label: 'blob HEAD, 16 clients', unit: 'req/s', better: 'higher' },
+  tagsList: { label: 'tags/list of 50 tags', unit: 'ms', better: 'lower' },
+  startFresh: { label: 'start-up, new data dir', unit: 's', better: 'lower' },
+  startExisting: { label: 'start-up, existing data dir', unit: 's', better: 'lower' },
+  idleRss: { label: 'memory right after start', unit: 'MiB', better: 'lower' },
+  transferGrowth: {
+    label: `memory growth, ${SETTINGS.memoryMiB} MiB push+pull`,
+    unit: 'MiB',
+    better: 'absolute',
+  },
+} satisfies Record<string, Metric>;
+type MetricKey = keyof typeof METRICS;
+type Samples = Partial<Record<MetricKey, number[]>>;
+
+const MB = 1024 * 1024;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+/** What each registry holds before the rounds start. */
+interface Fixture {
+  running: Running;
+  client: Client;
+  layer: Descriptor;
+  manifestTags: string[];
+  someManifest: Buffer;
+  parallelPulls: BlobFile[];
 }
 
-const ADMIN = { user: 'admin', password: 'bench-admin-password' };
+function record(samples: Samples, key: MetricKey, value: number) {
+  (samples[key] ??= []).push(value);
+}
 
-/**
- * Berth runs with access control, as deployed: the client fetches one token
- * for both repositories, as docker would, and sends it on every request.
- */
-async function berthTarget(baseUrl: string): Promise<Target> {
-  const query = new URLSearchParams({ service: 'berth' });
-  for (const repo of Object.values(BENCH_REPOSITORIES))
-    query.append('scope', `repository:${repo}:pull,push`);
-  const response = await fetch(`${baseUrl}/v2/auth?${query.toString()}`, {
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`,
-    },
+async function prepare(running: Running, files: Files): Promise<Fixture> {
+  const { target } = running;
+  const client = clientFor(target);
+  const layerBytes = randomLayer();
+  const layer = await pushBlob(client, target, REPOS.small, layerBytes);
+  await pushBlob(client, target, REPOS.tags, layerBytes);
+  // A repository of exactly 50 tags for tags/list, and images to GET by tag.
+  const tagged = await smallImagePush(client, target, {
+    repo: REPOS.tags,
+    layer,
+    count: 50,
+    clients: 4,
+    prefix: 'v',
   });
-  if (!response.ok) throw new Error(`token: ${response.status} ${await response.text()}`);
-  const { token } = (await response.json()) as { token: string };
-  return { baseUrl, headers: { Authorization: `Bearer ${token}` } };
+  const manifestTags = tagged.tags;
+  const someManifest = imageManifest(
+    await pushBlob(client, target, REPOS.small, Buffer.from('{"bench":"tag-put"}')),
+    layer,
+  );
+  for (const blob of files.parallelPulls) await pushWithCurl(client, target, REPOS.large, blob);
+  return { running, client, layer, manifestTags, someManifest, parallelPulls: files.parallelPulls };
+}
+
+interface Files {
+  large: BlobFile;
+  parallelPulls: BlobFile[];
+  parallelPushes: BlobFile[];
+  memory: BlobFile;
+}
+
+async function oneRound(fixture: Fixture, files: Files, round: number, samples: Samples) {
+  const { client, running } = fixture;
+  const target: Target = running.target;
+  const salt = `${target.name}-${round}`;
+
+  const large = await renewBlobFile(files.large, salt);
+  record(
+    samples,
+    'push',
+    (large.mib * MB) / 1e6 / (await pushWithCurl(client, target, REPOS.large, large)),
+  );
+  record(
+    samples,
+    'pull',
+    (large.mib * MB) / 1e6 / (await pullWithCurl(target, REPOS.large, large)),
+  );
+
+  let started = performance.now();
+  await Promise.all(fixture.parallelPulls.map((blob) => pullWithCurl(target, REPOS.large, blob)));
+  record(samples, 'parallelPull', totalMB(fixture.parallelPulls) / seconds(started));
+
+  const pushes = await Promise.all(
+    files.parallelPushes.map((f, i) => renewBlobFile(f, `${salt}-${i}`)),
+  );
+  started = performance.now();
+  await Promise.all(pushes.map((blob) => pushWithCurl(client, target, REPOS.large, blob)));
+  record(samples, 'parallelPush', totalMB(pushes) / seconds(started));
+
+  const one = await smallImagePush(client, target, {
+    repo: REPOS.small,
+    layer: fixture.layer,
+    count: SETTINGS.images,
+    clients: 1,
+    prefix: `r${round}-one`,
+  });
+  record(samples, 'small1', one.perSecond);
+  record(samples, 'cpu', one.cpuMsPerImage);
+  const many = await smallImagePush(client, target, {
+    repo: REPOS.small,
+    layer: fixture.layer,
+    count: SETTINGS.images * 2,
+    clients: 16,
+    prefix: `r${round}-many`,
+  });
+  record(samples, 'small16', many.perSecond);
+
+  const gets = { repo: REPOS.tags, tags: fixture.manifestTags };
+  record(
+    samples,
+    'get1',
+    await manifestGets(client, { ...gets, count: SETTINGS.requests, clients: 1 }),
+  );
+  record(
+    samples,
+    'get16',
+    await manifestGets(client, { ...gets, count: SETTINGS.requests * 2, clients: 16 }),
+  );
+  record(
+    samples,
+    'tag16',
+    await tagPuts(client, {
+      repo: REPOS.small,
+      manifest: fixture.someManifest,
+      count: SETTINGS.images * 2,
+      clients: 16,
+      prefix: `r${round}-tag`,
+    }),
+  );
+  record(
+    samples,
+    'head16',
+    await blobHeads(client, {
+      repo: REPOS.small,
+      digest: fixture.layer.digest,
+      count: SETTINGS.requests * 2,
+      clients: 16,
+    }),
+  );
+  record(
+    samples,
+    'tagsList',
+    await tagsListMs(client, { repo: REPOS.tags, count: 200, expectTags: 50 }),
+  );
+}
+
+const seconds = (started: number) => (performance.now() - started) / 1000;
+const totalMB = (blobs: BlobFile[]) => blobs.reduce((sum, b) => sum + (b.mib * MB) / 1e6, 0);
+
+/** How far resident memory rises above where it was while a large layer goes in and out. */
+async function transferGrowth(fixture: Fixture, blob: BlobFile): Promise<number> {
+  const { target } = fixture.running;
+  await resetPeak(target.pid);
+  const before = await rssMiB(target.pid);
+  await pushWithCurl(fixture.client, target, REPOS.large, blob);
+  await pullWithCurl(target, REPOS.large, blob);
+  return Math.max(0, (await peakRssMiB(target.pid)) - before);
+}
+
+async function benchMode(mode: string, work: string, files: Files) {
+  const scratch = mode === 'postgres' ? await createScratchDatabase(SETTINGS.postgresUrl) : null;
+  const berth = await startBerth(join(work, `berth-${mode}`), scratch?.url ?? null);
+  const distribution = await startDistributionTarget(join(work, `distribution-${mode}`));
+  const samples: Record<string, Samples> = { berth: {}, distribution: {} };
+  try {
+    const fixtures = [await prepare(berth, files), await prepare(distribution, files)];
+    for (let round = 0; round < SETTINGS.rounds; round++) {
+      const order = round % 2 === 0 ? fixtures : [...fixtures].reverse();
+      for (const fixture of order) {
+        process.stdout.write(`  ${mode}: round ${round + 1}, ${fixture.running.target.name}\n`);
+        await oneRound(fixture, files, round, samples[fixture.running.target.name]!);
+      }
+    }
+    for (const fixture of fixtures) {
+      const s = samples[fixture.running.target.name]!;
+      record(s, 'startFresh', fixture.running.startup.fresh);
+      record(s, 'startExisting', fixture.running.startup.existing);
+      record(s, 'idleRss', fixture.running.idleRssMiB);
+      record(s, 'transferGrowth', await transferGrowth(fixture, files.memory));
+      await fixture.client.close();
+    }
+  } finally {
+    await berth.stop();
+    await distribution.stop();
+    await scratch?.drop();
+  }
+  return rows(samples);
+}
+
+function rows(samples: Record<string, Samples>) {
+  return (Object.keys(METRICS) as MetricKey[]).map((key) => {
+    const metric: Metric = METRICS[key];
+    const berth = median(samples.berth![key]!);
+    const distribution = median(samples.distribution![key]!);
+    // Above 1, Berth is ahead, whichever direction the metric runs.
+    const ratio =
+      metric.better === 'higher'
+        ? berth / distribution
+        : metric.better === 'lower'
+          ? distribution / berth
+          : null;
+    return { metric: metric.label, unit: metric.unit, berth, distribution, ratio };
+  });
+}
+
+const figure = (value: number) =>
+  value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+
+function printTable(mode: string, table: ReturnType<typeof rows>) {
+  console.log(`\n### ${mode === 'embedded' ? 'Embedded database' : 'PostgreSQL (DATABASE_URL)'}\n`);
+  console.log('| workload | unit | Berth | distribution | Berth vs distribution |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const row of table) {
+    console.log(
+      `| ${row.metric} | ${row.unit} | ${figure(row.berth)} | ${figure(row.distribution)} | ${row.ratio === null ? '' : `${row.ratio.toFixed(2)}x`} |`,
+    );
+  }
 }
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   try {
-    const berthServer = await startServerProcess({
-      BERTH_DATA_DIR: join(work, 'berth'),
-      BERTH_SUPERUSER: ADMIN.user,
-      BERTH_SUPERUSER_PASSWORD: ADMIN.password,
-      BERTH_TOKEN_EXPIRY_SECONDS: '3600',
-    });
-    let berth: Figures;
-    try {
-      berth = await measure('berth', await berthTarget(berthServer.url));
-    } finally {
-      await berthServer.stop();
+    const files: Files = {
+      large: await writeBlobFile(join(work, 'large.bin'), SETTINGS.blobMiB),
+      parallelPulls: await Promise.all(
+        Array.from({ length: 8 }, (_, i) => writeBlobFile(join(work, `pull-${i}.bin`), 64)),
+      ),
+      parallelPushes: await Promise.all(
+        Array.from({ length: 8 }, (_, i) => writeBlobFile(join(work, `push-${i}.bin`), 32)),
+      ),
+      memory: await writeBlobFile(join(work, 'memory.bin'), SETTINGS.memoryMiB),
+    };
+    const results: Record<string, ReturnType<typeof rows>> = {};
+    for (const mode of SETTINGS.modes) {
+      console.log(`${mode}: starting both registries`);
+      results[mode] = await benchMode(mode, work, files);
     }
-    await mkdir(join(work, 'distribution'));
-    const distributionServer = await startDistribution(join(work, 'distribution'));
-    let distribution: Figures;
-    try {
-      distribution = await measure('distribution', {
-        baseUrl: distributionServer.url,
-        headers: {},
-      });
-    } finally {
-      await distributionServer.stop();
-    }
-
-    const rows = Object.keys(berth).map((metric) => ({
-      metric,
-      berth: berth[metric]!,
-      distribution: distribution[metric]!,
-      ratio: berth[metric]! / distribution[metric]!,
-    }));
     console.log(
-      `\nBerth vs CNCF distribution (docker-registry): ${blobMiB} MiB blob (median of ${blobRounds}), ${manifestCount} manifests, one sequential client`,
+      `\nBerth vs CNCF distribution (docker-registry), median of ${SETTINGS.rounds} alternating rounds.` +
+        '\nThe last column is above 1 where Berth is ahead. Server CPU counts the registry process only.',
     );
-    console.log(
-      `${'metric'.padEnd(22)}${'berth'.padStart(12)}${'distribution'.padStart(14)}${'berth/dist'.padStart(12)}`,
-    );
-    for (const row of rows) {
-      console.log(
-        `${row.metric.padEnd(22)}${row.berth.toFixed(2).padStart(12)}${row.distribution.toFixed(2).padStart(14)}${row.ratio.toFixed(2).padStart(12)}`,
-      );
-    }
+    for (const [mode, table] of Object.entries(results)) printTable(mode, table);
     await mkdir('.bench', { recursive: true });
     await writeFile(
       '.bench/results.json',
-      JSON.stringify({ date: new Date().toISOString(), blobMiB, manifestCount, rows }, null, 2),
+      JSON.stringify({ date: new Date().toISOString(), settings: SETTINGS, results }, null, 2),
     );
-    console.log(
-      '\n(throughput: higher is better; latency: lower is better; figures also in .bench/results.json)',
-    );
+    console.log('\n(figures also in .bench/results.json)');
   } finally {
     await rm(work, { recursive: true, force: true });
   }
