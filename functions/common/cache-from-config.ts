@@ -1,4 +1,3 @@
-import { RedisCache } from '../../shared/adapters/cache/redis-cache.js';
 import type { CacheConfig } from '../../shared/config/config.js';
 import type { Cache } from '../../shared/ports/cache.js';
 import { processCache } from './process-cache.js';
@@ -10,6 +9,8 @@ import { processCache } from './process-cache.js';
  */
 export async function cacheFromConfig(config: CacheConfig): Promise<Cache> {
   if (config.engine !== 'redis' || !config.redis) return processCache(config, 'here');
+  // Loaded only when asked for: the client costs memory and start-up time.
+  const { RedisCache } = await import('../../shared/adapters/cache/redis-cache.js');
   const cache = new RedisCache({
     ...config.redis,
     onUnavailable: (error) =>

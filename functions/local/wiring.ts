@@ -1,9 +1,8 @@
 import { consoleSurface, findConsoleDir } from './console-surface.js';
-import { blobStoreFor } from '../common/blob-stores.js';
+import { blobStoresFor } from '../common/blob-stores.js';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
-import { openPostgresDatabase } from '../../shared/adapters/sql/postgres-database.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import type { BerthConfig } from '../../shared/config/config.js';
 import { apiSurface } from '../../shared/http/api/api-surface.js';
@@ -29,7 +28,6 @@ import { cacheFromConfig } from '../common/cache-from-config.js';
 import { publicAddressFromConfig } from '../common/notifications-from-config.js';
 import { mailerFromConfig } from '../common/mail-from-config.js';
 import type { PublicAddress } from '../../shared/notifications/event-data.js';
-import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
 export interface LocalRegistry {
@@ -52,20 +50,26 @@ export interface LocalRegistry {
 export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegistry> {
   const databaseKind = config.databaseUrl ? 'postgres' : 'embedded';
   const unlock = databaseKind === 'embedded' ? await lockDataDir(config.dataDir) : async () => {};
+  // A driver the configuration does not choose is never loaded.
   const db = config.databaseUrl
-    ? await openPostgresDatabase(config.databaseUrl)
+    ? await (
+        await import('../../shared/adapters/sql/postgres-database.js')
+      ).openPostgresDatabase(config.databaseUrl)
     : await openEmbeddedDatabase(join(config.dataDir, 'pgdata'));
   const cache = await cacheFromConfig(config.cache);
   // Servers sharing a database may each take part of one upload session, so
   // its hash state travels with the session; alone, the native hash is faster.
-  const sha256 = databaseKind === 'postgres' ? await createWasmSha256() : nodeSha256;
+  const sha256 =
+    databaseKind === 'postgres'
+      ? await (await import('../../shared/adapters/hash/wasm-sha256.js')).createWasmSha256()
+      : nodeSha256;
   const wakeups = localWakeups();
   // Where this server listens, once it does: the host in event URLs without SERVER_HOSTNAME.
   let listeningAt: PublicAddress | null = null;
   const registry = registryFromConfig(config, db, {
     cache,
     sha256,
-    storeFor: blobStoreFor,
+    storeFor: await blobStoresFor(config.storage.locations),
     wakeups,
   });
   const secret = await loadOrCreateSecret(config.dataDir, config.access.secretKey);

@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailMessage, Mailer } from '../../ports/notification-transport.js';
 
 export interface SmtpSettings {
@@ -15,29 +15,40 @@ export interface SmtpSettings {
  * E-mail through an SMTP server, with Quay's settings: port 465 speaks
  * TLS from the first byte; otherwise `MAIL_USE_TLS` requires STARTTLS
  * (and without it the connection stays plain, for a relay on localhost).
+ * nodemailer is loaded with the first message, so a registry that sends
+ * none never loads it.
  */
 export class SmtpMailer implements Mailer {
-  private readonly transport: Transporter;
+  private transport: Promise<Transporter> | undefined;
 
   constructor(
     private readonly config: SmtpSettings,
-    timeoutMs: number,
-  ) {
-    this.transport = createTransport({
-      host: config.server,
-      port: config.port,
-      secure: config.port === 465,
-      requireTLS: config.port !== 465 && config.useTls,
-      ignoreTLS: config.port !== 465 && !config.useTls,
-      ...(config.username ? { auth: { user: config.username, pass: config.password ?? '' } } : {}),
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-    });
+    private readonly timeoutMs: number,
+  ) {}
+
+  private connect(): Promise<Transporter> {
+    const { config, timeoutMs } = this;
+    return (this.transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        host: config.server,
+        port: config.port,
+        secure: config.port === 465,
+        requireTLS: config.port !== 465 && config.useTls,
+        ignoreTLS: config.port !== 465 && !config.useTls,
+        ...(config.username
+          ? { auth: { user: config.username, pass: config.password ?? '' } }
+          : {}),
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      }),
+    ));
   }
 
   async send(message: MailMessage): Promise<void> {
-    await this.transport.sendMail({
+    await (
+      await this.connect()
+    ).sendMail({
       from: this.config.sender,
       to: message.to,
       subject: message.subject,
@@ -47,6 +58,6 @@ export class SmtpMailer implements Mailer {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((transport) => transport.close());
   }
 }
