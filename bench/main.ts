@@ -23,6 +23,7 @@ import {
   type Descriptor,
 } from './small-objects.js';
 import {
+  ADMIN_BASIC,
   BENCH_REPOSITORIES as REPOS,
   startBerth,
   startDistributionTarget,
@@ -85,6 +86,20 @@ const METRICS = {
 } satisfies Record<string, Metric>;
 type MetricKey = keyof typeof METRICS;
 type Samples = Partial<Record<MetricKey, number[]>>;
+
+/** Berth's own: distribution runs without access control, so it has nothing to compare. */
+const ACCESS_METRICS = {
+  tokens: {
+    label: 'token requests (Basic at /v2/auth), 1 client',
+    unit: 'req/s',
+    better: 'higher',
+  },
+  basicGets: {
+    label: 'manifest GET with Basic credentials, 1 client',
+    unit: 'req/s',
+    better: 'higher',
+  },
+} satisfies Record<string, Metric>;
 
 const MB = 1024 * 1024;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
@@ -221,6 +236,29 @@ async function oneRound(fixture: Fixture, files: Files, round: number, samples: 
 const seconds = (started: number) => (performance.now() - started) / 1000;
 const totalMB = (blobs: BlobFile[]) => blobs.reduce((sum, b) => sum + (b.mib * MB) / 1e6, 0);
 
+/** Token requests and Basic-authenticated reads, each as many as `requests / 5`, one at a time. */
+async function accessFigures(fixture: Fixture) {
+  const { client } = fixture;
+  const count = Math.max(20, Math.floor(SETTINGS.requests / 5));
+  const headers = { Authorization: ADMIN_BASIC };
+  let started = performance.now();
+  for (let i = 0; i < count; i++)
+    await client.send('GET', `/v2/auth?service=berth&scope=repository:${REPOS.tags}:pull`, {
+      headers,
+      expect: 200,
+    });
+  const tokens = count / seconds(started);
+  started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const tag = fixture.manifestTags[i % fixture.manifestTags.length]!;
+    await client.send('GET', `/v2/${REPOS.tags}/manifests/${tag}`, {
+      headers: { ...headers, Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      expect: 200,
+    });
+  }
+  return { tokens, basicGets: count / seconds(started) };
+}
+
 /** How far resident memory rises above where it was while a large layer goes in and out. */
 async function transferGrowth(fixture: Fixture, blob: BlobFile): Promise<number> {
   const { target } = fixture.running;
@@ -236,6 +274,7 @@ async function benchMode(mode: string, work: string, files: Files) {
   const berth = await startBerth(join(work, `berth-${mode}`), scratch?.url ?? null);
   const distribution = await startDistributionTarget(join(work, `distribution-${mode}`));
   const samples: Record<string, Samples> = { berth: {}, distribution: {} };
+  let access: Awaited<ReturnType<typeof accessFigures>>;
   try {
     const fixtures = [await prepare(berth, files), await prepare(distribution, files)];
     for (let round = 0; round < SETTINGS.rounds; round++) {
@@ -245,6 +284,7 @@ async function benchMode(mode: string, work: string, files: Files) {
         await oneRound(fixture, files, round, samples[fixture.running.target.name]!);
       }
     }
+    access = await accessFigures(fixtures[0]!);
     for (const fixture of fixtures) {
       const s = samples[fixture.running.target.name]!;
       record(s, 'startFresh', fixture.running.startup.fresh);
@@ -258,7 +298,7 @@ async function benchMode(mode: string, work: string, files: Files) {
     await distribution.stop();
     await scratch?.drop();
   }
-  return rows(samples);
+  return { table: rows(samples), access };
 }
 
 function rows(samples: Record<string, Samples>) {
@@ -280,7 +320,9 @@ function rows(samples: Record<string, Samples>) {
 const figure = (value: number) =>
   value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 
-function printTable(mode: string, table: ReturnType<typeof rows>) {
+type ModeResult = Awaited<ReturnType<typeof benchMode>>;
+
+function printTable(mode: string, { table, access }: ModeResult) {
   console.log(`\n### ${mode === 'embedded' ? 'Embedded database' : 'PostgreSQL (DATABASE_URL)'}\n`);
   console.log('| workload | unit | Berth | distribution | Berth vs distribution |');
   console.log('|---|---|---:|---:|---:|');
@@ -288,6 +330,10 @@ function printTable(mode: string, table: ReturnType<typeof rows>) {
     console.log(
       `| ${row.metric} | ${row.unit} | ${figure(row.berth)} | ${figure(row.distribution)} | ${row.ratio === null ? '' : `${row.ratio.toFixed(2)}x`} |`,
     );
+  }
+  for (const [key, value] of Object.entries(access)) {
+    const metric = ACCESS_METRICS[key as keyof typeof ACCESS_METRICS];
+    console.log(`| ${metric.label} | ${metric.unit} | ${figure(value)} | (no access control) | |`);
   }
 }
 
@@ -304,7 +350,7 @@ async function main() {
       ),
       memory: await writeBlobFile(join(work, 'memory.bin'), SETTINGS.memoryMiB),
     };
-    const results: Record<string, ReturnType<typeof rows>> = {};
+    const results: Record<string, ModeResult> = {};
     for (const mode of SETTINGS.modes) {
       console.log(`${mode}: starting both registries`);
       results[mode] = await benchMode(mode, work, files);

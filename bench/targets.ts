@@ -11,6 +11,8 @@ export const BENCH_REPOSITORIES = {
   large: 'admin/large',
 };
 const ADMIN = { user: 'admin', password: 'bench-admin-password' };
+/** What a client that skips the token dance (a script, `curl -u`) sends on every request. */
+export const ADMIN_BASIC = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 
 export interface Running {
   target: Target;
@@ -33,7 +35,7 @@ async function berthToken(baseUrl: string): Promise<string> {
     query.append('scope', `repository:${repo}:pull,push`);
   const response = await fetch(`${baseUrl}/v2/auth?${query.toString()}`, {
     headers: {
-      Authorization: `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`,
+      Authorization: ADMIN_BASIC,
     },
   });
   if (!response.ok) throw new Error(`token: ${response.status} ${await response.text()}`);
