@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { accessError } from '../errors/access-error.js';
 import type { Clock } from '../ports/clock.js';
 import type { AccessGrant } from './scopes.js';
+import { BoundedMemo } from './bounded-memo.js';
 
 export interface RegistryTokenOptions {
   /** HMAC key; only this registry issues and checks its tokens. */
@@ -23,13 +24,27 @@ export interface VerifiedToken {
 
 const ISSUER = 'berth';
 const ALGORITHM = 'HS256';
+/** Distinct tokens remembered as verified; a client sends one token for a whole push or pull. */
+const VERIFIED_TOKENS = 10_000;
+
+interface Verified {
+  token: VerifiedToken;
+  notBeforeMs: number;
+  expiresMs: number;
+}
 
 /**
  * Docker registry tokens: JWTs whose `access` claim lists exactly what the
  * caller may do. HS256 only; `alg: none`, other algorithms, other keys,
  * other audiences and expired tokens are all refused.
+ *
+ * A token's signature and claims never change, so once verified it is
+ * remembered until it expires: the requests of one push or pull verify it
+ * once instead of once each. Its time window is still checked every time.
  */
 export class RegistryTokens {
+  private readonly verified = new BoundedMemo<Verified>(VERIFIED_TOKENS);
+
   constructor(private readonly options: RegistryTokenOptions) {}
 
   get service(): string {
@@ -65,19 +80,30 @@ export class RegistryTokens {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
+    const now = this.options.clock.now();
+    const known = this.verified.get(token);
+    if (known && now >= known.notBeforeMs && now < known.expiresMs) return known.token;
     try {
       const { payload } = await jwtVerify(token, this.options.key, {
         algorithms: [ALGORITHM],
         issuer: ISSUER,
         audience: this.options.service,
-        currentDate: new Date(this.options.clock.now()),
+        currentDate: new Date(now),
         requiredClaims: ['exp', 'sub'],
       });
       const access = Array.isArray(payload.access) ? (payload.access as AccessGrant[]) : [];
       const accountId = typeof payload.account_id === 'number' ? payload.account_id : null;
       const scopes = Array.isArray(payload.scopes) ? (payload.scopes as string[]) : undefined;
-      return { accountId, subject: payload.sub ?? '', access, scopes };
+      const verified = { accountId, subject: payload.sub ?? '', access, scopes };
+      this.verified.set(token, {
+        token: verified,
+        // Seconds, as JWTs count; a token without `nbf` is good from the start.
+        notBeforeMs: (payload.nbf ?? 0) * 1000,
+        expiresMs: payload.exp! * 1000,
+      });
+      return verified;
     } catch (error) {
+      this.verified.delete(token);
       const expired = error instanceof joseErrors.JWTExpired;
       throw accessError('unauthorized', expired ? 'token expired' : 'invalid token', {
         challengeError: 'invalid_token',
