@@ -6,24 +6,28 @@ import { fileURLToPath } from 'node:url';
 import { bundleServer, SERVER_BUNDLE } from '../functions/local/bundle-server.js';
 
 /**
- * `npm run bench:startup`: how long the local server takes from its start
- * to its first answer on `/v2/`, on a new data directory and on one used
- * before, for `npm start` (TypeScript compiled at start-up) and for
- * `npm run start:prod` (the bundle of `npm run build:server`).
+ * `npm run bench:startup`: how long from typing the command to the first
+ * answer on `/v2/`, on a new data directory and on one used before: for
+ * `npm start` as a person types it (npm, then the console check and the
+ * server bundle of `prestart`, then the server), and for the server alone
+ * (`npm run start:prod` without npm: what a supervisor runs).
  */
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_STARTUP_ROUNDS ?? 3);
 
 const STARTS = {
-  'npm start': ['--import', 'tsx', 'functions/local/main.ts'],
-  'npm run start:prod': [SERVER_BUNDLE],
+  'npm start': ['npm', ['start', '--silent']],
+  'the server alone': [process.execPath, ['--enable-source-maps', SERVER_BUNDLE]],
 } as const;
 
-/** Milliseconds from spawning the server to its first answer on `/v2/`. */
-async function timeToFirstAnswer(args: readonly string[], dataDir: string): Promise<number> {
+/** Milliseconds from spawning the command to its first answer on `/v2/`. */
+async function timeToFirstAnswer(
+  [command, args]: readonly [string, readonly string[]],
+  dataDir: string,
+): Promise<number> {
   const { DATABASE_URL: _url, DB_URI: _uri, ...env } = process.env;
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: { ...env, BERTH_DATA_DIR: dataDir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -55,13 +59,13 @@ async function main() {
   try {
     console.log(`Start-up to the first answer on /v2/ (median of ${rounds}, seconds)`);
     console.log(`${'start'.padEnd(22)}${'new data dir'.padStart(14)}${'existing'.padStart(12)}`);
-    for (const [label, args] of Object.entries(STARTS)) {
+    for (const [label, start] of Object.entries(STARTS)) {
       const fresh: number[] = [];
       const existing: number[] = [];
       for (let i = 0; i < rounds; i++) {
         const dataDir = join(work, `${label.replace(/\W+/g, '-')}-${i}`);
-        fresh.push(await timeToFirstAnswer(args, dataDir));
-        existing.push(await timeToFirstAnswer(args, dataDir));
+        fresh.push(await timeToFirstAnswer(start, dataDir));
+        existing.push(await timeToFirstAnswer(start, dataDir));
       }
       console.log(
         `${label.padEnd(22)}${(median(fresh) / 1000).toFixed(2).padStart(14)}${(median(existing) / 1000).toFixed(2).padStart(12)}`,

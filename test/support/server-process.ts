@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { SERVER_BUNDLE } from '../../functions/local/bundle-server.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,22 +22,22 @@ export interface ServerProcess {
 }
 
 /**
- * Runs the local server as `npm start` does (same entry point, same
- * loader), in its own process, and waits for the URL it prints.
+ * Runs the local server as `npm start` does (the bundle of its sources,
+ * which the tests' global setup or the bench writes first), in its own
+ * process, and waits for the URL it prints.
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   // Like `npm start` on a fresh machine: embedded Postgres unless the caller names a database.
+  if (!existsSync(SERVER_BUNDLE)) {
+    throw new Error(`no server bundle at ${SERVER_BUNDLE}: run npm run build:server first`);
+  }
   const { DATABASE_URL: _url, DB_URI: _uri, ...inherited } = process.env;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'functions/local/main.ts'],
-    {
-      cwd: repoRoot,
-      env: { ...inherited, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', SERVER_BUNDLE], {
+    cwd: repoRoot,
+    env: { ...inherited, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
 
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
