@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as registryCore from './migrations/0001-registry-core.js';
 import * as manifestContentInStorage from './migrations/0002-manifest-content-in-storage.js';
 import * as identity from './migrations/0003-identity.js';
@@ -42,8 +42,25 @@ export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/**
+ * Whether every migration has run already. Kysely's migrator would find
+ * out too, but only after reading the whole catalog; this is one query,
+ * and every start on an existing database asks it.
+ */
+async function upToDate(db: Kysely<unknown>): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return applied.size === MIGRATION_NAMES.length && MIGRATION_NAMES.every((n) => applied.has(n));
+  } catch {
+    // No migration table yet: a new database.
+    return false;
+  }
+}
+
 /** Brings the schema up to date; safe to run from several processes at once. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  if (await upToDate(db)) return;
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
