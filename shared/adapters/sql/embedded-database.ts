@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Kysely } from 'kysely';
 import { openDatabase, type OpenOptions } from './open-database.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { copyClusterTemplate } from './embedded-template.js';
 import type { Database } from './schema.js';
 
 /**
@@ -19,7 +22,9 @@ export async function openEmbeddedDatabase(
   options?: OpenOptions,
 ): Promise<Kysely<Database>> {
   const settings = { postgresqlconf: EMBEDDED_POSTGRESQL_CONF };
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (!(await copyClusterTemplate(dataDir, settings))) await mkdir(dataDir, { recursive: true });
+  }
   const pglite = dataDir ? new PGlite(dataDir, settings) : new PGlite(settings);
   return openDatabase(new PGliteDialect(pglite), options);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as registryCore from './migrations/0001-registry-core.js';
 import * as manifestContentInStorage from './migrations/0002-manifest-content-in-storage.js';
@@ -41,6 +42,17 @@ const MIGRATIONS: Record<string, Migration> = {
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/**
+ * Which migrations build the schema, as a short digest of their names: a
+ * database made by one list can stand in for a new database only under the
+ * same list (see `copyClusterTemplate`). Names, not code: a migration that
+ * has run is never run again, here or in any existing database, so one is
+ * never edited in place; a change is a new migration, hence a new name.
+ */
+export function migrationsDigest(): string {
+  return createHash('sha256').update(MIGRATION_NAMES.join('\0')).digest('hex').slice(0, 16);
+}
 
 /**
  * Whether every migration has run already. Kysely's migrator would find

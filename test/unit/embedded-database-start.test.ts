@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
+import { MIGRATION_NAMES, migrationsDigest } from '../../shared/adapters/sql/migrate.js';
+import type { Database } from '../../shared/adapters/sql/schema.js';
+
+const templates = join('node_modules', '.cache', 'berth');
+
+describe('a new embedded database starts from the installation’s template', () => {
+  let work: string;
+  const open: Kysely<Database>[] = [];
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'berth-template-'));
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((db) => db.destroy()));
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('has the whole schema, its own rows, and a template named for these migrations', async () => {
+    // Prepare
+    const first = await openEmbeddedDatabase(join(work, 'one'));
+    const second = await openEmbeddedDatabase(join(work, 'two'));
+    open.push(first, second);
+
+    // Act
+    await first
+      .insertInto('blob')
+      .values({ digest: `sha256:${'a'.repeat(64)}`, size: 1, created_at_ms: 1 })
+      .execute();
+
+    // Assess: every migration applied, and nothing shared between the two.
+    for (const db of [first, second]) {
+      const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+      expect(rows.map((r) => r.name).sort()).toEqual([...MIGRATION_NAMES].sort());
+    }
+    expect(await first.selectFrom('blob').select('digest').execute()).toHaveLength(1);
+    expect(await second.selectFrom('blob').select('digest').execute()).toHaveLength(0);
+    const names = await readdir(templates);
+    expect(names.some((n) => n.endsWith(`-schema-${migrationsDigest()}`))).toBe(true);
+  });
+
+  it('reopens a data directory it made as it left it', async () => {
+    const dir = join(work, 'three');
+    const db = await openEmbeddedDatabase(dir);
+    await db
+      .insertInto('blob')
+      .values({ digest: `sha256:${'b'.repeat(64)}`, size: 2, created_at_ms: 2 })
+      .execute();
+    await db.destroy();
+    expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
+    const again = await openEmbeddedDatabase(dir);
+    open.push(again);
+    expect(await again.selectFrom('blob').select('size').execute()).toEqual([{ size: 2 }]);
+  });
+});
