@@ -384,6 +384,24 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     ]);
   });
 
+  it('pages live and expiring tags together, in byte order, and never a tag from history', async () => {
+    const store = await fresh();
+    const repo = await store.ensureRepository('r', T0);
+    for (const tag of ['a', 'b', 'c', 'd', 'e']) {
+      await store.putManifest(manifest(repo.id, tag, { tag, nowMs: T0 }));
+    }
+    // b and d expire later; c has moved on, so its first manifest is history only.
+    await store.setTagExpiration(repo.id, 'b', T0 + 500, T0 + 1);
+    await store.setTagExpiration(repo.id, 'd', T0 + 500, T0 + 1);
+    await store.putManifest(manifest(repo.id, 'c2', { tag: 'c', nowMs: T0 + 2 }));
+    await store.deleteTag(repo.id, 'e', T0 + 3);
+    const at = T0 + 100;
+    expect(await store.listTags(repo.id, { limit: 2 }, at)).toEqual(['a', 'b']);
+    expect(await store.listTags(repo.id, { limit: 2, after: 'b' }, at)).toEqual(['c', 'd']);
+    expect(await store.listTags(repo.id, { limit: 2, after: 'd' }, at)).toEqual([]);
+    expect(await store.listTags(repo.id, { limit: 10 }, T0 + 500)).toEqual(['a', 'c']);
+  });
+
   it('finds referrers of a subject, optionally by artifact type', async () => {
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);

@@ -505,17 +505,28 @@ export class SqlMetadataStore implements MetadataStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * A page of live tags, reading no more rows than the page holds. A live tag
+   * has no end (the partial index `tag_live_name` holds exactly those, in
+   * name order) or an end still to come (an expiring tag: few, found by
+   * `tag_ended`). Filtering every row of the repository instead reads its
+   * whole tag history, which grows with every push.
+   */
   async listTags(repositoryId: number, page: Page, nowMs: number): Promise<string[]> {
-    let query = this.db
-      .selectFrom('tag')
-      .select('name')
-      .distinct()
-      .where('repository_id', '=', repositoryId)
-      .where((eb) => aliveAt(eb, nowMs))
-      .orderBy('name')
-      .limit(page.limit);
-    if (page.after !== undefined) query = query.where('name', '>', page.after);
-    return (await query.execute()).map((r) => r.name);
+    const after = page.after === undefined ? sql`` : sql`and name > ${page.after}`;
+    const { rows } = await sql<{ name: string }>`
+      select name from (
+        (select name from tag
+          where repository_id = ${repositoryId} and lifetime_end_ms is null ${after}
+          order by name limit ${page.limit})
+        union
+        (select name from tag
+          where repository_id = ${repositoryId} and lifetime_end_ms > ${nowMs} ${after}
+          order by name limit ${page.limit})
+      ) live
+      order by name
+      limit ${page.limit}`.execute(this.db);
+    return rows.map((r) => r.name);
   }
 
   async tagHistory(repositoryId: number, tag: string): Promise<TagHistoryEntry[]> {
