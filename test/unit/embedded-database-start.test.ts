@@ -58,3 +58,38 @@ describe('a new embedded database starts from the installation’s template', ()
     expect(await again.selectFrom('blob').select('size').execute()).toEqual([{ size: 2 }]);
   });
 });
+
+describe('the embedded database looks after itself, as autovacuum would', () => {
+  it('vacuums and analyzes after writes, so the planner knows how big the tables are', async () => {
+    // Prepare: PGlite has no autovacuum; until something analyzes, a table's row count is unknown (-1).
+    const work = await mkdtemp(join(tmpdir(), 'berth-maintenance-'));
+    const db = await openEmbeddedDatabase(join(work, 'db'), { maintenanceEveryMs: 50 });
+    const estimate = async () => {
+      const { rows } = await sql<{
+        reltuples: number;
+      }>`select reltuples from pg_class where relname = 'blob'`.execute(db);
+      return Number(rows[0]!.reltuples);
+    };
+    try {
+      expect(await estimate()).toBe(-1);
+
+      // Act
+      await db
+        .insertInto('blob')
+        .values(
+          Array.from({ length: 300 }, (_, i) => ({
+            digest: `sha256:${i.toString(16).padStart(64, '0')}`,
+            size: i,
+            created_at_ms: 1,
+          })),
+        )
+        .execute();
+
+      // Assess
+      await expect.poll(estimate, { timeout: 5_000, interval: 50 }).toBe(300);
+    } finally {
+      await db.destroy();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

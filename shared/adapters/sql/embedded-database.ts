@@ -16,15 +16,23 @@ import type { Database } from './schema.js';
  */
 export const EMBEDDED_POSTGRESQL_CONF = ['shared_buffers = 16MB', 'temp_buffers = 4MB'].join('\n');
 
+/** How often a data directory's database is vacuumed and analyzed, if it was written to. */
+export const EMBEDDED_MAINTENANCE_MS = 60_000;
+
 /** Embedded Postgres (PGlite) in `dataDir`, or in memory when `dataDir` is null. */
 export async function openEmbeddedDatabase(
   dataDir: string | null,
-  options?: OpenOptions,
+  options?: OpenOptions & { maintenanceEveryMs?: number },
 ): Promise<Kysely<Database>> {
   const settings = { postgresqlconf: EMBEDDED_POSTGRESQL_CONF };
   if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
     if (!(await copyClusterTemplate(dataDir, settings))) await mkdir(dataDir, { recursive: true });
   }
   const pglite = dataDir ? new PGlite(dataDir, settings) : new PGlite(settings);
-  return openDatabase(new PGliteDialect(pglite), options);
+  const maintenanceEveryMs =
+    options?.maintenanceEveryMs ?? (dataDir ? EMBEDDED_MAINTENANCE_MS : undefined);
+  return openDatabase(
+    new PGliteDialect(pglite, maintenanceEveryMs ? { maintenanceEveryMs } : {}),
+    options,
+  );
 }
