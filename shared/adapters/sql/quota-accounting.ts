@@ -51,13 +51,14 @@ async function lockRow(
 ): Promise<{ size: number; backfilled: boolean }> {
   const key = SIZE_KEY[table];
   // A missing row means content that came after the quota migration, all of
-  // which went through here: it starts counted, at zero.
-  await sql`insert into ${sql.table(table)} (${sql.ref(key)}, size_bytes, backfilled)
-    values (${id}, 0, true) on conflict do nothing`.execute(trx);
+  // which went through here: it starts counted, at zero. One statement
+  // either creates it or takes the existing one, locked as FOR UPDATE would
+  // (ON CONFLICT DO UPDATE locks the row it conflicts with).
   const { rows } = await sql<{ size_bytes: number; backfilled: boolean }>`
-    select size_bytes, backfilled from ${sql.table(table)} where ${sql.ref(key)} = ${id} for update`.execute(
-    trx,
-  );
+    insert into ${sql.table(table)} as t (${sql.ref(key)}, size_bytes, backfilled)
+    values (${id}, 0, true)
+    on conflict (${sql.ref(key)}) do update set size_bytes = t.size_bytes
+    returning size_bytes, backfilled`.execute(trx);
   const row = rows[0]!;
   return { size: Number(row.size_bytes), backfilled: row.backfilled };
 }
