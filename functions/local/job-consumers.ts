@@ -9,6 +9,13 @@ export interface JobConsumerOptions {
   visibilityMs: number;
   /** How long to wait before looking again when the queue was empty. */
   idlePollMs: number;
+  /**
+   * Each empty look doubles the wait, up to this. Jobs this process sends
+   * wake the consumers at once (`wake`), so the wait only bounds how late a
+   * job from elsewhere is seen: another server on the same database, or one
+   * back from its visibility timeout.
+   */
+  maxIdlePollMs?: number;
 }
 
 export interface JobRun {
@@ -20,17 +27,23 @@ export interface JobRun {
  * The local server's consumers of the job queue: what SQS and Lambda do on
  * AWS. Each consumer takes one job at a time and deletes it when it has run;
  * a job that throws stays and comes back after its visibility timeout.
- * Returns a function that stops them and waits for the jobs in hand.
+ * `stop` stops them and waits for the jobs in hand; `wake` has the idle ones
+ * look at once.
  */
 export function startJobConsumers(
   deps: WorkerDeps,
   queue: PolledJobQueue,
   options: JobConsumerOptions,
   onRun: (run: JobRun) => void,
-): () => Promise<void> {
+): { stop: () => Promise<void>; wake: () => void } {
   let stopping = false;
-  let wake: (() => void) | undefined;
+  const sleeping = new Set<() => void>();
+  const wake = () => {
+    for (const resolve of sleeping) resolve();
+    sleeping.clear();
+  };
   const consume = async () => {
+    let idleMs = options.idlePollMs;
     while (!stopping) {
       const [received] = await queue.receive(1, options.visibilityMs).catch((error: unknown) => {
         onRun({ error });
@@ -38,15 +51,19 @@ export function startJobConsumers(
       });
       if (!received) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.idlePollMs);
+          const timer = setTimeout(done, idleMs);
           timer.unref();
-          wake = () => {
+          function done() {
             clearTimeout(timer);
+            sleeping.delete(done);
             resolve();
-          };
+          }
+          sleeping.add(done);
         });
+        idleMs = Math.min(idleMs * 2, options.maxIdlePollMs ?? options.idlePollMs);
         continue;
       }
+      idleMs = options.idlePollMs;
       try {
         onRun({ result: await handleJob(deps, received.job) });
         await queue.delete(received.receipt);
@@ -56,9 +73,12 @@ export function startJobConsumers(
     }
   };
   const consumers = Array.from({ length: options.concurrency }, consume);
-  return async () => {
-    stopping = true;
-    wake?.();
-    await Promise.allSettled(consumers);
+  return {
+    wake,
+    stop: async () => {
+      stopping = true;
+      wake();
+      await Promise.allSettled(consumers);
+    },
   };
 }

@@ -30,6 +30,9 @@ import { mailerFromConfig } from '../common/mail-from-config.js';
 import type { PublicAddress } from '../../shared/notifications/event-data.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 
+/** The longest an idle job consumer waits before looking at the queue again. */
+const IDLE_QUEUE_POLL_MAX_MS = 15_000;
+
 export interface LocalRegistry {
   app: HttpApp;
   registry: Registry;
@@ -80,7 +83,12 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     config.access.bootstrapUser,
     config.access.bootstrapPassword,
   );
-  const queue = new SqlJobQueue(db, registry.deps.clock);
+  // Consumers sleep long when the queue is empty; a job sent here wakes them when it is due.
+  let wakeConsumers = () => {};
+  const queue = new SqlJobQueue(db, registry.deps.clock, 'work', (visibleInMs) => {
+    if (visibleInMs <= 0) return wakeConsumers();
+    setTimeout(() => wakeConsumers(), visibleInMs).unref();
+  });
   const workers = workersFromConfig(config, db, registry, {
     secret,
     queue,
@@ -107,13 +115,14 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
   // Deliveries a previous run recorded but did not send (it stopped, or crashed) go out now.
   timers.wake('notifications', Date.now());
 
-  const stopConsumers = startJobConsumers(
+  const consumers = startJobConsumers(
     workers,
     queue,
     {
       concurrency: config.mirror.localWorkers,
       visibilityMs: workers.mirror.options.leaseMs,
       idlePollMs: Math.min(1000, mirrorInterval),
+      maxIdlePollMs: Math.min(IDLE_QUEUE_POLL_MAX_MS, mirrorInterval),
     },
     ({ result, error }) => {
       if (error) console.error('[berth] job failed:', error);
@@ -124,6 +133,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
       }
     },
   );
+  wakeConsumers = consumers.wake;
   return {
     app: createHttpApp({
       registry,
@@ -159,7 +169,7 @@ export async function buildLocalRegistry(config: BerthConfig): Promise<LocalRegi
     },
     close: async () => {
       timers.stop();
-      await stopConsumers();
+      await consumers.stop();
       // A database that is gone must not keep the process from stopping.
       await access.audit.flush().catch((error: unknown) => {
         console.error(`[berth] ${access.audit.unwritten} audit entries not written:`, error);

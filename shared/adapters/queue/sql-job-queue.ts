@@ -21,6 +21,8 @@ export class SqlJobQueue implements PolledJobQueue {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly queue = 'work',
+    /** Told after every send, with how long until the jobs are visible: consumers here wake then. */
+    private readonly onSent: (visibleInMs: number) => void = () => {},
   ) {}
 
   async send(jobs: Job[], options: { delayMs?: number } = {}): Promise<void> {
@@ -40,6 +42,7 @@ export class SqlJobQueue implements PolledJobQueue {
         })),
       )
       .execute();
+    this.onSent(visibleAt - now);
   }
 
   async receive(max: number, visibilityMs: number): Promise<ReceivedJob[]> {
