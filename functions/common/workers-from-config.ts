@@ -26,12 +26,14 @@ import type { PublicAddress } from '../../shared/notifications/event-data.js';
 
 /** The periodic tasks whose feature is switched off, and that must not run. */
 export function disabledTasks(
-  config: Pick<BerthConfig, 'mirror' | 'quotaManagement' | 'autoprune'>,
+  config: Pick<BerthConfig, 'mirror' | 'quotaManagement' | 'autoprune' | 'replicateTo'>,
 ): string[] {
   return [
     ...(config.quotaManagement ? [] : ['quota-backfill']),
     ...(config.autoprune ? [] : ['autoprune']),
     ...(config.mirror.enabled ? [] : ['mirror-schedule']),
+    // Without FEATURE_STORAGE_REPLICATION there is nowhere to copy to: no need to look every 5 s.
+    ...(config.replicateTo.length > 0 ? [] : ['replication']),
   ];
 }
 
