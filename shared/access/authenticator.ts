@@ -9,7 +9,6 @@ import type {
 import type { OAuthStore } from '../ports/oauth-store.js';
 import { ANONYMOUS, type OAuthScope, type Principal } from './principal.js';
 import { hashPassword, hashToken, tokenMatches, verifyPassword } from './secrets.js';
-import { CheckedPasswords } from './checked-passwords.js';
 
 export interface AuthenticatorOptions {
   /** Names of the superusers (Quay's SUPER_USERS). */
@@ -51,7 +50,6 @@ const isRobotName = (name: string) => name.includes('+');
  */
 export class Authenticator {
   private readonly windowMs: number;
-  private readonly checked = new CheckedPasswords();
 
   constructor(
     private readonly store: IdentityStore,
@@ -78,21 +76,16 @@ export class Authenticator {
     if (username.length > MAX_LOGIN_NAME_LENGTH) throw accessError('unauthorized', BAD_CREDENTIALS);
     if (isRobotName(username)) return this.robotLogin(username, secret);
 
-    // The throttle comes first, for remembered passwords too: otherwise a
-    // locked-out guesser could keep asking whether a guess is remembered.
     const key = { name: username, source: source ?? '' };
     await this.reserveGuess(key);
     const account = await this.store.findAccount(username);
     const passwordHash =
       account?.kind === 'user' ? (await this.store.loginSecrets(account.id)).passwordHash : null;
-    const remembered =
-      passwordHash !== null && this.checked.isKnownRight(passwordHash, secret, this.clock.now());
-    const valid = remembered || (await verifyPassword(secret, passwordHash ?? (await decoyHash)));
+    const valid = await verifyPassword(secret, passwordHash ?? (await decoyHash));
     const right = valid && account !== null && passwordHash !== null;
     const now = this.clock.now();
     await this.store.settleLoginAttempt(key, right ? 'right' : 'wrong', this.windowMs, now);
     if (!right) throw accessError('unauthorized', BAD_CREDENTIALS);
-    if (!remembered) this.checked.rememberRight(passwordHash, secret, now);
     await this.store.recordLogin(account.id, now);
     return this.principalFor(account);
   }
