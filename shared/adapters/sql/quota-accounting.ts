@@ -7,6 +7,8 @@ import {
 } from '../../registry/quota-policy.js';
 import { namespaceEventData } from '../../notifications/event-data.js';
 import { recordRegistryEvent } from './registry-events.js';
+import { isForeignKeyViolation } from './identity/rows.js';
+import { RepositoryGoneError } from '../../ports/errors.js';
 import type { Database } from './schema.js';
 
 /**
@@ -63,10 +65,24 @@ async function lockRow(
   return { size: Number(row.size_bytes), backfilled: row.backfilled };
 }
 
+/**
+ * Both size rows of a repository's content, locked, repository first.
+ * A repository deleted meanwhile takes its size row with it, and the row's
+ * insertion then fails its foreign key: the push answers as for a
+ * repository gone, not with a 500.
+ */
 export async function lockSizes(
   trx: Transaction<Database>,
   repositoryId: number,
 ): Promise<LockedSizes> {
+  try {
+    return await lockBoth(trx, repositoryId);
+  } catch (error) {
+    throw isForeignKeyViolation(error) ? new RepositoryGoneError(repositoryId) : error;
+  }
+}
+
+async function lockBoth(trx: Transaction<Database>, repositoryId: number): Promise<LockedSizes> {
   const repository = await lockRow(trx, 'quota_repository_size', repositoryId);
   const owner = await trx
     .selectFrom('repository')
