@@ -39,6 +39,16 @@ export function anonymousCaller(ip: string | null): Caller {
 
 export type RegistryOperation = 'pull' | 'push' | 'delete';
 
+export interface AuthorizeOptions {
+  /**
+   * Whether a push may create the repository (default true). Not for the
+   * continuation of an upload: its session belongs to the repository it
+   * began in, so if that one was deleted meanwhile, a new one of the same
+   * name could only stand empty after the request fails.
+   */
+  createRepository?: boolean;
+}
+
 export interface TokenResponse {
   token: string;
   access_token: string;
@@ -58,7 +68,12 @@ export interface RegistryAccess {
    * a repository that does not exist yet creates it, private, when the
    * caller may create repositories in its namespace.
    */
-  authorize(caller: Caller, name: string, operation: RegistryOperation): Promise<void>;
+  authorize(
+    caller: Caller,
+    name: string,
+    operation: RegistryOperation,
+    options?: AuthorizeOptions,
+  ): Promise<void>;
   catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>>;
   /** `ip`: the client's address, against which password guesses are counted. */
   issueToken(
@@ -133,7 +148,12 @@ export class AccountRegistryAccess implements RegistryAccess {
     return anonymousCaller(ip);
   }
 
-  async authorize(caller: Caller, name: string, operation: RegistryOperation): Promise<void> {
+  async authorize(
+    caller: Caller,
+    name: string,
+    operation: RegistryOperation,
+    { createRepository = true }: AuthorizeOptions = {},
+  ): Promise<void> {
     const tokenGrant = caller.token?.access.find((g) => g.type === 'repository' && g.name === name);
     const tokenAllows =
       caller.token === null ||
@@ -146,7 +166,9 @@ export class AccountRegistryAccess implements RegistryAccess {
     // A token without the scope sends the client back for a better one, if there is one to get.
     if (!tokenAllows && actions.has(operation)) throw this.challenge(caller, name, operation);
     if (actions.has(operation)) {
-      if (operation === 'push' && !repository) await this.createOnPush(caller, name);
+      if (operation === 'push' && !repository && createRepository) {
+        await this.createOnPush(caller, name);
+      }
       return;
     }
     if (!isAnonymous(caller) && operation !== 'pull' && actions.has('pull')) {

@@ -11,6 +11,7 @@ import {
   type TestRegistry,
 } from '../support/harness.js';
 import { errorCode, V2Client } from '../support/v2-client.js';
+import { ApiClient } from '../support/api-client.js';
 
 describe('registry auth: the Docker token flow', () => {
   let t: TestRegistry;
@@ -266,6 +267,30 @@ describe('registry auth: the Docker token flow', () => {
     expect((await login(PASSWORD, '198.51.100.20')).status).toBe(200);
     t.clock.advance(LOGIN_WINDOW_MS);
     expect((await login(PASSWORD, '203.0.113.5')).status).toBe(200);
+  });
+
+  it('does not bring a deleted repository back for an upload that began in it', async () => {
+    // Prepare: an upload session in a repository, then the repository deleted.
+    const client = new V2Client(t.app, aliceCreds);
+    const api = new ApiClient(t.app, { basic: aliceCreds });
+    await client.pushImage('alice/short-lived', 'v1');
+    const started = await client.request('/v2/alice/short-lived/blobs/uploads/', {
+      method: 'POST',
+    });
+    expect(started.status).toBe(202);
+    expect((await api.delete('/repository/alice/short-lived')).status).toBe(204);
+
+    // Act: the client goes on with its upload.
+    const patched = await client.request(started.headers.get('location')!, {
+      method: 'PATCH',
+      body: new Uint8Array(16),
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
+
+    // Assess: the session is unknown, and no empty repository of that name stands in for the old one.
+    expect(patched.status).toBe(404);
+    expect(await errorCode(patched)).toBe('BLOB_UPLOAD_UNKNOWN');
+    expect((await api.get('/repository/alice/short-lived')).status).toBe(404);
   });
 
   it('refuses every write to a READ_ONLY repository, reads still work', async () => {

@@ -1,5 +1,10 @@
 import type { Context } from 'hono';
-import type { Caller, RegistryAccess, RegistryOperation } from '../../access/registry-access.js';
+import type {
+  AuthorizeOptions,
+  Caller,
+  RegistryAccess,
+  RegistryOperation,
+} from '../../access/registry-access.js';
 import { scopeString } from '../../access/scopes.js';
 import { AccessError, accessError } from '../../errors/access-error.js';
 import { assertRepositoryName } from '../../registry/repositories.js';
@@ -19,6 +24,7 @@ export async function authorize(
   access: RegistryAccess,
   name: string,
   operation: RegistryOperation,
+  options?: AuthorizeOptions,
 ): Promise<Caller> {
   // Before anything is looked up or created on push: a refused name leaves nothing behind.
   assertRepositoryName(name);
@@ -37,6 +43,6 @@ export async function authorize(
     }
     throw error;
   }
-  await access.authorize(caller, name, operation);
+  await access.authorize(caller, name, operation, options);
   return caller;
 }

@@ -69,6 +69,9 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
     }
   }
 
+  /** A session's own routes continue it in its repository; they never make one (see AuthorizeOptions). */
+  const CONTINUES_UPLOAD = { createRepository: false };
+
   app.post('/v2/:name{.+}/blobs/uploads', async (c) => {
     const name = c.req.param('name');
     await authorize(c, access, name, 'push');
@@ -100,14 +103,14 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
 
   app.get('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
-    await authorize(c, access, name, 'push');
+    await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
     const size = await registry.uploads.status(name, uploadId);
     return c.body(null, 204, sessionHeaders(name, uploadId, size, namedLocation(c)));
   });
 
   app.patch('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
-    await authorize(c, access, name, 'push');
+    await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
     const size = await registry.uploads.append(
       name,
       uploadId,
@@ -119,7 +122,7 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
 
   app.put('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
-    await authorize(c, access, name, 'push');
+    await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
     const digest = await registry.uploads.finish(
       name,
       uploadId,
@@ -132,7 +135,7 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
 
   app.delete('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
-    await authorize(c, access, name, 'push');
+    await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
     await registry.uploads.cancel(name, uploadId);
     return c.body(null, 204);
   });
