@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { createScratchDatabase } from '../test/support/postgres.js';
 import { clientFor, type Client, type Target } from './http-client.js';
 import {
@@ -337,6 +338,19 @@ function printTable(mode: string, { table, access }: ModeResult) {
   }
 }
 
+/** Whether a PostgreSQL server answers at `url`: a laptop often has none, and the embedded figures stand alone. */
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'berth-bench-'));
   try {
@@ -352,6 +366,12 @@ async function main() {
     };
     const results: Record<string, ModeResult> = {};
     for (const mode of SETTINGS.modes) {
+      if (mode === 'postgres' && !(await reachable(SETTINGS.postgresUrl))) {
+        console.log(
+          `postgres: no PostgreSQL answers at ${SETTINGS.postgresUrl}; skipped (set BENCH_DATABASE_URL)`,
+        );
+        continue;
+      }
       console.log(`${mode}: starting both registries`);
       results[mode] = await benchMode(mode, work, files);
     }
