@@ -64,6 +64,7 @@ export function registryFromConfig(
       ...DEFAULT_REGISTRY_OPTIONS,
       chunkMinLength: config.chunkMinLength,
       deletionEnabled: config.deletionEnabled,
+      createsRepositories: !config.access.enabled,
       timeMachineMs: config.timeMachineMs,
       publishesEvents: Boolean(config.notifications.eventBusName),
       // 2,000 names of at most 255 bytes, with the Data API's per-field wrapping, stay under 1 MiB.

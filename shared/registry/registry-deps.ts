@@ -31,6 +31,14 @@ export interface RegistryOptions {
    * notification worker, which publishes, even with no notification to send.
    */
   publishesEvents: boolean;
+  /**
+   * Whether a push creates a repository that does not exist. True for an
+   * open registry. With access control, the access layer creates it (in its
+   * namespace, with the creator's grant, audited) when it authorizes the
+   * push; a repository deleted after that must not come back here as a bare
+   * row that belongs to no namespace: the push meets NAME_UNKNOWN instead.
+   */
+  createsRepositories: boolean;
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
@@ -41,6 +49,7 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   uploadClaimMs: 60_000,
   metadataRowsPerQuery: Infinity,
   publishesEvents: false,
+  createsRepositories: true,
 };
 
 export interface RegistryDeps {

@@ -18,11 +18,12 @@ export async function existingRepository(
   return repository;
 }
 
-/** The repository, created on first push. */
+/** The repository, created on first push where the registry creates them (see `createsRepositories`). */
 export async function repositoryForPush(
   deps: RegistryDeps,
   name: string,
 ): Promise<RepositoryRecord> {
+  if (!deps.options.createsRepositories) return existingRepository(deps, name);
   assertRepositoryName(name);
   return deps.metadata.ensureRepository(name, deps.clock.now());
 }

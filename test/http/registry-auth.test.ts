@@ -293,6 +293,18 @@ describe('registry auth: the Docker token flow', () => {
     expect((await api.get('/repository/alice/short-lived')).status).toBe(404);
   });
 
+  it('leaves creating repositories to the access layer: the registry makes no bare one for a push it reaches after a delete', async () => {
+    // Prepare: what a push authorized a moment before its repository was deleted reaches next.
+    const name = 'alice/deleted-meanwhile';
+
+    // Act
+    const start = t.registry.uploads.start(name, undefined, false);
+
+    // Assess: NAME_UNKNOWN, and no repository row without a namespace (nor its upload session) left behind.
+    await expect(start).rejects.toMatchObject({ code: 'NAME_UNKNOWN' });
+    expect(await t.registry.deps.metadata.findRepository(name)).toBeNull();
+  });
+
   it('refuses every write to a READ_ONLY repository, reads still work', async () => {
     const { repos } = identity(t);
     await repos.create(alice, {

@@ -191,7 +191,12 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     sha256: opts.sha256 ?? nodeSha256,
     ...(opts.replicationNudge ? { replicationNudge: opts.replicationNudge } : {}),
     wakeups,
-    options: { ...DEFAULT_REGISTRY_OPTIONS, ...opts.options },
+    options: {
+      ...DEFAULT_REGISTRY_OPTIONS,
+      // As the runtimes wire it: with access control, only the access layer creates repositories.
+      createsRepositories: !(opts.access?.enabled ?? false),
+      ...opts.options,
+    },
   });
   const allowedHosts = opts.mirror?.allowedHosts ?? ['127.0.0.0/8', 'localhost'];
   const guard = new AddressGuard(allowedHosts);
