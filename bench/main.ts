@@ -102,7 +102,9 @@ const ACCESS_METRICS = {
   },
 } satisfies Record<string, Metric>;
 
-const MB = 1024 * 1024;
+const MIB = 1024 * 1024;
+/** A blob's size in decimal megabytes, the unit of the MB/s rows. */
+const megabytes = (blob: BlobFile) => (blob.mib * MIB) / 1e6;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 /** What each registry holds before the rounds start. */
@@ -158,13 +160,9 @@ async function oneRound(fixture: Fixture, files: Files, round: number, samples: 
   record(
     samples,
     'push',
-    (large.mib * MB) / 1e6 / (await pushWithCurl(client, target, REPOS.large, large)),
+    megabytes(large) / (await pushWithCurl(client, target, REPOS.large, large)),
   );
-  record(
-    samples,
-    'pull',
-    (large.mib * MB) / 1e6 / (await pullWithCurl(target, REPOS.large, large)),
-  );
+  record(samples, 'pull', megabytes(large) / (await pullWithCurl(target, REPOS.large, large)));
 
   let started = performance.now();
   await Promise.all(fixture.parallelPulls.map((blob) => pullWithCurl(target, REPOS.large, blob)));
@@ -235,7 +233,7 @@ async function oneRound(fixture: Fixture, files: Files, round: number, samples: 
 }
 
 const seconds = (started: number) => (performance.now() - started) / 1000;
-const totalMB = (blobs: BlobFile[]) => blobs.reduce((sum, b) => sum + (b.mib * MB) / 1e6, 0);
+const totalMB = (blobs: BlobFile[]) => blobs.reduce((sum, b) => sum + megabytes(b), 0);
 
 /** Token requests and Basic-authenticated reads, each as many as `requests / 5`, one at a time. */
 async function accessFigures(fixture: Fixture) {
