@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { PGliteStatements } from './pglite-statements.js';
 import { PostgresFamilyDialect } from './postgres-family-dialect.js';
 
 export interface PGliteDialectOptions {
@@ -104,11 +105,15 @@ class PGliteConnection implements DatabaseConnection {
   /** Statements other than plain reads since maintenance last ran. */
   writes = 0;
 
-  constructor(private readonly pglite: PGlite) {}
+  private readonly statements: PGliteStatements;
+
+  constructor(pglite: PGlite) {
+    this.statements = new PGliteStatements(pglite);
+  }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (!/^\s*(select|begin|commit|rollback)\b/i.test(compiled.sql)) this.writes++;
-    const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters]);
+    const result = await this.statements.run<R>(compiled.sql, compiled.parameters);
     return {
       rows: result.rows,
       ...(result.affectedRows !== undefined
