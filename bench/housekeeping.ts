@@ -130,11 +130,11 @@ async function benchBackfill(db: Kysely<Database>, scale: number): Promise<() =>
   await sql`insert into manifest (repository_id, digest, media_type, size, content, created_at_ms)
     select r.id, 'sha256:' || ${hex64(`'m' || r.id::text || '-' || g`)}, 'application/vnd.oci.image.manifest.v1+json', 500, '\\x7b7d'::bytea, 0
     from repository r, generate_series(1, 2) g where r.name like ${`${p}%`}`.execute(db);
-  await sql`insert into manifest_blob (manifest_id, digest)
-    select m.id, ${`sha256:${'b'.repeat(64)}`} from manifest m join repository r on r.id = m.repository_id
+  await sql`insert into manifest_blob (manifest_id, digest, repository_id)
+    select m.id, ${`sha256:${'b'.repeat(64)}`}, m.repository_id from manifest m join repository r on r.id = m.repository_id
     where r.name like ${`${p}%`}
     union all
-    select m.id, 'sha256:' || ${hex64(`r.id::text || '-' || (row_number() over (partition by r.id order by m.id))`)}
+    select m.id, 'sha256:' || ${hex64(`r.id::text || '-' || (row_number() over (partition by r.id order by m.id))`)}, m.repository_id
     from manifest m join repository r on r.id = m.repository_id where r.name like ${`${p}%`}`.execute(
     db,
   );
@@ -172,9 +172,9 @@ async function benchGc(db: Kysely<Database>, scale: number): Promise<() => Promi
     select (array[${sql.join(repoIds)}]::bigint[])[(g % ${repoIds.length}) + 1],
       'sha256:' || ${hex64(`'${p}m' || g`)}, 'application/vnd.oci.image.manifest.v1+json', 2, '\\x7b7d'::bytea, 0
     from generate_series(1, ${manifests}) g`.execute(db);
-  await sql`insert into manifest_blob (manifest_id, digest)
-    select m.id, 'sha256:' || ${hex64(`'${p}' || ((m.n - 1) * 10 + k)`)}
-    from (select id, row_number() over (order by id) as n from manifest
+  await sql`insert into manifest_blob (manifest_id, digest, repository_id)
+    select m.id, 'sha256:' || ${hex64(`'${p}' || ((m.n - 1) * 10 + k)`)}, m.repository_id
+    from (select id, repository_id, row_number() over (order by id) as n from manifest
           where digest in (select 'sha256:' || ${hex64(`'${p}m' || g`)} from generate_series(1, ${manifests}) g)) m,
       generate_series(1, 10) k`.execute(db);
   const storage = new StorageLocations(new Map([['local', new MemoryBlobStore()]]), ['local']);

@@ -15,6 +15,7 @@ import * as immutableTags from './migrations/0012-immutable-tags.js';
 import * as repositoryStars from './migrations/0013-repository-stars.js';
 import * as notifications from './migrations/0014-notifications.js';
 import * as consoleSessions from './migrations/0015-console-sessions.js';
+import * as manifestBlobRepository from './migrations/0016-manifest-blob-repository.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-repository-stars': repositoryStars,
   '0014-notifications': notifications,
   '0015-console-sessions': consoleSessions,
+  '0016-manifest-blob-repository': manifestBlobRepository,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */
@@ -70,10 +72,13 @@ async function upToDate(db: Kysely<unknown>): Promise<boolean> {
   }
 }
 
+/** Kysely's migrator over the one list, for a test that needs the schema as an older release left it. */
+export const migrator = (db: Kysely<unknown>): Migrator => new Migrator({ db, provider });
+
 /** Brings the schema up to date; safe to run from several processes at once. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   if (await upToDate(db)) return;
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed`, { cause: error });

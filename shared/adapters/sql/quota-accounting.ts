@@ -99,12 +99,13 @@ async function lockBoth(trx: Transaction<Database>, repositoryId: number): Promi
 type Scope =
   { repositoryId: number } | { namespaceId: number; exceptRepositoryId?: number } | 'everything';
 
-function scopeFilter(scope: Scope): RawBuilder<unknown> {
+/** `column` (a repository id, of a manifest by default) limited to the scope's repositories. */
+function scopeFilter(scope: Scope, column = sql.ref('m.repository_id')): RawBuilder<unknown> {
   if (scope === 'everything') return sql`true`;
-  if ('repositoryId' in scope) return sql`m.repository_id = ${scope.repositoryId}`;
+  if ('repositoryId' in scope) return sql`${column} = ${scope.repositoryId}`;
   const except =
     scope.exceptRepositoryId === undefined ? sql`` : sql` and r.id <> ${scope.exceptRepositoryId}`;
-  return sql`m.repository_id in (select r.id from repository r where r.namespace_id = ${scope.namespaceId}${except})`;
+  return sql`${column} in (select r.id from repository r where r.namespace_id = ${scope.namespaceId}${except})`;
 }
 
 /**
@@ -123,21 +124,21 @@ const contentOf = (filter: RawBuilder<unknown>, owner: RawBuilder<unknown> = sql
   where ${filter}`;
 
 /**
- * Whether `digest` is part of the content matching `filter`. Driven by the
- * digest through the digest indexes, not by the scope's manifests
- * (possibly very many).
+ * Whether `digest` is part of the scope's content. Driven by the digest
+ * through the digest indexes, each probe also keyed by repository, so its
+ * cost does not grow with the scope's manifests (possibly very many).
  */
-const heldIn = (digest: RawBuilder<unknown>, filter: RawBuilder<unknown>) => sql`(
-  exists (select 1 from manifest m where m.digest = ${digest} and ${filter})
-  or exists (select 1 from manifest_blob mb join manifest m on m.id = mb.manifest_id
-             where mb.digest = ${digest} and ${filter}))`;
+const heldIn = (digest: RawBuilder<unknown>, scope: Scope) => sql`(
+  exists (select 1 from manifest m where m.digest = ${digest} and ${scopeFilter(scope)})
+  or exists (select 1 from manifest_blob mb
+             where mb.digest = ${digest} and ${scopeFilter(scope, sql.ref('mb.repository_id'))}))`;
 
 /** The digests among `digests` that are part of the scope's content. */
 async function present(db: Db, scope: Scope, digests: string[]): Promise<Set<string>> {
   if (digests.length === 0) return new Set();
   const { rows } = await sql<{ digest: string }>`
     select d.digest from (values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)
-    where ${heldIn(sql.ref('d.digest'), scopeFilter(scope))}`.execute(db);
+    where ${heldIn(sql.ref('d.digest'), scope)}`.execute(db);
   return new Set(rows.map((r) => r.digest));
 }
 
@@ -377,7 +378,7 @@ export async function releaseRepository(
 ): Promise<void> {
   const locked = await lockSizes(trx, repositoryId);
   if (locked.namespaceId === null || !locked.namespace?.backfilled) return;
-  const others = scopeFilter({ namespaceId: locked.namespaceId, exceptRepositoryId: repositoryId });
+  const others = { namespaceId: locked.namespaceId, exceptRepositoryId: repositoryId };
   const { rows } = await sql<{ size: number | string }>`
     select coalesce(sum(c.size), 0)::bigint as size
     from (${contentOf(scopeFilter({ repositoryId }))}) c

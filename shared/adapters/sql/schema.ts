@@ -146,6 +146,8 @@ export interface ManifestTable {
 export interface ManifestBlobTable {
   manifest_id: number;
   digest: string;
+  /** The manifest's repository, copied so quota checks find a digest per repository by index (`0016`). */
+  repository_id: number;
 }
 
 export interface ManifestChildTable {

@@ -358,7 +358,13 @@ export class SqlMetadataStore implements MetadataStore {
       if (blobDigests.length > 0) {
         await trx
           .insertInto('manifest_blob')
-          .values(blobDigests.map((digest) => ({ manifest_id: id, digest })))
+          .values(
+            blobDigests.map((digest) => ({
+              manifest_id: id,
+              digest,
+              repository_id: m.repositoryId,
+            })),
+          )
           .onConflict((oc) => oc.columns(['manifest_id', 'digest']).doNothing())
           .execute();
       }
