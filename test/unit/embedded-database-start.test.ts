@@ -92,4 +92,25 @@ describe('the embedded database looks after itself, as autovacuum would', () => 
       await rm(work, { recursive: true, force: true });
     }
   });
+
+  it('plans each prepared statement for the table as it is now, never keeping a generic plan', async () => {
+    // Prepare: a statement run often enough that Postgres would otherwise switch to a generic plan.
+    const db = await openEmbeddedDatabase(null);
+    try {
+      const lookup = (digest: string) =>
+        db.selectFrom('blob').select('size').where('digest', '=', digest).execute();
+      for (let i = 0; i < 10; i++) await lookup(`sha256:${i}`);
+
+      // Act
+      await lookup('sha256:again');
+
+      // Assess
+      const { rows } = await sql<{ generic_plans: number; custom_plans: number }>`
+        select generic_plans::int, custom_plans::int from pg_prepared_statements
+        where statement like 'select "size" from "blob"%'`.execute(db);
+      expect(rows).toEqual([{ generic_plans: 0, custom_plans: 11 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
