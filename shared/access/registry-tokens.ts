@@ -2,7 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { accessError } from '../errors/access-error.js';
 import type { Clock } from '../ports/clock.js';
 import type { AccessGrant } from './scopes.js';
-import { BoundedMemo } from './bounded-memo.js';
+import { BoundedMemo } from '../registry/bounded-memo.js';
 
 export interface RegistryTokenOptions {
   /** HMAC key; only this registry issues and checks its tokens. */

@@ -1,4 +1,5 @@
 import type { Descriptor } from '../oci/manifest.js';
+import { BoundedMemo } from './bounded-memo.js';
 import { parseDuration } from './durations.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { readSmallBlob } from './small-blobs.js';
@@ -14,14 +15,34 @@ const CONFIG_TYPES = new Set<string>([
   'application/vnd.docker.container.image.v1+json',
 ]);
 
+/** How many configs' labels one process remembers. */
+const REMEMBERED_CONFIGS = 10_000;
+
 /**
- * The `quay.expires-after` duration of an image, from its config's labels,
+ * The `quay.expires-after` duration of images, from their configs' labels,
  * in milliseconds; null when there is none or it is not a valid duration.
+ * A config's digest names its bytes, so what one says never changes: each
+ * is read once, not on every push of a tag to it.
  */
-export async function expiresAfter(deps: RegistryDeps, config: Descriptor): Promise<number | null> {
-  if (!CONFIG_TYPES.has(config.mediaType) || config.size > MAX_CONFIG_BYTES) return null;
-  const bytes = await readSmallBlob(deps, config.digest);
-  if (!bytes) return null;
+export class ExpiresAfterLabels {
+  private readonly known = new BoundedMemo<number | null>(REMEMBERED_CONFIGS);
+
+  constructor(private readonly deps: RegistryDeps) {}
+
+  async of(config: Descriptor): Promise<number | null> {
+    if (!CONFIG_TYPES.has(config.mediaType) || config.size > MAX_CONFIG_BYTES) return null;
+    const remembered = this.known.get(config.digest);
+    if (remembered !== undefined) return remembered;
+    const bytes = await readSmallBlob(this.deps, config.digest);
+    // Not stored (yet) is no answer: the next push asks again.
+    if (!bytes) return null;
+    const ttl = labelledDuration(bytes);
+    this.known.set(config.digest, ttl);
+    return ttl;
+  }
+}
+
+function labelledDuration(bytes: Uint8Array): number | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));

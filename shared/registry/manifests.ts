@@ -5,7 +5,7 @@ import { MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../oci/m
 import type { ByteSource } from '../ports/blob-store.js';
 import { TagImmutableError } from '../ports/errors.js';
 import type { ManifestRecord } from '../ports/metadata-store.js';
-import { expiresAfter } from './expires-after.js';
+import { ExpiresAfterLabels } from './expires-after.js';
 import { INLINE_MANIFEST_BYTES, loadManifestBytes, storeManifestBytes } from './manifest-bytes.js';
 import { quotaDenied } from './quota-policy.js';
 import type { RegistryDeps } from './registry-deps.js';
@@ -75,7 +75,11 @@ export interface StoredManifest {
 }
 
 export class ManifestService {
-  constructor(private readonly deps: RegistryDeps) {}
+  private readonly expiresAfter: ExpiresAfterLabels;
+
+  constructor(private readonly deps: RegistryDeps) {
+    this.expiresAfter = new ExpiresAfterLabels(deps);
+  }
 
   async put(
     name: string,
@@ -132,7 +136,7 @@ export class ManifestService {
     }
     if (ref.kind === 'tag' && manifest.config) {
       // The config is in the repository now: the push just proved it.
-      const ttl = await expiresAfter(this.deps, manifest.config);
+      const ttl = await this.expiresAfter.of(manifest.config);
       if (ttl !== null) {
         await this.deps.metadata
           .setTagExpiration(repository.id, ref.tag, now + ttl, now)

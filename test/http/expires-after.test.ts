@@ -59,4 +59,26 @@ describe('the quay.expires-after image label', () => {
     t.clock.advance(50 * 60 * 1000);
     expect(await resolves('again')).toBe(true);
   });
+
+  it('reads each config once: a tag pushed again to the same image expires even if its config can no longer be read', async () => {
+    // Prepare: an image pushed once, whose config's bytes then go missing from storage.
+    const config = await v2.pushBlob(
+      'labelled/app',
+      JSON.stringify({ os: 'linux', config: { Labels: { 'quay.expires-after': '1h' } } }),
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const layer = await v2.pushBlob('labelled/app', 'layer remembered');
+    const manifest = imageManifest(config, [layer]);
+    expect((await v2.putManifest('labelled/app', 'remembered-1', manifest)).status).toBe(201);
+    await t.registry.deps.storage.get('local').delete({ digest: config.digest, key: null });
+
+    // Act
+    const again = await v2.putManifest('labelled/app', 'remembered-2', manifest);
+
+    // Assess: the label came from what the first push read.
+    expect(again.status).toBe(201);
+    t.clock.advance(60 * 60 * 1000 + 1);
+    expect(await resolves('remembered-1')).toBe(false);
+    expect(await resolves('remembered-2')).toBe(false);
+  });
 });
