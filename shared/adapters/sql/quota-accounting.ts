@@ -178,7 +178,17 @@ async function namespaceRules(db: Db, namespaceId: number): Promise<NamespaceQuo
     .select(['q.limit_bytes', 'l.kind', 'l.threshold_percent'])
     .where('q.namespace_id', '=', namespaceId)
     .execute();
-  if (rows.length === 0) return null;
+  return rows.length === 0 ? null : rulesFrom(rows);
+}
+
+/** A quota's rules from its rows joined to its limits (one row, all null, when it has none). */
+function rulesFrom(
+  rows: {
+    limit_bytes: number;
+    kind: NamespaceQuotaRules['limits'][number]['kind'] | null;
+    threshold_percent: number | null;
+  }[],
+): NamespaceQuotaRules {
   return {
     limitBytes: Number(rows[0]!.limit_bytes),
     limits: rows.flatMap((r) =>
@@ -388,14 +398,7 @@ export async function releaseRepository(
 
 /** Whether the repository's namespace is at or over a Reject limit. */
 export async function uploadRejection(db: Db, repositoryId: number): Promise<QuotaExceeded | null> {
-  const repository = await db
-    .selectFrom('repository')
-    .select('namespace_id')
-    .where('id', '=', repositoryId)
-    .executeTakeFirst();
-  return repository?.namespace_id == null
-    ? null
-    : namespaceUploadRejection(db, repository.namespace_id);
+  return rejection(db, { repositoryId });
 }
 
 /** The Reject limit a namespace has reached, which refuses new uploads into it. */
@@ -403,16 +406,37 @@ export async function namespaceUploadRejection(
   db: Db,
   namespaceId: number,
 ): Promise<QuotaExceeded | null> {
-  const row = await db
-    .selectFrom('quota_namespace_size')
-    .select(['size_bytes', 'backfilled'])
-    .where('namespace_id', '=', namespaceId)
-    .executeTakeFirst();
-  if (!row?.backfilled) return null;
-  const rules = await namespaceRules(db, namespaceId);
-  const size = Number(row.size_bytes);
-  const threshold = rules && rejectsUploads(rules, size);
-  if (!rules || threshold == null) return null;
+  return rejection(db, { namespaceId });
+}
+
+/**
+ * The namespace's counted size against its quota, read in one statement
+ * (every upload asks): nothing to refuse without a quota or before the
+ * size is counted.
+ */
+async function rejection(
+  db: Db,
+  owner: { repositoryId: number } | { namespaceId: number },
+): Promise<QuotaExceeded | null> {
+  let query = db
+    .selectFrom('quota_namespace_size as s')
+    .innerJoin('namespace_quota as q', 'q.namespace_id', 's.namespace_id')
+    .leftJoin('quota_limit as l', 'l.quota_id', 'q.id')
+    .select(['s.namespace_id', 's.size_bytes', 'q.limit_bytes', 'l.kind', 'l.threshold_percent'])
+    .where('s.backfilled', '=', true);
+  query =
+    'repositoryId' in owner
+      ? query
+          .innerJoin('repository as r', 'r.namespace_id', 's.namespace_id')
+          .where('r.id', '=', owner.repositoryId)
+      : query.where('s.namespace_id', '=', owner.namespaceId);
+  const rows = await query.execute();
+  if (rows.length === 0) return null;
+  const namespaceId = rows[0]!.namespace_id;
+  const rules = rulesFrom(rows);
+  const size = Number(rows[0]!.size_bytes);
+  const threshold = rejectsUploads(rules, size);
+  if (threshold == null) return null;
   return {
     namespace: await namespaceName(db, namespaceId),
     sizeBytes: size,
