@@ -338,6 +338,74 @@ describe('DELETE a manifest', () => {
   });
 });
 
+describe('PUT a tag to an image the repository already holds', () => {
+  const sizeOf = async () => {
+    const repository = await t.registry.deps.metadata.findRepository(repo);
+    const row = await t.db
+      .selectFrom('quota_repository_size')
+      .select('size_bytes')
+      .where('repository_id', '=', repository!.id)
+      .executeTakeFirstOrThrow();
+    return Number(row.size_bytes);
+  };
+
+  it('points the tag at it and leaves the repository size as it was', async () => {
+    // Prepare
+    const { descriptor, manifest } = await v2.pushImage(repo, 'retag-source', { layer: 'retag' });
+    const before = await sizeOf();
+
+    // Act
+    const response = await v2.putManifest(repo, 'retag-copy', manifest);
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.headers.get('docker-content-digest')).toBe(descriptor.digest);
+    const copy = await v2.request(`/v2/${repo}/manifests/retag-copy`);
+    expect(copy.headers.get('docker-content-digest')).toBe(descriptor.digest);
+    expect(await sizeOf()).toBe(before);
+  });
+
+  it('names a blob unlinked from the repository since, as a first push would', async () => {
+    // Prepare
+    const { manifest } = await v2.pushImage(repo, 'retag-unlinked', { layer: 'to be unlinked' });
+    const layers = (manifest as { layers: Descriptor[] }).layers;
+    const unlinked = await v2.request(`/v2/${repo}/blobs/${layers[0]!.digest}`, {
+      method: 'DELETE',
+    });
+    expect(unlinked.status).toBe(202);
+
+    // Act
+    const response = await v2.putManifest(repo, 'retag-unlinked-copy', manifest);
+
+    // Assess
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as {
+      errors: { code: string; detail: { missingBlobs: string[] } }[];
+    };
+    expect(body.errors[0]!.code).toBe('MANIFEST_BLOB_UNKNOWN');
+    expect(body.errors[0]!.detail.missingBlobs).toEqual([layers[0]!.digest]);
+  });
+
+  it('stores a manifest deleted by digest again, with its tag', async () => {
+    // Prepare
+    const { descriptor, manifest } = await v2.pushImage(repo, 'retag-deleted', {
+      layer: 'deleted then pushed again',
+    });
+    const deleted = await v2.request(`/v2/${repo}/manifests/${descriptor.digest}`, {
+      method: 'DELETE',
+    });
+    expect(deleted.status).toBe(202);
+
+    // Act
+    const response = await v2.putManifest(repo, 'retag-deleted', manifest);
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect((await v2.request(`/v2/${repo}/manifests/${descriptor.digest}`)).status).toBe(200);
+    expect((await v2.request(`/v2/${repo}/manifests/retag-deleted`)).status).toBe(200);
+  });
+});
+
 describe('GET errors', () => {
   it('answers unknown repository, tag and digest with the right codes', async () => {
     expect(await errorCode(await v2.request('/v2/no/such/repo/manifests/latest'))).toBe(

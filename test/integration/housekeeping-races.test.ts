@@ -4,6 +4,7 @@ import type { SqlPruneStore } from '../../shared/adapters/sql/sql-prune-store.js
 import type { PruneClaim, PruneStore } from '../../shared/ports/prune-store.js';
 import { runAutoprune } from '../../shared/workers/autoprune.js';
 import { collectGarbage } from '../../shared/workers/garbage-collection.js';
+import { digestOf } from '../../shared/oci/digest.js';
 import { createUser, identity, PASSWORD } from '../support/accounts.js';
 import { skipUnlessAvailable, startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { expectSizesMatchRecount } from '../support/quota.js';
@@ -179,6 +180,92 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
     }
     expect(stored).toBeGreaterThan(0);
     console.log(`[race] ${stored} manifests stored, ${refused} refused cleanly`);
+    await expectSizesMatchRecount(t);
+  });
+
+  it('points a tag at an image the repository holds without waiting on the size row new content queues on', async () => {
+    // Prepare: another writer holds the repository's size row, as a push of new content does.
+    const repo = 'olivia/retag-unblocked';
+    const { manifest } = await v2.pushImage(repo, 'first', { layer: 'retag unblocked' });
+    const repository = await t.registry.deps.metadata.findRepository(repo);
+    let retag: Promise<number> | undefined;
+    let answered: number | 'still waiting' = 'still waiting';
+
+    // Act
+    await t.db.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('quota_repository_size')
+        .select('size_bytes')
+        .where('repository_id', '=', repository!.id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      retag = v2.putManifest(repo, 'second', manifest).then((r) => r.status);
+      const bound = new Promise<'still waiting'>((resolve) =>
+        setTimeout(() => resolve('still waiting'), 5_000),
+      );
+      answered = await Promise.race([retag, bound]);
+    });
+
+    // Assess
+    await retag;
+    expect(answered).toBe(201);
+  });
+
+  it('never lets garbage collection take an image while a tag is pushed to it', async () => {
+    const garbage = {
+      garbage: t.workers.garbage,
+      storage: t.registry.deps.storage,
+      cache: t.registry.deps.cache,
+      clock: t.clock,
+    };
+    const options = { timeMachineMs: 0, graceMs: 4, batchSize: 50 };
+    const outcomes = { tagged: 0, refused: 0 };
+    for (let round = 0; round < 20; round++) {
+      // Prepare: an image pushed by digest alone, so garbage as soon as it is old enough.
+      const repo = 'olivia/retag-race';
+      const config = await v2.pushBlob(repo, `{"retag":${round}}`);
+      const layer = await v2.pushBlob(repo, `retag race layer ${round}`);
+      const manifest = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+        layers: [layer],
+      };
+      const byDigest = await v2.putManifest(
+        repo,
+        digestOf(Buffer.from(JSON.stringify(manifest))),
+        manifest,
+      );
+      expect(byDigest.status).toBe(201);
+      t.clock.advance(10);
+
+      // Act: the collector and a tag push race.
+      let collecting = true;
+      const collector = (async () => {
+        while (collecting) {
+          t.clock.advance(1);
+          await collectGarbage(garbage, options);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      })();
+      const response = await v2.putManifest(repo, `r${round}`, manifest);
+      collecting = false;
+      await collector;
+
+      // Assess: tagged and whole, or refused in the protocol's terms.
+      if (response.status === 201) {
+        outcomes.tagged += 1;
+        expect((await v2.request(`/v2/${repo}/manifests/r${round}`)).status).toBe(200);
+      } else {
+        expect(response.status).toBe(400);
+        const body = (await response.json()) as { errors: { code: string }[] };
+        expect(body.errors[0]!.code).toBe('MANIFEST_BLOB_UNKNOWN');
+        outcomes.refused += 1;
+      }
+      await expectEveryReferencedBlobPresent(t);
+    }
+    console.log(`[retag race] ${outcomes.tagged} tagged, ${outcomes.refused} refused cleanly`);
+    expect(outcomes.tagged).toBeGreaterThan(0);
     await expectSizesMatchRecount(t);
   });
 });

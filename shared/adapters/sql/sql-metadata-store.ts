@@ -20,7 +20,7 @@ import type {
 } from '../../ports/metadata-store.js';
 import type { UploadState } from '../../ports/blob-store.js';
 import { isForeignKeyViolation } from './identity/rows.js';
-import { admitContent, lockSizes, uploadRejection } from './quota-accounting.js';
+import { uploadRejection } from './quota-accounting.js';
 import type { Database } from './schema.js';
 import {
   addLabel,
@@ -29,7 +29,6 @@ import {
   listLabels,
   listLabelsByDigest,
   listTagEntries,
-  pointTag,
   setTag,
   setTagExpiration,
 } from './sql-tags.js';
@@ -40,14 +39,10 @@ import {
   type ImmutabilityRules,
 } from './sql-immutability.js';
 import * as uploads from './sql-uploads.js';
-import { recordRegistryEvent } from './registry-events.js';
-import { repositoryEventData } from '../../notifications/event-data.js';
-import { splitRepositoryName } from '../../oci/grammar.js';
+import { pushManifest } from './sql-manifest-push.js';
 import { asBytes } from './sql-uploads.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-const unique = (values: string[]) => [...new Set(values)];
 
 /** Rolls back a publish whose session was cancelled under it. */
 class LostUploadClaim extends Error {}
@@ -273,139 +268,11 @@ export class SqlMetadataStore implements MetadataStore {
     return uploads.listStaleUploads(this.db, location, beforeMs, limit);
   }
 
-  async putManifest(m: NewManifest): Promise<PutManifestResult> {
-    return this.db.transaction().execute(async (trx): Promise<PutManifestResult> => {
-      const blobDigests = unique(m.blobDigests);
-      // Size rows first: every writer of a repository's content locks them
-      // in this order (see quota-accounting.ts).
-      const sizes = await lockSizes(trx, m.repositoryId);
-      await uploads.lockRepository(trx, m.repositoryId);
-      // FOR SHARE: a blob unlink or garbage collection racing this push
-      // waits for it, so a stored manifest never lacks a blob.
-      const presentBlobs =
-        blobDigests.length === 0
-          ? []
-          : await trx
-              .selectFrom('repository_blob')
-              .innerJoin('blob', 'blob.digest', 'repository_blob.digest')
-              .select(['repository_blob.digest', 'blob.size'])
-              .where('repository_blob.repository_id', '=', m.repositoryId)
-              .where('repository_blob.digest', 'in', blobDigests)
-              .orderBy('repository_blob.digest')
-              .forShare('repository_blob')
-              .execute();
-      const childDigests = unique(m.childDigests);
-      const presentChildren =
-        childDigests.length === 0
-          ? []
-          : await trx
-              .selectFrom('manifest')
-              .select(['id', 'digest'])
-              .where('repository_id', '=', m.repositoryId)
-              .where('digest', 'in', childDigests)
-              .where('deleted_at_ms', 'is', null)
-              .forShare()
-              .execute();
-      const haveBlobs = new Set(presentBlobs.map((r) => r.digest));
-      const haveChildren = new Set(presentChildren.map((r) => r.digest));
-      const missingBlobs = blobDigests.filter((d) => !haveBlobs.has(d));
-      const missingManifests = childDigests.filter((d) => !haveChildren.has(d));
-      if (missingBlobs.length > 0 || missingManifests.length > 0) {
-        return { stored: false, missingBlobs, missingManifests };
-      }
-      const admission = await admitContent(
-        trx,
-        sizes,
-        m.repositoryId,
-        [
-          { digest: m.digest, size: m.size },
-          ...presentBlobs.map((b) => ({ ...b, size: Number(b.size) })),
-        ],
-        m.nowMs,
-        this.enforceQuotas,
-      );
-      if (admission.exceeded) {
-        return {
-          stored: false,
-          quotaExceeded: admission.exceeded,
-          deliveries: admission.deliveries,
-        };
-      }
-
-      const { id } = await trx
-        .insertInto('manifest')
-        .values({
-          repository_id: m.repositoryId,
-          digest: m.digest,
-          media_type: m.mediaType,
-          artifact_type: m.artifactType,
-          subject_digest: m.subjectDigest,
-          // An object, not a JSON string: each driver sends it typed as JSON.
-          annotations: m.annotations,
-
-          size: m.size,
-          layers_size: m.layersSize,
-          content: m.content,
-          created_at_ms: m.nowMs,
-          deleted_at_ms: null,
-        })
-        .onConflict((oc) =>
-          oc.columns(['repository_id', 'digest']).doUpdateSet({ deleted_at_ms: null }),
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow();
-
-      if (blobDigests.length > 0) {
-        await trx
-          .insertInto('manifest_blob')
-          .values(
-            blobDigests.map((digest) => ({
-              manifest_id: id,
-              digest,
-              repository_id: m.repositoryId,
-            })),
-          )
-          .onConflict((oc) => oc.columns(['manifest_id', 'digest']).doNothing())
-          .execute();
-      }
-      if (presentChildren.length > 0) {
-        await trx
-          .insertInto('manifest_child')
-          .values(presentChildren.map((c) => ({ manifest_id: id, child_id: c.id })))
-          .onConflict((oc) => oc.columns(['manifest_id', 'child_id']).doNothing())
-          .execute();
-      }
-      let deliveries = admission.deliveries;
-      if (m.tag !== null) {
-        await pointTag(trx, m.repositoryId, m.tag, id, m.nowMs, this.immutability);
-        deliveries += await this.recordPush(trx, m, m.tag, sizes.namespaceId);
-      }
-      return { stored: true, deliveries };
+  putManifest(m: NewManifest): Promise<PutManifestResult> {
+    return pushManifest(this.db, m, {
+      enforceQuotas: this.enforceQuotas,
+      immutability: this.immutability,
     });
-  }
-
-  /** Quay's `repo_push`: one event per manifest pushed by tag. The request audits the push itself. */
-  private async recordPush(
-    trx: Transaction<Database>,
-    m: NewManifest,
-    tag: string,
-    namespaceId: number | null,
-  ) {
-    const { namespace } = splitRepositoryName(m.pushed.repository);
-    const { deliveries } = await recordRegistryEvent(trx, {
-      kind: 'repo_push',
-      performer: m.pushed.performer,
-      namespace:
-        namespaceId !== null && namespace !== null ? { id: namespaceId, name: namespace } : null,
-      repository: { id: m.repositoryId, name: m.pushed.repository },
-      data: repositoryEventData(m.pushed.repository, {
-        updated_tags: [tag],
-        manifest_digest: m.digest,
-      }),
-      audit: false,
-      nowMs: m.nowMs,
-    });
-    return deliveries;
   }
 
   private manifestColumns = [
