@@ -84,15 +84,21 @@ export async function lockSizes(
 
 async function lockBoth(trx: Transaction<Database>, repositoryId: number): Promise<LockedSizes> {
   const repository = await lockRow(trx, 'quota_repository_size', repositoryId);
-  const owner = await trx
-    .selectFrom('repository')
-    .select('namespace_id')
-    .where('id', '=', repositoryId)
-    .executeTakeFirst();
-  const namespaceId = owner?.namespace_id ?? null;
-  const namespace =
-    namespaceId === null ? null : await lockRow(trx, 'quota_namespace_size', namespaceId);
-  return { namespaceId, repository, namespace };
+  // The namespace's row, found through the repository in the same statement;
+  // none for a repository outside any namespace.
+  const { rows } = await sql<{ namespace_id: number; size_bytes: number; backfilled: boolean }>`
+    insert into quota_namespace_size as t (namespace_id, size_bytes, backfilled)
+    select r.namespace_id, 0, true from repository r
+    where r.id = ${repositoryId} and r.namespace_id is not null
+    on conflict (namespace_id) do update set size_bytes = t.size_bytes
+    returning namespace_id, size_bytes, backfilled`.execute(trx);
+  const row = rows[0];
+  if (!row) return { namespaceId: null, repository, namespace: null };
+  return {
+    namespaceId: Number(row.namespace_id),
+    repository,
+    namespace: { size: Number(row.size_bytes), backfilled: row.backfilled },
+  };
 }
 
 /** Repositories whose content a presence check looks at. */
