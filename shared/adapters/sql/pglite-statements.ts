@@ -1,4 +1,5 @@
 import { messages, parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+import { isPreparable, isStalePreparedStatement } from './preparable.js';
 
 type BackendMessage = messages.BackendMessage;
 
@@ -9,9 +10,6 @@ interface Prepared {
   /** The statement's row description; absent for statements that return no rows. */
   rows: messages.RowDescriptionMessage | undefined;
 }
-
-/** Statements that can be prepared: plain DML. Anything else (BEGIN, DDL, VACUUM) runs as it comes. */
-const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 
 /** How many prepared statements one database keeps; the code holds a few hundred distinct queries. */
 export const PREPARED_STATEMENT_CAPACITY = 512;
@@ -49,7 +47,7 @@ export class PGliteStatements {
   }
 
   async run<R>(sql: string, parameters: readonly unknown[]): Promise<Results<R>> {
-    if (!PREPARABLE.test(sql)) {
+    if (!isPreparable(sql)) {
       if (parameters.length > 0) return this.pglite.query<R>(sql, [...parameters]);
       return this.result<R>(this.exchange([protocol.serialize.query(sql)]));
     }
@@ -71,7 +69,7 @@ export class PGliteStatements {
     } catch (error) {
       // A table changed under a statement ("cached plan must not change result
       // type"), or the statement is gone: prepare it afresh next time.
-      if (isStale(error)) this.forget(sql);
+      if (isStalePreparedStatement(error)) this.forget(sql);
       throw error;
     }
   }
@@ -129,11 +127,6 @@ export class PGliteStatements {
     this.prepared.delete(sql);
     this.closing.push(statement.name);
   }
-}
-
-function isStale(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === '0A000' || code === '26000';
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -2,6 +2,7 @@ import { PostgresDialect, type Kysely } from 'kysely';
 import pg from 'pg';
 import { openDatabase, type OpenOptions } from './open-database.js';
 import { OutageAwareDialect } from './outage-aware-dialect.js';
+import { prepareStatementsOn } from './pg-prepared-statements.js';
 import type { Database } from './schema.js';
 
 const INT8_OID = 20;
@@ -33,12 +34,13 @@ export async function openPostgresDatabase(
   pool.on('error', (error) => {
     console.error('[berth] idle database connection lost:', error.message);
   });
-  // A connection that breaks while checked out reports it on the client as
-  // well as to the query in flight; unheard, that event would end the process.
   pool.on('connect', (client) => {
+    // A connection that breaks while checked out reports it on the client as
+    // well as to the query in flight; unheard, that event would end the process.
     client.on('error', (error) => {
       console.error('[berth] database connection lost:', error.message);
     });
+    prepareStatementsOn(client);
   });
   return openDatabase(new OutageAwareDialect(new PostgresDialect({ pool })), options);
 }
