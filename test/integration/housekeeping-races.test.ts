@@ -128,25 +128,10 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
   });
 
   it('never collects a blob that a stored manifest references, while pushes race it', async () => {
-    const garbage = {
-      garbage: t.workers.garbage,
-      storage: t.registry.deps.storage,
-      cache: t.registry.deps.cache,
-      clock: t.clock,
-    };
-    // A grace period a few collector passes long: pushes race it at its edge.
-    const options = { timeMachineMs: 0, graceMs: 4, batchSize: 50 };
     let refused = 0;
     let stored = 0;
     for (let round = 0; round < 25; round++) {
-      let pushing = true;
-      const collector = (async () => {
-        while (pushing) {
-          t.clock.advance(1);
-          await collectGarbage(garbage, options);
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-      })();
+      const collector = collectUntilStopped(t);
       await Promise.all(
         Array.from({ length: 4 }, async (_, i) => {
           const repo = `olivia/race${i}`;
@@ -174,8 +159,7 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
           }
         }),
       );
-      pushing = false;
-      await collector;
+      await collector.stop();
       await expectEveryReferencedBlobPresent(t);
     }
     expect(stored).toBeGreaterThan(0);
@@ -212,13 +196,6 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
   });
 
   it('never lets garbage collection take an image while a tag is pushed to it', async () => {
-    const garbage = {
-      garbage: t.workers.garbage,
-      storage: t.registry.deps.storage,
-      cache: t.registry.deps.cache,
-      clock: t.clock,
-    };
-    const options = { timeMachineMs: 0, graceMs: 4, batchSize: 50 };
     const outcomes = { tagged: 0, refused: 0 };
     for (let round = 0; round < 20; round++) {
       // Prepare: an image pushed by digest alone, so garbage as soon as it is old enough.
@@ -240,17 +217,9 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
       t.clock.advance(10);
 
       // Act: the collector and a tag push race.
-      let collecting = true;
-      const collector = (async () => {
-        while (collecting) {
-          t.clock.advance(1);
-          await collectGarbage(garbage, options);
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-      })();
+      const collector = collectUntilStopped(t);
       const response = await v2.putManifest(repo, `r${round}`, manifest);
-      collecting = false;
-      await collector;
+      await collector.stop();
 
       // Assess: tagged and whole, or refused in the protocol's terms.
       if (response.status === 201) {
@@ -269,6 +238,35 @@ describe.skipIf(skip)('housekeeping races on PostgreSQL', () => {
     await expectSizesMatchRecount(t);
   });
 });
+
+/**
+ * Garbage collection pass after pass, the clock a millisecond on each time,
+ * until stopped. The grace period is a few passes long, so what races it
+ * meets it at its edge.
+ */
+function collectUntilStopped(t: TestRegistry): { stop: () => Promise<void> } {
+  const deps = {
+    garbage: t.workers.garbage,
+    storage: t.registry.deps.storage,
+    cache: t.registry.deps.cache,
+    clock: t.clock,
+  };
+  const options = { timeMachineMs: 0, graceMs: 4, batchSize: 50 };
+  let running = true;
+  const passes = (async () => {
+    while (running) {
+      t.clock.advance(1);
+      await collectGarbage(deps, options);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await passes;
+    },
+  };
+}
 
 /** Every blob of every manifest still stored has its row, a placement and its bytes. */
 async function expectEveryReferencedBlobPresent(t: TestRegistry) {

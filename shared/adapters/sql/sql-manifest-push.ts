@@ -46,14 +46,7 @@ async function store(
 ): Promise<PutManifestResult> {
   if (mayRetag && m.tag !== null && m.childDigests.length === 0) {
     // Unlocked: only which path to take. The retag looks again under its locks.
-    const held = await trx
-      .selectFrom('manifest')
-      .select('id')
-      .where('repository_id', '=', m.repositoryId)
-      .where('digest', '=', m.digest)
-      .where('deleted_at_ms', 'is', null)
-      .executeTakeFirst();
-    if (held) return retag(trx, { ...m, tag: m.tag }, options);
+    if (await liveManifest(trx, m, false)) return retag(trx, { ...m, tag: m.tag }, options);
   }
   return storeContent(trx, m, options);
 }
@@ -82,14 +75,7 @@ async function retag(
     .forKeyShare()
     .executeTakeFirst();
   if (!repository) throw new RepositoryGoneError(m.repositoryId);
-  const manifest = await trx
-    .selectFrom('manifest')
-    .select('id')
-    .where('repository_id', '=', m.repositoryId)
-    .where('digest', '=', m.digest)
-    .where('deleted_at_ms', 'is', null)
-    .forKeyShare()
-    .executeTakeFirst();
+  const manifest = await liveManifest(trx, m, true);
   if (!manifest) throw new RetagFellThrough();
   const blobDigests = unique(m.blobDigests);
   const present = await linkedBlobs(trx, m.repositoryId, blobDigests);
@@ -97,6 +83,17 @@ async function retag(
   await pointTag(trx, m.repositoryId, m.tag, manifest.id, m.nowMs, options.immutability);
   const deliveries = await recordPush(trx, m, m.tag, repository.namespace_id);
   return { stored: true, deliveries };
+}
+
+/** The pushed manifest's row in its repository, unless deleted; held FOR KEY SHARE when `hold`. */
+async function liveManifest(trx: Transaction<Database>, m: NewManifest, hold: boolean) {
+  const query = trx
+    .selectFrom('manifest')
+    .select('id')
+    .where('repository_id', '=', m.repositoryId)
+    .where('digest', '=', m.digest)
+    .where('deleted_at_ms', 'is', null);
+  return (hold ? query.forKeyShare() : query).executeTakeFirst();
 }
 
 async function storeContent(
