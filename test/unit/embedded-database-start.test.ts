@@ -93,24 +93,40 @@ describe('the embedded database looks after itself, as autovacuum would', () => 
     }
   });
 
-  it('plans each prepared statement for the table as it is now, never keeping a generic plan', async () => {
-    // Prepare: a statement run often enough that Postgres would otherwise switch to a generic plan.
-    const db = await openEmbeddedDatabase(null);
+  it('analyzes a table again once a tenth of it changed, and vacuums it once a fifth is dead', async () => {
+    // Prepare: 300 rows, analyzed.
+    const work = await mkdtemp(join(tmpdir(), 'berth-maintenance-'));
+    const db = await openEmbeddedDatabase(join(work, 'db'), { maintenanceEveryMs: 50 });
+    const blobs = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        digest: `sha256:${(from + i).toString(16).padStart(64, '0')}`,
+        size: from + i,
+        created_at_ms: 1,
+      }));
+    const stats = async () => {
+      const { rows } = await sql<{ reltuples: number; dead: number; vacuumed: boolean }>`
+        select c.reltuples::int as reltuples, s.n_dead_tup::int as dead,
+          s.last_vacuum is not null as vacuumed
+        from pg_class c join pg_stat_user_tables s on s.relid = c.oid
+        where c.relname = 'blob'`.execute(db);
+      return rows[0]!;
+    };
     try {
-      const lookup = (digest: string) =>
-        db.selectFrom('blob').select('size').where('digest', '=', digest).execute();
-      for (let i = 0; i < 10; i++) await lookup(`sha256:${i}`);
+      await db.insertInto('blob').values(blobs(0, 300)).execute();
+      await expect.poll(async () => (await stats()).reltuples, { timeout: 5_000 }).toBe(300);
 
-      // Act
-      await lookup('sha256:again');
+      // Act: 100 more rows (over 50 + 10% of 300), then 200 of them deleted (over 50 + 20% dead).
+      await db.insertInto('blob').values(blobs(300, 100)).execute();
+      await expect.poll(async () => (await stats()).reltuples, { timeout: 5_000 }).toBe(400);
+      await db.deleteFrom('blob').where('size', '<', 200).execute();
 
       // Assess
-      const { rows } = await sql<{ generic_plans: number; custom_plans: number }>`
-        select generic_plans::int, custom_plans::int from pg_prepared_statements
-        where statement like 'select "size" from "blob"%'`.execute(db);
-      expect(rows).toEqual([{ generic_plans: 0, custom_plans: 11 }]);
+      await expect
+        .poll(stats, { timeout: 5_000 })
+        .toEqual({ reltuples: 200, dead: 0, vacuumed: true });
     } finally {
       await db.destroy();
+      await rm(work, { recursive: true, force: true });
     }
   });
 });

@@ -9,26 +9,19 @@ import { copyClusterTemplate } from './embedded-template.js';
 import type { Database } from './schema.js';
 
 /**
- * Postgres settings for the embedded database.
- *
- * - Its default shared buffers (128 MB) live inside PGlite's WebAssembly
- *   memory, which never shrinks: once touched they stay resident. A
- *   registry's metadata is small, and the kernel's page cache holds the
- *   database's files anyway.
- * - Statements are prepared once (`PGliteStatements`) but planned on every
- *   run. A generic plan is kept until the next ANALYZE, and here that is up
- *   to a minute away (no autovacuum): one chosen while a table was tiny
- *   scanned all of it for every push as it grew. A custom plan sees the
- *   table's current size even before any ANALYZE.
+ * Postgres settings for the embedded database. Its default shared buffers
+ * (128 MB) live inside PGlite's WebAssembly memory, which never shrinks:
+ * once touched they stay resident. A registry's metadata is small, and the
+ * kernel's page cache holds the database's files anyway.
  */
-export const EMBEDDED_POSTGRESQL_CONF = [
-  'shared_buffers = 16MB',
-  'temp_buffers = 4MB',
-  'plan_cache_mode = force_custom_plan',
-].join('\n');
+export const EMBEDDED_POSTGRESQL_CONF = ['shared_buffers = 16MB', 'temp_buffers = 4MB'].join('\n');
 
-/** How often a data directory's database is vacuumed and analyzed, if it was written to. */
-export const EMBEDDED_MAINTENANCE_MS = 60_000;
+/**
+ * How often a data directory's database looks for tables to vacuum or
+ * analyze, if it was written to: often, so a plan Postgres keeps for a
+ * prepared statement is made again soon after its tables grew.
+ */
+export const EMBEDDED_MAINTENANCE_MS = 5_000;
 
 /** Embedded Postgres (PGlite) in `dataDir`, or in memory when `dataDir` is null. */
 export async function openEmbeddedDatabase(
