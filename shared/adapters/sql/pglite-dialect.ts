@@ -135,7 +135,7 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  /** Statements other than plain reads since maintenance last ran. */
+  /** Statements that changed rows since maintenance last looked. */
   writes = 0;
 
   private readonly statements: PGliteStatements;
@@ -145,8 +145,9 @@ class PGliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (!/^\s*(select|begin|commit|rollback)\b/i.test(compiled.sql)) this.writes++;
     const result = await this.statements.run<R>(compiled.sql, compiled.parameters);
+    // Rows changed, not statements run: the job queue's idle polls change none.
+    if (result.affectedRows) this.writes++;
     return {
       rows: result.rows,
       ...(result.affectedRows !== undefined
