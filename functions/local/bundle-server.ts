@@ -1,5 +1,5 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -9,19 +9,30 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVER_BUNDLE = join(root, 'dist', 'server', 'berth.mjs');
 
 /**
- * The local server as one JavaScript file, so a start compiles no
- * TypeScript. Packages stay in `node_modules` (PGlite loads its WebAssembly
- * and data files from beside its own code); only Berth's sources are
- * bundled. Each file is written beside its place and renamed into it, so a
- * server starting meanwhile (tests start many) reads the old bundle or the
- * new one, never half of one.
+ * The local server as JavaScript, so a start compiles no TypeScript and
+ * resolves no package: Berth's sources and its packages in one file, with
+ * what only some configurations load (S3, Redis, mail, PostgreSQL, the
+ * resumable hash) in chunks beside it that load when first imported.
+ * PGlite alone stays in `node_modules`: it loads its WebAssembly and data
+ * files from beside its own code. Packages written for CommonJS get a
+ * `require` of their own (the banner). Each file is written beside its
+ * place and renamed into it, chunks first, so a server starting meanwhile
+ * (tests start many) reads the old bundle or the new one, never half of
+ * one; chunks are named by their content, and an old one stays for a server
+ * that may still import it.
  */
 export async function bundleServer(outfile = SERVER_BUNDLE): Promise<number> {
   const result = await build({
-    entryPoints: [join(root, 'functions/local/main.ts')],
-    outfile,
+    entryPoints: { [basename(outfile, '.mjs')]: join(root, 'functions/local/main.ts') },
+    outdir: dirname(outfile),
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     bundle: true,
-    packages: 'external',
+    external: ['@electric-sql/pglite'],
+    banner: {
+      js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);",
+    },
     platform: 'node',
     target: 'node20',
     format: 'esm',
@@ -30,14 +41,16 @@ export async function bundleServer(outfile = SERVER_BUNDLE): Promise<number> {
     logLevel: 'silent',
     write: false,
   });
-  await mkdir(dirname(outfile), { recursive: true });
-  await Promise.all(
-    result.outputFiles.map(async (file) => {
-      const temporary = `${file.path}.${process.pid}.tmp`;
-      await writeFile(temporary, file.contents);
-      await rename(temporary, file.path);
-    }),
-  );
+  const place = async (file: { path: string; contents: Uint8Array }) => {
+    await mkdir(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    await writeFile(temporary, file.contents);
+    await rename(temporary, file.path);
+  };
+  // Chunks (named by their content) before the entry that imports them.
+  const entry = (path: string) => path === outfile || path === `${outfile}.map`;
+  await Promise.all(result.outputFiles.filter((f) => !entry(f.path)).map(place));
+  await Promise.all(result.outputFiles.filter((f) => entry(f.path)).map(place));
   return (await stat(outfile)).size;
 }
 
