@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -11,6 +9,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { filesUnder, sourceHash } from '../common/source-hash.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repository = join(here, '..', '..');
@@ -19,28 +18,17 @@ const STAMP = join(CONSOLE_DIST, '.source-hash');
 /** Served compressed: text that compresses well. Fonts and images are compressed already. */
 const COMPRESSIBLE = /\.(js|css|html|svg|json|txt)$/;
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(path) : [path];
-  });
-}
-
 /** What the build is made from: the console's sources and the locked dependency versions. */
-function sourceHash(): string {
-  const hash = createHash('sha256');
-  const inputs = [
+const consoleSourceHash = () =>
+  sourceHash(repository, [
     ...filesUnder(join(here, 'src')),
     join(here, 'index.html'),
     join(here, 'vite.config.ts'),
     join(repository, 'package-lock.json'),
-  ].sort();
-  for (const file of inputs) hash.update(relative(repository, file)).update(readFileSync(file));
-  return hash.digest('hex');
-}
+  ]);
 
 export const consoleIsBuilt = () =>
-  existsSync(STAMP) && readFileSync(STAMP, 'utf8') === sourceHash();
+  existsSync(STAMP) && readFileSync(STAMP, 'utf8') === consoleSourceHash();
 
 export interface ConsoleSize {
   files: number;
@@ -63,7 +51,7 @@ export async function buildConsole(): Promise<ConsoleSize> {
       brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
     );
   }
-  writeFileSync(STAMP, sourceHash());
+  writeFileSync(STAMP, consoleSourceHash());
   return consoleSize();
 }
 

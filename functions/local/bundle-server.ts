@@ -1,12 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { filesUnder, sourceHash } from '../common/source-hash.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Where `npm start` (and `npm run build:server`) writes the local server, and what it runs. */
 export const SERVER_BUNDLE = join(root, 'dist', 'server', 'berth.mjs');
+/** The digest of what the bundle was made from. */
+const STAMP = `${SERVER_BUNDLE}.source-hash`;
+
+/** What the bundle is made from: the server's sources and the locked package versions. */
+const serverSourceHash = () =>
+  sourceHash(root, [
+    ...filesUnder(join(root, 'shared')),
+    ...filesUnder(join(root, 'functions')),
+    join(root, 'package-lock.json'),
+  ]);
+
+/**
+ * Bundles the server unless the bundle there was made from the same sources
+ * (what `npm start` asks): `null` then, else the bundle's size.
+ */
+export async function bundleServerIfStale(): Promise<number | null> {
+  const made = existsSync(STAMP) && existsSync(SERVER_BUNDLE) && readFileSync(STAMP, 'utf8');
+  return made === serverSourceHash() ? null : bundleServer();
+}
 
 /**
  * The local server as JavaScript, so a start compiles no TypeScript and
@@ -22,6 +43,8 @@ export const SERVER_BUNDLE = join(root, 'dist', 'server', 'berth.mjs');
  * that may still import it.
  */
 export async function bundleServer(outfile = SERVER_BUNDLE): Promise<number> {
+  // Read before the build: sources that change during it make the stamp stale.
+  const sources = outfile === SERVER_BUNDLE ? serverSourceHash() : null;
   const result = await build({
     entryPoints: { [basename(outfile, '.mjs')]: join(root, 'functions/local/main.ts') },
     outdir: dirname(outfile),
@@ -51,6 +74,7 @@ export async function bundleServer(outfile = SERVER_BUNDLE): Promise<number> {
   const entry = (path: string) => path === outfile || path === `${outfile}.map`;
   await Promise.all(result.outputFiles.filter((f) => !entry(f.path)).map(place));
   await Promise.all(result.outputFiles.filter((f) => entry(f.path)).map(place));
+  if (sources) await place({ path: STAMP, contents: Buffer.from(sources) });
   return (await stat(outfile)).size;
 }
 

@@ -1,11 +1,10 @@
 import { ensureConsoleBuilt } from '../console/build.js';
-import { bundleServer } from './bundle-server.js';
+import { bundleServer, bundleServerIfStale } from './bundle-server.js';
 
 /**
  * What `npm start` does before the server starts: the web console is built
- * when its sources changed, and the server is bundled from its sources
- * (esbuild takes a fraction of a second), so the server itself starts from
- * JavaScript and compiles nothing.
+ * when its sources changed, and so is the server's bundle (esbuild, about a
+ * second), so the server itself starts from JavaScript and compiles nothing.
  */
 const started = Date.now();
 const consoleSize = await ensureConsoleBuilt();
@@ -14,4 +13,5 @@ if (consoleSize) {
     `Berth console built in ${((Date.now() - started) / 1000).toFixed(1)} s (dist/console)`,
   );
 }
-await bundleServer();
+// `npm start` bundles only when the sources changed; build:server and the bench always do.
+await (process.argv.includes('--if-stale') ? bundleServerIfStale() : bundleServer());
