@@ -102,7 +102,7 @@ async function lockBoth(trx: Transaction<Database>, repositoryId: number): Promi
 }
 
 /** Repositories whose content a presence check looks at. */
-type Scope =
+export type Scope =
   { repositoryId: number } | { namespaceId: number; exceptRepositoryId?: number } | 'everything';
 
 /** `column` (a repository id, of a manifest by default) limited to the scope's repositories. */
@@ -129,22 +129,53 @@ const contentOf = (filter: RawBuilder<unknown>, owner: RawBuilder<unknown> = sql
     join blob b on b.digest = mb.digest
   where ${filter}`;
 
-/**
- * Whether `digest` is part of the scope's content. Driven by the digest
- * through the digest indexes, each probe also keyed by repository, so its
- * cost does not grow with the scope's manifests (possibly very many).
- */
-const heldIn = (digest: RawBuilder<unknown>, scope: Scope) => sql`(
-  exists (select 1 from manifest m where m.digest = ${digest} and ${scopeFilter(scope)})
-  or exists (select 1 from manifest_blob mb
-             where mb.digest = ${digest} and ${scopeFilter(scope, sql.ref('mb.repository_id'))}))`;
+/** Manifest rows (`m`) or blob links (`mb`): the two places a digest is part of content. */
+type Holder = 'manifest' | 'manifest_blob';
 
-/** The digests among `digests` that are part of the scope's content. */
+/**
+ * The rows of `holder` in the scope whose digest is `digest`, found through
+ * the holder's digest index, each probe also keyed by repository, so the
+ * cost follows the repositories holding that digest (few), never the
+ * scope's manifests (possibly very many). A namespace is joined rather than
+ * listed with `in (select ...)`, which Postgres answers by hashing the links
+ * of every repository in it.
+ */
+function holding(holder: Holder, digest: RawBuilder<unknown>, scope: Scope): RawBuilder<unknown> {
+  const alias = holder === 'manifest' ? 'm' : 'mb';
+  const rows = sql`${sql.table(holder)} as ${sql.raw(alias)}`;
+  const matches = sql`${sql.ref(`${alias}.digest`)} = ${digest}`;
+  const repository = sql.ref(`${alias}.repository_id`);
+  if (scope === 'everything') return sql`select 1 from ${rows} where ${matches}`;
+  if ('repositoryId' in scope) {
+    return sql`select 1 from ${rows} where ${matches} and ${repository} = ${scope.repositoryId}`;
+  }
+  const except =
+    scope.exceptRepositoryId === undefined ? sql`` : sql` and r.id <> ${scope.exceptRepositoryId}`;
+  return sql`select 1 from ${rows} join repository r on r.id = ${repository}
+    where ${matches} and r.namespace_id = ${scope.namespaceId}${except}`;
+}
+
+/** Whether `digest` is part of the scope's content. */
+const heldIn = (digest: RawBuilder<unknown>, scope: Scope) => sql`(
+  exists (${holding('manifest', digest, scope)})
+  or exists (${holding('manifest_blob', digest, scope)}))`;
+
+/**
+ * The digests among `digests` that are part of the scope's content: one
+ * semi-join per holder. Asked as one `exists ... or exists ...`, Postgres
+ * may answer the second by hashing every blob link of the scope, a cost
+ * that grows with each push to it.
+ */
+export function presenceQuery(scope: Scope, digests: string[]): RawBuilder<{ digest: string }> {
+  const asked = () => sql`(values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)`;
+  const found = (holder: Holder) =>
+    sql`select d.digest from ${asked()} where exists (${holding(holder, sql.ref('d.digest'), scope)})`;
+  return sql<{ digest: string }>`${found('manifest')} union ${found('manifest_blob')}`;
+}
+
 async function present(db: Db, scope: Scope, digests: string[]): Promise<Set<string>> {
   if (digests.length === 0) return new Set();
-  const { rows } = await sql<{ digest: string }>`
-    select d.digest from (values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)
-    where ${heldIn(sql.ref('d.digest'), scope)}`.execute(db);
+  const { rows } = await presenceQuery(scope, digests).execute(db);
   return new Set(rows.map((r) => r.digest));
 }
 
