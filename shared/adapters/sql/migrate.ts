@@ -16,6 +16,7 @@ import * as repositoryStars from './migrations/0013-repository-stars.js';
 import * as notifications from './migrations/0014-notifications.js';
 import * as consoleSessions from './migrations/0015-console-sessions.js';
 import * as manifestBlobRepository from './migrations/0016-manifest-blob-repository.js';
+import * as tagEndedByName from './migrations/0017-tag-ended-by-name.js';
 
 /**
  * The one ordered list of migrations, for every Postgres we run on. Listed
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-notifications': notifications,
   '0015-console-sessions': consoleSessions,
   '0016-manifest-blob-repository': manifestBlobRepository,
+  '0017-tag-ended-by-name': tagEndedByName,
 };
 
 /** The migrations' names, in order; the deploy re-runs migrations when this list changes. */
