@@ -60,6 +60,32 @@ describe('statements on the embedded database, prepared once and run as one batc
     expect(await preparedNames(statements)).toHaveLength(3);
   });
 
+  it('answers in the shape PGlite.query answers: fields, command and counts, bytes of any size', async () => {
+    // Prepare
+    const statements = new PGliteStatements(pglite);
+    const big = new Uint8Array(70_000).map((_, i) => (i * 7) % 256);
+    const insert = 'insert into item (id, name, body) values ($1, $2, $3), ($4, $5, $6)';
+    const values = [1, 'größe €', big, 2, '', new Uint8Array(0)];
+
+    // Act
+    const written = await statements.run(insert, values);
+    const read = await statements.run('select id, name, body from item order by id', []);
+    const reference = await pglite.query('select id, name, body from item order by id');
+    const missing = await statements.run('select id from item where id = $1', [99]);
+    const deleted = await statements.run('delete from item where id = $1', [2]);
+
+    // Assess
+    expect({ ...read }).toEqual({ ...reference, rows: read.rows });
+    expect(read.rows).toEqual([
+      { id: 1, name: 'größe €', body: big },
+      { id: 2, name: '', body: new Uint8Array(0) },
+    ]);
+    expect(read.rows[0]!).toMatchObject({ body: expect.any(Uint8Array) });
+    expect(written).toMatchObject({ affectedRows: 2, rowCount: 2, command: 'INSERT', rows: [] });
+    expect(missing).toMatchObject({ affectedRows: 0, rowCount: 0, command: 'SELECT', rows: [] });
+    expect(deleted).toMatchObject({ affectedRows: 1, rowCount: 1, command: 'DELETE' });
+  });
+
   it('counts the rows a write touched, as PGlite.query does', async () => {
     const statements = new PGliteStatements(pglite);
     await statements.run("insert into item (id, name) values (1, 'a'), (2, 'b'), (3, 'c')", []);

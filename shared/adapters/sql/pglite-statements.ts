@@ -1,4 +1,5 @@
 import { messages, parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+import { readRun, writeRun, type Column } from './pg-wire.js';
 import { isPreparable, isStalePreparedStatement } from './preparable.js';
 
 type BackendMessage = messages.BackendMessage;
@@ -9,7 +10,25 @@ interface Prepared {
   parameterTypes: number[];
   /** The statement's row description; absent for statements that return no rows. */
   rows: messages.RowDescriptionMessage | undefined;
+  columns: Column[] | undefined;
 }
+
+const BYTEA = 17;
+
+/**
+ * `bytea` as PGlite converts it (hex text both ways, `Uint8Array` out), by
+ * Node's hex codec rather than a call per byte: manifests are stored as
+ * bytea and read on every pull.
+ */
+const byteaText = (value: unknown): string => {
+  if (!(value instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+};
+const byteaValue = (text: string): Uint8Array => {
+  const bytes = new Uint8Array((text.length - 2) >> 1);
+  Buffer.from(bytes.buffer).write(text.slice(2), 'hex');
+  return bytes;
+};
 
 /** How many prepared statements one database keeps; the code holds a few hundred distinct queries. */
 export const PREPARED_STATEMENT_CAPACITY = 512;
@@ -22,9 +41,10 @@ export const PREPARED_STATEMENT_CAPACITY = 512;
  * over. So each distinct DML text is parsed once as a named prepared
  * statement (Postgres then plans it as it would for any driver that
  * prepares: custom plans first, a generic plan once that is no worse), and
- * every later run is one bind-execute-sync batch. Parameters and results
- * are converted by PGlite's own serializers and parsers, so callers see
- * exactly what `PGlite.query` gives.
+ * every later run is one bind-execute-sync batch, written and read by
+ * `pg-wire` rather than PGlite's protocol code. Values are converted by
+ * PGlite's own serializers and parsers (bytea by Node's hex codec, to the
+ * same bytes), so callers see exactly what `PGlite.query` gives.
  *
  * Not safe for concurrent use: the caller hands the database to one
  * statement at a time (the dialect's connection queue does).
@@ -59,12 +79,13 @@ export class PGliteStatements {
     const values = parameters.map((value, i) => this.serialize(value, statement.parameterTypes[i]));
     try {
       // Postgres closes statements whatever the transaction's state, so evicted ones go in the same batch.
-      const replies = this.exchange([
-        ...this.closing.splice(0).map((name) => protocol.serialize.close({ type: 'S', name })),
-        protocol.serialize.bind({ statement: statement.name, values }),
-        protocol.serialize.execute({}),
-        protocol.serialize.sync(),
-      ]);
+      const data = this.pglite.execProtocolRawSync(
+        writeRun(this.closing.splice(0), statement.name, values),
+      );
+      const fast = readRun(data, statement.columns, this.parseValue);
+      if (fast) return fast as Results<R>;
+      // An error or a reply the fast reader does not know: PGlite's parser, for its exact shapes.
+      const replies = this.replies(data);
       return this.result<R>(statement.rows ? [statement.rows, ...replies] : replies);
     } catch (error) {
       // A table changed under a statement ("cached plan must not change result
@@ -81,24 +102,37 @@ export class PGliteStatements {
       protocol.serialize.describe({ type: 'S', name }),
       protocol.serialize.sync(),
     ]);
+    const rows = replies.find(
+      (reply): reply is messages.RowDescriptionMessage => reply.name === 'rowDescription',
+    );
     return {
       name,
       parameterTypes: parse.parseDescribeStatementResults(replies),
-      rows: replies.find(
-        (reply): reply is messages.RowDescriptionMessage => reply.name === 'rowDescription',
-      ),
+      rows,
+      columns: rows?.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
     };
   }
 
   private serialize(value: unknown, type: number | undefined): string | null {
     if (value === null || value === undefined) return null;
+    if (type === BYTEA) return byteaText(value);
     const serializer = type === undefined ? undefined : this.pglite.serializers[type];
     return serializer ? serializer(value) : String(value);
   }
 
+  private readonly parseValue = (text: string, type: number): unknown => {
+    if (type === BYTEA) return byteaValue(text);
+    const parser = this.pglite.parsers[type];
+    return parser ? parser(text, type) : text;
+  };
+
   /** Sends one batch of messages; answers the replies, or throws the first error Postgres reported. */
   private exchange(batch: Uint8Array[]): BackendMessage[] {
-    const data = this.pglite.execProtocolRawSync(concat(batch));
+    return this.replies(this.pglite.execProtocolRawSync(concat(batch)));
+  }
+
+  /** The messages of a batch's replies; throws the first error Postgres reported. */
+  private replies(data: Uint8Array): BackendMessage[] {
     const replies: BackendMessage[] = [];
     let failure: messages.DatabaseError | undefined;
     this.parser.parse(data, (message) => {
