@@ -2,7 +2,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { NewManifest, PutManifestResult } from '../../ports/metadata-store.js';
 import { repositoryEventData } from '../../notifications/event-data.js';
 import { splitRepositoryName } from '../../oci/grammar.js';
-import { RepositoryGoneError } from '../../ports/errors.js';
 import { admitContent, lockSizes } from './quota-accounting.js';
 import { recordRegistryEvent } from './registry-events.js';
 import type { Database } from './schema.js';
@@ -68,20 +67,14 @@ async function retag(
   m: NewManifest & { tag: string },
   options: PushOptions,
 ): Promise<PutManifestResult> {
-  const repository = await trx
-    .selectFrom('repository')
-    .select('namespace_id')
-    .where('id', '=', m.repositoryId)
-    .forKeyShare()
-    .executeTakeFirst();
-  if (!repository) throw new RepositoryGoneError(m.repositoryId);
+  const { namespaceId } = await lockRepository(trx, m.repositoryId);
   const manifest = await liveManifest(trx, m, true);
   if (!manifest) throw new RetagFellThrough();
   const blobDigests = unique(m.blobDigests);
   const present = await linkedBlobs(trx, m.repositoryId, blobDigests);
   if (present.length < blobDigests.length) throw new RetagFellThrough();
   await pointTag(trx, m.repositoryId, m.tag, manifest.id, m.nowMs, options.immutability);
-  const deliveries = await recordPush(trx, m, m.tag, repository.namespace_id);
+  const deliveries = await recordPush(trx, m, m.tag, namespaceId);
   return { stored: true, deliveries };
 }
 

@@ -74,14 +74,18 @@ export async function createUpload(
  * then every row that cascades from it; a writer takes the same order (size
  * rows, if it needs them, then this), or the two deadlock.
  */
-export async function lockRepository(trx: Transaction<Database>, repositoryId: number) {
+export async function lockRepository(
+  trx: Transaction<Database>,
+  repositoryId: number,
+): Promise<{ namespaceId: number | null }> {
   const row = await trx
     .selectFrom('repository')
-    .select('id')
+    .select('namespace_id')
     .where('id', '=', repositoryId)
     .forKeyShare()
     .executeTakeFirst();
   if (!row) throw new RepositoryGoneError(repositoryId);
+  return { namespaceId: row.namespace_id };
 }
 
 export async function findUpload(
