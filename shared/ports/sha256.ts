@@ -19,6 +19,11 @@ export interface Sha256Engine {
   /** Whether `save()` gives states that `resume` takes. */
   readonly resumable: boolean;
   start(): RunningHash;
+  /**
+   * A hash for bytes that all arrive in one request and finish the upload:
+   * its state is never saved, so it may be the fastest hash the process has.
+   */
+  startUnsaved(): RunningHash;
   /** Continues a saved state; null if this engine cannot read it (another engine, another build). */
   resume(state: Uint8Array): RunningHash | null;
 }

@@ -285,7 +285,11 @@ export class UploadService {
       expectedLength = range.end - range.start + 1;
     }
     // Hash into a copy: the running digest may only move once the append commits.
-    const hash = this.hashAt(upload)?.copy() ?? null;
+    // A request that brings the whole blob and finishes it leaves no state to save.
+    const hash =
+      keep && offset === 0
+        ? this.deps.sha256.startUnsaved()
+        : (this.hashAt(upload)?.copy() ?? null);
     let appended: { size: number; state: UploadState };
     try {
       appended = await this.deps.storage

@@ -7,7 +7,7 @@ import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
 import { nodeSha256 } from '../../shared/adapters/hash/node-sha256.js';
 import { createWasmSha256 } from '../../shared/adapters/hash/wasm-sha256.js';
 import type { BlobStore, StagedUpload } from '../../shared/ports/blob-store.js';
-import type { Sha256Engine } from '../../shared/ports/sha256.js';
+import type { RunningHash, Sha256Engine } from '../../shared/ports/sha256.js';
 import { stagedUploads, startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { V2Client } from '../support/v2-client.js';
 import { heldBody } from '../support/held-body.js';
@@ -41,6 +41,32 @@ async function streamingPatch(
   } as RequestInit);
   await new Promise((resolve) => setTimeout(resolve, 50));
   return { response, release };
+}
+
+/** The resumable engine, counting the bytes fed to hashes whose state may be saved and to those never saved. */
+async function countingEngine() {
+  const inner = await createWasmSha256();
+  const bytes = { saved: 0, unsaved: 0 };
+  const counted = (hash: RunningHash, kind: keyof typeof bytes): RunningHash => ({
+    update: (chunk) => {
+      bytes[kind] += chunk.byteLength;
+      hash.update(chunk);
+    },
+    save: () => hash.save(),
+    copy: () => counted(hash.copy(), kind),
+    hex: () => hash.hex(),
+  });
+  const engine: Sha256Engine & { bytes: typeof bytes } = {
+    bytes,
+    resumable: true,
+    start: () => counted(inner.start(), 'saved'),
+    startUnsaved: () => counted(inner.startUnsaved(), 'unsaved'),
+    resume: (state) => {
+      const hash = inner.resume(state);
+      return hash && counted(hash, 'saved');
+    },
+  };
+  return engine;
 }
 
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -110,6 +136,51 @@ describe('one upload session on two servers of one registry', () => {
     const done = await onB.request(`${location}?digest=${sha256(blob)}`, { method: 'PUT' });
     expect(done.status).toBe(201);
     expect(store.rereads).toBe(1);
+  });
+
+  it('hashes a blob that arrives whole in one request with the unsaved hash, and still refuses a wrong digest', async () => {
+    const engine = await countingEngine();
+    const { onA, onB } = await twoServers(engine);
+    const blob = randomBytes(200_000);
+    const location = await start(onA, 'shared/whole');
+    const wrong = await onB.request(`${location}?digest=${sha256(Buffer.from('other'))}`, {
+      method: 'PUT',
+      body: blob,
+      headers: { ...octets, 'Content-Length': String(blob.byteLength) },
+    });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe(
+      'DIGEST_INVALID',
+    );
+    expect((await onA.request(`/v2/shared/whole/blobs/${sha256(blob)}`)).status).toBe(404);
+
+    const again = await start(onB, 'shared/whole');
+    const put = await onA.request(`${again}?digest=${sha256(blob)}`, {
+      method: 'PUT',
+      body: blob,
+      headers: { ...octets, 'Content-Length': String(blob.byteLength) },
+    });
+    expect(put.status).toBe(201);
+    const posted = await onB.request(
+      `/v2/shared/whole/blobs/uploads/?digest=${sha256(blob.subarray(1))}`,
+      {
+        method: 'POST',
+        body: blob.subarray(1),
+        headers: { ...octets, 'Content-Length': String(blob.byteLength - 1) },
+      },
+    );
+    expect(posted.status).toBe(201);
+    expect(engine.bytes).toEqual({ saved: 0, unsaved: 3 * 200_000 - 1 });
+    expect(store.rereads).toBe(0);
+
+    // A chunk that leaves the session open keeps a state another server can resume.
+    const chunked = await start(onA, 'shared/whole');
+    await onA.request(chunked, {
+      method: 'PATCH',
+      body: blob.subarray(0, 1000),
+      headers: { ...octets, 'Content-Length': '1000' },
+    });
+    expect(engine.bytes.saved).toBe(1000);
   });
 
   it('answers a second writer with 416 and the current Range while one request streams, and loses nothing', async () => {

@@ -25,5 +25,6 @@ class NodeRunningHash implements RunningHash {
 export const nodeSha256: Sha256Engine = {
   resumable: false,
   start: () => new NodeRunningHash(createHash('sha256')),
+  startUnsaved: () => new NodeRunningHash(createHash('sha256')),
   resume: () => null,
 };
