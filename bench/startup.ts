@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleServer, SERVER_BUNDLE } from '../functions/local/bundle-server.js';
+import { SERVER_NODE_FLAGS } from '../functions/local/server-command.js';
 
 /**
  * `npm run bench:startup`: how long from typing the command to the first
@@ -17,7 +18,7 @@ const rounds = Number(process.env.BENCH_STARTUP_ROUNDS ?? 3);
 
 const STARTS = {
   'npm start': ['npm', ['start', '--silent']],
-  'the server alone': [process.execPath, ['--enable-source-maps', SERVER_BUNDLE]],
+  'the server alone': [process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE]],
 } as const;
 
 /** Milliseconds from spawning the command to its first answer on `/v2/`. */

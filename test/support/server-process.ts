@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SERVER_BUNDLE } from '../../functions/local/bundle-server.js';
+import { SERVER_NODE_FLAGS } from '../../functions/local/server-command.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -32,7 +33,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     throw new Error(`no server bundle at ${SERVER_BUNDLE}: run npm run build:server first`);
   }
   const { DATABASE_URL: _url, DB_URI: _uri, ...inherited } = process.env;
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', SERVER_BUNDLE], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE], {
     cwd: repoRoot,
     env: { ...inherited, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
 
