@@ -23,7 +23,9 @@ export class OpenRegistryAccess implements RegistryAccess {
     return anonymousCaller(ip);
   }
 
-  async authorize(): Promise<void> {}
+  async authorize(): Promise<null> {
+    return null;
+  }
 
   catalog(_caller: Caller, page: PageRequest): Promise<PageOf<string>> {
     return this.listings.catalog(page);

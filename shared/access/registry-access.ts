@@ -1,5 +1,5 @@
 import { accessError } from '../errors/access-error.js';
-import type { IdentityStore } from '../ports/identity-store.js';
+import type { IdentityStore, RepositoryInfo } from '../ports/identity-store.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import { quotaDenied } from '../registry/quota-policy.js';
 import { paginate, type PageOf, type PageRequest } from '../registry/paging.js';
@@ -66,14 +66,16 @@ export interface RegistryAccess {
   /**
    * Returns if the caller may; throws an `AccessError` otherwise. A push to
    * a repository that does not exist yet creates it, private, when the
-   * caller may create repositories in its namespace.
+   * caller may create repositories in its namespace. Answers the repository
+   * as the check just read it, so the request need not read it again; null
+   * when the check read none (a token is enough to pull, or it is new).
    */
   authorize(
     caller: Caller,
     name: string,
     operation: RegistryOperation,
     options?: AuthorizeOptions,
-  ): Promise<void>;
+  ): Promise<RepositoryInfo | null>;
   catalog(caller: Caller, page: PageRequest): Promise<PageOf<string>>;
   /** `ip`: the client's address, against which password guesses are counted. */
   issueToken(
@@ -153,14 +155,14 @@ export class AccountRegistryAccess implements RegistryAccess {
     name: string,
     operation: RegistryOperation,
     { createRepository = true }: AuthorizeOptions = {},
-  ): Promise<void> {
+  ): Promise<RepositoryInfo | null> {
     const tokenGrant = caller.token?.access.find((g) => g.type === 'repository' && g.name === name);
     const tokenAllows =
       caller.token === null ||
       (tokenGrant?.actions.some((a) => TOKEN_ACTIONS[operation].includes(a)) ?? false);
     // Reads trust the token; writes also check the rules as they stand now,
     // so a revoked grant or a repository made read-only takes effect at once.
-    if (tokenAllows && caller.token && operation === 'pull') return;
+    if (tokenAllows && caller.token && operation === 'pull') return null;
     const principal = await caller.principal();
     const { actions, repository } = await this.deps.rules.actionsOnName(principal, name);
     // A token without the scope sends the client back for a better one, if there is one to get.
@@ -169,7 +171,7 @@ export class AccountRegistryAccess implements RegistryAccess {
       if (operation === 'push' && !repository && createRepository) {
         await this.createOnPush(caller, name);
       }
-      return;
+      return repository;
     }
     if (!isAnonymous(caller) && operation !== 'pull' && actions.has('pull')) {
       throw accessError('forbidden', writeRefusal(repository?.state));

@@ -4,7 +4,7 @@ import { isTag, looksLikeDigest } from '../oci/grammar.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import type { ByteSource } from '../ports/blob-store.js';
 import { TagImmutableError } from '../ports/errors.js';
-import type { ManifestRecord } from '../ports/metadata-store.js';
+import type { ManifestRecord, RepositoryRecord } from '../ports/metadata-store.js';
 import { ExpiresAfterLabels } from './expires-after.js';
 import { INLINE_MANIFEST_BYTES, loadManifestBytes, storeManifestBytes } from './manifest-bytes.js';
 import { quotaDenied } from './quota-policy.js';
@@ -88,6 +88,8 @@ export class ManifestService {
     data: ByteSource,
     /** Who pushes, for the `repo_push` event; null when anonymous or unknown. */
     pusher: { id: number; name: string } | null = null,
+    /** The repository as the permission check just read it. */
+    known?: RepositoryRecord | null,
   ): Promise<StoredManifest> {
     assertRepositoryName(name);
     const ref = parseReference(reference);
@@ -98,7 +100,7 @@ export class ManifestService {
     if (ref.kind === 'digest' && ref.digest !== digest) {
       throw ociError('DIGEST_INVALID', { detail: { expected: ref.digest, actual: digest } });
     }
-    const repository = await repositoryForPush(this.deps, name);
+    const repository = await repositoryForPush(this.deps, name, known);
     const inline = content.byteLength <= INLINE_MANIFEST_BYTES;
     // Written before the row, so a stored manifest never lacks its bytes.
     if (!inline) await storeManifestBytes(this.deps, repository.id, digest, content);

@@ -11,9 +11,10 @@ export function assertRepositoryName(name: string): void {
 export async function existingRepository(
   deps: RegistryDeps,
   name: string,
+  known?: RepositoryRecord | null,
 ): Promise<RepositoryRecord> {
   assertRepositoryName(name);
-  const repository = await deps.metadata.findRepository(name);
+  const repository = sameRepository(name, known) ?? (await deps.metadata.findRepository(name));
   if (!repository) throw ociError('NAME_UNKNOWN', { detail: { name } });
   return repository;
 }
@@ -22,10 +23,23 @@ export async function existingRepository(
 export async function repositoryForPush(
   deps: RegistryDeps,
   name: string,
+  known?: RepositoryRecord | null,
 ): Promise<RepositoryRecord> {
-  if (!deps.options.createsRepositories) return existingRepository(deps, name);
+  if (!deps.options.createsRepositories) return existingRepository(deps, name, known);
   assertRepositoryName(name);
-  return deps.metadata.ensureRepository(name, deps.clock.now());
+  return sameRepository(name, known) ?? deps.metadata.ensureRepository(name, deps.clock.now());
+}
+
+/**
+ * The row the request's permission check just read, when it is the one
+ * named: reading it again would only widen the same race (a repository
+ * deleted after it was read), which the writes that follow settle.
+ */
+export function sameRepository(
+  name: string,
+  known: RepositoryRecord | null | undefined,
+): RepositoryRecord | null {
+  return known?.name === name ? { id: known.id, name: known.name } : null;
 }
 
 export function assertDeletionEnabled(deps: RegistryDeps): void {

@@ -2,11 +2,11 @@ import { ociError } from '../errors/registry-error.js';
 import { createDigester, finishDigest, parseDigest, type Digest } from '../oci/digest.js';
 import type { ByteSource, StagedUpload, UploadState } from '../ports/blob-store.js';
 import { StorageUnavailableError, UploadNotFoundError } from '../ports/errors.js';
-import type { UploadClaim, UploadRecord } from '../ports/metadata-store.js';
+import type { RepositoryRecord, UploadClaim, UploadRecord } from '../ports/metadata-store.js';
 import type { RunningHash } from '../ports/sha256.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { RegistryDeps } from './registry-deps.js';
-import { assertRepositoryName, repositoryForPush } from './repositories.js';
+import { assertRepositoryName, repositoryForPush, sameRepository } from './repositories.js';
 import { quotaDenied } from './quota-policy.js';
 import { RunningDigests } from './running-digests.js';
 import { SessionHold } from './session-hold.js';
@@ -111,8 +111,8 @@ export class UploadService {
   constructor(private readonly deps: RegistryDeps) {}
 
   /** The repository a push goes to, created on first push, unless its namespace is full. */
-  private async pushTarget(name: string): Promise<number> {
-    const repository = await repositoryForPush(this.deps, name);
+  private async pushTarget(name: string, known?: RepositoryRecord | null): Promise<number> {
+    const repository = await repositoryForPush(this.deps, name, known);
     const overQuota = await this.deps.metadata.quotaRejection(repository.id);
     if (overQuota) throw quotaDenied(overQuota);
     return repository.id;
@@ -121,21 +121,23 @@ export class UploadService {
   /**
    * `POST .../blobs/uploads/`, optionally as a cross-repository mount. With
    * `mayHandOff`, an upload this server cannot store now (its own locations
-   * down) is handed to the server of a healthy location instead.
+   * down) is handed to the server of a healthy location instead. `known`,
+   * here and below: the repository as the permission check just read it.
    */
   async start(
     name: string,
     mount?: { digest: string; from?: string },
     mayHandOff = false,
+    known?: RepositoryRecord | null,
   ): Promise<UploadStart> {
-    const repositoryId = await this.pushTarget(name);
+    const repositoryId = await this.pushTarget(name, known);
     if (mount?.from && parseDigest(mount.digest)) {
       const mounted = await this.tryMount(repositoryId, mount.digest, mount.from);
       if (mounted) return { kind: 'blob', digest: mount.digest };
     }
     const handOff = async () => (mayHandOff ? await this.deps.storage.handOff() : null);
-    const known = await handOff();
-    if (known) return { kind: 'elsewhere', location: known };
+    const elsewhere = await handOff();
+    if (elsewhere) return { kind: 'elsewhere', location: elsewhere };
     try {
       const upload = await this.open(repositoryId);
       return { kind: 'session', uploadId: upload.id, offset: 0, location: upload.location };
@@ -196,9 +198,14 @@ export class UploadService {
   }
 
   /** `POST .../blobs/uploads/?digest=` with the whole blob as body. */
-  async uploadMonolithic(name: string, digest: string, data: ByteSource): Promise<string> {
+  async uploadMonolithic(
+    name: string,
+    digest: string,
+    data: ByteSource,
+    known?: RepositoryRecord | null,
+  ): Promise<string> {
     const expected = this.requireDigest(digest);
-    const repositoryId = await this.pushTarget(name);
+    const repositoryId = await this.pushTarget(name, known);
     // The session is born held by this request.
     const id = this.deps.newId();
     const hold = new SessionHold(this.deps, id);
@@ -220,12 +227,14 @@ export class UploadService {
   private async withSession<T>(
     name: string,
     uploadId: string,
+    known: RepositoryRecord | null | undefined,
     task: (hold: SessionHold, upload: UploadRecord) => Promise<T>,
   ): Promise<T> {
     assertRepositoryName(name);
     assertUploadId(uploadId);
     // An unknown repository cannot hold the session: the session is what is unknown.
-    const repository = await this.deps.metadata.findRepository(name);
+    const repository =
+      sameRepository(name, known) ?? (await this.deps.metadata.findRepository(name));
     if (!repository) throw unknownUpload(uploadId);
     return this.locks.run(uploadId, async () => {
       const hold = new SessionHold(this.deps, uploadId);
@@ -254,8 +263,9 @@ export class UploadService {
     uploadId: string,
     data: ByteSource,
     contentRange?: string,
+    known?: RepositoryRecord | null,
   ): Promise<number> {
-    return this.withSession(name, uploadId, async (hold, upload) => {
+    return this.withSession(name, uploadId, known, async (hold, upload) => {
       const appended = await this.appendHeld(hold, upload, data, contentRange, false);
       return appended.size;
     });
@@ -337,8 +347,9 @@ export class UploadService {
     digest: string | undefined,
     data: ByteSource | null,
     contentRange?: string,
+    known?: RepositoryRecord | null,
   ): Promise<string> {
-    return this.withSession(name, uploadId, (hold, upload) =>
+    return this.withSession(name, uploadId, known, (hold, upload) =>
       this.finishHeld(hold, upload, this.requireDigest(digest), data, contentRange),
     );
   }

@@ -8,7 +8,7 @@ import type { Sha256Engine } from '../../shared/ports/sha256.js';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely, KyselyPlugin, RootOperationNode } from 'kysely';
 import { FsBlobStore } from '../../shared/adapters/blob/fs-blob-store.js';
 import { MemoryBlobStore } from '../../shared/adapters/blob/memory-blob-store.js';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
@@ -113,6 +113,8 @@ export interface TestRegistryOptions {
   mirror?: { allowedHosts?: string[]; options?: Partial<MirrorOptions> };
   /** The model cache's store (default: this process's memory, on the test clock). */
   cache?: Cache;
+  /** Sees the syntax tree of every query the registry sends, as it goes out. */
+  onQuery?: (node: RootOperationNode) => void;
   /** The upload hash engine (default: the native one, kept in memory). */
   sha256?: Sha256Engine;
   /**
@@ -157,9 +159,10 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const shared = opts.shareWith;
   const scratch =
     !shared && opts.postgresUrl ? await createScratchDatabase(opts.postgresUrl) : null;
-  const db =
+  const opened =
     shared?.db ??
     (scratch ? await openPostgresDatabase(scratch.url) : await openEmbeddedDatabase(null));
+  const db = opts.onQuery ? opened.withPlugin(queryWatcher(opts.onQuery)) : opened;
   const dir = !shared && opts.storage === 'fs' ? await mkdtemp(join(tmpdir(), 'berth-fs-')) : null;
   const makeStore = (name: string): BlobStore =>
     dir ? new FsBlobStore(join(dir, name)) : new MemoryBlobStore();
@@ -315,4 +318,14 @@ export function skipUnlessAvailable(available: boolean, what: string): boolean {
   if (available) return false;
   if (process.env.CI === 'true') throw new Error(`${what} is required in CI but is not available`);
   return true;
+}
+
+function queryWatcher(onQuery: (node: RootOperationNode) => void): KyselyPlugin {
+  return {
+    transformQuery: ({ node }) => {
+      onQuery(node);
+      return node;
+    },
+    transformResult: ({ result }) => Promise.resolve(result),
+  };
 }

@@ -7,6 +7,7 @@ import type {
 } from '../../access/registry-access.js';
 import { scopeString } from '../../access/scopes.js';
 import { AccessError, accessError } from '../../errors/access-error.js';
+import type { RepositoryRecord } from '../../ports/metadata-store.js';
 import { assertRepositoryName } from '../../registry/repositories.js';
 import type { HttpEnv } from '../http-env.js';
 
@@ -19,13 +20,19 @@ export async function callerOf(c: Context<HttpEnv>, access: RegistryAccess): Pro
   return caller;
 }
 
+export interface Authorized {
+  caller: Caller;
+  /** The repository as the check read it, for the registry to act on without reading it again. */
+  repository: RepositoryRecord | null;
+}
+
 export async function authorize(
   c: Context<HttpEnv>,
   access: RegistryAccess,
   name: string,
   operation: RegistryOperation,
   options?: AuthorizeOptions,
-): Promise<Caller> {
+): Promise<Authorized> {
   // Before anything is looked up or created on push: a refused name leaves nothing behind.
   assertRepositoryName(name);
   let caller: Caller;
@@ -43,6 +50,6 @@ export async function authorize(
     }
     throw error;
   }
-  await access.authorize(caller, name, operation, options);
-  return caller;
+  const repository = await access.authorize(caller, name, operation, options);
+  return { caller, repository };
 }

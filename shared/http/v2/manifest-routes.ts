@@ -24,7 +24,7 @@ function referenceMetadata(reference: string, digest: string): Record<string, st
 export function registerManifestRoutes(app: HttpApp, { registry, access }: V2Deps): void {
   app.get('/v2/:name{.+}/manifests/:reference', async (c) => {
     const { name, reference } = c.req.param();
-    const caller = await authorize(c, access, name, 'pull');
+    const { caller } = await authorize(c, access, name, 'pull');
     // Hono answers HEAD with this route; a HEAD reads no bytes and is no pull.
     if (c.req.method === 'HEAD') {
       return c.body(null, 200, manifestHeaders(await registry.manifests.get(name, reference)));
@@ -37,13 +37,14 @@ export function registerManifestRoutes(app: HttpApp, { registry, access }: V2Dep
 
   app.put('/v2/:name{.+}/manifests/:reference', async (c) => {
     const { name, reference } = c.req.param();
-    const caller = await authorize(c, access, name, 'push');
+    const { caller, repository } = await authorize(c, access, name, 'push');
     const stored = await registry.manifests.put(
       name,
       reference,
       c.req.header('content-type') ?? '',
       requestBody(c),
       caller.performer,
+      repository,
     );
     const headers: Record<string, string> = {
       Location: manifestPath(name, stored.digest),
@@ -57,7 +58,7 @@ export function registerManifestRoutes(app: HttpApp, { registry, access }: V2Dep
 
   app.delete('/v2/:name{.+}/manifests/:reference', async (c) => {
     const { name, reference } = c.req.param();
-    const caller = await authorize(c, access, name, 'delete');
+    const { caller } = await authorize(c, access, name, 'delete');
     await registry.manifests.delete(name, reference);
     const metadata = looksLikeDigest(reference)
       ? { manifest_digest: reference }

@@ -74,17 +74,22 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
 
   app.post('/v2/:name{.+}/blobs/uploads', async (c) => {
     const name = c.req.param('name');
-    await authorize(c, access, name, 'push');
+    const { repository } = await authorize(c, access, name, 'push');
     const digest = queryText(c, 'digest', 'DIGEST_INVALID');
     const mountDigest = queryText(c, 'mount', 'DIGEST_INVALID');
     const mount = await permittedMount(c, mountDigest, queryText(c, 'from', 'NAME_INVALID'));
     if (!mountDigest && digest) {
-      const stored = await registry.uploads.uploadMonolithic(name, digest, requestBody(c));
+      const stored = await registry.uploads.uploadMonolithic(
+        name,
+        digest,
+        requestBody(c),
+        repository,
+      );
       return c.body(null, 201, createdHeaders(name, stored));
     }
     // A request already handed off is taken here, whatever this server's health: no loops.
     const mayHandOff = storage.writesElsewhere && c.req.query(SESSION_LOCATION_PARAM) === undefined;
-    const started = await registry.uploads.start(name, mount, mayHandOff);
+    const started = await registry.uploads.start(name, mount, mayHandOff, repository);
     if (started.kind === 'blob') return c.body(null, 201, createdHeaders(name, started.digest));
     if (started.kind === 'elsewhere') {
       // 307 keeps the method; clients resend a bodiless POST with its credentials to the same host.
@@ -110,25 +115,27 @@ export function registerUploadRoutes(app: HttpApp, { registry, access }: V2Deps)
 
   app.patch('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
-    await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
+    const { repository } = await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
     const size = await registry.uploads.append(
       name,
       uploadId,
       requestBody(c),
       c.req.header('content-range'),
+      repository,
     );
     return c.body(null, 202, sessionHeaders(name, uploadId, size, namedLocation(c)));
   });
 
   app.put('/v2/:name{.+}/blobs/uploads/:uploadId', async (c) => {
     const { name, uploadId } = c.req.param();
-    await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
+    const { repository } = await authorize(c, access, name, 'push', CONTINUES_UPLOAD);
     const digest = await registry.uploads.finish(
       name,
       uploadId,
       queryText(c, 'digest', 'DIGEST_INVALID'),
       optionalRequestBody(c),
       c.req.header('content-range'),
+      repository,
     );
     return c.body(null, 201, createdHeaders(name, digest));
   });
