@@ -245,6 +245,27 @@ async function namespaceName(db: Db, namespaceId: number): Promise<string> {
   return row.name;
 }
 
+/** Both sizes a push grows, in one statement when both grow: it runs on every manifest push. */
+async function addSizes(
+  trx: Transaction<Database>,
+  repositoryDelta: number,
+  repositoryId: number,
+  namespaceDelta: number,
+  namespaceId: number | null,
+) {
+  if (repositoryDelta === 0 || namespaceDelta === 0 || namespaceId === null) {
+    await setSize(trx, 'quota_repository_size', repositoryId, repositoryDelta);
+    if (namespaceId !== null)
+      await setSize(trx, 'quota_namespace_size', namespaceId, namespaceDelta);
+    return;
+  }
+  await sql`with repository_size as (
+      update quota_repository_size set size_bytes = size_bytes + ${repositoryDelta}
+      where repository_id = ${repositoryId})
+    update quota_namespace_size set size_bytes = size_bytes + ${namespaceDelta}
+    where namespace_id = ${namespaceId}`.execute(trx);
+}
+
 async function setSize(trx: Transaction<Database>, table: SizeTable, id: number, delta: number) {
   if (delta === 0) return;
   const key = SIZE_KEY[table];
@@ -322,12 +343,13 @@ export async function admitContent(
       });
     }
   }
-  if (locked.repository.backfilled) {
-    await setSize(trx, 'quota_repository_size', repositoryId, sum(newToRepository));
-  }
-  if (locked.namespaceId !== null && namespace?.backfilled) {
-    await setSize(trx, 'quota_namespace_size', locked.namespaceId, added);
-  }
+  await addSizes(
+    trx,
+    locked.repository.backfilled ? sum(newToRepository) : 0,
+    repositoryId,
+    locked.namespaceId !== null && namespace?.backfilled ? added : 0,
+    locked.namespaceId,
+  );
   return { exceeded: null, deliveries };
 }
 

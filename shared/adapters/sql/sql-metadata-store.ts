@@ -245,9 +245,7 @@ export class SqlMetadataStore implements MetadataStore {
   ): Promise<{ key: string | null } | null> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const repositoryId = await uploads.uploadRepository(trx, id);
-        if (repositoryId === null) throw new LostUploadClaim();
-        await uploads.lockRepository(trx, repositoryId);
+        if ((await uploads.lockUploadRepository(trx, id)) === null) throw new LostUploadClaim();
         const session = await uploads.deleteUpload(trx, id, token);
         if (!session) throw new LostUploadClaim();
         const placed = await uploads.placeBlob(trx, blob, nowMs, this.replicateTo);

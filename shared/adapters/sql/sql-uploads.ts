@@ -103,13 +103,23 @@ export async function findUpload(
 }
 
 /** The repository a session belongs to, read without a lock. */
-export async function uploadRepository(db: Db, id: string): Promise<number | null> {
-  const row = await db
+/**
+ * The repository of upload `id`, locked as `lockRepository` locks it, in one
+ * statement; null when the upload is gone (a repository's deletion takes
+ * its uploads with it, so the two cannot part).
+ */
+export async function lockUploadRepository(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<number | null> {
+  const row = await trx
     .selectFrom('blob_upload')
-    .select('repository_id')
-    .where('id', '=', id)
+    .innerJoin('repository', 'repository.id', 'blob_upload.repository_id')
+    .select('repository.id')
+    .where('blob_upload.id', '=', id)
+    .forKeyShare('repository')
     .executeTakeFirst();
-  return row ? Number(row.repository_id) : null;
+  return row ? Number(row.id) : null;
 }
 
 export async function claimUpload(
