@@ -37,7 +37,8 @@ export interface ContentItem {
 export interface LockedSizes {
   namespaceId: number | null;
   repository: { size: number; backfilled: boolean };
-  namespace: { size: number; backfilled: boolean } | null;
+  /** `hasQuota`: whether the namespace has a quota, so whether its rules need reading. */
+  namespace: { size: number; backfilled: boolean; hasQuota: boolean } | null;
 }
 
 type SizeTable = 'quota_repository_size' | 'quota_namespace_size';
@@ -86,18 +87,30 @@ async function lockBoth(trx: Transaction<Database>, repositoryId: number): Promi
   const repository = await lockRow(trx, 'quota_repository_size', repositoryId);
   // The namespace's row, found through the repository in the same statement;
   // none for a repository outside any namespace.
-  const { rows } = await sql<{ namespace_id: number; size_bytes: number; backfilled: boolean }>`
+  const { rows } = await sql<{
+    namespace_id: number;
+    size_bytes: number;
+    backfilled: boolean;
+    has_quota: boolean;
+  }>`
     insert into quota_namespace_size as t (namespace_id, size_bytes, backfilled)
     select r.namespace_id, 0, true from repository r
     where r.id = ${repositoryId} and r.namespace_id is not null
     on conflict (namespace_id) do update set size_bytes = t.size_bytes
-    returning namespace_id, size_bytes, backfilled`.execute(trx);
+    returning namespace_id, size_bytes, backfilled,
+      exists (select 1 from namespace_quota q where q.namespace_id = t.namespace_id) as has_quota`.execute(
+    trx,
+  );
   const row = rows[0];
   if (!row) return { namespaceId: null, repository, namespace: null };
   return {
     namespaceId: Number(row.namespace_id),
     repository,
-    namespace: { size: Number(row.size_bytes), backfilled: row.backfilled },
+    namespace: {
+      size: Number(row.size_bytes),
+      backfilled: row.backfilled,
+      hasQuota: row.has_quota,
+    },
   };
 }
 
@@ -315,7 +328,13 @@ export async function admitContent(
   const namespace = locked.namespace;
   const added = sum(newToNamespace);
   let deliveries = 0;
-  if (enforce && locked.namespaceId !== null && namespace?.backfilled && added > 0) {
+  if (
+    enforce &&
+    locked.namespaceId !== null &&
+    namespace?.backfilled &&
+    namespace.hasQuota &&
+    added > 0
+  ) {
     const rules = await namespaceRules(trx, locked.namespaceId);
     const verdict = rules && judgeGrowth(rules, namespace.size, namespace.size + added);
     if (rules && verdict?.rejectedAt != null) {

@@ -241,7 +241,7 @@ export async function placeBlob(
     .values({ digest: blob.digest, size: blob.size, created_at_ms: nowMs, last_pushed_ms: nowMs })
     .onConflict((oc) => oc.column('digest').doUpdateSet({ last_pushed_ms: nowMs }))
     .execute();
-  await trx
+  const inserted = await trx
     .insertInto('blob_placement')
     .values({
       digest: blob.digest,
@@ -250,7 +250,8 @@ export async function placeBlob(
       storage_key: blob.key,
     })
     .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
-    .execute();
+    .returning('storage_key')
+    .executeTakeFirst();
   const targets = replicateTo.filter((l) => l !== blob.location);
   if (targets.length > 0) {
     await sql`insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
@@ -260,6 +261,8 @@ export async function placeBlob(
                         where p.digest = ${blob.digest} and p.location = t.location)
       on conflict (digest, location) do nothing`.execute(trx);
   }
+  // Placed before (another upload of the same bytes won): its copy is the one readers use.
+  if (inserted) return { key: inserted.storage_key };
   const { rows } = await sql<{ storage_key: string | null }>`
     select storage_key from blob_placement
     where digest = ${blob.digest} and location = ${blob.location}`.execute(trx);
