@@ -1,4 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PGliteStatements } from '../../shared/adapters/sql/pglite-statements.js';
 
@@ -93,6 +95,28 @@ describe('statements on the embedded database, prepared once and run as one batc
     const updated = await statements.run('update item set ok = true where id <> $1', [2]);
 
     expect(updated.affectedRows).toBe(2);
+  });
+
+  it('keeps nothing of a statement once it has answered: the heap stays flat over 20,000 runs', async () => {
+    // Prepare: a warm statement and a collector this test can call.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const statements = new PGliteStatements(pglite);
+    await statements.run('insert into item (id, name, doc) values (1, $1, $2)', [
+      'x'.repeat(200),
+      '{}',
+    ]);
+    const select = 'select id, name, doc from item where id = $1';
+    await statements.run(select, [1]);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+
+    // Act
+    for (let i = 0; i < 20_000; i++) await statements.run(select, [1]);
+    gc();
+
+    // Assess: PGlite's own reader kept every parsed reply (about 10 MiB here).
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(2 * 1024 * 1024);
   });
 
   it('keeps at most its capacity of statements, closing the least recently used', async () => {

@@ -69,9 +69,9 @@ export class PGliteStatements {
   async run<R>(sql: string, parameters: readonly unknown[]): Promise<Results<R>> {
     if (!isPreparable(sql)) {
       if (parameters.length > 0) return this.pglite.query<R>(sql, [...parameters]);
-      return this.result<R>(this.exchange([protocol.serialize.query(sql)]));
+      return this.result<R>(await this.exchange([protocol.serialize.query(sql)]));
     }
-    const statement = this.prepared.get(sql) ?? this.prepare(sql);
+    const statement = this.prepared.get(sql) ?? (await this.prepare(sql));
     // Most recently used last: the first entry is the one to evict.
     this.prepared.delete(sql);
     this.prepared.set(sql, statement);
@@ -79,9 +79,7 @@ export class PGliteStatements {
     const values = parameters.map((value, i) => this.serialize(value, statement.parameterTypes[i]));
     try {
       // Postgres closes statements whatever the transaction's state, so evicted ones go in the same batch.
-      const data = this.pglite.execProtocolRawSync(
-        writeRun(this.closing.splice(0), statement.name, values),
-      );
+      const data = await this.raw(writeRun(this.closing.splice(0), statement.name, values));
       const fast = readRun(data, statement.columns, this.parseValue);
       if (fast) return fast as Results<R>;
       // An error or a reply the fast reader does not know: PGlite's parser, for its exact shapes.
@@ -95,9 +93,9 @@ export class PGliteStatements {
     }
   }
 
-  private prepare(sql: string): Prepared {
+  private async prepare(sql: string): Promise<Prepared> {
     const name = `berth_${++this.counter}`;
-    const replies = this.exchange([
+    const replies = await this.exchange([
       protocol.serialize.parse({ name, text: sql }),
       protocol.serialize.describe({ type: 'S', name }),
       protocol.serialize.sync(),
@@ -127,8 +125,24 @@ export class PGliteStatements {
   };
 
   /** Sends one batch of messages; answers the replies, or throws the first error Postgres reported. */
-  private exchange(batch: Uint8Array[]): BackendMessage[] {
-    return this.replies(this.pglite.execProtocolRawSync(concat(batch)));
+  private async exchange(batch: Uint8Array[]): Promise<BackendMessage[]> {
+    return this.replies(await this.raw(concat(batch)));
+  }
+
+  /**
+   * The bytes Postgres answers to `message`, untouched. Not
+   * `execProtocolRawSync`: its default reader parses every reply as well
+   * and keeps the parsed messages until the next `query` (about half a
+   * kilobyte per statement, never released on a busy server).
+   */
+  private async raw(message: Uint8Array): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    await this.pglite.execProtocolRawStream(message, {
+      syncToFs: false,
+      // A view into the database's memory, which the next write reuses.
+      onRawData: (bytes) => chunks.push(bytes.slice()),
+    });
+    return chunks.length === 1 ? chunks[0]! : concat(chunks);
   }
 
   /** The messages of a batch's replies; throws the first error Postgres reported. */
