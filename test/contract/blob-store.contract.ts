@@ -102,6 +102,15 @@ export function blobStoreContract(makeStore: () => Promise<BlobStore>): void {
     expect((await bytesOf(await store.read(ref))).toString()).toBe('keep and this');
   });
 
+  it('commits only the committed bytes when an append that never committed was the last one', async () => {
+    const store = await makeStore();
+    const session = await Session.start(store, newUpload());
+    await session.append(source('keep'));
+    await store.appendUpload(session.committed, source(' but not this'));
+    const ref = await session.commit(digestOf(Buffer.from('keep')));
+    expect((await bytesOf(await store.read(ref))).toString()).toBe('keep');
+  });
+
   it('leaves the committed upload as it was when a source fails midway', async () => {
     const store = await makeStore();
     const session = await Session.start(store, newUpload());

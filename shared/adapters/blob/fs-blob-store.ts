@@ -24,6 +24,21 @@ const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
 /**
+ * Runs `write`, which makes `path`; only if its directory is missing (the
+ * first blob under a prefix, a fresh data directory) is it made and `write`
+ * tried again, so the common case costs no mkdir.
+ */
+async function inDirectory<T>(path: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    await mkdir(dirname(path), { recursive: true });
+    return write();
+  }
+}
+
+/**
  * Blobs as files under a directory, laid out as `storage-layout.ts` says.
  * An upload is one staging file; bytes past the committed size are an
  * append that never committed and are cut off before the next one.
@@ -51,8 +66,7 @@ export class FsBlobStore implements BlobStore {
 
   async startUpload(uploadId: string): Promise<UploadState> {
     const path = this.path(uploadKey(uploadId));
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, new Uint8Array());
+    await inDirectory(path, () => writeFile(path, new Uint8Array()));
     return null;
   }
 
@@ -64,12 +78,19 @@ export class FsBlobStore implements BlobStore {
     const size = await this.sizeOf(path);
     if (size === null || size < upload.size) throw new UploadNotFoundError(upload.id);
     if (size > upload.size) await truncate(path, upload.size);
+    let written = 0;
+    async function* counted() {
+      for await (const chunk of data) {
+        written += chunk.byteLength;
+        yield chunk;
+      }
+    }
     try {
       // A deep write buffer lets the socket keep reading while the disk
       // writes, and lets Node coalesce queued chunks into one writev().
       // 'r+' rather than 'a': a cancel that removed the file ends the append.
       await pipeline(
-        Readable.from(data, { objectMode: false }),
+        Readable.from(counted(), { objectMode: false }),
         createWriteStream(path, {
           flags: 'r+',
           start: upload.size,
@@ -81,7 +102,8 @@ export class FsBlobStore implements BlobStore {
       if (isMissing(error)) throw new UploadNotFoundError(upload.id);
       throw error;
     }
-    return { size: (await this.sizeOf(path)) ?? upload.size, state: null };
+    // The session's claim keeps other writers out: the file is what this append made it.
+    return { size: upload.size + written, state: null };
   }
 
   async *readUpload(upload: StagedUpload): ByteSource {
@@ -98,11 +120,13 @@ export class FsBlobStore implements BlobStore {
   async commitUpload(upload: StagedUpload, digest: string): Promise<BlobRef> {
     const from = this.path(uploadKey(upload.id));
     const to = this.path(blobKey(digest));
-    await mkdir(dirname(to), { recursive: true });
     try {
-      await truncate(from, upload.size);
+      // Bytes past the committed size are an append that never committed.
+      const size = await this.sizeOf(from);
+      if (size === null) throw Object.assign(new Error(`${from} is gone`), { code: 'ENOENT' });
+      if (size > upload.size) await truncate(from, upload.size);
       // rename() is atomic: readers see no blob or the whole blob.
-      await rename(from, to);
+      await inDirectory(to, () => rename(from, to));
     } catch (error) {
       // A repeat after a crash: the first attempt already moved the file.
       if (!isMissing(error) || (await this.sizeOf(to)) !== upload.size) {

@@ -67,11 +67,13 @@ export class PGliteStatements {
   }
 
   async run<R>(sql: string, parameters: readonly unknown[]): Promise<Results<R>> {
-    if (!isPreparable(sql)) {
+    // A statement prepared before needs no second look at its text.
+    const known = this.prepared.get(sql);
+    if (!known && !isPreparable(sql)) {
       if (parameters.length > 0) return this.pglite.query<R>(sql, [...parameters]);
       return this.result<R>(await this.exchange([protocol.serialize.query(sql)]));
     }
-    const statement = this.prepared.get(sql) ?? (await this.prepare(sql));
+    const statement = known ?? (await this.prepare(sql));
     // Most recently used last: the first entry is the one to evict.
     this.prepared.delete(sql);
     this.prepared.set(sql, statement);
