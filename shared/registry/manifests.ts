@@ -75,11 +75,10 @@ export interface StoredManifest {
 }
 
 export class ManifestService {
-  private readonly expiresAfter: ExpiresAfterLabels;
-
-  constructor(private readonly deps: RegistryDeps) {
-    this.expiresAfter = new ExpiresAfterLabels(deps);
-  }
+  constructor(
+    private readonly deps: RegistryDeps,
+    private readonly expiresAfter = new ExpiresAfterLabels(deps),
+  ) {}
 
   async put(
     name: string,

@@ -1,4 +1,5 @@
 import { BlobService } from './blobs.js';
+import { ExpiresAfterLabels } from './expires-after.js';
 import { ListingService } from './listings.js';
 import { ManifestService } from './manifests.js';
 import type { RegistryDeps } from './registry-deps.js';
@@ -16,11 +17,13 @@ export interface Registry {
 }
 
 export function createRegistry(deps: RegistryDeps): Registry {
+  // Uploads teach it what configs say; manifest pushes ask it.
+  const labels = new ExpiresAfterLabels(deps);
   return {
     deps,
-    uploads: new UploadService(deps),
+    uploads: new UploadService(deps, labels),
     blobs: new BlobService(deps),
-    manifests: new ManifestService(deps),
+    manifests: new ManifestService(deps, labels),
     listings: new ListingService(deps),
     tags: new TagService(deps),
   };

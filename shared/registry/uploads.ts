@@ -7,6 +7,7 @@ import type { RunningHash } from '../ports/sha256.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { RegistryDeps } from './registry-deps.js';
 import { assertRepositoryName, repositoryForPush, sameRepository } from './repositories.js';
+import { ExpiresAfterLabels, LEARNED_BLOB_BYTES, LeadingBytes } from './expires-after.js';
 import { quotaDenied } from './quota-policy.js';
 import { RunningDigests } from './running-digests.js';
 import { SessionHold } from './session-hold.js';
@@ -82,6 +83,7 @@ async function* metered(
   hash: RunningHash | null,
   expectedLength: number | undefined,
   hold: SessionHold,
+  leading: LeadingBytes | undefined,
 ): ByteSource {
   let length = 0;
   for await (const chunk of source) {
@@ -91,6 +93,7 @@ async function* metered(
       throw ociError('SIZE_INVALID', { message: 'chunk is longer than its Content-Range' });
     }
     hash?.update(chunk);
+    leading?.add(chunk);
     yield chunk;
   }
   if (expectedLength !== undefined && length !== expectedLength) {
@@ -108,7 +111,10 @@ export class UploadService {
   private readonly running = new RunningDigests();
   private readonly locks = new KeyedLock();
 
-  constructor(private readonly deps: RegistryDeps) {}
+  constructor(
+    private readonly deps: RegistryDeps,
+    private readonly labels = new ExpiresAfterLabels(deps),
+  ) {}
 
   /** The repository a push goes to, created on first push, unless its namespace is full. */
   private async pushTarget(name: string, known?: RepositoryRecord | null): Promise<number> {
@@ -284,6 +290,7 @@ export class UploadService {
     data: ByteSource,
     contentRange: string | undefined,
     keep: boolean,
+    leading?: LeadingBytes,
   ): Promise<UploadRecord> {
     const offset = upload.size;
     let expectedLength: number | undefined;
@@ -304,7 +311,7 @@ export class UploadService {
     try {
       appended = await this.deps.storage
         .get(upload.location)
-        .appendUpload(staged(upload), metered(data, hash, expectedLength, hold));
+        .appendUpload(staged(upload), metered(data, hash, expectedLength, hold, leading));
     } catch (error) {
       if (error instanceof UploadNotFoundError) throw unknownUpload(upload.id);
       throw error;
@@ -361,7 +368,11 @@ export class UploadService {
     data: ByteSource | null,
     contentRange: string | undefined,
   ): Promise<string> {
-    const current = data ? await this.appendHeld(hold, upload, data, contentRange, true) : upload;
+    // A small blob that arrives whole may be an image config its manifest's push asks about.
+    const leading = data && upload.size === 0 ? new LeadingBytes(LEARNED_BLOB_BYTES) : undefined;
+    const current = data
+      ? await this.appendHeld(hold, upload, data, contentRange, true, leading)
+      : upload;
     const actual = await this.digestOf(current, expected);
     if (actual !== expected.value) {
       await this.discard(current, hold);
@@ -394,6 +405,8 @@ export class UploadService {
     // Another upload of the same bytes was recorded first; readers use its copy.
     else if (published.key !== ref.key) await store.delete(ref);
     await this.deps.replicationNudge?.poke();
+    const bytes = leading?.all();
+    if (bytes) this.labels.learn(expected.value, bytes);
     return expected.value;
   }
 

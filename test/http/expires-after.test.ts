@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../../shared/oci/digest.js';
 import { startTestRegistry, type TestRegistry } from '../support/harness.js';
 import { errorCode, imageManifest, V2Client } from '../support/v2-client.js';
 
@@ -80,5 +81,53 @@ describe('the quay.expires-after image label', () => {
     t.clock.advance(60 * 60 * 1000 + 1);
     expect(await resolves('remembered-1')).toBe(false);
     expect(await resolves('remembered-2')).toBe(false);
+  });
+
+  it('learns a config label as the config arrives whole, so its manifest push reads nothing back', async () => {
+    // Prepare: a config pushed in one request, whose bytes then go missing from storage.
+    const config = await v2.pushBlob(
+      'labelled/app',
+      JSON.stringify({ os: 'learned', config: { Labels: { 'quay.expires-after': '1h' } } }),
+      'application/vnd.oci.image.config.v1+json',
+    );
+    const layer = await v2.pushBlob('labelled/app', 'layer learned');
+    await t.registry.deps.storage.get('local').delete({ digest: config.digest, key: null });
+
+    // Act
+    const pushed = await v2.putManifest('labelled/app', 'learned', imageManifest(config, [layer]));
+
+    // Assess: the label is what the upload saw.
+    expect(pushed.status).toBe(201);
+    t.clock.advance(60 * 60 * 1000 + 1);
+    expect(await resolves('learned')).toBe(false);
+  });
+
+  it('reads the label of a config that arrived in chunks from storage', async () => {
+    const bytes = Buffer.from(
+      JSON.stringify({ os: 'chunked', config: { Labels: { 'quay.expires-after': '1h' } } }),
+    );
+    const started = await v2.request('/v2/labelled/app/blobs/uploads/', { method: 'POST' });
+    const location = started.headers.get('location')!;
+    const octets = { 'Content-Type': 'application/octet-stream' };
+    const patched = await v2.request(location, {
+      method: 'PATCH',
+      body: bytes,
+      headers: { ...octets, 'Content-Length': String(bytes.byteLength) },
+    });
+    expect(patched.status).toBe(202);
+    const digest = digestOf(bytes);
+    expect((await v2.request(`${location}?digest=${digest}`, { method: 'PUT' })).status).toBe(201);
+    const config = {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest,
+      size: bytes.byteLength,
+    };
+    const layer = await v2.pushBlob('labelled/app', 'layer chunked');
+
+    const pushed = await v2.putManifest('labelled/app', 'chunked', imageManifest(config, [layer]));
+
+    expect(pushed.status).toBe(201);
+    t.clock.advance(60 * 60 * 1000 + 1);
+    expect(await resolves('chunked')).toBe(false);
   });
 });
