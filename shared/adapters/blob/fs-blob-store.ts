@@ -78,32 +78,23 @@ export class FsBlobStore implements BlobStore {
     const size = await this.sizeOf(path);
     if (size === null || size < upload.size) throw new UploadNotFoundError(upload.id);
     if (size > upload.size) await truncate(path, upload.size);
-    let written = 0;
-    async function* counted() {
-      for await (const chunk of data) {
-        written += chunk.byteLength;
-        yield chunk;
-      }
-    }
+    // A deep write buffer lets the socket keep reading while the disk
+    // writes, and lets Node coalesce queued chunks into one writev().
+    // 'r+' rather than 'a': a cancel that removed the file ends the append.
+    const file = createWriteStream(path, {
+      flags: 'r+',
+      start: upload.size,
+      highWaterMark: WRITE_BUFFER_BYTES,
+    });
     try {
-      // A deep write buffer lets the socket keep reading while the disk
-      // writes, and lets Node coalesce queued chunks into one writev().
-      // 'r+' rather than 'a': a cancel that removed the file ends the append.
-      await pipeline(
-        Readable.from(counted(), { objectMode: false }),
-        createWriteStream(path, {
-          flags: 'r+',
-          start: upload.size,
-          highWaterMark: WRITE_BUFFER_BYTES,
-        }),
-      );
+      await pipeline(Readable.from(data, { objectMode: false }), file);
     } catch (error) {
       await truncate(path, upload.size).catch(() => undefined);
       if (isMissing(error)) throw new UploadNotFoundError(upload.id);
       throw error;
     }
     // The session's claim keeps other writers out: the file is what this append made it.
-    return { size: upload.size + written, state: null };
+    return { size: upload.size + file.bytesWritten, state: null };
   }
 
   async *readUpload(upload: StagedUpload): ByteSource {
