@@ -1,6 +1,12 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { ServerResponse, type Server } from 'node:http';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { fileSourceOf } from '../../shared/adapters/blob/file-read-stream.js';
 import type { HttpApp } from '../../shared/http/http-env.js';
+import { sendFile } from './send-file.js';
+
+/** Bodies from a file at least this long are sent by `sendFile`; below it, one chunk is all there is. */
+const SENT_FROM_FILE_BYTES = 2 * 1024 * 1024;
 
 /**
  * Node's HTTP server for the registry. Node ends a request after 5 minutes
@@ -15,7 +21,15 @@ export function serveRegistry(
 ): Server {
   return serve(
     {
-      fetch: app.fetch,
+      fetch: async (request: Request, env: HttpBindings | Http2Bindings) => {
+        const response = await app.fetch(request, env);
+        const file = response.body ? fileSourceOf(response.body) : undefined;
+        if (!file || file.end - file.start < SENT_FROM_FILE_BYTES) return response;
+        if (!(env.outgoing instanceof ServerResponse)) return response;
+        await response.body!.cancel();
+        await sendFile(env.outgoing, response, file);
+        return RESPONSE_ALREADY_SENT;
+      },
       hostname: options.hostname,
       port: options.port,
       serverOptions: { requestTimeout: 0, headersTimeout: 60_000 },
