@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { FileSource } from '../../shared/adapters/blob/file-read-stream.js';
-
-const CHUNK_BYTES = 1024 * 1024;
+import {
+  FILE_CHUNK_BYTES,
+  readChunk,
+  type FileSource,
+} from '../../shared/adapters/blob/file-read-stream.js';
 
 /**
  * Writes `response`'s status and headers, then the bytes of `file`, to a
@@ -29,13 +31,11 @@ export async function sendFile(
     outgoing.once('close', () => reject(new Error('the client went away'))),
   );
   gone.catch(() => {});
-  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  const buffers = [Buffer.allocUnsafe(FILE_CHUNK_BYTES), Buffer.allocUnsafe(FILE_CHUNK_BYTES)];
   let position = file.start;
   const readInto = async (buffer: Buffer) => {
-    const length = Math.min(CHUNK_BYTES, file.end - position);
-    if (length <= 0) return 0;
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
-    if (bytesRead === 0) throw new Error(`${file.path} ended ${file.end - position} bytes early`);
+    if (position >= file.end) return 0;
+    const bytesRead = await readChunk(handle, buffer, file, position);
     position += bytesRead;
     return bytesRead;
   };
