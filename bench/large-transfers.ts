@@ -35,6 +35,9 @@ export async function writeBlobFile(path: string, mib: number): Promise<BlobFile
       block.writeUInt32BE(i, 0);
       await file.write(block);
     }
+    // On disk before any registry starts: else the kernel writes these
+    // gigabytes back while start-up is being timed, and both registries pay.
+    await file.sync();
   } finally {
     await file.close();
   }
