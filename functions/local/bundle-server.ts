@@ -60,6 +60,8 @@ export async function bundleServer(outfile = SERVER_BUNDLE): Promise<number> {
     target: 'node20',
     format: 'esm',
     sourcemap: true,
+    // Stack traces need only the mappings; Node holds the whole map in memory.
+    sourcesContent: false,
     legalComments: 'none',
     logLevel: 'silent',
     write: false,
