@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleServer, SERVER_BUNDLE } from '../functions/local/bundle-server.js';
-import { SERVER_NODE_FLAGS } from '../functions/local/server-command.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../functions/local/server-command.js';
 
 /**
  * `npm run bench:startup`: how long from typing the command to the first
@@ -30,7 +30,14 @@ async function timeToFirstAnswer(
   const started = performance.now();
   const child = spawn(command, args, {
     cwd: repoRoot,
-    env: { ...env, BERTH_DATA_DIR: dataDir, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' },
+    // `npm start` sets SERVER_ENV itself; the server alone gets it as a supervisor would give it.
+    env: {
+      ...env,
+      ...SERVER_ENV,
+      BERTH_DATA_DIR: dataDir,
+      BERTH_PORT: '0',
+      BERTH_HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SERVER_BUNDLE } from '../../functions/local/bundle-server.js';
-import { SERVER_NODE_FLAGS } from '../../functions/local/server-command.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../functions/local/server-command.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -35,7 +35,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const { DATABASE_URL: _url, DB_URI: _uri, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE], {
     cwd: repoRoot,
-    env: { ...inherited, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
+    env: { ...inherited, ...SERVER_ENV, BERTH_PORT: '0', BERTH_HOST: '127.0.0.1', ...env },
 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
