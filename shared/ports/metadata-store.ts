@@ -218,13 +218,13 @@ export interface MetadataStore {
   renewUploadClaim(id: string, token: string, untilMs: number, nowMs: number): Promise<boolean>;
   /**
    * Commits an append: the new size, store state and digest state, in one
-   * write, and lets the session go unless `keep`. False when the hold was
-   * lost (the session was cancelled): nothing is written.
+   * write, and lets the session go. False when the hold was lost (the
+   * session was cancelled): nothing is written.
    */
   commitUploadAppend(
     id: string,
     token: string,
-    append: { size: number; state: UploadState; digestState: Uint8Array | null; keep: boolean },
+    append: { size: number; state: UploadState; digestState: Uint8Array | null },
     nowMs: number,
   ): Promise<boolean>;
   /** Lets the session go without changing it. */

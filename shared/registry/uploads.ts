@@ -284,12 +284,19 @@ export class UploadService {
     return upload.digestState ? this.deps.sha256.resume(upload.digestState) : null;
   }
 
+  /**
+   * Appends `data` at the upload's committed size. The new size is committed
+   * (and the session let go) unless the request goes on to finish the
+   * upload: then publishing the blob is the commit, and a finish that fails
+   * leaves the session as it was before the request, as an interrupted
+   * append does.
+   */
   private async appendHeld(
     hold: SessionHold,
     upload: UploadRecord,
     data: ByteSource,
     contentRange: string | undefined,
-    keep: boolean,
+    finishing: boolean,
     leading?: LeadingBytes,
   ): Promise<UploadRecord> {
     const offset = upload.size;
@@ -304,7 +311,7 @@ export class UploadService {
     // Hash into a copy: the running digest may only move once the append commits.
     // A request that brings the whole blob and finishes it leaves no state to save.
     const hash =
-      keep && offset === 0
+      finishing && offset === 0
         ? this.deps.sha256.startUnsaved()
         : (this.hashAt(upload)?.copy() ?? null);
     let appended: { size: number; state: UploadState };
@@ -316,15 +323,17 @@ export class UploadService {
       if (error instanceof UploadNotFoundError) throw unknownUpload(upload.id);
       throw error;
     }
-    const digestState = hash?.save() ?? null;
-    const committed = await this.deps.metadata.commitUploadAppend(
-      upload.id,
-      hold.token,
-      { size: appended.size, state: appended.state, digestState, keep },
-      this.deps.clock.now(),
-    );
-    if (!committed) throw unknownUpload(upload.id);
-    if (!keep) hold.settle();
+    const digestState = finishing ? null : (hash?.save() ?? null);
+    if (!finishing) {
+      const committed = await this.deps.metadata.commitUploadAppend(
+        upload.id,
+        hold.token,
+        { size: appended.size, state: appended.state, digestState },
+        this.deps.clock.now(),
+      );
+      if (!committed) throw unknownUpload(upload.id);
+      hold.settle();
+    }
     if (hash) this.running.remember(upload.id, appended.size, hash);
     else this.running.forget(upload.id);
     return { ...upload, size: appended.size, state: appended.state, digestState };

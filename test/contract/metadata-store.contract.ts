@@ -135,12 +135,8 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     });
     // Only the holder commits; the commit is one write of size, state and digest state.
     const append = { size: 7, state: { generation: 1 }, digestState: new Uint8Array([9]) };
-    expect(await store.commitUploadAppend('u1', 'b', { ...append, keep: false }, T0 + 2)).toBe(
-      false,
-    );
-    expect(await store.commitUploadAppend('u1', 'a', { ...append, keep: false }, T0 + 2)).toBe(
-      true,
-    );
+    expect(await store.commitUploadAppend('u1', 'b', append, T0 + 2)).toBe(false);
+    expect(await store.commitUploadAppend('u1', 'a', append, T0 + 2)).toBe(true);
     expect(await store.findUpload(repo.id, 'u1')).toMatchObject({
       size: 7,
       state: { generation: 1 },
@@ -163,10 +159,6 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.claimUpload(repo.id, 'u1', claim('d', T0 + 101))).toMatchObject({
       kind: 'claimed',
     });
-    // A holder that keeps the session commits and still holds it.
-    expect(await store.commitUploadAppend('u1', 'd', { ...append, keep: true }, T0 + 102)).toBe(
-      true,
-    );
     expect(await store.claimUpload(repo.id, 'u1', claim('e', T0 + 103))).toMatchObject({
       kind: 'busy',
     });

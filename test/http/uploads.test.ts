@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../shared/http/app.js';
 import { v2Surface } from '../../shared/http/v2/v2-surface.js';
 import { digestOf } from '../../shared/oci/digest.js';
+import type { BlobStore } from '../../shared/ports/blob-store.js';
 import { createRegistry } from '../../shared/registry/registry.js';
 
 import { stagedUploads, startTestRegistry, type TestRegistry } from '../support/harness.js';
@@ -276,6 +277,63 @@ describe('finishing an upload', () => {
     expect(await (await v2.request(`/v2/dedupe/b/blobs/${first.digest}`)).text()).toBe(
       'same bytes',
     );
+  });
+});
+
+describe('a finishing PUT that fails after its chunk was written', () => {
+  let failing: TestRegistry;
+  let commitFails = false;
+  beforeAll(async () => {
+    failing = await startTestRegistry({
+      storage: 'fs',
+      // The store takes the last chunk, then cannot make it a blob (a full disk, an S3 error).
+      wrapStore: (_name, store) =>
+        new Proxy(store, {
+          get(target, property, receiver) {
+            if (property === 'commitUpload') {
+              return (...args: Parameters<BlobStore['commitUpload']>) => {
+                if (!commitFails) return target.commitUpload(...args);
+                commitFails = false;
+                return Promise.reject(new Error('no space left on device'));
+              };
+            }
+            const value: unknown = Reflect.get(target, property, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+    });
+  });
+  afterAll(() => failing.close());
+
+  it('leaves the session as it was before the request, so the client can send its chunk again', async () => {
+    const client = new V2Client(failing.app);
+    const location = (
+      await client.request('/v2/retry/me/blobs/uploads/', { method: 'POST' })
+    ).headers.get('location')!;
+    const patched = await client.request(location, {
+      method: 'PATCH',
+      body: 'abc',
+      headers: octets,
+    });
+    expect(patched.headers.get('range')).toBe('0-2');
+    const whole = `${location}?digest=${digestOf(Buffer.from('abcdef'))}`;
+    const lastChunk = {
+      method: 'PUT',
+      body: 'def',
+      headers: { ...octets, 'Content-Length': '3' },
+    };
+
+    commitFails = true;
+    const failed = await client.request(whole, lastChunk);
+    expect(failed.status).toBe(500);
+    const status = await client.request(location);
+    expect(status.status).toBe(204);
+    expect(status.headers.get('range')).toBe('0-2');
+
+    const done = await client.request(whole, lastChunk);
+    expect(done.status).toBe(201);
+    const pulled = await client.request(`/v2/retry/me/blobs/${digestOf(Buffer.from('abcdef'))}`);
+    expect(await pulled.text()).toBe('abcdef');
   });
 });
 

@@ -227,7 +227,7 @@ export class SqlMetadataStore implements MetadataStore {
   commitUploadAppend(
     id: string,
     token: string,
-    append: { size: number; state: UploadState; digestState: Uint8Array | null; keep: boolean },
+    append: { size: number; state: UploadState; digestState: Uint8Array | null },
     nowMs: number,
   ): Promise<boolean> {
     return uploads.commitUploadAppend(this.db, id, token, append, nowMs);

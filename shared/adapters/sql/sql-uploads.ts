@@ -165,7 +165,7 @@ export async function commitUploadAppend(
   db: Db,
   id: string,
   token: string,
-  append: { size: number; state: UploadState; digestState: Uint8Array | null; keep: boolean },
+  append: { size: number; state: UploadState; digestState: Uint8Array | null },
   nowMs: number,
 ): Promise<boolean> {
   const result = await db
@@ -175,7 +175,8 @@ export async function commitUploadAppend(
       store_state: append.state as Record<string, unknown> | null,
       digest_state: append.digestState,
       updated_at_ms: nowMs,
-      ...(append.keep ? {} : { claim_token: null, claimed_until_ms: null }),
+      claim_token: null,
+      claimed_until_ms: null,
     })
     .where('id', '=', id)
     .where('claim_token', '=', token)
