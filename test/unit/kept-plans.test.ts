@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedDatabase } from '../../shared/adapters/sql/embedded-database.js';
 import { migrateToLatest } from '../../shared/adapters/sql/migrate.js';
 import { PGliteDialect } from '../../shared/adapters/sql/pglite-dialect.js';
-import { presenceQuery, type Scope } from '../../shared/adapters/sql/quota-accounting.js';
+import {
+  countNewContentQuery,
+  newContentQuery,
+  presenceQuery,
+  type Scope,
+} from '../../shared/adapters/sql/quota-accounting.js';
 import type { Database } from '../../shared/adapters/sql/schema.js';
 import { SqlMetadataStore } from '../../shared/adapters/sql/sql-metadata-store.js';
 
@@ -86,6 +91,38 @@ describe('quota presence checks', () => {
     for (const scan of contentScans) {
       expect(scan['Node Type']).toMatch(/^(Index Scan|Index Only Scan|Bitmap Heap Scan)$/);
     }
+  });
+
+  // A push's own digest and its blobs', with their sizes: what a manifest push asks about.
+  const items = digests.map((digest) => ({ digest, size: 1 }));
+  const grows = { repository: true, namespace: true };
+
+  it.each<[string, () => string]>([
+    ['finds', () => newContentQuery(1, 1, items).compile(db).sql],
+    ['counts', () => countNewContentQuery(1, 1, items, grows)!.compile(db).sql],
+  ])(
+    'the statement that %s what is new to a repository and its namespace probes the digest indexes',
+    async (_label, statement) => {
+      const nodes = await genericPlanOf(db, statement());
+      const contentScans = nodes.filter((n) => CONTENT_TABLES.has(n['Relation Name'] ?? ''));
+      expect(contentScans.length).toBeGreaterThan(0);
+      for (const scan of contentScans) {
+        expect(scan['Node Type']).toMatch(/^(Index Scan|Index Only Scan|Bitmap Heap Scan)$/);
+      }
+    },
+  );
+
+  it('find what is new to a repository, and which of it is new to the namespace', async () => {
+    const fresh = async (repositoryId: number) =>
+      (await newContentQuery(1, repositoryId, items).execute(db)).rows
+        .map((r) => `${r.digest}${r.to_namespace ? ' (new to the namespace)' : ''}`)
+        .sort();
+    expect(await fresh(1)).toEqual([
+      'sha256:config-7',
+      'sha256:manifest-9',
+      'sha256:new (new to the namespace)',
+    ]);
+    expect(await fresh(3)).toEqual(['sha256:config-7', 'sha256:new (new to the namespace)']);
   });
 
   it('find what the scope holds, and only that', async () => {

@@ -309,43 +309,32 @@ export async function admitContent(
   enforce = true,
 ): Promise<Admission> {
   const wanted = distinct(items);
-  const inRepository = await present(
-    trx,
-    { repositoryId },
-    wanted.map((i) => i.digest),
-  );
-  const newToRepository = wanted.filter((i) => !inRepository.has(i.digest));
-  let newToNamespace: ContentItem[] = [];
-  if (locked.namespaceId !== null && newToRepository.length > 0) {
-    const inNamespace = await present(
-      trx,
-      { namespaceId: locked.namespaceId },
-      newToRepository.map((i) => i.digest),
-    );
-    newToNamespace = newToRepository.filter((i) => !inNamespace.has(i.digest));
+  const namespace = locked.namespaceId !== null ? locked.namespace : null;
+  const grows = {
+    repository: locked.repository.backfilled,
+    namespace: namespace?.backfilled === true,
+  };
+  if (!(enforce && grows.namespace && namespace?.hasQuota)) {
+    // No limit to judge: what is new is counted in the statement that finds it.
+    await countNewContentQuery(locked.namespaceId, repositoryId, wanted, grows)?.execute(trx);
+    return { exceeded: null, deliveries: 0 };
   }
-
-  const namespace = locked.namespace;
-  const added = sum(newToNamespace);
+  const namespaceId = locked.namespaceId!;
+  const found = await newContent(trx, namespaceId, repositoryId, wanted);
+  const added = sum(found.filter((i) => i.toNamespace));
   let deliveries = 0;
-  if (
-    enforce &&
-    locked.namespaceId !== null &&
-    namespace?.backfilled &&
-    namespace.hasQuota &&
-    added > 0
-  ) {
-    const rules = await namespaceRules(trx, locked.namespaceId);
+  if (added > 0) {
+    const rules = await namespaceRules(trx, namespaceId);
     const verdict = rules && judgeGrowth(rules, namespace.size, namespace.size + added);
     if (rules && verdict?.rejectedAt != null) {
       const exceeded: QuotaExceeded = {
-        namespace: await namespaceName(trx, locked.namespaceId),
+        namespace: await namespaceName(trx, namespaceId),
         sizeBytes: namespace.size,
         addedBytes: added,
         thresholdBytes: verdict.rejectedAt,
         limitBytes: rules.limitBytes,
       };
-      deliveries += await recordQuotaEvent(trx, 'quota_error', locked.namespaceId, repositoryId, {
+      deliveries += await recordQuotaEvent(trx, 'quota_error', namespaceId, repositoryId, {
         sizeBytes: namespace.size + added,
         thresholdBytes: verdict.rejectedAt,
         limitBytes: rules.limitBytes,
@@ -354,7 +343,7 @@ export async function admitContent(
       return { exceeded, deliveries };
     }
     for (const threshold of verdict?.warnings ?? []) {
-      deliveries += await recordQuotaEvent(trx, 'quota_warning', locked.namespaceId, repositoryId, {
+      deliveries += await recordQuotaEvent(trx, 'quota_warning', namespaceId, repositoryId, {
         sizeBytes: namespace.size + added,
         thresholdBytes: threshold,
         limitBytes: rules!.limitBytes,
@@ -362,14 +351,87 @@ export async function admitContent(
       });
     }
   }
-  await addSizes(
-    trx,
-    locked.repository.backfilled ? sum(newToRepository) : 0,
-    repositoryId,
-    locked.namespaceId !== null && namespace?.backfilled ? added : 0,
-    locked.namespaceId,
-  );
+  await addSizes(trx, grows.repository ? sum(found) : 0, repositoryId, added, namespaceId);
   return { exceeded: null, deliveries };
+}
+
+/**
+ * Common table expressions naming the content among `items` that is new:
+ * `new_to_repository`, and of that, `new_to_namespace`. Each presence check
+ * is `presenceQuery`'s semi-join per holder.
+ */
+function newContentTables(
+  namespaceId: number | null,
+  repositoryId: number,
+  items: ContentItem[],
+): RawBuilder<unknown> {
+  const heldIn = (from: string, scope: Scope) => {
+    const found = (holder: Holder) =>
+      sql`select a.digest from ${sql.table(from)} a
+        where exists (${holding(holder, sql.ref('a.digest'), scope)})`;
+    return sql`${found('manifest')} union ${found('manifest_blob')}`;
+  };
+  const values = sql.join(items.map((i) => sql`(${i.digest}::text, ${i.size}::bigint)`));
+  const inNamespace =
+    namespaceId === null
+      ? sql`select digest from new_to_repository`
+      : heldIn('new_to_repository', { namespaceId });
+  return sql`asked (digest, size) as (values ${values}),
+    in_repository as (${heldIn('asked', { repositoryId })}),
+    new_to_repository as (select digest, size from asked
+      where digest not in (select digest from in_repository)),
+    in_namespace as (${inNamespace}),
+    new_to_namespace as (select digest, size from new_to_repository
+      where digest not in (select digest from in_namespace))`;
+}
+
+/** The content among `items` new to the repository, and whether each is new to its namespace too. */
+export function newContentQuery(
+  namespaceId: number | null,
+  repositoryId: number,
+  items: ContentItem[],
+): RawBuilder<{ digest: string; size: number | string; to_namespace: boolean }> {
+  return sql`with ${newContentTables(namespaceId, repositoryId, items)}
+    select digest, size, digest in (select digest from new_to_namespace) as to_namespace
+    from new_to_repository`;
+}
+
+async function newContent(
+  trx: Transaction<Database>,
+  namespaceId: number,
+  repositoryId: number,
+  items: ContentItem[],
+): Promise<(ContentItem & { toNamespace: boolean })[]> {
+  const { rows } = await newContentQuery(namespaceId, repositoryId, items).execute(trx);
+  return rows.map((r) => ({ digest: r.digest, size: Number(r.size), toNamespace: r.to_namespace }));
+}
+
+/**
+ * One statement that adds the sizes of what is new among `items` to the
+ * size rows `grows` names; null when neither grows.
+ */
+export function countNewContentQuery(
+  namespaceId: number | null,
+  repositoryId: number,
+  items: ContentItem[],
+  grows: { repository: boolean; namespace: boolean },
+): RawBuilder<unknown> | null {
+  const added = (table: string) => sql`(select coalesce(sum(size), 0) from ${sql.table(table)})`;
+  const updates = [
+    grows.repository &&
+      sql`update quota_repository_size set size_bytes = size_bytes + ${added('new_to_repository')}
+        where repository_id = ${repositoryId}`,
+    grows.namespace &&
+      namespaceId !== null &&
+      sql`update quota_namespace_size set size_bytes = size_bytes + ${added('new_to_namespace')}
+        where namespace_id = ${namespaceId}`,
+  ].filter((u) => u !== false);
+  if (updates.length === 0) return null;
+  const tables = newContentTables(namespaceId, repositoryId, items);
+  const [first, second] = updates;
+  return second
+    ? sql`with ${tables}, repository_size as (${first}) ${second}`
+    : sql`with ${tables} ${first}`;
 }
 
 /** A refused push is retried by clients; its namespace hears of it at most once an hour. */
