@@ -20,7 +20,8 @@ export class OpenRegistryAccess implements RegistryAccess {
   constructor(private readonly listings: ListingService) {}
 
   async identify(_authorization: string | undefined, ip: string | null): Promise<Caller> {
-    return anonymousCaller(ip);
+    // Nothing here asks for a repository: an open registry authorizes everything.
+    return anonymousCaller(ip, async () => null);
   }
 
   async authorize(): Promise<null> {

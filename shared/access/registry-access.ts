@@ -1,5 +1,5 @@
 import { accessError } from '../errors/access-error.js';
-import type { IdentityStore, RepositoryInfo } from '../ports/identity-store.js';
+import type { AccountRecord, IdentityStore, RepositoryInfo } from '../ports/identity-store.js';
 import type { QuotaStore } from '../ports/quota-store.js';
 import { quotaDenied } from '../registry/quota-policy.js';
 import { paginate, type PageOf, type PageRequest } from '../registry/paging.js';
@@ -20,21 +20,47 @@ export interface Caller {
   performer: { id: number; name: string } | null;
   ip: string | null;
   principal(): Promise<Principal>;
+  /**
+   * The principal, and the repository `name` as it stands: in one database
+   * read where the principal is still to load (a token's account).
+   */
+  principalAndRepository(name: string): Promise<PrincipalAndRepository>;
 }
+
+export interface PrincipalAndRepository {
+  principal: Principal;
+  repository: RepositoryInfo | null;
+}
+
+type FindRepository = (name: string) => Promise<RepositoryInfo | null>;
 
 /** Whether the caller is nobody in particular: no credentials, or an anonymous token. */
 export const isAnonymous = (caller: Caller): boolean => caller.performer === null;
 
-function knownCaller(principal: Principal, token: VerifiedToken | null, ip: string | null): Caller {
+function knownCaller(
+  principal: Principal,
+  token: VerifiedToken | null,
+  ip: string | null,
+  findRepository: FindRepository,
+): Caller {
   const performer =
     principal.kind === 'anonymous'
       ? null
       : { id: principal.account.id, name: principal.account.name };
-  return { token, performer, ip, principal: async () => principal };
+  return {
+    token,
+    performer,
+    ip,
+    principal: async () => principal,
+    principalAndRepository: async (name) => ({
+      principal,
+      repository: await findRepository(name),
+    }),
+  };
 }
 
-export function anonymousCaller(ip: string | null): Caller {
-  return knownCaller(ANONYMOUS, null, ip);
+export function anonymousCaller(ip: string | null, findRepository: FindRepository): Caller {
+  return knownCaller(ANONYMOUS, null, ip, findRepository);
 }
 
 export type RegistryOperation = 'pull' | 'push' | 'delete';
@@ -118,14 +144,14 @@ export class AccountRegistryAccess implements RegistryAccess {
   }
 
   async identify(authorization: string | undefined, ip: string | null): Promise<Caller> {
+    const findRepository: FindRepository = (name) => this.deps.store.findRepository(name);
     const bearer = parseBearer(authorization);
     if (bearer) {
       const token = await this.deps.tokens.verify(bearer);
       const accountId = token.accountId;
-      if (accountId === null) return knownCaller(ANONYMOUS, token, ip);
+      if (accountId === null) return knownCaller(ANONYMOUS, token, ip, findRepository);
       let loaded: Promise<Principal> | undefined;
-      const load = async (): Promise<Principal> => {
-        const account = await this.deps.store.findAccountById(accountId);
+      const principalOf = (account: AccountRecord | null): Principal => {
         // The account went away after the token was issued.
         if (!account)
           throw accessError('unauthorized', 'invalid token', { challengeError: 'invalid_token' });
@@ -134,20 +160,28 @@ export class AccountRegistryAccess implements RegistryAccess {
         if (token.scopes === undefined || principal.kind === 'anonymous') return principal;
         return { ...principal, scopes: new Set(token.scopes as OAuthScope[]) };
       };
+      const principal = () =>
+        (loaded ??= this.deps.store.findAccountById(accountId).then(principalOf));
       return {
         token,
         performer: { id: accountId, name: token.subject },
         ip,
-        principal: () => (loaded ??= load()),
+        principal,
+        principalAndRepository: async (name) => {
+          if (loaded) return { principal: await loaded, repository: await findRepository(name) };
+          const both = this.deps.store.findAccountAndRepository(accountId, name);
+          loaded = both.then(({ account }) => principalOf(account));
+          return { principal: await loaded, repository: (await both).repository };
+        },
       };
     }
     const basic = parseBasic(authorization);
     if (basic) {
       const principal = await this.deps.authenticator.login(basic.username, basic.password, ip);
-      return knownCaller(principal, null, ip);
+      return knownCaller(principal, null, ip, findRepository);
     }
     if (authorization) throw accessError('unauthorized', 'unsupported authorization scheme');
-    return anonymousCaller(ip);
+    return anonymousCaller(ip, findRepository);
   }
 
   async authorize(
@@ -163,8 +197,8 @@ export class AccountRegistryAccess implements RegistryAccess {
     // Reads trust the token; writes also check the rules as they stand now,
     // so a revoked grant or a repository made read-only takes effect at once.
     if (tokenAllows && caller.token && operation === 'pull') return null;
-    const principal = await caller.principal();
-    const { actions, repository } = await this.deps.rules.actionsOnName(principal, name);
+    const { principal, repository } = await caller.principalAndRepository(name);
+    const actions = await this.deps.rules.actionsOnFound(principal, name, repository);
     // A token without the scope sends the client back for a better one, if there is one to get.
     if (!tokenAllows && actions.has(operation)) throw this.challenge(caller, name, operation);
     if (actions.has(operation)) {

@@ -103,10 +103,19 @@ export class RepositoryAccess {
     name: string,
   ): Promise<{ actions: Set<RepositoryAction>; repository: RepositoryInfo | null }> {
     const repository = await this.store.findRepository(name);
-    if (repository) return { actions: await this.actionsOn(principal, repository), repository };
+    return { actions: await this.actionsOnFound(principal, name, repository), repository };
+  }
+
+  /** As `actionsOnName`, with the repository of that name as just read (null: there is none). */
+  async actionsOnFound(
+    principal: Principal,
+    name: string,
+    repository: RepositoryInfo | null,
+  ): Promise<Set<RepositoryAction>> {
+    if (repository) return this.actionsOn(principal, repository);
     const namespace = await this.namespaceFor(name);
     const creatable = namespace !== null && (await this.canCreateIn(principal, namespace));
-    return { actions: new Set(creatable ? ['pull', 'push'] : []), repository: null };
+    return new Set(creatable ? ['pull', 'push'] : []);
   }
 
   async namespaceFor(name: string): Promise<AccountRecord | null> {

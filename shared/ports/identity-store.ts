@@ -190,6 +190,11 @@ export interface IdentityStore {
   createAccount(account: NewAccount): Promise<AccountRecord>;
   findAccount(name: string): Promise<AccountRecord | null>;
   findAccountById(id: number): Promise<AccountRecord | null>;
+  /** `findAccountById` and `findRepository` in one read. */
+  findAccountAndRepository(
+    accountId: number,
+    repositoryName: string,
+  ): Promise<{ account: AccountRecord | null; repository: RepositoryInfo | null }>;
   countAccounts(kind: AccountKind): Promise<number>;
   listAccounts(
     kind: AccountKind,

@@ -83,6 +83,32 @@ export function identityStoreContract(fresh: () => Promise<IdentityStores>): voi
     expect(await identity.findSession('d')).toBeNull();
   });
 
+  it('reads an account by id and a repository by name together, either of them missing', async () => {
+    const { identity, user, org } = await world();
+    const repository = await identity.createRepository({
+      name: 'orga/app',
+      namespaceId: org.id,
+      visibility: 'private',
+      description: 'the app',
+      creatorGrant: null,
+      nowMs: T0,
+    });
+    const both = await identity.findAccountAndRepository(user.id, 'orga/app');
+    expect(both).toEqual({
+      account: await identity.findAccountById(user.id),
+      repository: await identity.findRepository('orga/app'),
+    });
+    expect(both.repository).toEqual(repository);
+    expect(await identity.findAccountAndRepository(user.id, 'orga/none')).toEqual({
+      account: both.account,
+      repository: null,
+    });
+    expect(await identity.findAccountAndRepository(-1, 'orga/app')).toEqual({
+      account: null,
+      repository,
+    });
+  });
+
   it('keeps the login secrets and when the account was last used', async () => {
     const { identity, user } = await world();
     expect(await identity.loginSecrets(user.id)).toEqual({ passwordHash: 'h', tokenHash: null });

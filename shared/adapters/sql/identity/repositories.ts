@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type {
   AccessFacts,
+  AccountRecord,
   DefaultPermissionEntry,
   Delegate,
   NewRepository,
@@ -11,14 +12,16 @@ import type {
   RepositoryRole,
 } from '../../../ports/identity-store.js';
 import { releaseRepository } from '../quota-accounting.js';
-import type { Database } from '../schema.js';
+import type { AccountTable, Database, RepositoryTable } from '../schema.js';
 import {
+  ACCOUNT_COLUMNS,
   REPOSITORY_COLUMNS,
   delegateColumns,
   highest,
   repositoryRank,
   teamIdsOf,
   teamRank,
+  toAccount,
   toRepository,
 } from './rows.js';
 import type { SqlTeams } from './teams.js';
@@ -37,6 +40,24 @@ export class SqlRepositoryAccess {
       .where('name', '=', name)
       .executeTakeFirst();
     return row ? toRepository(row) : null;
+  }
+
+  /** A token's account and the repository its request names, in one statement. */
+  async findAccountAndRepository(
+    accountId: number,
+    repositoryName: string,
+  ): Promise<{ account: AccountRecord | null; repository: RepositoryInfo | null }> {
+    const { rows } = await sql<Record<string, unknown>>`
+      select ${prefixed(ACCOUNT_COLUMNS, 'a_')}, ${prefixed(REPOSITORY_COLUMNS, 'r_')}
+      from (select 1) as one
+        left join account on account.id = ${accountId}
+        left join repository on repository.name = ${repositoryName}`.execute(this.db);
+    const account = unprefixed(rows[0]!, 'a_') as Selectable<AccountTable> | null;
+    const repository = unprefixed(rows[0]!, 'r_') as Selectable<RepositoryTable> | null;
+    return {
+      account: account && toAccount(account),
+      repository: repository && toRepository(repository),
+    };
   }
 
   async createRepository(r: NewRepository): Promise<RepositoryInfo> {
@@ -360,4 +381,15 @@ export class SqlRepositoryAccess {
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
+}
+
+/** `table.column` as `<prefix>column`: two tables' columns in one row. */
+const prefixed = (columns: readonly string[], prefix: string) =>
+  sql.join(columns.map((c) => sql`${sql.ref(c)} as ${sql.ref(prefix + c.split('.')[1]!)}`));
+
+/** The columns `prefixed` named, as the table's row; null when the outer join found none. */
+function unprefixed(row: Record<string, unknown>, prefix: string): Record<string, unknown> | null {
+  if (row[`${prefix}id`] === null) return null;
+  const columns = Object.entries(row).filter(([name]) => name.startsWith(prefix));
+  return Object.fromEntries(columns.map(([name, value]) => [name.slice(prefix.length), value]));
 }
