@@ -245,8 +245,7 @@ export class SqlMetadataStore implements MetadataStore {
   ): Promise<{ key: string | null } | null> {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        if ((await uploads.lockUploadRepository(trx, id)) === null) throw new LostUploadClaim();
-        const session = await uploads.deleteUpload(trx, id, token);
+        const session = await uploads.endHeldUpload(trx, id, token);
         if (!session) throw new LostUploadClaim();
         const placed = await uploads.placeBlob(trx, blob, nowMs, this.replicateTo);
         await this.link(trx, session.repositoryId, blob.digest, nowMs);

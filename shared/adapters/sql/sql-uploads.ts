@@ -102,24 +102,31 @@ export async function findUpload(
   return row ? toUpload(row) : null;
 }
 
-/** The repository a session belongs to, read without a lock. */
 /**
- * The repository of upload `id`, locked as `lockRepository` locks it, in one
- * statement; null when the upload is gone (a repository's deletion takes
- * its uploads with it, so the two cannot part).
+ * Ends a session this request holds, with its repository held as
+ * `lockRepository` holds it, in one statement: the repository's row is
+ * locked (FOR KEY SHARE) by the sub-select before the session's row goes.
+ * A deletion of the repository then waits for this transaction, or went
+ * first and took the session with it (null, as for a hold lost).
  */
-export async function lockUploadRepository(
+export async function endHeldUpload(
   trx: Transaction<Database>,
   id: string,
-): Promise<number | null> {
+  token: string,
+): Promise<UploadRecord | null> {
   const row = await trx
-    .selectFrom('blob_upload')
-    .innerJoin('repository', 'repository.id', 'blob_upload.repository_id')
-    .select('repository.id')
-    .where('blob_upload.id', '=', id)
-    .forKeyShare('repository')
+    .deleteFrom('blob_upload')
+    .where('id', '=', id)
+    .where('claim_token', '=', token)
+    .where(
+      'repository_id',
+      '=',
+      sql<number>`(select r.id from repository r
+        where r.id = blob_upload.repository_id for key share)`,
+    )
+    .returning(UPLOAD_COLUMNS)
     .executeTakeFirst();
-  return row ? Number(row.id) : null;
+  return row ? toUpload(row) : null;
 }
 
 export async function claimUpload(
@@ -222,14 +229,12 @@ export async function listStaleUploads(
 }
 
 /**
- * Records a blob's placement in a location, keeping an earlier one: two
- * uploads of the same bytes may finish at once, and the first recorded key
- * is the one readers use (the caller removes its own copy).
- */
-/**
- * Records that `blob.location` holds the blob, and in the same transaction
- * queues a copy to each of `replicateTo` that neither holds it nor waits
- * for it already: a process that dies after the commit loses no copy.
+ * Records that `blob.location` holds the blob, keeping an earlier record:
+ * two uploads of the same bytes may finish at once, and the first recorded
+ * key is the one readers use (the caller removes its own copy). In the same
+ * transaction it queues a copy to each of `replicateTo` that neither holds
+ * the blob nor waits for it already: a process that dies after the commit
+ * loses no copy.
  */
 export async function placeBlob(
   trx: Transaction<Database>,
@@ -237,22 +242,19 @@ export async function placeBlob(
   nowMs: number,
   replicateTo: readonly string[] = [],
 ): Promise<{ key: string | null }> {
-  await trx
-    .insertInto('blob')
-    .values({ digest: blob.digest, size: blob.size, created_at_ms: nowMs, last_pushed_ms: nowMs })
-    .onConflict((oc) => oc.column('digest').doUpdateSet({ last_pushed_ms: nowMs }))
-    .execute();
-  const inserted = await trx
-    .insertInto('blob_placement')
-    .values({
-      digest: blob.digest,
-      location: blob.location,
-      created_at_ms: nowMs,
-      storage_key: blob.key,
-    })
-    .onConflict((oc) => oc.columns(['digest', 'location']).doNothing())
-    .returning('storage_key')
-    .executeTakeFirst();
+  // The blob's row and its placement in one statement; the placement's
+  // foreign key is checked at the statement's end, with the row in place.
+  const { rows: placed } = await sql<{ storage_key: string | null }>`
+    with pushed as (
+      insert into blob (digest, size, created_at_ms, last_pushed_ms)
+      values (${blob.digest}, ${blob.size}, ${nowMs}, ${nowMs})
+      on conflict (digest) do update set last_pushed_ms = ${nowMs}
+      returning digest)
+    insert into blob_placement (digest, location, created_at_ms, storage_key)
+    select digest, ${blob.location}, ${nowMs}, ${blob.key}::text from pushed
+    on conflict (digest, location) do nothing
+    returning storage_key`.execute(trx);
+  const inserted = placed[0];
   const targets = replicateTo.filter((l) => l !== blob.location);
   if (targets.length > 0) {
     await sql`insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
