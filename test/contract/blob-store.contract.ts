@@ -122,6 +122,24 @@ export function blobStoreContract(makeStore: () => Promise<BlobStore>): void {
     expect(await session.append(source('!'))).toBe(5);
   });
 
+  it('starts over when the first append never committed', async () => {
+    const store = await makeStore();
+    const session = await Session.start(store, newUpload());
+    // A first chunk written, then the request died before saving the new state.
+    await store.appendUpload(session.committed, source('lost in a crash'));
+    expect(await session.append(source('kept'))).toBe(4);
+    const ref = await session.commit(digestOf(Buffer.from('kept')));
+    expect((await bytesOf(await store.read(ref))).toString()).toBe('kept');
+  });
+
+  it('commits an upload that never received a byte as the empty blob', async () => {
+    const store = await makeStore();
+    const session = await Session.start(store, newUpload());
+    const ref = await session.commit(digestOf(Buffer.alloc(0)));
+    expect(await store.stat(ref)).toEqual({ size: 0 });
+    expect((await bytesOf(await store.read(ref))).byteLength).toBe(0);
+  });
+
   it('reports unknown uploads and blobs with port errors', async () => {
     const store = await makeStore();
     const gone = await Session.start(store, newUpload());

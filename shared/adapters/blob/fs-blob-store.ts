@@ -1,5 +1,14 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  mkdir,
+  open,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,8 +49,9 @@ async function inDirectory<T>(path: string, write: () => Promise<T>): Promise<T>
 
 /**
  * Blobs as files under a directory, laid out as `storage-layout.ts` says.
- * An upload is one staging file; bytes past the committed size are an
- * append that never committed and are cut off before the next one.
+ * An upload is one staging file, made by its first append; bytes past the
+ * committed size are an append that never committed and are cut off
+ * before the next one.
  */
 export class FsBlobStore implements BlobStore {
   constructor(readonly root: string) {}
@@ -64,9 +74,8 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async startUpload(uploadId: string): Promise<UploadState> {
-    const path = this.path(uploadKey(uploadId));
-    await inDirectory(path, () => writeFile(path, new Uint8Array()));
+  /** Nothing to make yet: an upload's staging file is made by its first append. */
+  async startUpload(): Promise<UploadState> {
     return null;
   }
 
@@ -75,14 +84,22 @@ export class FsBlobStore implements BlobStore {
     data: ByteSource,
   ): Promise<{ size: number; state: UploadState }> {
     const path = this.path(uploadKey(upload.id));
-    const size = await this.sizeOf(path);
-    if (size === null || size < upload.size) throw new UploadNotFoundError(upload.id);
-    if (size > upload.size) await truncate(path, upload.size);
+    let handle: FileHandle;
+    if (upload.size === 0) {
+      // Nothing committed yet: the file is made, or emptied of an append that never committed.
+      handle = await inDirectory(path, () => open(path, 'w'));
+    } else {
+      const size = await this.sizeOf(path);
+      if (size === null || size < upload.size) throw new UploadNotFoundError(upload.id);
+      if (size > upload.size) await truncate(path, upload.size);
+      // 'r+' rather than 'a': a cancel that removed the file ends the append.
+      handle = await open(path, 'r+').catch((error: unknown) => {
+        throw isMissing(error) ? new UploadNotFoundError(upload.id) : error;
+      });
+    }
     // A deep write buffer lets the socket keep reading while the disk
     // writes, and lets Node coalesce queued chunks into one writev().
-    // 'r+' rather than 'a': a cancel that removed the file ends the append.
-    const file = createWriteStream(path, {
-      flags: 'r+',
+    const file = handle.createWriteStream({
       start: upload.size,
       highWaterMark: WRITE_BUFFER_BYTES,
     });
@@ -114,6 +131,11 @@ export class FsBlobStore implements BlobStore {
     try {
       // Bytes past the committed size are an append that never committed.
       const size = await this.sizeOf(from);
+      // An empty blob whose upload never appended a byte has no staging file.
+      if (size === null && upload.size === 0 && (await this.sizeOf(to)) === null) {
+        await inDirectory(to, () => writeFile(to, new Uint8Array()));
+        return { digest, key: null };
+      }
       if (size === null) throw Object.assign(new Error(`${from} is gone`), { code: 'ENOENT' });
       if (size > upload.size) await truncate(from, upload.size);
       // rename() is atomic: readers see no blob or the whole blob.
