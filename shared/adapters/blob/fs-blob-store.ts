@@ -1,18 +1,10 @@
-import { createReadStream } from 'node:fs';
-import {
-  mkdir,
-  open,
-  rename,
-  rm,
-  stat,
-  truncate,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+import { createReadStream, createWriteStream, open as openCallback } from 'node:fs';
+import { mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import type {
   BlobRef,
   BlobStore,
@@ -29,6 +21,9 @@ import { listFiles } from './fs-listing.js';
 import { blobKey, uploadKey } from '../../ports/storage-layout.js';
 
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** A plain descriptor, not a FileHandle: the write stream owns it and closes it. */
+const openFile = promisify(openCallback);
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -84,22 +79,24 @@ export class FsBlobStore implements BlobStore {
     data: ByteSource,
   ): Promise<{ size: number; state: UploadState }> {
     const path = this.path(uploadKey(upload.id));
-    let handle: FileHandle;
+    let fd: number;
     if (upload.size === 0) {
       // Nothing committed yet: the file is made, or emptied of an append that never committed.
-      handle = await inDirectory(path, () => open(path, 'w'));
+      fd = await inDirectory(path, () => openFile(path, 'w'));
     } else {
       const size = await this.sizeOf(path);
       if (size === null || size < upload.size) throw new UploadNotFoundError(upload.id);
       if (size > upload.size) await truncate(path, upload.size);
       // 'r+' rather than 'a': a cancel that removed the file ends the append.
-      handle = await open(path, 'r+').catch((error: unknown) => {
+      fd = await openFile(path, 'r+').catch((error: unknown) => {
         throw isMissing(error) ? new UploadNotFoundError(upload.id) : error;
       });
     }
     // A deep write buffer lets the socket keep reading while the disk
-    // writes, and lets Node coalesce queued chunks into one writev().
-    const file = handle.createWriteStream({
+    // writes, and lets Node coalesce queued chunks into one writev(). The
+    // stream owns the descriptor and closes it when done or destroyed.
+    const file = createWriteStream(path, {
+      fd,
       start: upload.size,
       highWaterMark: WRITE_BUFFER_BYTES,
     });

@@ -52,8 +52,8 @@ export class SqlRepositoryAccess {
       from (select 1) as one
         left join account on account.id = ${accountId}
         left join repository on repository.name = ${repositoryName}`.execute(this.db);
-    const account = unprefixed(rows[0]!, 'a_') as Selectable<AccountTable> | null;
-    const repository = unprefixed(rows[0]!, 'r_') as Selectable<RepositoryTable> | null;
+    const account = unprefixed(rows[0]!, ACCOUNT_KEYS) as Selectable<AccountTable> | null;
+    const repository = unprefixed(rows[0]!, REPOSITORY_KEYS) as Selectable<RepositoryTable> | null;
     return {
       account: account && toAccount(account),
       repository: repository && toRepository(repository),
@@ -385,11 +385,25 @@ export class SqlRepositoryAccess {
 
 /** `table.column` as `<prefix>column`: two tables' columns in one row. */
 const prefixed = (columns: readonly string[], prefix: string) =>
-  sql.join(columns.map((c) => sql`${sql.ref(c)} as ${sql.ref(prefix + c.split('.')[1]!)}`));
+  sql.join(columns.map((c) => sql`${sql.ref(c)} as ${sql.ref(prefix + columnOf(c))}`));
 
-/** The columns `prefixed` named, as the table's row; null when the outer join found none. */
-function unprefixed(row: Record<string, unknown>, prefix: string): Record<string, unknown> | null {
-  if (row[`${prefix}id`] === null) return null;
-  const columns = Object.entries(row).filter(([name]) => name.startsWith(prefix));
-  return Object.fromEntries(columns.map(([name, value]) => [name.slice(prefix.length), value]));
+const columnOf = (qualified: string) => qualified.slice(qualified.indexOf('.') + 1);
+
+/** Reads back what `prefixed` named: the id's key, and pairs of the row's key and the table's column. */
+const unprefixing = (columns: readonly string[], prefix: string) => ({
+  id: `${prefix}id`,
+  pairs: columns.map((c) => [prefix + columnOf(c), columnOf(c)] as const),
+});
+const ACCOUNT_KEYS = unprefixing(ACCOUNT_COLUMNS, 'a_');
+const REPOSITORY_KEYS = unprefixing(REPOSITORY_COLUMNS, 'r_');
+
+/** The table's row among the joined columns; null when the outer join found none. */
+function unprefixed(
+  row: Record<string, unknown>,
+  keys: ReturnType<typeof unprefixing>,
+): Record<string, unknown> | null {
+  if (row[keys.id] === null) return null;
+  const table: Record<string, unknown> = {};
+  for (const [key, column] of keys.pairs) table[column] = row[key];
+  return table;
 }
