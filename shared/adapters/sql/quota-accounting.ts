@@ -174,16 +174,21 @@ const heldIn = (digest: RawBuilder<unknown>, scope: Scope) => sql`(
   or exists (${holding('manifest_blob', digest, scope)}))`;
 
 /**
- * The digests among `digests` that are part of the scope's content: one
- * semi-join per holder. Asked as one `exists ... or exists ...`, Postgres
- * may answer the second by hashing every blob link of the scope, a cost
- * that grows with each push to it.
+ * The digests of `source` (rows with `d.digest`) that are part of the
+ * scope's content: one semi-join per holder. Asked as one `exists ... or
+ * exists ...`, Postgres may answer the second by hashing every blob link of
+ * the scope, a cost that grows with each push to it.
  */
-export function presenceQuery(scope: Scope, digests: string[]): RawBuilder<{ digest: string }> {
-  const asked = () => sql`(values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)`;
+function digestsHeldIn(source: RawBuilder<unknown>, scope: Scope): RawBuilder<{ digest: string }> {
   const found = (holder: Holder) =>
-    sql`select d.digest from ${asked()} where exists (${holding(holder, sql.ref('d.digest'), scope)})`;
+    sql`select d.digest from ${source} where exists (${holding(holder, sql.ref('d.digest'), scope)})`;
   return sql<{ digest: string }>`${found('manifest')} union ${found('manifest_blob')}`;
+}
+
+/** The digests among `digests` that are part of the scope's content. */
+export function presenceQuery(scope: Scope, digests: string[]): RawBuilder<{ digest: string }> {
+  const asked = sql`(values ${sql.join(digests.map((d) => sql`(${d}::text)`))}) as d(digest)`;
+  return digestsHeldIn(asked, scope);
 }
 
 async function present(db: Db, scope: Scope, digests: string[]): Promise<Set<string>> {
@@ -357,27 +362,21 @@ export async function admitContent(
 
 /**
  * Common table expressions naming the content among `items` that is new:
- * `new_to_repository`, and of that, `new_to_namespace`. Each presence check
- * is `presenceQuery`'s semi-join per holder.
+ * `new_to_repository`, and of that, `new_to_namespace`, each presence
+ * checked as `presenceQuery` checks it.
  */
 function newContentTables(
   namespaceId: number | null,
   repositoryId: number,
   items: ContentItem[],
 ): RawBuilder<unknown> {
-  const heldIn = (from: string, scope: Scope) => {
-    const found = (holder: Holder) =>
-      sql`select a.digest from ${sql.table(from)} a
-        where exists (${holding(holder, sql.ref('a.digest'), scope)})`;
-    return sql`${found('manifest')} union ${found('manifest_blob')}`;
-  };
   const values = sql.join(items.map((i) => sql`(${i.digest}::text, ${i.size}::bigint)`));
   const inNamespace =
     namespaceId === null
       ? sql`select digest from new_to_repository`
-      : heldIn('new_to_repository', { namespaceId });
+      : digestsHeldIn(sql`new_to_repository as d`, { namespaceId });
   return sql`asked (digest, size) as (values ${values}),
-    in_repository as (${heldIn('asked', { repositoryId })}),
+    in_repository as (${digestsHeldIn(sql`asked as d`, { repositoryId })}),
     new_to_repository as (select digest, size from asked
       where digest not in (select digest from in_repository)),
     in_namespace as (${inNamespace}),
