@@ -47,24 +47,36 @@ const SIZE_KEY = {
   quota_namespace_size: 'namespace_id',
 } as const satisfies Record<SizeTable, string>;
 
-async function lockRow(
-  trx: Transaction<Database>,
-  table: SizeTable,
-  id: number,
-): Promise<{ size: number; backfilled: boolean }> {
-  const key = SIZE_KEY[table];
-  // A missing row means content that came after the quota migration, all of
-  // which went through here: it starts counted, at zero. One statement
-  // either creates it or takes the existing one, locked as FOR UPDATE would
-  // (ON CONFLICT DO UPDATE locks the row it conflicts with).
-  const { rows } = await sql<{ size_bytes: number; backfilled: boolean }>`
-    insert into ${sql.table(table)} as t (${sql.ref(key)}, size_bytes, backfilled)
-    values (${id}, 0, true)
-    on conflict (${sql.ref(key)}) do update set size_bytes = t.size_bytes
-    returning size_bytes, backfilled`.execute(trx);
-  const row = rows[0]!;
-  return { size: Number(row.size_bytes), backfilled: row.backfilled };
+interface SizeRow {
+  size_bytes: number;
+  backfilled: boolean;
 }
+
+interface NamespaceSizeRow extends SizeRow {
+  namespace_id: number;
+  has_quota: boolean;
+}
+
+/**
+ * A size row locked FOR UPDATE. An existing row (every push but a
+ * repository's first) is locked as it is, not rewritten: a row version this
+ * transaction wrote would make the size update later in the push check the
+ * row's foreign key again, and leave one more dead version per push. A
+ * missing row means content that came after the quota migration, all of
+ * which went through here: it starts counted, at zero, created by one
+ * statement that takes the existing row instead should another push create
+ * it first (ON CONFLICT DO UPDATE locks the row it conflicts with).
+ */
+async function lockRow<R extends SizeRow>(
+  trx: Transaction<Database>,
+  existing: RawBuilder<R>,
+  created: RawBuilder<R>,
+): Promise<R | undefined> {
+  const { rows } = await existing.execute(trx);
+  return rows[0] ?? (await created.execute(trx)).rows[0];
+}
+
+const hasQuota = sql`exists (select 1 from namespace_quota q where q.namespace_id = t.namespace_id)`;
 
 /**
  * Both size rows of a repository's content, locked, repository first.
@@ -84,32 +96,38 @@ export async function lockSizes(
 }
 
 async function lockBoth(trx: Transaction<Database>, repositoryId: number): Promise<LockedSizes> {
-  const repository = await lockRow(trx, 'quota_repository_size', repositoryId);
+  const repository = await lockRow<SizeRow>(
+    trx,
+    sql`select size_bytes, backfilled from quota_repository_size
+      where repository_id = ${repositoryId} for update`,
+    sql`insert into quota_repository_size as t (repository_id, size_bytes, backfilled)
+      values (${repositoryId}, 0, true)
+      on conflict (repository_id) do update set size_bytes = t.size_bytes
+      returning size_bytes, backfilled`,
+  );
   // The namespace's row, found through the repository in the same statement;
   // none for a repository outside any namespace.
-  const { rows } = await sql<{
-    namespace_id: number;
-    size_bytes: number;
-    backfilled: boolean;
-    has_quota: boolean;
-  }>`
-    insert into quota_namespace_size as t (namespace_id, size_bytes, backfilled)
-    select r.namespace_id, 0, true from repository r
-    where r.id = ${repositoryId} and r.namespace_id is not null
-    on conflict (namespace_id) do update set size_bytes = t.size_bytes
-    returning namespace_id, size_bytes, backfilled,
-      exists (select 1 from namespace_quota q where q.namespace_id = t.namespace_id) as has_quota`.execute(
+  const namespace = await lockRow<NamespaceSizeRow>(
     trx,
+    sql`select t.namespace_id, t.size_bytes, t.backfilled, ${hasQuota} as has_quota
+      from quota_namespace_size t
+      where t.namespace_id = (select r.namespace_id from repository r where r.id = ${repositoryId})
+      for update of t`,
+    sql`insert into quota_namespace_size as t (namespace_id, size_bytes, backfilled)
+      select r.namespace_id, 0, true from repository r
+      where r.id = ${repositoryId} and r.namespace_id is not null
+      on conflict (namespace_id) do update set size_bytes = t.size_bytes
+      returning namespace_id, size_bytes, backfilled, ${hasQuota} as has_quota`,
   );
-  const row = rows[0];
-  if (!row) return { namespaceId: null, repository, namespace: null };
+  const locked = { size: Number(repository!.size_bytes), backfilled: repository!.backfilled };
+  if (!namespace) return { namespaceId: null, repository: locked, namespace: null };
   return {
-    namespaceId: Number(row.namespace_id),
-    repository,
+    namespaceId: Number(namespace.namespace_id),
+    repository: locked,
     namespace: {
-      size: Number(row.size_bytes),
-      backfilled: row.backfilled,
-      hasQuota: row.has_quota,
+      size: Number(namespace.size_bytes),
+      backfilled: namespace.backfilled,
+      hasQuota: namespace.has_quota,
     },
   };
 }
