@@ -166,7 +166,7 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.deleteUpload('u1', 'd')).toMatchObject({ id: 'u1' });
   });
 
-  it('publishes an upload in one transaction, only while its request holds it', async () => {
+  it('publishes an upload atomically, only while its request holds it', async () => {
     const store = await fresh();
     const repo = await store.ensureRepository('r', T0);
     await store.createUpload(session('u1', repo.id), claim('a'));
@@ -183,6 +183,16 @@ export function metadataStoreContract(fresh: () => Promise<MetadataStore>): void
     expect(await store.publishUpload('u2', 'z', { ...blob, key: 'blobs/uploaded/u2' }, T0)).toEqual(
       { key: 'blobs/uploaded/u1' },
     );
+    // Into another repository: linked there too, with the copy recorded first.
+    const other = await store.ensureRepository('s', T0);
+    await store.createUpload(session('u3', other.id), claim('y'));
+    expect(await store.findRepositoryBlob(other.id, digest('layer'))).toBeNull();
+    expect(await store.publishUpload('u3', 'y', { ...blob, key: 'blobs/uploaded/u3' }, T0)).toEqual(
+      { key: 'blobs/uploaded/u1' },
+    );
+    expect(await store.findRepositoryBlob(other.id, digest('layer'))).toMatchObject({
+      placements: [{ location: 'local', key: 'blobs/uploaded/u1' }],
+    });
   });
 
   it('lists stale upload sessions of one location, oldest first, and claims only untouched ones', async () => {

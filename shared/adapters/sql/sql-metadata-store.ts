@@ -44,9 +44,6 @@ import { asBytes } from './sql-uploads.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Rolls back a publish whose session was cancelled under it. */
-class LostUploadClaim extends Error {}
-
 /** The metadata store over any Postgres that Kysely reaches (PGlite, node-postgres, Data API). */
 export interface SqlMetadataOptions {
   /**
@@ -237,24 +234,13 @@ export class SqlMetadataStore implements MetadataStore {
     return uploads.releaseUpload(this.db, id, token);
   }
 
-  async publishUpload(
+  publishUpload(
     id: string,
     token: string,
     blob: { digest: string; size: number; location: string; key: string | null },
     nowMs: number,
   ): Promise<{ key: string | null } | null> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const session = await uploads.endHeldUpload(trx, id, token);
-        if (!session) throw new LostUploadClaim();
-        const placed = await uploads.placeBlob(trx, blob, nowMs, this.replicateTo);
-        await this.link(trx, session.repositoryId, blob.digest, nowMs);
-        return placed;
-      });
-    } catch (error) {
-      if (error instanceof LostUploadClaim) return null;
-      throw error;
-    }
+    return uploads.publishHeldUpload(this.db, id, token, blob, nowMs, this.replicateTo);
   }
 
   deleteUpload(id: string, token?: string): Promise<UploadRecord | null> {

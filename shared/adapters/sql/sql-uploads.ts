@@ -103,30 +103,69 @@ export async function findUpload(
 }
 
 /**
- * Ends a session this request holds, with its repository held as
- * `lockRepository` holds it, in one statement: the repository's row is
- * locked (FOR KEY SHARE) by the sub-select before the session's row goes.
- * A deletion of the repository then waits for this transaction, or went
- * first and took the session with it (null, as for a hold lost).
+ * Ends a session this request holds and records its blob, in one
+ * statement, so in one round trip and with no transaction held open
+ * between statements: the session's row goes, with its repository's row
+ * locked (FOR KEY SHARE, by the sub-select, before the session's row goes,
+ * so a deletion of the repository waits for this statement or went first
+ * and took the session with it); the blob's row, its placement and its
+ * link to the repository come; and copies to `replicateTo` are queued as
+ * `placeBlob` queues them. With the session gone already (a hold lost, a
+ * cancel, the repository deleted) nothing changes and the answer is null.
+ * Otherwise the key readers use: this upload's, or the one an earlier
+ * upload of the same bytes recorded first.
  */
-export async function endHeldUpload(
-  trx: Transaction<Database>,
+export async function publishHeldUpload(
+  db: Db,
   id: string,
   token: string,
-): Promise<UploadRecord | null> {
-  const row = await trx
-    .deleteFrom('blob_upload')
-    .where('id', '=', id)
-    .where('claim_token', '=', token)
-    .where(
-      'repository_id',
-      '=',
-      sql<number>`(select r.id from repository r
-        where r.id = blob_upload.repository_id for key share)`,
-    )
-    .returning(UPLOAD_COLUMNS)
-    .executeTakeFirst();
-  return row ? toUpload(row) : null;
+  blob: { digest: string; size: number; location: string; key: string | null },
+  nowMs: number,
+  replicateTo: readonly string[] = [],
+): Promise<{ key: string | null } | null> {
+  const targets = replicateTo.filter((l) => l !== blob.location);
+  const queued =
+    targets.length === 0
+      ? sql``
+      : sql`, queued as (
+          insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
+          select pushed.digest, t.location, 'pending', ${nowMs}, ${nowMs}
+          from pushed, unnest(array[${sql.join(targets)}]::text[]) as t(location)
+          where not exists (select 1 from blob_placement p
+                            where p.digest = pushed.digest and p.location = t.location)
+          on conflict (digest, location) do nothing)`;
+  const { rows } = await sql<{ ended: boolean; placed: boolean; storage_key: string | null }>`
+    with ended as (
+      delete from blob_upload
+      where id = ${id} and claim_token = ${token}
+        and repository_id = (select r.id from repository r
+                             where r.id = blob_upload.repository_id for key share)
+      returning repository_id),
+    pushed as (
+      insert into blob (digest, size, created_at_ms, last_pushed_ms)
+      select ${blob.digest}, ${blob.size}, ${nowMs}, ${nowMs} from ended
+      on conflict (digest) do update set last_pushed_ms = ${nowMs}
+      returning digest),
+    placed as (
+      insert into blob_placement (digest, location, created_at_ms, storage_key)
+      select digest, ${blob.location}, ${nowMs}, ${blob.key}::text from pushed
+      on conflict (digest, location) do nothing
+      returning storage_key),
+    linked as (
+      insert into repository_blob (repository_id, digest, created_at_ms)
+      select ended.repository_id, pushed.digest, ${nowMs} from ended, pushed
+      on conflict (repository_id, digest) do nothing)${queued}
+    select exists (select 1 from ended) as ended, exists (select 1 from placed) as placed,
+      (select storage_key from placed) as storage_key`.execute(db);
+  const row = rows[0]!;
+  if (!row.ended) return null;
+  if (row.placed) return { key: row.storage_key };
+  // Placed before: read in a statement of its own, since the one above may
+  // have waited for that upload to commit, after its snapshot was taken.
+  const { rows: earlier } = await sql<{ storage_key: string | null }>`
+    select storage_key from blob_placement
+    where digest = ${blob.digest} and location = ${blob.location}`.execute(db);
+  return { key: earlier[0]?.storage_key ?? null };
 }
 
 export async function claimUpload(
