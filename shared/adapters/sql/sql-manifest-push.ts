@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { NewManifest, PutManifestResult } from '../../ports/metadata-store.js';
 import { repositoryEventData } from '../../notifications/event-data.js';
 import { splitRepositoryName } from '../../oci/grammar.js';
@@ -138,42 +138,7 @@ async function storeContent(
     };
   }
 
-  const { id } = await trx
-    .insertInto('manifest')
-    .values({
-      repository_id: m.repositoryId,
-      digest: m.digest,
-      media_type: m.mediaType,
-      artifact_type: m.artifactType,
-      subject_digest: m.subjectDigest,
-      // An object, not a JSON string: each driver sends it typed as JSON.
-      annotations: m.annotations,
-
-      size: m.size,
-      layers_size: m.layersSize,
-      content: m.content,
-      created_at_ms: m.nowMs,
-      deleted_at_ms: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['repository_id', 'digest']).doUpdateSet({ deleted_at_ms: null }),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-
-  if (blobDigests.length > 0) {
-    await trx
-      .insertInto('manifest_blob')
-      .values(
-        blobDigests.map((digest) => ({
-          manifest_id: id,
-          digest,
-          repository_id: m.repositoryId,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['manifest_id', 'digest']).doNothing())
-      .execute();
-  }
+  const id = await insertManifest(trx, m, blobDigests);
   if (presentChildren.length > 0) {
     await trx
       .insertInto('manifest_child')
@@ -187,6 +152,62 @@ async function storeContent(
     deliveries += await recordPush(trx, m, m.tag, sizes.namespaceId);
   }
   return { stored: true, deliveries };
+}
+
+/**
+ * The manifest's row (a deleted one with the same digest comes back) and
+ * its links to its blobs, in one statement: the links' foreign key to the
+ * row is checked at the statement's end, with the row in place.
+ */
+async function insertManifest(
+  trx: Transaction<Database>,
+  m: NewManifest,
+  blobDigests: string[],
+): Promise<number> {
+  const rows = await trx
+    .with('stored', (db) =>
+      db
+        .insertInto('manifest')
+        .values({
+          repository_id: m.repositoryId,
+          digest: m.digest,
+          media_type: m.mediaType,
+          artifact_type: m.artifactType,
+          subject_digest: m.subjectDigest,
+          // An object, not a JSON string: each driver sends it typed as JSON.
+          annotations: m.annotations,
+          size: m.size,
+          layers_size: m.layersSize,
+          content: m.content,
+          created_at_ms: m.nowMs,
+          deleted_at_ms: null,
+        })
+        .onConflict((oc) =>
+          oc.columns(['repository_id', 'digest']).doUpdateSet({ deleted_at_ms: null }),
+        )
+        .returning('id'),
+    )
+    .with('linked', (db) =>
+      db
+        .insertInto('manifest_blob')
+        .columns(['manifest_id', 'digest', 'repository_id'])
+        .expression(
+          db
+            .selectFrom([
+              'stored',
+              // A parameter per digest: the Data API takes no array parameters.
+              sql<{
+                digest: string;
+              }>`unnest(array[${sql.join(blobDigests)}]::text[])`.as<'b'>(sql`b(digest)`),
+            ])
+            .select(['stored.id', 'b.digest', sql<number>`${m.repositoryId}::bigint`.as('r')]),
+        )
+        .onConflict((oc) => oc.columns(['manifest_id', 'digest']).doNothing()),
+    )
+    .selectFrom('stored')
+    .select('id')
+    .execute();
+  return rows[0]!.id;
 }
 
 /**
