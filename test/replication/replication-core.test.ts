@@ -74,6 +74,27 @@ describe('geo-replication between two directories', () => {
     expect(copied.bytes_copied).toBe(200_000 + 37);
   });
 
+  it('queues a copy of a manifest too large for its row, stored as a blob', async () => {
+    const client = new V2Client(t.app);
+    // Past the 32 KiB a manifest row holds (INLINE_MANIFEST_BYTES).
+    const { descriptor } = await client.pushImage('team/large', 'v1', {
+      manifest: { annotations: { padding: 'p'.repeat(40_000) } },
+    });
+
+    const queued = await t.db
+      .selectFrom('blob_replication')
+      .select(['location', 'state'])
+      .where('digest', '=', descriptor.digest)
+      .execute();
+    expect(queued).toEqual([{ location: 'second', state: 'pending' }]);
+    await SCHEDULED_TASKS.replication(t.workers);
+    const at = (await placements(t)).filter((p) => p.digest === descriptor.digest);
+    expect(at.map((p) => p.location)).toEqual(['local', 'second']);
+    expect(digestOf(await bytesAt(t, 'second', descriptor.digest, at[1]!.storage_key))).toBe(
+      descriptor.digest,
+    );
+  });
+
   it('runs a copy that is already done as a no-op', async () => {
     expect(await SCHEDULED_TASKS.replication(t.workers)).toBe(0);
   });

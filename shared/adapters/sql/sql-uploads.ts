@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { UploadState } from '../../ports/blob-store.js';
 import type { ClaimedUpload, UploadClaim, UploadRecord } from '../../ports/metadata-store.js';
 import { RepositoryGoneError } from '../../ports/errors.js';
@@ -103,6 +103,23 @@ export async function findUpload(
 }
 
 /**
+ * Queues a copy of each blob `blobs` names (rows with a `digest`) to each
+ * of `targets` that neither holds it nor waits for it already.
+ */
+function queueCopies(
+  blobs: RawBuilder<unknown>,
+  targets: readonly string[],
+  nowMs: number,
+): RawBuilder<unknown> {
+  return sql`insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
+    select b.digest, t.location, 'pending', ${nowMs}, ${nowMs}
+    from ${blobs} as b, unnest(array[${sql.join(targets)}]::text[]) as t(location)
+    where not exists (select 1 from blob_placement p
+                      where p.digest = b.digest and p.location = t.location)
+    on conflict (digest, location) do nothing`;
+}
+
+/**
  * Ends a session this request holds and records its blob, in one
  * statement, so in one round trip and with no transaction held open
  * between statements: the session's row goes, with its repository's row
@@ -125,15 +142,7 @@ export async function publishHeldUpload(
 ): Promise<{ key: string | null } | null> {
   const targets = replicateTo.filter((l) => l !== blob.location);
   const queued =
-    targets.length === 0
-      ? sql``
-      : sql`, queued as (
-          insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
-          select pushed.digest, t.location, 'pending', ${nowMs}, ${nowMs}
-          from pushed, unnest(array[${sql.join(targets)}]::text[]) as t(location)
-          where not exists (select 1 from blob_placement p
-                            where p.digest = pushed.digest and p.location = t.location)
-          on conflict (digest, location) do nothing)`;
+    targets.length === 0 ? sql`` : sql`, queued as (${queueCopies(sql`pushed`, targets, nowMs)})`;
   const { rows } = await sql<{ ended: boolean; placed: boolean; storage_key: string | null }>`
     with ended as (
       delete from blob_upload
@@ -296,12 +305,7 @@ export async function placeBlob(
   const inserted = placed[0];
   const targets = replicateTo.filter((l) => l !== blob.location);
   if (targets.length > 0) {
-    await sql`insert into blob_replication (digest, location, state, next_attempt_ms, created_at_ms)
-      select ${blob.digest}, t.location, 'pending', ${nowMs}, ${nowMs}
-      from unnest(array[${sql.join(targets)}]::text[]) as t(location)
-      where not exists (select 1 from blob_placement p
-                        where p.digest = ${blob.digest} and p.location = t.location)
-      on conflict (digest, location) do nothing`.execute(trx);
+    await queueCopies(sql`(select ${blob.digest}::text as digest)`, targets, nowMs).execute(trx);
   }
   // Placed before (another upload of the same bytes won): its copy is the one readers use.
   if (inserted) return { key: inserted.storage_key };
