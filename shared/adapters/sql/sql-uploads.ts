@@ -15,6 +15,9 @@ import type { BlobUploadTable, Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** A blob as recorded in one location: under `key`, or its canonical key when null. */
+type PlacedBlob = { digest: string; size: number; location: string; key: string | null };
+
 const UPLOAD_COLUMNS = [
   'id',
   'repository_id',
@@ -136,13 +139,10 @@ export async function publishHeldUpload(
   db: Db,
   id: string,
   token: string,
-  blob: { digest: string; size: number; location: string; key: string | null },
+  blob: PlacedBlob,
   nowMs: number,
   replicateTo: readonly string[] = [],
 ): Promise<{ key: string | null } | null> {
-  const targets = replicateTo.filter((l) => l !== blob.location);
-  const queued =
-    targets.length === 0 ? sql`` : sql`, queued as (${queueCopies(sql`pushed`, targets, nowMs)})`;
   const { rows } = await sql<{ ended: boolean; placed: boolean; storage_key: string | null }>`
     with ended as (
       delete from blob_upload
@@ -150,31 +150,16 @@ export async function publishHeldUpload(
         and repository_id = (select r.id from repository r
                              where r.id = blob_upload.repository_id for key share)
       returning repository_id),
-    pushed as (
-      insert into blob (digest, size, created_at_ms, last_pushed_ms)
-      select ${blob.digest}, ${blob.size}, ${nowMs}, ${nowMs} from ended
-      on conflict (digest) do update set last_pushed_ms = ${nowMs}
-      returning digest),
-    placed as (
-      insert into blob_placement (digest, location, created_at_ms, storage_key)
-      select digest, ${blob.location}, ${nowMs}, ${blob.key}::text from pushed
-      on conflict (digest, location) do nothing
-      returning storage_key),
+    ${placing(blob, nowMs, replicateTo, sql`from ended`)},
     linked as (
       insert into repository_blob (repository_id, digest, created_at_ms)
       select ended.repository_id, pushed.digest, ${nowMs} from ended, pushed
-      on conflict (repository_id, digest) do nothing)${queued}
+      on conflict (repository_id, digest) do nothing)
     select exists (select 1 from ended) as ended, exists (select 1 from placed) as placed,
       (select storage_key from placed) as storage_key`.execute(db);
   const row = rows[0]!;
   if (!row.ended) return null;
-  if (row.placed) return { key: row.storage_key };
-  // Placed before: read in a statement of its own, since the one above may
-  // have waited for that upload to commit, after its snapshot was taken.
-  const { rows: earlier } = await sql<{ storage_key: string | null }>`
-    select storage_key from blob_placement
-    where digest = ${blob.digest} and location = ${blob.location}`.execute(db);
-  return { key: earlier[0]?.storage_key ?? null };
+  return row.placed ? { key: row.storage_key } : earlierKey(db, blob);
 }
 
 export async function claimUpload(
@@ -286,31 +271,52 @@ export async function listStaleUploads(
  */
 export async function placeBlob(
   trx: Transaction<Database>,
-  blob: { digest: string; size: number; location: string; key: string | null },
+  blob: PlacedBlob,
   nowMs: number,
   replicateTo: readonly string[] = [],
 ): Promise<{ key: string | null }> {
-  // The blob's row and its placement in one statement; the placement's
-  // foreign key is checked at the statement's end, with the row in place.
-  const { rows: placed } = await sql<{ storage_key: string | null }>`
-    with pushed as (
-      insert into blob (digest, size, created_at_ms, last_pushed_ms)
-      values (${blob.digest}, ${blob.size}, ${nowMs}, ${nowMs})
-      on conflict (digest) do update set last_pushed_ms = ${nowMs}
-      returning digest)
-    insert into blob_placement (digest, location, created_at_ms, storage_key)
-    select digest, ${blob.location}, ${nowMs}, ${blob.key}::text from pushed
-    on conflict (digest, location) do nothing
-    returning storage_key`.execute(trx);
-  const inserted = placed[0];
+  const { rows } = await sql<{ storage_key: string | null }>`
+    with ${placing(blob, nowMs, replicateTo)} select storage_key from placed`.execute(trx);
+  return rows[0] ? { key: rows[0].storage_key } : earlierKey(trx, blob);
+}
+
+/**
+ * Common table expressions that record a blob: `pushed`, its row (or its
+ * last push time, if it has one), fed by `from`; `placed`, its placement
+ * unless one was recorded before (empty then); and the copies to
+ * `replicateTo` that `queueCopies` queues. The placement's foreign key is
+ * checked at the statement's end, with the row in place.
+ */
+function placing(
+  blob: PlacedBlob,
+  nowMs: number,
+  replicateTo: readonly string[],
+  from: RawBuilder<unknown> = sql``,
+): RawBuilder<unknown> {
   const targets = replicateTo.filter((l) => l !== blob.location);
-  if (targets.length > 0) {
-    await queueCopies(sql`(select ${blob.digest}::text as digest)`, targets, nowMs).execute(trx);
-  }
-  // Placed before (another upload of the same bytes won): its copy is the one readers use.
-  if (inserted) return { key: inserted.storage_key };
+  const queued =
+    targets.length === 0 ? sql`` : sql`, queued as (${queueCopies(sql`pushed`, targets, nowMs)})`;
+  return sql`pushed as (
+      insert into blob (digest, size, created_at_ms, last_pushed_ms)
+      select ${blob.digest}, ${blob.size}, ${nowMs}, ${nowMs} ${from}
+      on conflict (digest) do update set last_pushed_ms = ${nowMs}
+      returning digest),
+    placed as (
+      insert into blob_placement (digest, location, created_at_ms, storage_key)
+      select digest, ${blob.location}, ${nowMs}, ${blob.key}::text from pushed
+      on conflict (digest, location) do nothing
+      returning storage_key)${queued}`;
+}
+
+/**
+ * The key of a placement another upload of the same bytes recorded first:
+ * its copy is the one readers use. Read in a statement of its own, since
+ * the one that found it may have waited for that upload to commit, after
+ * its snapshot was taken.
+ */
+async function earlierKey(db: Db, blob: PlacedBlob): Promise<{ key: string | null }> {
   const { rows } = await sql<{ storage_key: string | null }>`
     select storage_key from blob_placement
-    where digest = ${blob.digest} and location = ${blob.location}`.execute(trx);
+    where digest = ${blob.digest} and location = ${blob.location}`.execute(db);
   return { key: rows[0]?.storage_key ?? null };
 }
